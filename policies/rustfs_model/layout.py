@@ -115,7 +115,9 @@ class Layout:
             "read_quorum": self.read_quorum,
             "write_quorum": self.write_quorum,
             "pool_layouts": [vars(p).copy() for p in self.pool_layouts],
-            "sets": [{"pool": s.pool, "index": s.index, "drives": [list(d) for d in s.drives]} for s in self.sets],
+            "sets": [
+                {"pool": s.pool, "index": s.index, "drives": [list(d) for d in s.drives]} for s in self.sets
+            ],
             "raw_gib": self.raw_gib,
             "usable_gib": self.usable_gib,
             "tolerates_drives_per_set": self.tolerates_drives_per_set,
@@ -201,7 +203,9 @@ def _range(first: int, last: int) -> str:
     return str(first) if first == last else f"{{{first}...{last}}}"
 
 
-def volumes_string(pools, domain: str, port: int = 9000, scheme: str = "https", mount_root: str = "/data") -> str:
+def volumes_string(
+    pools, domain: str, port: int = 9000, scheme: str = "https", mount_root: str = "/data"
+) -> str:
     """``RUSTFS_VOLUMES``: one space-separated argument per pool; node names must follow ``node_name``."""
     pools = _as_pools(pools)
     args = []
@@ -211,8 +215,8 @@ def volumes_string(pools, domain: str, port: int = 9000, scheme: str = "https", 
             expected = node_name(index + offset, domain)
             if node.name not in (expected, expected.split(".")[0]):
                 raise LayoutError(
-                    f"pool {pool_index} node {offset} is named {node.name!r}, expected {expected!r}: nodes must "
-                    "be numbered consecutively across pools so that one host range per pool names them"
+                    f"pool {pool_index} node {offset} is named {node.name!r}, expected {expected!r}: "
+                    "nodes must be numbered consecutively across pools (one host range per pool)"
                 )
         _check_pool(pool_index, pool)
         last = index + len(pool.nodes) - 1
@@ -220,7 +224,7 @@ def volumes_string(pools, domain: str, port: int = 9000, scheme: str = "https", 
         host = f"rustfs-{_range(index, last)}.{domain.strip('.')}"
         arg = f"{scheme}://{host}:{port}{mount_root.rstrip('/')}/rustfs{_range(0, drives - 1)}"
         if not has_ellipses(arg):
-            raise LayoutError(f"pool {pool_index} has a single drive on a single node; RustFS needs >= 2 per pool")
+            raise LayoutError(f"pool {pool_index} is a single drive on a single node; RustFS needs >= 2")
         args.append(arg)
         index = last + 1
     return " ".join(args)
@@ -256,7 +260,7 @@ def _check_pool(pool_index: int, pool: Pool) -> None:
     counts = sorted({n.drives for n in pool.nodes})
     if len(counts) > 1:
         detail = ", ".join(f"{n.name}: {n.drives}" for n in pool.nodes)
-        raise LayoutError(f"pool {pool_index} has non-uniform drives per node ({detail}); RustFS needs the same")
+        raise LayoutError(f"pool {pool_index} has non-uniform drives per node ({detail}); RustFS needs equal")
     if counts[0] < 1:
         raise LayoutError(f"pool {pool_index} nodes have no drives")
     bad = [n.name for n in pool.nodes if n.drive_size_gib < 1]
@@ -275,7 +279,7 @@ def _pool_sets(pool_index: int, pool: Pool, override: int | None, parity: int | 
         raise LayoutError(f"pool {pool_index}: {err}") from err
     pool_parity = default_parity(size) if parity is None else parity
     if pool_parity > size // 2:
-        raise LayoutError(f"pool {pool_index}: parity {pool_parity} exceeds {size // 2} (half of set size {size})")
+        raise LayoutError(f"pool {pool_index}: parity {pool_parity} exceeds {size // 2} (half of set {size})")
     order = [(node.name, d) for d in range(drives) for node in nodes]  # leftmost (host) range fastest
     sets = tuple(
         ErasureSet(index=i, drives=tuple(order[i * size : (i + 1) * size]), pool=pool_index)
@@ -390,7 +394,8 @@ class Suggestion:
         pin = f" with RUSTFS_ERASURE_SET_DRIVE_COUNT={self.set_drive_count}" if self.set_drive_count else ""
         return (
             f"{self.nodes} nodes x {self.drives_per_node} drives over {self.az_count} AZs{pin} "
-            f"(sets of {self.set_size}, EC {self.data_shards}+{self.parity}, {self.usable_fraction:.0%} usable)"
+            f"(sets of {self.set_size}, EC {self.data_shards}+{self.parity}, "
+            f"{self.usable_fraction:.0%} usable)"
         )
 
 
