@@ -14,8 +14,9 @@ Facts (not code) from rustfs/rustfs at commit 20d1266496ba50dbec09b2263c50441684
    last pattern it parsed, the leftmost range (the hosts in our layout), decides. Without override the
    largest remaining candidate wins (fewest sets). ``RUSTFS_ERASURE_SET_DRIVE_COUNT`` must be one of the
    remaining candidates, otherwise startup fails.
-3. Sets (``disks_layout.rs`` ``EndpointSet::get``; ``layout/endpoints.rs`` sets set/disk index): set i of a
-   pool is the i-th consecutive chunk of ``set_size`` endpoints of the expanded list. Hence for N nodes with
+3. Sets (``disks_layout.rs`` ``EndpointSet::get``; ``layout/endpoints.rs`` sets set/disk index;
+   ``core/sets.rs`` reads drive j of set i at ``i * set_drive_count + j``): set i of a pool is the i-th
+   consecutive chunk of ``set_size`` endpoints of the expanded list. Hence for N nodes with
    D drives and set size S: if S is a multiple of N every set takes S/N drives from every node of the pool;
    if N is a multiple of S set i takes one drive from each of S consecutive nodes.
 4. Parity (``crates/ecstore/src/config/storageclass.rs``, ``default_parity_count``, resolved per pool):
