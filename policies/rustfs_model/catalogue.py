@@ -97,3 +97,48 @@ def families() -> list[str]:
 def types_in_family(family: str) -> list[InstanceType]:
     """Catalogued sizes of one family, smallest first."""
     return sorted((t for t in INSTANCE_TYPES.values() if t.family == family), key=lambda t: (t.vcpu, t.name))
+
+
+# --- Prices -------------------------------------------------------------------------------------------
+
+PRICES_FILE = Path(__file__).with_name("data") / "prices.json"
+_PRICES = json.loads(PRICES_FILE.read_text(encoding="utf-8"))
+HOURS_PER_MONTH: int = _PRICES["hours_per_month"]  # AWS and Infracost monthly convention
+
+
+class PriceNotSourced(LookupError):
+    """No sourced price for this item in this region (a missing price is never taken as free)."""
+
+
+def price_regions() -> list[str]:
+    return sorted(_PRICES["regions"])
+
+
+def price_table(table: str) -> dict:
+    """``{"date", "source", ...}`` of one price table (ec2, ebs, s3, nat, nlb, transfer, cloudwatch, ...)."""
+    return _PRICES["tables"][table]
+
+
+def price(region: str, table: str, key: str) -> float:
+    """USD price of ``key`` in ``table`` for ``region``; raises PriceNotSourced if it was not sourced."""
+    values = _PRICES["regions"].get(region, {}).get(table)
+    if values is None or key not in values:
+        priced = [r for r in price_regions() if key in _PRICES["regions"][r].get(table, {})]
+        raise PriceNotSourced(
+            f"no sourced {table} price {key!r} for region {region}"
+            + (f" (sourced for: {', '.join(priced)})" if priced else "")
+        )
+    return float(values[key])
+
+
+def instance_hourly_usd(name: str, region: str) -> float:
+    """On-demand Linux USD per hour of ``name`` in ``region`` (PriceNotSourced if unknown)."""
+    return price(region, "ec2", name)
+
+
+def has_price(region: str, table: str, key: str) -> bool:
+    try:
+        price(region, table, key)
+    except PriceNotSourced:
+        return False
+    return True
