@@ -1,0 +1,424 @@
+"""The typed, validated stack configuration: the one model every component reads.
+
+Keys live in the ``rustfs-aws:`` namespace; their names are public interface (README, users' stack files).
+``parse`` is pure and collects every problem before raising one ``ConfigError``; ``load`` reads the Pulumi
+config and calls it before any resource is declared.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from rustfs_model import catalogue, layout
+
+from .subnets import MAX_AZS, plan_subnets
+from .validation import _MISSING, NAMESPACE, ConfigError, Problems
+
+__all__ = ["ConfigError", "StackConfig", "load", "parse", "REQUIRED_TAG_KEYS"]
+
+ENVIRONMENTS = ["dev", "staging", "prod"]
+REQUIRED_TAG_KEYS = ("Project", "Environment", "Owner", "CostCenter")
+_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$")
+_DOMAIN = re.compile(r"^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+# AWS tag limits (AWS General Reference, "Tagging your AWS resources", tag naming limits).
+_TAG_CHARS = re.compile(r"^[\w\s+\-=.:/@]*$")
+
+# EBS limits, AWS EBS User Guide "Amazon EBS volume types" (docs.aws.amazon.com/ebs/latest/userguide/
+# general-purpose.html and provisioned-iops.html), as of 2024: gp3 3,000-16,000 IOPS, 500 IOPS/GiB,
+# 125-1,000 MiB/s, 0.25 MiB/s per IOPS, 1 GiB-16 TiB; io2 Block Express 100-256,000 IOPS, 1,000 IOPS/GiB,
+# 4 GiB-64 TiB, throughput derived from IOPS (not settable). AWS announced larger gp3 limits in 2025
+# (80,000 IOPS / 2,000 MiB/s / 64 TiB); we keep the long-standing ones until every region and the
+# provider accept the new ones.
+GP3 = {"iops": (3_000, 16_000), "iops_per_gib": 500, "throughput": (125, 1_000), "size": (1, 16_384)}
+IO2 = {"iops": (100, 256_000), "iops_per_gib": 1_000, "size": (4, 65_536)}
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    cidr: str
+    az_count: int
+    nat_gateways: str  # single | perAz | none
+    admin_cidrs: list[str]
+    flow_log_retention_days: int
+
+
+@dataclass(frozen=True)
+class VolumeConfig:
+    type: str  # gp3 | io2
+    size_gib: int
+    iops: int
+    throughput_mibps: int | None  # gp3 only
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    platform: str  # ec2 | eks
+    nodes: int
+    drives_per_node: int
+    instance_type: str
+    rustfs_version: str
+    volume: VolumeConfig
+    allow_unknown_instance_type: bool
+    allow_az_loss_unsafe: bool
+    client_cidrs: list[str]  # empty: the VPC CIDR
+    console: bool
+    placement: str  # partition | spread | none
+    internet_facing: bool
+    domain: str  # private hosted zone of node names and the S3 endpoint
+
+
+@dataclass(frozen=True)
+class TlsConfig:
+    mode: str  # private-ca | acm
+    certificate_arn: str | None
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    ebs_encryption_by_default: bool
+    key_admin_role_arn: str | None
+    operator_principals: list[str]
+    operator_session_seconds: int
+    cross_account_id: str | None
+    cross_account_external_id: str | None
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    cloud_trail: str  # create | existing
+    config: str  # create | existing
+    log_retention_days: int
+    transition_ia_days: int
+    transition_glacier_days: int
+    expiration_days: int
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    snapshot_interval_hours: int
+    snapshot_retain_count: int
+    copy_region: str | None
+
+
+@dataclass(frozen=True)
+class UsageConfig:
+    write_mbps: float
+    read_mbps: float
+    stored_tib: float
+    growth_tib_per_month: float
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    monthly_usd: float
+    emails: list[str]
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    project: str
+    stack: str
+    region: str
+    environment: str
+    tags: dict[str, str]  # required keys merged with the user's extra tags
+    network: NetworkConfig
+    cluster: ClusterConfig
+    tls: TlsConfig
+    security: SecurityConfig
+    audit: AuditConfig
+    backup: BackupConfig
+    usage: UsageConfig
+    budget: BudgetConfig
+    secret_keys: list[str] = field(default_factory=list)
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def name(self) -> str:
+        """Prefix for physical names: short, unique per project and stack."""
+        return f"rustfs-{self.stack}"
+
+
+TOP_LEVEL = {"environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
+             "usage", "budget"}
+
+
+def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
+          secret_keys: list[str] | None = None) -> StackConfig:
+    """Validate raw config values (keys without namespace; objects as dicts or JSON strings)."""
+    p = Problems()
+    p.unknown_keys(raw, "", TOP_LEVEL)
+    if not isinstance(region, str) or not _REGION.match(region):
+        p.items.append(f"aws:region: got {region!r}; expected an AWS region such as us-east-1")
+    env = p.enum(raw, "environment", "environment", ENVIRONMENTS)
+    prod = env == "prod"
+    tags = _tags(p, raw, env, project)
+    network = _network(p, raw, prod)
+    cluster = _cluster(p, raw, prod, env, stack)
+    _erasure_layout(p, cluster, network, prod)
+    tls = _tls(p, raw)
+    security = _security(p, raw)
+    audit = _audit(p, raw, prod)
+    backup = _backup(p, raw, prod, region)
+    usage = _usage(p, raw)
+    budget = _budget(p, raw, prod)
+    p.raise_if_any()
+    return StackConfig(project=project, stack=stack, region=region, environment=env, tags=tags,
+                       network=network, cluster=cluster, tls=tls, security=security, audit=audit,
+                       backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []))
+
+
+def _tags(p: Problems, raw: dict, env: str, project: str) -> dict[str, str]:
+    extra = raw.get("tags", {})
+    if isinstance(extra, str):
+        try:
+            extra = json.loads(extra)
+        except json.JSONDecodeError:
+            extra = None
+    if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        p.add("tags", extra, "expected a map of tag key to string value")
+        extra = {}
+    tags = {"Project": extra.get("Project", project), "Environment": env}
+    for key in ("Owner", "CostCenter"):
+        if not extra.get(key):
+            p.add(f"tags.{key}", extra.get(key, _MISSING), "required tag: set a non-empty string "
+                  "(every taggable resource carries Project, Environment, Owner and CostCenter)")
+    if "Environment" in extra and extra["Environment"] != env:
+        p.add("tags.Environment", extra["Environment"],
+              f"Environment comes from rustfs-aws:environment ({env!r}); remove it or make it equal")
+    for key, value in extra.items():
+        if key.lower().startswith("aws:") or not 1 <= len(key) <= 128 or not _TAG_CHARS.match(key):
+            p.add(f"tags.{key}", key, "tag keys are 1-128 characters of letters, digits, spaces and "
+                  "+ - = . _ : / @, and may not start with aws:")
+        elif len(value) > 256 or not _TAG_CHARS.match(value):
+            p.add(f"tags.{key}", value, "tag values are up to 256 characters of letters, digits, spaces "
+                  "and + - = . _ : / @")
+    tags.update({k: v for k, v in extra.items() if k != "Environment"})
+    if len(tags) > 45:  # AWS allows 50 user tags; keep room for the per-resource Name and rustfs:* tags
+        p.add("tags", f"{len(tags)} tags", "at most 45 tags (AWS allows 50 per resource; we add up to 5)")
+    return tags
+
+
+def _network(p: Problems, raw: dict, prod: bool) -> NetworkConfig:
+    known = {"cidr", "azCount", "natGateways", "adminCidrs", "flowLogRetentionDays"}
+    net = p.section(raw, "network", "network", known)
+    cidr = p.cidr(net.get("cidr", "10.40.0.0/16"), "network.cidr", 16, 24) or "10.40.0.0/16"
+    az_count = p.integer(net, "azCount", "network.azCount", 3 if prod else 2, 2, 6)
+    if prod and az_count < 3:
+        p.add("network.azCount", az_count, "prod needs at least 3 AZs (2–6 allowed, prod ≥ 3)")
+    nat = p.enum(net, "natGateways", "network.natGateways", ["single", "perAz", "none"],
+                 "perAz" if prod else "single")
+    admin = p.cidr_list(net, "adminCidrs", "network.adminCidrs", [])
+    for i, c in enumerate(admin):
+        if c in ("0.0.0.0/0",):
+            p.add(f"network.adminCidrs[{i}]", c, "the console and operations ports are never open to the "
+                  "internet; list your office or VPN CIDRs")
+    retention = p.enum(net, "flowLogRetentionDays", "network.flowLogRetentionDays", _RETENTION_DAYS,
+                       365 if prod else 30)
+    needs_public = nat != "none" or _wants_internet_facing(raw)
+    try:
+        plan_subnets(cidr, min(az_count, MAX_AZS), public=needs_public)
+    except ValueError as exc:
+        p.add("network.cidr", cidr, str(exc))
+    return NetworkConfig(cidr, az_count, nat, admin, retention)
+
+
+def _wants_internet_facing(raw: dict) -> bool:
+    cluster = raw.get("cluster")
+    if isinstance(cluster, str):
+        try:
+            cluster = json.loads(cluster)
+        except json.JSONDecodeError:
+            return False
+    return isinstance(cluster, dict) and cluster.get("internetFacing") is True
+
+
+# CloudWatch Logs accepted retention values (CloudWatch Logs API reference, PutRetentionPolicy).
+_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                   2922, 3288, 3653]
+
+
+def _volume(p: Problems, cluster: dict, prod: bool) -> VolumeConfig:
+    vol = p.section(cluster, "volume", "cluster.volume", {"type", "sizeGiB", "iops", "throughputMiBps"})
+    vtype = p.enum(vol, "type", "cluster.volume.type", ["gp3", "io2"], "gp3")
+    limits = GP3 if vtype == "gp3" else IO2
+    size = p.integer(vol, "sizeGiB", "cluster.volume.sizeGiB", 1024 if prod else 100, *limits["size"],
+                     f" GiB for {vtype}")
+    iops = p.integer(vol, "iops", "cluster.volume.iops", 3_000, *limits["iops"], f" for {vtype}")
+    if iops > limits["iops_per_gib"] * size:
+        p.add("cluster.volume.iops", iops, f"{vtype} allows at most {limits['iops_per_gib']} IOPS per GiB: "
+              f"≤ {limits['iops_per_gib'] * size:,} for {size:,} GiB")
+    throughput: int | None = None
+    if vtype == "gp3":
+        throughput = p.integer(vol, "throughputMiBps", "cluster.volume.throughputMiBps", 125,
+                               *GP3["throughput"], " MiB/s for gp3")
+        if throughput * 4 > iops:
+            p.add("cluster.volume.throughputMiBps", throughput,
+                  f"gp3 allows at most 0.25 MiB/s per provisioned IOPS: ≤ {iops // 4} MiB/s at {iops:,} IOPS")
+    elif "throughputMiBps" in vol:
+        p.add("cluster.volume.throughputMiBps", vol["throughputMiBps"],
+              "not accepted for io2 (its throughput follows from IOPS); remove it")
+    return VolumeConfig(vtype, size, iops, throughput)
+
+
+def _cluster(p: Problems, raw: dict, prod: bool, env: str, stack: str) -> ClusterConfig:
+    known = {"platform", "nodes", "drivesPerNode", "instanceType", "rustfsVersion", "volume",
+             "allowUnknownInstanceType", "allowAzLossUnsafe", "clientCidrs", "console", "placement",
+             "internetFacing", "domain"}
+    c = p.section(raw, "cluster", "cluster", known)
+    platform = p.enum(c, "platform", "cluster.platform", ["ec2", "eks"], "ec2")
+    if platform == "eks":
+        p.add("cluster.platform", "eks", "this release deploys RustFS on EC2 only; allowed values: ec2 "
+              "(the EKS platform is on the roadmap, see README)")
+    nodes = p.integer(c, "nodes", "cluster.nodes", 6 if prod else 4, 1, 64)
+    drives = p.integer(c, "drivesPerNode", "cluster.drivesPerNode", 8 if prod else 2, 1, 24)
+    if nodes * drives < 4:
+        p.add("cluster.drivesPerNode", drives, f"nodes × drivesPerNode must be ≥ 4 (RustFS erasure coding "
+              f"needs 4 drives); {nodes} × {drives} = {nodes * drives}")
+    if prod and nodes < 4:
+        p.add("cluster.nodes", nodes, "prod needs at least 4 nodes (RustFS production guidance)")
+    allow_unknown = p.boolean(c, "allowUnknownInstanceType", "cluster.allowUnknownInstanceType", False)
+    itype = p.string(c, "instanceType", "cluster.instanceType", "c6in.4xlarge" if prod else "m6i.large")
+    if itype and catalogue.instance_type(itype) is None and not allow_unknown:
+        p.add("cluster.instanceType", itype, "not in our instance catalogue; known families: "
+              f"{', '.join(catalogue.families())} (set cluster.allowUnknownInstanceType: true to opt out)")
+    version = p.string(c, "rustfsVersion", "cluster.rustfsVersion", "1.0.0-alpha.69",
+                       " version such as 1.0.0-alpha.69", check=lambda v: bool(_VERSION.match(v)))
+    volume = _volume(p, c, prod)
+    clients = p.cidr_list(c, "clientCidrs", "cluster.clientCidrs", [])
+    if "0.0.0.0/0" in clients and not c.get("internetFacing"):
+        p.add("cluster.clientCidrs", clients, "0.0.0.0/0 is only allowed with cluster.internetFacing: true")
+    placement = p.enum(c, "placement", "cluster.placement", ["partition", "spread", "none"], "partition")
+    domain = p.string(c, "domain", "cluster.domain", f"{stack}.rustfs.internal",
+                      " DNS domain such as prod.rustfs.internal", check=lambda v: bool(_DOMAIN.match(v)))
+    return ClusterConfig(
+        platform=platform, nodes=nodes, drives_per_node=drives, instance_type=itype,
+        rustfs_version=version, volume=volume, allow_unknown_instance_type=allow_unknown,
+        allow_az_loss_unsafe=p.boolean(c, "allowAzLossUnsafe", "cluster.allowAzLossUnsafe", False),
+        client_cidrs=clients, console=p.boolean(c, "console", "cluster.console", not prod),
+        placement=placement, internet_facing=p.boolean(c, "internetFacing", "cluster.internetFacing", False),
+        domain=domain)
+
+
+def _erasure_layout(p: Problems, cluster: ClusterConfig, network: NetworkConfig, prod: bool) -> None:
+    """RustFS must accept the layout, and prod must keep quorum when a whole AZ is lost."""
+    if cluster.nodes * cluster.drives_per_node < 4:
+        return  # already reported on cluster.drivesPerNode
+    azs = [f"AZ{i + 1}" for i in range(network.az_count)]
+    try:
+        advice = layout.az_loss_advice(cluster.nodes, cluster.drives_per_node, azs)
+    except layout.LayoutError as exc:
+        p.add("cluster", {"nodes": cluster.nodes, "drivesPerNode": cluster.drives_per_node}, str(exc))
+        return
+    if prod and advice and not cluster.allow_az_loss_unsafe:
+        p.add("cluster.nodes", cluster.nodes, f"prod must survive the loss of one AZ: {advice} "
+              "(or set cluster.allowAzLossUnsafe: true to accept the risk)")
+
+
+def _tls(p: Problems, raw: dict) -> TlsConfig:
+    t = p.section(raw, "tls", "tls", {"mode", "certificateArn"})
+    mode = p.enum(t, "mode", "tls.mode", ["private-ca", "acm"], "private-ca")
+    arn = None
+    if mode == "acm":
+        arn = p.string(t, "certificateArn", "tls.certificateArn", pattern=" ACM certificate ARN "
+                       "(required with tls.mode: acm)", check=lambda v: ":acm:" in v and bool(_ARN.match(v)))
+    elif "certificateArn" in t:
+        p.add("tls.certificateArn", t["certificateArn"], "only used with tls.mode: acm")
+    return TlsConfig(mode, arn)
+
+
+def _security(p: Problems, raw: dict) -> SecurityConfig:
+    known = {"ebsEncryptionByDefault", "keyAdminRoleArn", "operatorPrincipals", "operatorSessionSeconds",
+             "crossAccount"}
+    s = p.section(raw, "security", "security", known)
+    is_arn = lambda v: bool(_ARN.match(v))  # noqa: E731
+    admin = p.string(s, "keyAdminRoleArn", "security.keyAdminRoleArn", None, " IAM role ARN", check=is_arn)
+    operators = p.string_list(s, "operatorPrincipals", "security.operatorPrincipals", [], check=is_arn,
+                              what="IAM principal ARNs")
+    session = p.integer(s, "operatorSessionSeconds", "security.operatorSessionSeconds", 3_600, 900, 14_400,
+                        " seconds")
+    xa = p.section(s, "crossAccount", "security.crossAccount", {"accountId", "externalId"})
+    account = external = None
+    if xa:
+        account = p.string(xa, "accountId", "security.crossAccount.accountId", pattern=" 12-digit "
+                           "AWS account id", check=lambda v: bool(_ACCOUNT.match(v)))
+        # ExternalId: 2-1224 characters of [\w+=,.@:/-] (IAM API reference, AssumeRole).
+        external = p.string(xa, "externalId", "security.crossAccount.externalId", pattern=" ExternalId of "
+                            "16-1224 characters of letters, digits and + = , . @ : / -",
+                            check=lambda v: bool(re.match(r"^[\w+=,.@:/-]{16,1224}$", v)))
+    return SecurityConfig(p.boolean(s, "ebsEncryptionByDefault", "security.ebsEncryptionByDefault", False),
+                          admin, operators, session, account, external)
+
+
+def _audit(p: Problems, raw: dict, prod: bool) -> AuditConfig:
+    known = {"cloudTrail", "config", "logRetentionDays", "transitionIaDays", "transitionGlacierDays",
+             "expirationDays"}
+    a = p.section(raw, "audit", "audit", known)
+    ia = p.integer(a, "transitionIaDays", "audit.transitionIaDays", 30, 30, 3_650, " days")
+    glacier = p.integer(a, "transitionGlacierDays", "audit.transitionGlacierDays", 90, 60, 3_650, " days")
+    expiry = p.integer(a, "expirationDays", "audit.expirationDays", 2_557 if prod else 365, 1, 36_500,
+                       " days")
+    if glacier <= ia:
+        p.add("audit.transitionGlacierDays", glacier, f"must be later than audit.transitionIaDays ({ia})")
+    if expiry <= glacier:
+        p.add("audit.expirationDays", expiry, f"must be later than audit.transitionGlacierDays ({glacier})")
+    return AuditConfig(
+        cloud_trail=p.enum(a, "cloudTrail", "audit.cloudTrail", ["create", "existing"], "create"),
+        config=p.enum(a, "config", "audit.config", ["create", "existing"], "create"),
+        log_retention_days=p.enum(a, "logRetentionDays", "audit.logRetentionDays", _RETENTION_DAYS,
+                                  365 if prod else 30),
+        transition_ia_days=ia, transition_glacier_days=glacier, expiration_days=expiry)
+
+
+def _backup(p: Problems, raw: dict, prod: bool, region: str) -> BackupConfig:
+    b = p.section(raw, "backup", "backup", {"snapshotIntervalHours", "snapshotRetainCount", "copyRegion"})
+    # DLM create rule intervals: 1, 2, 3, 4, 6, 8, 12 or 24 hours (DLM API reference, CreateRule).
+    interval = p.enum(b, "snapshotIntervalHours", "backup.snapshotIntervalHours", [1, 2, 3, 4, 6, 8, 12, 24],
+                      24)
+    retain = p.integer(b, "snapshotRetainCount", "backup.snapshotRetainCount", 14 if prod else 3, 1, 1_000)
+    copy = p.string(b, "copyRegion", "backup.copyRegion", None, " AWS region such as us-west-2",
+                    check=lambda v: bool(_REGION.match(v)))
+    if copy and copy == region:
+        p.add("backup.copyRegion", copy, "must differ from the stack's region (aws:region)")
+    return BackupConfig(interval, retain, copy)
+
+
+def _usage(p: Problems, raw: dict) -> UsageConfig:
+    u = p.section(raw, "usage", "usage", {"writeMBps", "readMBps", "storedTiB", "growthTiBPerMonth"})
+    return UsageConfig(
+        write_mbps=p.number(u, "writeMBps", "usage.writeMBps", 10.0, 0, 1e6),
+        read_mbps=p.number(u, "readMBps", "usage.readMBps", 30.0, 0, 1e6),
+        stored_tib=p.number(u, "storedTiB", "usage.storedTiB", 1.0, 0, 1e6),
+        growth_tib_per_month=p.number(u, "growthTiBPerMonth", "usage.growthTiBPerMonth", 0.1, 0, 1e6))
+
+
+def _budget(p: Problems, raw: dict, prod: bool) -> BudgetConfig:
+    b = p.section(raw, "budget", "budget", {"monthlyUSD", "emails"})
+    emails = p.string_list(b, "emails", "budget.emails", [], check=lambda v: bool(_EMAIL.match(v)),
+                           what="e-mail addresses")
+    return BudgetConfig(p.number(b, "monthlyUSD", "budget.monthlyUSD", 20_000.0 if prod else 1_000.0, 1, 1e8),
+                        emails)
+
+
+def load() -> StackConfig:
+    """Read the stack's config through the Pulumi runtime and validate it."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    prefix = f"{NAMESPACE}:"
+    # The CLI passes config in PULUMI_CONFIG; preflight and tests set it in-process (set_all_config).
+    everything = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    raw = {k[len(prefix):]: v for k, v in everything.items() if k.startswith(prefix)}
+    secrets = set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
+    secret_keys = [k for k in secrets if k.startswith(prefix)]
+    region = pulumi.Config("aws").get("region") or ""
+    return parse(raw, stack=pulumi.get_stack(), region=region, project=pulumi.get_project(),
+                 secret_keys=secret_keys)

@@ -1,0 +1,208 @@
+"""The production VPC: private subnets per AZ, NAT, endpoints, flow logs, a closed default SG."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from .subnets import plan_subnets
+
+# Interface endpoints a private storage node needs: Session Manager (ssm, ssmmessages, ec2messages),
+# its own EC2/Route 53-free take-over calls (ec2), secrets and keys (secretsmanager, kms), telemetry
+# (logs, monitoring) and role credentials (sts).
+INTERFACE_ENDPOINT_SERVICES = ("ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "monitoring",
+                               "secretsmanager", "sts")
+
+
+@dataclass
+class NetworkArgs:
+    cidr: str
+    az_count: int
+    nat_gateways: str  # single | perAz | none
+    region: str
+    account_id: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    flow_log_kms_key_arn: pulumi.Input[str]
+    flow_log_retention_days: int
+    log_group_prefix: str  # the logs key only serves log groups under this prefix
+    public_subnets: bool = False  # also when an internet-facing load balancer needs them
+    permissions_boundary_arn: pulumi.Input[str] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Network(pulumi.ComponentResource):
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("rustfs:network:Network", name, None, opts)
+        self._name = name
+        self._args = args
+        child = pulumi.ResourceOptions(parent=self)
+
+        zones = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(parent=self))
+        if len(zones.names) < args.az_count:
+            raise ValueError(
+                f"rustfs-aws:network.azCount: got {args.az_count}; region {args.region} has only "
+                f"{len(zones.names)} available AZs ({', '.join(zones.names)})")
+        self.azs = list(zones.names[: args.az_count])
+        needs_public = args.public_subnets or args.nat_gateways != "none"
+        plan = plan_subnets(args.cidr, args.az_count, public=needs_public)
+
+        self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.cidr, enable_dns_support=True,
+                               enable_dns_hostnames=True, tags=self._tags(f"{name}-vpc"), opts=child)
+        vpc_opts = pulumi.ResourceOptions(parent=self.vpc)
+        aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=self.vpc.id, ingress=[], egress=[],
+                                     tags=self._tags(f"{name}-default-sg-closed"), opts=vpc_opts)
+
+        self.private_subnets = [
+            aws.ec2.Subnet(f"{name}-private-{i}", vpc_id=self.vpc.id, cidr_block=cidr,
+                           availability_zone=az, map_public_ip_on_launch=False,
+                           tags=self._tags(f"{name}-private-{az}", {"rustfs:tier": "private"}), opts=vpc_opts)
+            for i, (az, cidr) in enumerate(zip(self.azs, plan.private, strict=True))
+        ]
+        self.public_subnets = [
+            aws.ec2.Subnet(f"{name}-public-{i}", vpc_id=self.vpc.id, cidr_block=cidr,
+                           availability_zone=az, map_public_ip_on_launch=False,
+                           tags=self._tags(f"{name}-public-{az}", {"rustfs:tier": "public"}), opts=vpc_opts)
+            for i, (az, cidr) in enumerate(zip(self.azs, plan.public, strict=True))
+        ]
+        self.public_route_table_id = self._public_routing(vpc_opts) if needs_public else None
+        nat_ids = self._nat_gateways(vpc_opts)
+        self.private_route_tables = self._private_routing(nat_ids, vpc_opts)
+        self.endpoint_security_group = self._endpoints(vpc_opts)
+        self.flow_log = self._flow_logs(child)
+
+        self.vpc_id = self.vpc.id
+        self.vpc_cidr = args.cidr
+        self.private_subnet_ids = [s.id for s in self.private_subnets]
+        self.public_subnet_ids = [s.id for s in self.public_subnets]
+        self.register_outputs({
+            "vpcId": self.vpc.id,
+            "vpcCidr": args.cidr,
+            "azs": self.azs,
+            "privateSubnetIds": dict(zip(self.azs, self.private_subnet_ids, strict=True)),
+            "publicSubnetIds": dict(zip(self.azs, self.public_subnet_ids, strict=False)),
+            "privateRouteTableIds": [rt.id for rt in self.private_route_tables],
+            "publicRouteTableId": self.public_route_table_id,
+            "endpointSecurityGroupId": self.endpoint_security_group.id,
+        })
+
+    def _tags(self, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {**self._args.tags, "Name": name, **(extra or {})}
+
+    def _public_routing(self, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+        name = self._name
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags=self._tags(f"{name}-igw"),
+                                      opts=opts)
+        table = aws.ec2.RouteTable(f"{name}-public-rt", vpc_id=self.vpc.id,
+                                   tags=self._tags(f"{name}-public"), opts=opts)
+        aws.ec2.Route(f"{name}-public-default", route_table_id=table.id, destination_cidr_block="0.0.0.0/0",
+                      gateway_id=igw.id, opts=pulumi.ResourceOptions(parent=table))
+        for i, subnet in enumerate(self.public_subnets):
+            aws.ec2.RouteTableAssociation(f"{name}-public-{i}", subnet_id=subnet.id, route_table_id=table.id,
+                                          opts=pulumi.ResourceOptions(parent=table))
+        return table.id
+
+    def _nat_gateways(self, opts: pulumi.ResourceOptions) -> list[pulumi.Output[str]]:
+        """One NAT per AZ (perAz), one in the first AZ (single) or none; returns the NAT id per AZ."""
+        mode = self._args.nat_gateways
+        if mode == "none":
+            return []
+        count = len(self.azs) if mode == "perAz" else 1
+        ids = []
+        for i in range(count):
+            az = self.azs[i]
+            eip = aws.ec2.Eip(f"{self._name}-nat-{i}", domain="vpc", tags=self._tags(f"{self._name}-nat-{az}"),
+                              opts=opts)
+            nat = aws.ec2.NatGateway(f"{self._name}-nat-{i}", allocation_id=eip.id,
+                                     subnet_id=self.public_subnets[i].id, connectivity_type="public",
+                                     tags=self._tags(f"{self._name}-nat-{az}"), opts=opts)
+            ids.append(nat.id)
+        return [ids[i] if mode == "perAz" else ids[0] for i in range(len(self.azs))]
+
+    def _private_routing(self, nat_ids: list[pulumi.Output[str]],
+                         opts: pulumi.ResourceOptions) -> list[aws.ec2.RouteTable]:
+        tables = []
+        for i, (az, subnet) in enumerate(zip(self.azs, self.private_subnets, strict=True)):
+            table = aws.ec2.RouteTable(f"{self._name}-private-rt-{i}", vpc_id=self.vpc.id,
+                                       tags=self._tags(f"{self._name}-private-{az}"), opts=opts)
+            table_opts = pulumi.ResourceOptions(parent=table)
+            if nat_ids:
+                aws.ec2.Route(f"{self._name}-private-default-{i}", route_table_id=table.id,
+                              destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat_ids[i], opts=table_opts)
+            aws.ec2.RouteTableAssociation(f"{self._name}-private-{i}", subnet_id=subnet.id,
+                                          route_table_id=table.id, opts=table_opts)
+            tables.append(table)
+        return tables
+
+    def _endpoints(self, opts: pulumi.ResourceOptions) -> aws.ec2.SecurityGroup:
+        name, region = self._name, self._args.region
+        aws.ec2.VpcEndpoint(f"{name}-s3", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{region}.s3",
+                            vpc_endpoint_type="Gateway", route_table_ids=[t.id for t in self.private_route_tables],
+                            tags=self._tags(f"{name}-s3"), opts=opts)
+        sg = aws.ec2.SecurityGroup(f"{name}-endpoints", vpc_id=self.vpc.id,
+                                   description="HTTPS from inside the VPC to interface endpoints",
+                                   tags=self._tags(f"{name}-endpoints"), opts=opts)
+        aws.vpc.SecurityGroupIngressRule(f"{name}-endpoints-https", security_group_id=sg.id,
+                                         cidr_ipv4=self._args.cidr, ip_protocol="tcp", from_port=443,
+                                         to_port=443, description="HTTPS from the VPC",
+                                         tags=self._tags(f"{name}-endpoints-https"),
+                                         opts=pulumi.ResourceOptions(parent=sg))
+        for service in INTERFACE_ENDPOINT_SERVICES:
+            aws.ec2.VpcEndpoint(f"{name}-{service}", vpc_id=self.vpc.id,
+                                service_name=f"com.amazonaws.{region}.{service}", vpc_endpoint_type="Interface",
+                                private_dns_enabled=True, subnet_ids=[s.id for s in self.private_subnets],
+                                security_group_ids=[sg.id], tags=self._tags(f"{name}-{service}"), opts=opts)
+        return sg
+
+    def _flow_logs(self, opts: pulumi.ResourceOptions) -> aws.ec2.FlowLog:
+        name, args = self._name, self._args
+        group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", name=f"{args.log_group_prefix}vpc-flow-logs",
+                                        retention_in_days=args.flow_log_retention_days,
+                                        kms_key_id=args.flow_log_kms_key_arn,
+                                        tags=self._tags(f"{name}-flow-logs"), opts=opts)
+        trust = pulumi.Output.all(args.account_id, args.partition).apply(
+            lambda v: json.dumps(flow_log_trust_policy(account_id=v[0], partition=v[1], region=args.region)))
+        role = aws.iam.Role(f"{name}-flow-logs", assume_role_policy=trust,
+                            description="Lets VPC Flow Logs write to this VPC's log group",
+                            permissions_boundary=args.permissions_boundary_arn,
+                            tags=self._tags(f"{name}-flow-logs"), opts=opts)
+        aws.iam.RolePolicy(f"{name}-flow-logs", role=role.id,
+                           policy=group.arn.apply(lambda arn: json.dumps(flow_log_write_policy(arn))),
+                           opts=pulumi.ResourceOptions(parent=role))
+        return aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=self.vpc.id, traffic_type="ALL",
+                               log_destination_type="cloud-watch-logs", log_destination=group.arn,
+                               iam_role_arn=role.arn, max_aggregation_interval=60,
+                               tags=self._tags(f"{name}-flow-log"), opts=opts)
+
+
+def flow_log_trust_policy(*, account_id: str, partition: str, region: str) -> dict:
+    """Only VPC Flow Logs acting for this account may assume the role (confused-deputy guard, AWS VPC
+    User Guide "IAM role for publishing flow logs to CloudWatch Logs")."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account_id}:vpc-flow-log/*"},
+            },
+        }],
+    }
+
+
+def flow_log_write_policy(log_group_arn: str) -> dict:
+    """Write to this one log group. The group is created by Pulumi, so CreateLogGroup is not granted."""
+    group = log_group_arn.removesuffix(":*")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "WriteFlowLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Resource": [group, f"{group}:*"],
+        }],
+    }

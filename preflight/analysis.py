@@ -1,0 +1,105 @@
+"""Hand the recorded resources to the real policy pack, as ``pulumi preview --policy-pack`` does."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi_aws
+from google.protobuf import struct_pb2
+
+from .analyzer import AnalyzedResource, PolicyPack, ProviderInfo, struct_from_python
+from .runner import Recording, RecordedResource
+
+PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
+_PROVIDER_VERSIONS = {"aws": pulumi_aws._utilities.get_version()}
+
+
+@dataclass
+class PolicyResult:
+    pack: str
+    version: str
+    policies: list[dict]
+    violations: list[dict]
+    config_file: str | None
+
+    @property
+    def mandatory(self) -> list[dict]:
+        return [v for v in self.violations if v["enforcementLevel"] == "mandatory"]
+
+    @property
+    def advisory(self) -> list[dict]:
+        return [v for v in self.violations if v["enforcementLevel"] != "mandatory"]
+
+
+def policy_config_for(stack: str, explicit: Path | None, pack_dir: Path = PACK_DIR) -> tuple[dict, str | None]:
+    path = explicit or pack_dir / "config" / f"{stack}.json"
+    if explicit is None and not path.exists():
+        return {}, None
+    try:
+        return json.loads(Path(path).read_text()), str(path)
+    except FileNotFoundError:
+        raise ValueError(f"policy config {path} not found") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"policy config {path} is not valid JSON: {exc}") from None
+
+
+class _Providers:
+    """The provider each resource is managed by, with the properties the engine would send."""
+
+    def __init__(self, recording: Recording):
+        self.recording = recording
+        self.by_urn = {r.urn: r for r in recording.resources if r.type.startswith("pulumi:providers:")}
+
+    def of(self, r: RecordedResource) -> ProviderInfo | None:
+        if r.provider:
+            urn = r.provider.split("::")[:-1]
+            provider = self.by_urn.get("::".join(urn))
+            if provider is not None:
+                return ProviderInfo(urn=provider.urn, type=provider.type, name=provider.name,
+                                    properties=provider.wire_inputs)
+        if not r.custom or r.type.startswith("pulumi:providers:"):
+            return None
+        return self.default(r.type.split(":")[0])
+
+    def default(self, package: str) -> ProviderInfo:
+        """A resource without an explicit provider gets the default provider, configured from the stack's
+        ``<package>:*`` config (e.g. ``aws:region``, ``aws:defaultTags``)."""
+        settings = self.recording.settings
+        props = {}
+        for key, value in settings.config.items():
+            if key.startswith(f"{package}:"):
+                try:
+                    props[key.split(":", 1)[1]] = json.loads(value)
+                except json.JSONDecodeError:
+                    props[key.split(":", 1)[1]] = value
+        version = _PROVIDER_VERSIONS.get(package, "")
+        name = f"default_{version.replace('.', '_')}" if version else "default"
+        urn = f"urn:pulumi:{settings.stack}::{settings.project}::pulumi:providers:{package}::{name}"
+        return ProviderInfo(urn=urn, type=f"pulumi:providers:{package}", name=name,
+                            properties=struct_from_python(props))
+
+
+def _analyzed(r: RecordedResource, providers: _Providers, properties: struct_pb2.Struct) -> AnalyzedResource:
+    return AnalyzedResource(urn=r.urn, type=r.type, name=r.name, properties=properties, protect=r.protect,
+                            parent=r.parent, dependencies=r.dependencies,
+                            property_dependencies=r.property_dependencies, provider=providers.of(r))
+
+
+def run_policies(recording: Recording, *, policy_config: dict, config_file: str | None,
+                 pack_dir: Path = PACK_DIR, preview: bool = True) -> PolicyResult:
+    settings = recording.settings
+    providers = _Providers(recording)
+    with PolicyPack(pack_dir) as pack:
+        pack.configure_stack(project=settings.project, stack=settings.stack, config=settings.config,
+                             secret_keys=settings.secret_keys, dry_run=preview)
+        info = pack.info()
+        pack.configure(policy_config)
+        violations = []
+        for r in recording.resources:
+            violations += pack.analyze(_analyzed(r, providers, r.wire_inputs))
+        # AnalyzeStack sees each resource's state (inputs and the provider's outputs).
+        violations += pack.analyze_stack([_analyzed(r, providers, r.wire_outputs) for r in recording.resources])
+    return PolicyResult(pack=info["pack"], version=info["version"], policies=info["policies"],
+                        violations=violations, config_file=config_file)

@@ -1,0 +1,79 @@
+"""The command line of preflight: run the program offline, run the policy pack, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from .analyzer import PolicyPackError
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m preflight", description=(
+        "Offline preview: runs the real Pulumi program against a fake AWS and the real policy pack over the "
+        "Pulumi analyzer protocol."))
+    p.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    p.add_argument("--json", metavar="PATH", help="write the full report as JSON ('-' for stdout)")
+    p.add_argument("--markdown", metavar="PATH", help="write a Markdown report for a pull request comment")
+    p.add_argument("--policy-config", metavar="PATH", type=Path,
+                   help="policy pack config (default: policies/config/<stack>.json when present)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
+def _write(path: str, text: str) -> None:
+    if path == "-":
+        sys.stdout.write(text)
+    else:
+        Path(path).write_text(text)
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "plan":
+        from .plan import main as plan_main
+
+        return plan_main(argv[1:])
+    args = _parser().parse_args(argv)
+    try:
+        return _preflight(args)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line and exit 2
+        if args.debug:
+            traceback.print_exc()
+        print(f"preflight {args.stack}: {_explain(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _explain(exc: Exception) -> str:
+    from components.validation import ConfigError
+
+    from .stackfiles import StackFileError
+
+    if isinstance(exc, ConfigError | StackFileError | ValueError) and str(exc):
+        return str(exc)
+    if isinstance(exc, PolicyPackError):
+        return f"policy pack failed: {exc}"
+    return f"program error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    from . import report, sections
+    from .analysis import policy_config_for, run_policies
+    from .runner import run_stack
+
+    policy_config, config_file = policy_config_for(args.stack, args.policy_config)
+    recording = run_stack(args.stack)
+    policy = run_policies(recording, policy_config=policy_config, config_file=config_file)
+    values = sections.compute_all(recording)
+    doc = report.build_json(recording, policy, values)
+    if args.json:
+        _write(args.json, json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    if args.markdown:
+        _write(args.markdown, report.markdown(doc, sections.markdown_blocks(values)))
+    out = sys.stderr if args.json == "-" or args.markdown == "-" else sys.stdout
+    print(report.human(doc, sections.human_lines(values)), file=out)
+    return EXIT_VIOLATIONS if policy.mandatory else EXIT_OK

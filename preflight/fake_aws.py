@@ -1,0 +1,416 @@
+"""A realistic fake of AWS for running the program offline under ``pulumi.runtime.set_mocks``.
+
+Resource ids follow each type's real format (``vpc-0123…``, ``subnet-…``, ``i-…``, ``vol-…``), ARNs carry
+the partition, region and a fixed account id, and the outputs components read (``arn``, ``id``, ``dnsName``,
+``zoneId``…) are filled in. Ids are derived from the resource's name, so two runs give the same ids.
+A resource type or an invoke this fake does not know fails loudly: add it here rather than let a
+component read an output that would silently be missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+
+# Real AZ names per region (EC2 DescribeAvailabilityZones; zone ids differ per account, these are one
+# account's mapping).
+REGION_AZS: dict[str, list[str]] = {
+    "us-east-1": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],
+    "us-east-2": ["us-east-2a", "us-east-2b", "us-east-2c"],
+    "us-west-2": ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
+    "eu-west-1": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+    "eu-central-1": ["eu-central-1a", "eu-central-1b", "eu-central-1c"],
+    "eu-north-1": ["eu-north-1a", "eu-north-1b", "eu-north-1c"],
+    "ap-southeast-1": ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"],
+    "ap-northeast-1": ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"],
+}
+_ZONE_ID_PREFIX = {"us-east-1": "use1", "us-east-2": "use2", "us-west-2": "usw2", "eu-west-1": "euw1",
+                   "eu-central-1": "euc1", "eu-north-1": "eun1", "ap-southeast-1": "apse1",
+                   "ap-northeast-1": "apne1"}
+
+# The public SSM parameters for Amazon Linux 2023 (AL2023 User Guide, "Finding the AL2023 AMI").
+AL2023_PARAMETERS = {
+    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64": "x86_64",
+    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64": "arm64",
+    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64": "x86_64",
+    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64": "arm64",
+}
+
+
+def _hex(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def _fake_secret(name: str, length: int, alphabet: str) -> str:
+    """A recognisable, deterministic stand-in for a generated secret."""
+    digest = hashlib.sha256(f"secret/{name}".encode()).digest() * (length // 32 + 2)
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+
+
+class UnknownToFake(Exception):
+    pass
+
+
+class FakeAws(pulumi.runtime.Mocks):
+    def __init__(self, region: str, account_id: str = ACCOUNT_ID, partition: str = PARTITION):
+        if region not in REGION_AZS:
+            raise UnknownToFake(f"the fake AWS knows regions {', '.join(REGION_AZS)}, not {region!r}; "
+                                "add its AZ names to preflight/fake_aws.py")
+        self.region = region
+        self.account_id = account_id
+        self.partition = partition
+
+    # --- resources -----------------------------------------------------------------------------
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        if not args.custom:  # components (including remote ones) have no physical id
+            return "", inputs
+        if typ.startswith("pulumi:providers:"):
+            return _hex("provider", name, length=32), inputs
+        handler = _RESOURCES.get(typ)
+        if handler is None:
+            raise UnknownToFake(f"the fake AWS does not know resource type {typ!r} (resource {name!r}); "
+                                "add it to preflight/fake_aws.py")
+        physical, extra = handler(self, name, inputs)
+        return physical, {**inputs, "id": physical, **extra}
+
+    def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
+        return (f"arn:{self.partition}:{service}:{self.region if region else ''}:"
+                f"{self.account_id if account else ''}:{resource}")
+
+    # --- invokes -------------------------------------------------------------------------------
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        handler = _INVOKES.get(args.token)
+        if handler is None:
+            raise UnknownToFake(f"the fake AWS does not know invoke {args.token!r}; add it to "
+                                "preflight/fake_aws.py")
+        return handler(self, dict(args.args))
+
+
+def _autoname(name: str, inputs: dict, key: str = "name") -> str:
+    given = inputs.get(key)
+    return given if isinstance(given, str) and given else f"{name}-{_hex('autoname', name, length=7)}"
+
+
+def _ec2(prefix: str, arn_type: str | None = None):
+    def handler(fake: FakeAws, name: str, inputs: dict):
+        physical = f"{prefix}-{_hex(prefix, name)}"
+        extra = {"tagsAll": inputs.get("tags", {}), "ownerId": fake.account_id}
+        if arn_type:
+            extra["arn"] = fake.arn("ec2", f"{arn_type}/{physical}")
+        return physical, extra
+    return handler
+
+
+def _vpc(fake: FakeAws, name: str, inputs: dict):
+    physical, extra = _ec2("vpc", "vpc")(fake, name, inputs)
+    return physical, {**extra, "defaultSecurityGroupId": f"sg-{_hex('default-sg', name)}",
+                      "mainRouteTableId": f"rtb-{_hex('main-rt', name)}",
+                      "defaultNetworkAclId": f"acl-{_hex('acl', name)}"}
+
+
+def _eip(fake: FakeAws, name: str, inputs: dict):
+    physical = f"eipalloc-{_hex('eip', name)}"
+    n = int(_hex("ip", name, length=4), 16)
+    return physical, {"allocationId": physical, "publicIp": f"198.51.100.{n % 254 + 1}",
+                      "arn": fake.arn("ec2", f"elastic-ip/{physical}"), "tagsAll": inputs.get("tags", {})}
+
+
+def _private_ip(name: str) -> str:
+    n = int(_hex("private-ip", name, length=4), 16)
+    return f"10.{n % 200}.{(n >> 8) % 250}.{n % 250 + 4}"
+
+
+def _instance(fake: FakeAws, name: str, inputs: dict):
+    physical, extra = _ec2("i", "instance")(fake, name, inputs)
+    return physical, {**extra, "privateIp": _private_ip(name), "instanceState": "running"}
+
+
+def _eni(fake: FakeAws, name: str, inputs: dict):
+    physical, extra = _ec2("eni", "network-interface")(fake, name, inputs)
+    return physical, {**extra, "privateIp": inputs.get("privateIp") or _private_ip(name),
+                      "privateIps": [inputs.get("privateIp") or _private_ip(name)]}
+
+
+def _launch_template(fake: FakeAws, name: str, inputs: dict):
+    physical, extra = _ec2("lt", "launch-template")(fake, name, inputs)
+    return physical, {**extra, "name": _autoname(name, inputs), "latestVersion": 1, "defaultVersion": 1}
+
+
+def _placement_group(fake: FakeAws, name: str, inputs: dict):
+    pg_name = _autoname(name, inputs)
+    return pg_name, {"name": pg_name, "placementGroupId": f"pg-{_hex('pg', name)}",
+                     "arn": fake.arn("ec2", f"placement-group/{pg_name}"), "tagsAll": inputs.get("tags", {})}
+
+
+def _named(service: str, arn_resource: str, *, region: bool = True, account: bool = True,
+           name_key: str = "name", id_is: str = "name"):
+    """Resources identified by a (possibly auto-generated) name, e.g. IAM roles, log groups, ASGs."""
+    def handler(fake: FakeAws, name: str, inputs: dict):
+        resource_name = _autoname(name, inputs, name_key)
+        arn = fake.arn(service, arn_resource.format(name=resource_name), region=region, account=account)
+        physical = arn if id_is == "arn" else resource_name
+        return physical, {name_key: resource_name, "arn": arn, "tagsAll": inputs.get("tags", {})}
+    return handler
+
+
+def _role(fake: FakeAws, name: str, inputs: dict):
+    physical, extra = _named("iam", "role/{name}", region=False)(fake, name, inputs)
+    return physical, {**extra, "uniqueId": f"AROA{_hex('role', name, length=17).upper()}"}
+
+
+def _log_group(fake: FakeAws, name: str, inputs: dict):
+    group = _autoname(name, inputs)
+    # The provider reports the ARN without the trailing ":*" since v5.
+    return group, {"name": group, "arn": fake.arn("logs", f"log-group:{group}"),
+                   "tagsAll": inputs.get("tags", {})}
+
+
+def _kms_key(fake: FakeAws, name: str, inputs: dict):
+    key_id = "-".join(_hex("kms", name, length=32)[a:b] for a, b in ((0, 8), (8, 12), (12, 16), (16, 20),
+                                                                      (20, 32)))
+    return key_id, {"keyId": key_id, "arn": fake.arn("kms", f"key/{key_id}"), "tagsAll": inputs.get("tags", {})}
+
+
+def _kms_alias(fake: FakeAws, name: str, inputs: dict):
+    alias = _autoname(name, inputs)
+    return alias, {"name": alias, "arn": fake.arn("kms", alias), "targetKeyArn": fake.arn(
+        "kms", f"key/{inputs.get('targetKeyId', '')}")}
+
+
+def _secret(fake: FakeAws, name: str, inputs: dict):
+    secret_name = _autoname(name, inputs)
+    arn = fake.arn("secretsmanager", f"secret:{secret_name}-{_hex('sm', name, length=6)}")
+    return arn, {"name": secret_name, "arn": arn, "tagsAll": inputs.get("tags", {})}
+
+
+def _secret_version(fake: FakeAws, name: str, inputs: dict):
+    version = _hex("version", name, length=32)
+    return f"{inputs.get('secretId')}|{version}", {"versionId": version, "arn": inputs.get("secretId")}
+
+
+def _bucket(fake: FakeAws, name: str, inputs: dict):
+    bucket = _autoname(name, inputs, "bucket")
+    return bucket, {"bucket": bucket, "arn": f"arn:{fake.partition}:s3:::{bucket}",
+                    "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+                    "bucketRegionalDomainName": f"{bucket}.s3.{fake.region}.amazonaws.com",
+                    "region": fake.region, "hostedZoneId": "Z3AQBSTGFYJSTF", "tagsAll": inputs.get("tags", {})}
+
+
+def _bucket_part(kind: str):
+    def handler(fake: FakeAws, name: str, inputs: dict):
+        return f"{inputs.get('bucket', name)}", {}
+    return handler
+
+
+def _load_balancer(fake: FakeAws, name: str, inputs: dict):
+    lb_name = _autoname(name, inputs)[:32]
+    kind = "net" if inputs.get("loadBalancerType") == "network" else "app"
+    suffix = f"{kind}/{lb_name}/{_hex('lb', name, length=16)}"
+    arn = fake.arn("elasticloadbalancing", f"loadbalancer/{suffix}")
+    scheme = "internal-" if inputs.get("internal") else ""
+    return arn, {"name": lb_name, "arn": arn, "arnSuffix": suffix, "zoneId": "Z26RNL4JYFTOTI",
+                 "dnsName": f"{scheme}{lb_name}-{_hex('dns', name, length=16)}.elb.{fake.region}.amazonaws.com",
+                 "tagsAll": inputs.get("tags", {})}
+
+
+def _target_group(fake: FakeAws, name: str, inputs: dict):
+    tg_name = _autoname(name, inputs)[:32]
+    suffix = f"targetgroup/{tg_name}/{_hex('tg', name, length=16)}"
+    arn = fake.arn("elasticloadbalancing", suffix)
+    return arn, {"name": tg_name, "arn": arn, "arnSuffix": suffix, "tagsAll": inputs.get("tags", {})}
+
+
+def _listener(fake: FakeAws, name: str, inputs: dict):
+    arn = fake.arn("elasticloadbalancing", f"listener/net/{name}/{_hex('lsn', name, length=16)}")
+    return arn, {"arn": arn, "tagsAll": inputs.get("tags", {})}
+
+
+def _zone(fake: FakeAws, name: str, inputs: dict):
+    zone_id = "Z" + _hex("zone", name, length=20).upper()
+    return zone_id, {"zoneId": zone_id, "arn": f"arn:{fake.partition}:route53:::hostedzone/{zone_id}",
+                     "nameServers": [], "tagsAll": inputs.get("tags", {})}
+
+
+def _record(fake: FakeAws, name: str, inputs: dict):
+    return f"{inputs.get('zoneId')}_{inputs.get('name')}_{inputs.get('type')}", {
+        "fqdn": inputs.get("name")}
+
+
+def _asg(fake: FakeAws, name: str, inputs: dict):
+    asg_name = _autoname(name, inputs)
+    return asg_name, {"name": asg_name, "arn": fake.arn(
+        "autoscaling", f"autoScalingGroup:{_hex('asg', name, length=36)}:autoScalingGroupName/{asg_name}")}
+
+
+def _plain(prefix: str, arn: str | None = None, service: str = ""):
+    def handler(fake: FakeAws, name: str, inputs: dict):
+        physical = f"{prefix}{_hex(prefix, name, length=20)}" if prefix else name
+        extra = {"tagsAll": inputs.get("tags", {})}
+        if arn:
+            extra["arn"] = fake.arn(service, arn.format(id=physical, name=_autoname(name, inputs)))
+        return physical, extra
+    return handler
+
+
+def _random_password(fake: FakeAws, name: str, inputs: dict):
+    alphabet = ""
+    if inputs.get("upper", True):
+        alphabet += string.ascii_uppercase
+    if inputs.get("lower", True):
+        alphabet += string.ascii_lowercase
+    if inputs.get("numeric", True):
+        alphabet += string.digits
+    if inputs.get("special", True):
+        alphabet += inputs.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?"
+    value = _fake_secret(name, int(inputs.get("length", 16)), alphabet)
+    return f"none-{name}", {"result": value, "bcryptHash": "$2a$10$" + _hex("bcrypt", name, length=53)}
+
+
+def _tls_private_key(fake: FakeAws, name: str, inputs: dict):
+    body = _fake_secret(f"tls/{name}", 64, string.ascii_letters + string.digits)
+    pem = f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
+    pub = f"-----BEGIN PUBLIC KEY-----\n{_hex('pub', name, length=64)}\n-----END PUBLIC KEY-----\n"
+    return _hex("tlskey", name, length=40), {"privateKeyPem": pem, "publicKeyPem": pub,
+                                              "privateKeyPemPkcs8": pem, "publicKeyFingerprintSha256": _hex(
+                                                  "fp", name, length=64)}
+
+
+def _tls_cert(fake: FakeAws, name: str, inputs: dict):
+    serial = str(int(_hex("serial", name, length=24), 16))
+    pem = f"-----BEGIN CERTIFICATE-----\n{_hex('cert', name, length=64)}\n-----END CERTIFICATE-----\n"
+    return serial, {"certPem": pem, "validityStartTime": "2026-01-01T00:00:00Z",
+                    "validityEndTime": "2027-01-01T00:00:00Z"}
+
+
+def _tls_cert_request(fake: FakeAws, name: str, inputs: dict):
+    pem = f"-----BEGIN CERTIFICATE REQUEST-----\n{_hex('csr', name, length=64)}\n-----END CERTIFICATE REQUEST-----\n"
+    return _hex("csr", name, length=40), {"certRequestPem": pem}
+
+
+_RESOURCES = {
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/subnet:Subnet": _ec2("subnet", "subnet"),
+    "aws:ec2/internetGateway:InternetGateway": _ec2("igw", "internet-gateway"),
+    "aws:ec2/eip:Eip": _eip,
+    "aws:ec2/natGateway:NatGateway": _ec2("nat", "natgateway"),
+    "aws:ec2/routeTable:RouteTable": _ec2("rtb", "route-table"),
+    "aws:ec2/route:Route": lambda f, n, i: (f"r-{i.get('routeTableId')}1080289494", {}),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _ec2("rtbassoc"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _ec2("vpce", "vpc-endpoint"),
+    "aws:ec2/securityGroup:SecurityGroup": _ec2("sg", "security-group"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _ec2("sg", "security-group"),
+    "aws:ec2/securityGroupRule:SecurityGroupRule": _ec2("sgrule"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _ec2("sgr", "security-group-rule"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _ec2("sgr", "security-group-rule"),
+    "aws:ec2/flowLog:FlowLog": _ec2("fl", "vpc-flow-log"),
+    "aws:ec2/instance:Instance": _instance,
+    "aws:ec2/networkInterface:NetworkInterface": _eni,
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:ec2/placementGroup:PlacementGroup": _placement_group,
+    "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault": lambda f, n, i: ("ebs-encryption-default", {}),
+    "aws:ebs/encryptionByDefault:EncryptionByDefault": lambda f, n, i: ("ebs-encryption-default", {}),
+    "aws:ebs/defaultKmsKey:DefaultKmsKey": lambda f, n, i: (i.get("keyArn", n), {}),
+    "aws:ebs/volume:Volume": _ec2("vol", "volume"),
+    "aws:ec2/volumeAttachment:VolumeAttachment": _ec2("vai"),
+    "aws:autoscaling/group:Group": _asg,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:lb/targetGroup:TargetGroup": _target_group,
+    "aws:lb/listener:Listener": _listener,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
+    "aws:iam/role:Role": _role,
+    "aws:iam/rolePolicy:RolePolicy": lambda f, n, i: (f"{i.get('role')}:{_autoname(n, i)}", {
+        "name": _autoname(n, i)}),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": lambda f, n, i: (
+        f"{i.get('role')}-{_hex('rpa', n, length=20)}", {}),
+    "aws:iam/policy:Policy": _named("iam", "policy/{name}", region=False, id_is="arn"),
+    "aws:iam/instanceProfile:InstanceProfile": _named("iam", "instance-profile/{name}", region=False),
+    "aws:iam/user:User": _named("iam", "user/{name}", region=False),
+    "aws:iam/userPolicy:UserPolicy": lambda f, n, i: (f"{i.get('user')}:{_autoname(n, i)}", {}),
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _named("cloudwatch", "alarm:{name}"),
+    "aws:cloudwatch/dashboard:Dashboard": _named("cloudwatch", "dashboard/{name}", region=False,
+                                                 name_key="dashboardName"),
+    "aws:sns/topic:Topic": _named("sns", "{name}", id_is="arn"),
+    "aws:sns/topicPolicy:TopicPolicy": lambda f, n, i: (i.get("arn", n), {}),
+    "aws:sns/topicSubscription:TopicSubscription": lambda f, n, i: (
+        f"{i.get('topic')}:{_hex('sub', n, length=36)}", {"arn": f"{i.get('topic')}:{_hex('sub', n, length=36)}"}),
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:s3/bucketV2:BucketV2": _bucket,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _bucket_part("pab"),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _bucket_part("ownership"),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+        _bucket_part("sse"),
+    "aws:s3/bucketVersioning:BucketVersioning": _bucket_part("versioning"),
+    "aws:s3/bucketPolicy:BucketPolicy": _bucket_part("policy"),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _bucket_part("lifecycle"),
+    "aws:s3/bucketLogging:BucketLogging": _bucket_part("logging"),
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": _bucket_part("replication"),
+    "aws:cloudtrail/trail:Trail": _named("cloudtrail", "trail/{name}", id_is="arn"),
+    "aws:cfg/recorder:Recorder": lambda f, n, i: (_autoname(n, i), {"name": _autoname(n, i)}),
+    "aws:cfg/deliveryChannel:DeliveryChannel": lambda f, n, i: (_autoname(n, i), {"name": _autoname(n, i)}),
+    "aws:cfg/recorderStatus:RecorderStatus": lambda f, n, i: (i.get("name", n), {}),
+    "aws:cfg/rule:Rule": _named("config", "config-rule/{name}"),
+    "aws:route53/zone:Zone": _zone,
+    "aws:route53/record:Record": _record,
+    "aws:dlm/lifecyclePolicy:LifecyclePolicy": _plain("policy-", "policy/{id}", "dlm"),
+    "aws:budgets/budget:Budget": lambda f, n, i: (f"{f.account_id}:{_autoname(n, i)}", {
+        "name": _autoname(n, i), "arn": f"arn:{f.partition}:budgets::{f.account_id}:budget/{_autoname(n, i)}"}),
+    "random:index/randomPassword:RandomPassword": _random_password,
+    "random:index/randomId:RandomId": lambda f, n, i: ("none", {"hex": _hex("rid", n, length=2 * int(
+        i.get("byteLength", 8))), "b64Url": _hex("rid64", n, length=11)}),
+    "tls:index/privateKey:PrivateKey": _tls_private_key,
+    "tls:index/selfSignedCert:SelfSignedCert": _tls_cert,
+    "tls:index/certRequest:CertRequest": _tls_cert_request,
+    "tls:index/locallySignedCert:LocallySignedCert": _tls_cert,
+}
+
+
+def _availability_zones(fake: FakeAws, args: dict):
+    names = REGION_AZS[fake.region]
+    prefix = _ZONE_ID_PREFIX[fake.region]
+    return {"id": fake.region, "names": names, "zoneIds": [f"{prefix}-az{i + 1}" for i in range(len(names))],
+            "groupNames": [fake.region] * len(names), "state": args.get("state", "available")}
+
+
+def _ssm_parameter(fake: FakeAws, args: dict):
+    name = args.get("name", "")
+    arch = AL2023_PARAMETERS.get(name)
+    if arch is None:
+        raise UnknownToFake(f"the fake AWS knows the AL2023 public SSM parameters only, not {name!r}")
+    ami = f"ami-{_hex('ami', fake.region, arch)}"
+    return {"id": name, "name": name, "value": ami, "insecureValue": ami, "type": "String", "version": 1,
+            "arn": fake.arn("ssm", f"parameter{name}", account=False)}
+
+
+def _ami(fake: FakeAws, args: dict):
+    arch = "arm64" if any("arm64" in str(f) for f in args.get("filters", [])) else "x86_64"
+    ami = f"ami-{_hex('ami', fake.region, arch)}"
+    return {"id": ami, "imageId": ami, "architecture": arch, "name": f"al2023-ami-2023.6-kernel-6.1-{arch}",
+            "rootDeviceName": "/dev/xvda", "ownerId": "137112412989", "state": "available"}
+
+
+_INVOKES = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda f, a: {
+        "accountId": f.account_id, "id": f.account_id, "userId": "AIDAPREFLIGHTOFFLINE",
+        "arn": f"arn:{f.partition}:iam::{f.account_id}:user/preflight"},
+    "aws:index/getRegion:getRegion": lambda f, a: {
+        "id": f.region, "name": f.region, "region": f.region, "endpoint": f"ec2.{f.region}.amazonaws.com",
+        "description": f.region},
+    "aws:index/getPartition:getPartition": lambda f, a: {
+        "id": f.partition, "partition": f.partition, "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws"},
+    "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:ec2/getAmi:getAmi": _ami,
+}

@@ -1,0 +1,99 @@
+"""What preflight tells: a short human summary, a JSON document and a Markdown report for pull requests."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .analysis import PolicyResult
+from .runner import Recording
+
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "": 4}
+
+
+def sorted_violations(policy: PolicyResult) -> list[dict]:
+    return sorted(policy.violations, key=lambda v: (v["enforcementLevel"] != "mandatory",
+                                                   SEVERITY_ORDER.get(v["severity"], 4), v["policy"], v["urn"]))
+
+
+def build_json(recording: Recording, policy: PolicyResult, sections: dict) -> dict:
+    s = recording.settings
+    return {
+        "project": s.project,
+        "stack": s.stack,
+        "region": s.region,
+        "placeholders": s.placeholders,
+        "resources": [r.to_json() for r in recording.resources],
+        "outputs": recording.outputs,
+        "policy": {
+            "pack": policy.pack,
+            "version": policy.version,
+            "config": policy.config_file,
+            "policies": [{"name": p["name"], "enforcementLevel": p["enforcementLevel"],
+                          "severity": p["severity"]} for p in policy.policies],
+            "violations": [{k: v[k] for k in ("policy", "urn", "message", "enforcementLevel", "severity")}
+                           for v in sorted_violations(policy)],
+        },
+        **sections,
+        "summary": {"resources": len(recording.resources), "mandatory": len(policy.mandatory),
+                    "advisory": len(policy.advisory)},
+    }
+
+
+def summary_line(stack: str, report: dict) -> str:
+    s = report["summary"]
+    return (f"preflight {stack}: {s['resources']} resources, {s['mandatory']} mandatory, "
+            f"{s['advisory']} advisory violations")
+
+
+def _short_urn(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1] if urn else "(stack)"
+
+
+def human(report: dict, section_lines: list[str]) -> str:
+    lines = [f"Stack {report['project']}/{report['stack']} in {report['region']} (offline preview, fake AWS)"]
+    if report["placeholders"]:
+        lines.append("Secret config values replaced by placeholders (not decryptable offline): "
+                     + ", ".join(report["placeholders"]))
+    counts = Counter(r["type"] for r in report["resources"])
+    lines.append("Resources by type:")
+    lines += [f"  {n:4d}  {t}" for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    lines += section_lines
+    violations = report["policy"]["violations"]
+    lines.append(f"Policy pack {report['policy']['pack']} {report['policy']['version']}: "
+                 f"{len(report['policy']['policies'])} policies, {len(violations)} violations")
+    for v in violations:
+        level = v["enforcementLevel"].upper()
+        sev = f"/{v['severity']}" if v["severity"] else ""
+        lines.append(f"  [{level}{sev}] {v['policy']} on {_short_urn(v['urn'])}: {v['message']}")
+    lines.append(summary_line(report["stack"], report))
+    return "\n".join(lines)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(report: dict, section_blocks: list[str]) -> str:
+    s = report["summary"]
+    verdict = "❌ blocked by mandatory policy violations" if s["mandatory"] else "✅ no mandatory violations"
+    out = [f"## preflight: `{report['project']}/{report['stack']}` ({report['region']})", "",
+           f"{verdict} · {s['resources']} resources · {s['mandatory']} mandatory · {s['advisory']} advisory",
+           ""]
+    if report["placeholders"]:
+        out += ["> Secret config values could not be decrypted offline and were replaced by placeholders: "
+                + ", ".join(f"`{p}`" for p in report["placeholders"]), ""]
+    out += section_blocks
+    out += ["### Policy results", "",
+            f"Pack `{report['policy']['pack']}` {report['policy']['version']}, "
+            f"{len(report['policy']['policies'])} policies.", ""]
+    if report["policy"]["violations"]:
+        out += ["| level | severity | policy | resource | message |", "|---|---|---|---|---|"]
+        out += [f"| {v['enforcementLevel']} | {v['severity']} | `{v['policy']}` | `{_short_urn(v['urn'])}` | "
+                f"{_md_escape(v['message'])} |" for v in report["policy"]["violations"]]
+    else:
+        out.append("No violations.")
+    counts = Counter(r["type"] for r in report["resources"])
+    out += ["", "<details><summary>Resources by type</summary>", "", "| count | type |", "|---:|---|"]
+    out += [f"| {n} | `{t}` |" for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    out += ["", "</details>", ""]
+    return "\n".join(out)

@@ -1,0 +1,173 @@
+"""Run the real Pulumi program offline against the fake AWS and record every resource it registers."""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.mocks import MockEngine, MockMonitor, MockSettings
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from .fake_aws import FakeAws
+from .stackfiles import StackSettings, read_stack
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def plain(value):
+    """Engine wire values to plain JSON: secrets hidden, resource references by URN."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG)
+        if sig == _SECRET_SIG:
+            return SECRET
+        if sig == _RESOURCE_SIG:
+            return value.get("urn")
+        if sig is not None:
+            return f"[{sig}]"
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if value == _UNKNOWN_VALUE:
+        return UNKNOWN
+    return value
+
+
+@dataclass
+class RecordedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    protect: bool
+    retain_on_delete: bool
+    provider: str  # "urn::id" of its provider ("" for components and the default provider)
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    inputs: dict  # plain JSON, secrets as "[secret]"
+    outputs: dict
+    wire_inputs: struct_pb2.Struct = field(repr=False)  # as registered: secret and unknown markers kept
+    wire_outputs: struct_pb2.Struct = field(repr=False)
+
+    def to_json(self) -> dict:
+        return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
+                "provider": self.provider, "custom": self.custom, "protect": self.protect,
+                "dependencies": self.dependencies, "inputs": self.inputs}
+
+
+@dataclass
+class Recording:
+    settings: StackSettings
+    resources: list[RecordedResource]
+    outputs: dict
+    wire_outputs: dict = field(default_factory=dict, repr=False)
+
+    def of_type(self, token: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == token]
+
+    def one(self, token: str, name: str | None = None) -> RecordedResource:
+        found = [r for r in self.of_type(token) if name is None or r.name == name]
+        if len(found) != 1:
+            raise LookupError(f"expected one {token} {name or ''}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> RecordedResource:
+        for r in self.resources:
+            if r.urn == urn:
+                return r
+        raise LookupError(urn)
+
+    def children(self, parent_urn: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.parent == parent_urn]
+
+
+class RecordingMonitor(MockMonitor):
+    def __init__(self, mocks: FakeAws):
+        super().__init__(mocks)
+        self.recorded: list[RecordedResource] = []
+        self.stack_outputs: dict = {}
+        self.stack_urn = ""
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = response.urn
+            return response
+        inputs = json_format.MessageToDict(request.object)
+        outputs = json_format.MessageToDict(response.object)
+        self.recorded.append(RecordedResource(
+            urn=response.urn, type=request.type, name=request.name, parent=request.parent,
+            custom=bool(request.custom), protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete), provider=request.provider,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            inputs=plain(inputs), outputs=plain(outputs), wire_inputs=request.object,
+            wire_outputs=response.object))
+        return response
+
+    def RegisterResourceOutputs(self, request):
+        if request.urn == self.stack_urn:
+            self.stack_outputs = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+class ProgramError(Exception):
+    """The program failed for a reason other than invalid configuration."""
+
+
+def run_stack(stack: str, overrides: dict | None = None, *, project_dir: Path = PROJECT_DIR,
+              preview: bool = True) -> Recording:
+    """Run ``__main__.py`` of ``project_dir`` for ``stack`` under the fake AWS.
+
+    ``overrides`` replaces config values: ``{"rustfs-aws:cluster": {...}}`` (objects or strings); a value of
+    ``None`` removes the key. Raises ``components.config.ConfigError`` for invalid configuration.
+    """
+    settings = read_stack(project_dir, stack)
+    for key, value in (overrides or {}).items():
+        if value is None:
+            settings.config.pop(key, None)
+        else:
+            settings.config[key] = value if isinstance(value, str) else json.dumps(value)
+    return run_settings(settings, project_dir=project_dir, preview=preview)
+
+
+def run_settings(settings: StackSettings, *, project_dir: Path = PROJECT_DIR, preview: bool = True) -> Recording:
+    fake = FakeAws(settings.region or "us-east-1")
+    monitor = RecordingMonitor(fake)
+    mock_settings = MockSettings(
+        monitor=monitor, monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+        engine=MockEngine(None), project=settings.project, stack=settings.stack, dry_run=preview,
+        organization="organization", callbacks=None)
+    runtime_settings.configure(mock_settings)
+    runtime_settings.ROOT.set(None)
+    runtime_config.set_all_config(dict(settings.config), list(settings.secret_keys))
+
+    program = project_dir / "__main__.py"
+    saved_path, saved_cwd = list(sys.path), os.getcwd()
+    sys.path.insert(0, str(project_dir))
+    os.chdir(project_dir)
+    try:
+        _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
+    finally:
+        sys.path[:] = saved_path
+        os.chdir(saved_cwd)
+    return Recording(settings=settings, resources=monitor.recorded,
+                     outputs=plain(monitor.stack_outputs), wire_outputs=monitor.stack_outputs)
+
+
+__all__ = ["Recording", "RecordedResource", "ProgramError", "run_stack", "run_settings", "plain", "pulumi"]

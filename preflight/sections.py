@@ -1,0 +1,40 @@
+"""Report sections computed from the recorded resources (topology, capacity, performance, cost).
+
+Each section has a JSON key, a function computing its value from the recording (None: not applicable),
+and renderers for the human summary and the Markdown report. Modules register theirs in ``SECTIONS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .runner import Recording
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    compute: Callable[[Recording], dict | None]
+    human: Callable[[dict], list[str]]
+    markdown: Callable[[dict], list[str]]
+
+
+SECTIONS: list[Section] = []
+
+
+def compute_all(recording: Recording) -> dict[str, dict]:
+    values = {}
+    for section in SECTIONS:
+        value = section.compute(recording)
+        if value is not None:
+            values[section.key] = value
+    return values
+
+
+def human_lines(values: dict[str, dict]) -> list[str]:
+    return [line for s in SECTIONS if s.key in values for line in s.human(values[s.key])]
+
+
+def markdown_blocks(values: dict[str, dict]) -> list[str]:
+    return [line for s in SECTIONS if s.key in values for line in s.markdown(values[s.key])]
