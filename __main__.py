@@ -24,7 +24,8 @@ network = Network(f"{cfg.name}-net", NetworkArgs(
     cidr=cfg.network.cidr, az_count=cfg.network.az_count, nat_gateways=cfg.network.nat_gateways,
     region=cfg.region, account_id=account_id, partition=partition,
     flow_log_kms_key_arn=keys.arns["logs"], flow_log_retention_days=cfg.network.flow_log_retention_days,
-    log_group_prefix=keys.log_group_prefix,    public_subnets=cfg.cluster.internet_facing, tags=cfg.tags), opts=opts)
+    log_group_prefix=keys.log_group_prefix,
+    public_subnets=cfg.cluster.internet_facing, tags=cfg.tags), opts=opts)
 
 pulumi.export("region", cfg.region)
 pulumi.export("vpcId", network.vpc_id)

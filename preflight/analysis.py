@@ -10,7 +10,7 @@ import pulumi_aws
 from google.protobuf import struct_pb2
 
 from .analyzer import AnalyzedResource, PolicyPack, ProviderInfo, struct_from_python
-from .runner import Recording, RecordedResource
+from .runner import RecordedResource, Recording
 
 PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
 _PROVIDER_VERSIONS = {"aws": pulumi_aws._utilities.get_version()}
