@@ -1,0 +1,32 @@
+# Quick start: `make preflight` (offline preview of the dev stack with the policy pack) and `make test`.
+PYTHON ?= python3
+VENV ?= venv
+PY := $(VENV)/bin/python
+STACK ?= dev
+
+.PHONY: preflight test lint bench clean
+
+$(VENV)/.runtime: requirements.txt policies/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -r policies/requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+preflight: $(VENV)/.runtime
+	$(PY) -m preflight --stack $(STACK)
+
+test: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+
+bench: $(VENV)/.runtime
+	$(PY) bench/preflight_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
