@@ -1,0 +1,167 @@
+"""KMS key policies per key purpose, as plain dicts (pure: ARNs in, document out).
+
+Every service principal gets only the actions and conditions AWS documents for it; no statement has
+``Principal: "*"`` without a condition that pins the caller to this account and one principal ARN.
+"""
+
+from __future__ import annotations
+
+PURPOSES = ("data", "storage", "logs", "secrets", "messaging")
+
+# The service each purpose's key is used through by IAM principals of the account (kms:ViaService).
+VIA_SERVICE = {"data": "ec2", "storage": "s3", "logs": "logs", "secrets": "secretsmanager",
+               "messaging": "sns"}
+
+# Key administrator actions (AWS KMS Developer Guide, "Default key policy: Allows key administrators to
+# administer the KMS key"). They exclude use of the key for cryptography.
+ADMIN_ACTIONS = sorted([
+    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
+    "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+])
+USAGE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+
+
+def alias_name(stack: str, purpose: str) -> str:
+    return f"alias/rustfs/{stack}/{purpose}"
+
+
+def log_group_prefix(name: str) -> str:
+    """Every log group of the stack is named under this prefix; the logs key only serves those."""
+    return f"/rustfs/{name}/"
+
+
+def autoscaling_service_role_arn(partition: str, account_id: str) -> str:
+    return (f"arn:{partition}:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/"
+            "AWSServiceRoleForAutoScaling")
+
+
+def trail_name(name: str) -> str:
+    return f"{name}-trail"
+
+
+def trail_arn(partition: str, region: str, account_id: str, trail_name: str) -> str:
+    return f"arn:{partition}:cloudtrail:{region}:{account_id}:trail/{trail_name}"
+
+
+def key_policy(purpose: str, *, name: str, account_id: str, partition: str, region: str,
+               key_admin_role_arn: str | None = None, trail_name: str | None = None,
+               config_delivery: bool = False) -> dict:
+    """The key policy of the ``purpose`` key of stack ``name`` (``StackConfig.name``)."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown key purpose {purpose!r}; expected one of {', '.join(PURPOSES)}")
+    root = f"arn:{partition}:iam::{account_id}:root"
+    statements = _administration(purpose, root, account_id, region, key_admin_role_arn)
+    if purpose == "data":
+        statements += _autoscaling(partition, account_id)
+    elif purpose == "storage":
+        statements += _log_delivery(partition, region, account_id)
+        if trail_name:
+            statements += _cloudtrail(partition, region, account_id, trail_name)
+        if config_delivery:
+            statements.append(_service_statement(
+                "ConfigDeliversToAuditBucket", "config.amazonaws.com", ["kms:Decrypt", "kms:GenerateDataKey"],
+                {"StringEquals": {"aws:SourceAccount": account_id}}))
+    elif purpose == "logs":
+        statements.append(_logs(partition, region, account_id, name))
+    elif purpose == "messaging":
+        statements += _publishers(partition, region, account_id)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _administration(purpose: str, root: str, account_id: str, region: str, admin_role: str | None) -> list:
+    if admin_role is None:
+        # AWS's default key policy: the account administers the key, and IAM policies decide who uses it.
+        return [{"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow", "Principal": {"AWS": root},
+                 "Action": "kms:*", "Resource": "*"}]
+    # A dedicated key-admin role administers; the account's IAM principals may only use the key through
+    # the one service it exists for. Deployments must then run as the key-admin role (the KMS lockout
+    # safety check refuses a policy the caller could not change again).
+    via = {"StringEquals": {"kms:CallerAccount": account_id,
+                            "kms:ViaService": f"{VIA_SERVICE[purpose]}.{region}.amazonaws.com"}}
+    return [
+        {"Sid": "KeyAdministratorRole", "Effect": "Allow", "Principal": {"AWS": admin_role},
+         "Action": ADMIN_ACTIONS, "Resource": "*"},
+        {"Sid": "AccountUsesKeyThroughService", "Effect": "Allow", "Principal": {"AWS": root},
+         "Action": USAGE_ACTIONS, "Resource": "*", "Condition": via},
+        {"Sid": "AccountGrantsToAwsResources", "Effect": "Allow", "Principal": {"AWS": root},
+         "Action": GRANT_ACTIONS, "Resource": "*",
+         "Condition": {**via, "Bool": {"kms:GrantIsForAWSResource": "true"}}},
+    ]
+
+
+def _autoscaling(partition: str, account_id: str) -> list:
+    # EC2 Auto Scaling launches instances with CMK-encrypted volumes through its service-linked role
+    # (Amazon EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with encrypted volumes").
+    # Principal "*" pinned by aws:PrincipalArn, because a named principal must already exist when the key
+    # policy is written and the role only appears with the account's first Auto Scaling group.
+    pinned = {"StringEquals": {"aws:PrincipalArn": autoscaling_service_role_arn(partition, account_id),
+                               "aws:PrincipalAccount": account_id}}
+    return [
+        {"Sid": "AutoScalingUsesKeyForVolumes", "Effect": "Allow", "Principal": {"AWS": "*"},
+         "Action": USAGE_ACTIONS, "Resource": "*", "Condition": pinned},
+        {"Sid": "AutoScalingGrantsForVolumes", "Effect": "Allow", "Principal": {"AWS": "*"},
+         "Action": "kms:CreateGrant", "Resource": "*",
+         "Condition": {**pinned, "Bool": {"kms:GrantIsForAWSResource": "true"}}},
+    ]
+
+
+def _log_delivery(partition: str, region: str, account_id: str) -> list:
+    return [
+        # S3 server access logs into an SSE-KMS bucket (Amazon S3 User Guide, "Enabling Amazon S3 server
+        # access logging": the key policy must let logging.s3.amazonaws.com generate data keys).
+        _service_statement("S3ServerAccessLogDelivery", "logging.s3.amazonaws.com", ["kms:GenerateDataKey"],
+                           {"StringEquals": {"aws:SourceAccount": account_id}}),
+        # NLB access logs and CloudFront standard logs (v2) are vended logs written by
+        # delivery.logs.amazonaws.com (ELB User Guide, "Access logs for your Network Load Balancer":
+        # customer managed key policy).
+        _service_statement("VendedLogDelivery", "delivery.logs.amazonaws.com",
+                           ["kms:Decrypt", "kms:GenerateDataKey*"],
+                           {"StringEquals": {"aws:SourceAccount": account_id},
+                            "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account_id}:*"}}),
+    ]
+
+
+def _cloudtrail(partition: str, region: str, account_id: str, trail_name: str) -> list:
+    # AWS CloudTrail User Guide, "Configure AWS KMS key policies for CloudTrail".
+    source = {"StringEquals": {"aws:SourceArn": trail_arn(partition, region, account_id, trail_name)}}
+    trails = f"arn:{partition}:cloudtrail:*:{account_id}:trail/*"
+    return [
+        _service_statement(
+            "CloudTrailEncryptsLogs", "cloudtrail.amazonaws.com", ["kms:GenerateDataKey*"],
+            {**source, "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trails}}),
+        _service_statement("CloudTrailDescribesKey", "cloudtrail.amazonaws.com", ["kms:DescribeKey"], source),
+    ]
+
+
+def _logs(partition: str, region: str, account_id: str, name: str) -> dict:
+    # Amazon CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS": the service
+    # principal is regional and the encryption context names the log group. The guide's example also lists
+    # kms:Describe*, but DescribeKey carries no encryption context, so under this condition it never
+    # matched; it is left out. StringLike: the context value is a string (same match as ArnLike here).
+    groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_group_prefix(name)}*"
+    return _service_statement(
+        "CloudWatchLogsEncryptsStackLogGroups", f"logs.{region}.amazonaws.com",
+        ["kms:Decrypt*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+        {"StringLike": {"kms:EncryptionContext:aws:logs:arn": groups}})
+
+
+def _publishers(partition: str, region: str, account_id: str) -> list:
+    # CloudWatch alarms publishing to an encrypted SNS topic (Amazon SNS Developer Guide, "Configure
+    # AWS KMS permissions for AWS services"), and AWS Budgets notifications (AWS Budgets User Guide).
+    alarms = f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:*"
+    return [
+        _service_statement("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com",
+                           ["kms:Decrypt", "kms:GenerateDataKey*"],
+                           {"StringEquals": {"aws:SourceAccount": account_id},
+                            "ArnLike": {"aws:SourceArn": alarms}}),
+        _service_statement("BudgetsPublish", "budgets.amazonaws.com", ["kms:Decrypt", "kms:GenerateDataKey*"],
+                           {"StringEquals": {"aws:SourceAccount": account_id},
+                            "ArnLike": {"aws:SourceArn": f"arn:{partition}:budgets::{account_id}:*"}}),
+    ]
+
+
+def _service_statement(sid: str, service: str, actions: list[str], condition: dict) -> dict:
+    return {"Sid": sid, "Effect": "Allow", "Principal": {"Service": service}, "Action": actions,
+            "Resource": "*", "Condition": condition}

@@ -1,0 +1,91 @@
+"""Run IAM-style documents through parliament and cloudsplaining; the one allow-list of accepted findings.
+
+Each statement is reviewed on its own (with the document's Deny statements alongside), so a finding is
+attributed to a statement Sid and an allow-list entry cannot hide a finding in another statement.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from dataclasses import dataclass
+
+import parliament
+from cloudsplaining.scan.policy_document import PolicyDocument
+from parliament import analyze_policy_string, enhance_finding
+
+# The community auditors' findings carry their severity in their own config file (the parliament CLI
+# loads it the same way when run with --include-community-auditors).
+parliament.override_config(
+    str(pathlib.Path(parliament.__file__).parent / "community_auditors" / "config_override.yaml"))
+
+SEVERITY_RANK = {"LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
+
+# (document kind, statement Sid, finding) -> why it is accepted. Kinds: key-policy, identity, trust,
+# boundary, bucket-policy. Only findings of MEDIUM or higher and cloudsplaining categories need an entry.
+ALLOWED: dict[tuple[str, str, str], str] = {
+    ("key-policy", "AccountAdministersKeyThroughIam", "PERMISSIONS_MANAGEMENT_ACTIONS"):
+        "Every key policy must name who administers the key (AWS KMS default key policy); in a key policy "
+        "Resource '*' is the key itself. Used only when no security.keyAdminRoleArn is configured.",
+    ("key-policy", "AccountAdministersKeyThroughIam", "cloudsplaining:permissions_management"):
+        "Same statement as above: key administration by the account root, the AWS default.",
+    ("key-policy", "AccountGrantsToAwsResources", "PERMISSIONS_MANAGEMENT_ACTIONS"):
+        "kms:CreateGrant/ListGrants/RevokeGrant only with kms:GrantIsForAWSResource: an AWS service (EBS) "
+        "creates the grant it needs to attach an encrypted volume; no principal can grant itself access.",
+    ("key-policy", "AutoScalingGrantsForVolumes", "PERMISSIONS_MANAGEMENT_ACTIONS"):
+        "kms:CreateGrant for the Auto Scaling service-linked role with kms:GrantIsForAWSResource, which "
+        "AWS requires to launch instances with CMK-encrypted volumes (EC2 Auto Scaling User Guide).",
+    ("key-policy", "KeyAdministratorRole", "PERMISSIONS_MANAGEMENT_ACTIONS"):
+        "The configured key-admin role administers this one key (PutKeyPolicy, CreateGrant): its job.",
+    ("key-policy", "KeyAdministratorRole", "cloudsplaining:permissions_management"):
+        "Same statement as above: the configured key-admin role administering this key.",
+}
+
+# Findings parliament reports whose severity we do not treat as a failure at all (informational).
+IGNORED_ISSUES = {
+    # Resource "*" in a key policy means "this key"; parliament reads key policies as identity policies.
+    ("key-policy", "RESOURCE_STAR"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    sid: str
+    issue: str
+    severity: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"[{self.severity}] {self.sid}: {self.issue} {self.detail}"
+
+
+def review(document: dict, kind: str) -> list[Finding]:
+    """Every finding of MEDIUM or higher, and every cloudsplaining risk category, per statement."""
+    statements = document["Statement"]
+    denies = [s for s in statements if s["Effect"] == "Deny"]
+    findings: list[Finding] = []
+    for index, stmt in enumerate(statements):
+        sid = stmt.get("Sid", f"#{index}")
+        single = {"Version": document["Version"], "Statement": [stmt]}
+        for f in analyze_policy_string(json.dumps(single), include_community_auditors=True).findings:
+            f = enhance_finding(f)
+            if (kind, f.issue) in IGNORED_ISSUES or SEVERITY_RANK[f.severity] < SEVERITY_RANK["MEDIUM"]:
+                continue
+            findings.append(Finding(sid, f.issue, f.severity, str(f.detail)[:300]))
+        if stmt["Effect"] != "Allow":
+            continue
+        doc = PolicyDocument({"Version": document["Version"], "Statement": [stmt, *denies]})
+        for category, actions in (
+            ("privilege_escalation", doc.allows_privilege_escalation),
+            ("data_exfiltration", doc.allows_data_exfiltration_actions),
+            ("credentials_exposure", doc.credentials_exposure),
+            ("permissions_management", doc.permissions_management_without_constraints),
+        ):
+            if actions:
+                findings.append(Finding(sid, f"cloudsplaining:{category}", "HIGH", str(actions)[:300]))
+    return findings
+
+
+def unexplained(document: dict, kind: str) -> list[Finding]:
+    """Findings not covered by the allow-list: a passing document returns []."""
+    return [f for f in review(document, kind) if (kind, f.sid, f.issue) not in ALLOWED]
