@@ -1,0 +1,353 @@
+"""Monthly cost of a stack, computed from the resources preflight recorded (not from config alone).
+
+``monthly_cost(resources, region, usage)`` takes the recorded resources (dicts with ``"type"`` - a Pulumi
+type token such as ``aws:ebs/volume:Volume`` - and ``"inputs"`` in pulumi-aws v7 camelCase) and a ``usage``
+dict (traffic and data the resources cannot tell; ``USAGE_DEFAULTS`` documents each default). Every line
+says what it is based on; a price that was not sourced for the region makes an "unpriced" line, never a
+free one. Prices come from ``catalogue`` (``data/prices.json``). Stdlib only, so the policy pack can
+carry it.
+"""
+
+from __future__ import annotations
+
+from rustfs_model.catalogue import HOURS_PER_MONTH, PriceNotSourced, price, price_table
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's preview-time unknown value
+SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
+GB_PER_TIB = 1024
+
+# Usage assumptions. Rates are monthly averages of client traffic through the load balancer.
+USAGE_DEFAULTS: dict = {
+    "writeMBps": 5.0,  # average client writes, MB/s
+    "readMBps": 10.0,  # average client reads, MB/s
+    "storedTiB": 1.0,  # object data stored (before erasure coding)
+    "growthTiBPerMonth": 0.0,  # added during the month; half of it is counted as stored on average
+    "erasureOverhead": 2.0,  # (k+m)/k when the caller gives no layout; EC 4+4 (8-drive sets) is the worst
+    "azs": None,  # AZ count; None = from the recorded volumes' availabilityZone (else 3)
+    "snapshotDailyChangeRate": 0.02,  # fraction of snapshotted data changed per day
+    "snapshotRetentionDays": 7,
+    "natGBPerMonth": 20.0,  # packages, images, AWS APIs without endpoints
+    "logsGBPerMonth": 5.0,  # CloudWatch Logs ingested, all groups
+    "logsRetentionMonthsIfUnset": 12,  # stored months for log groups without retentionInDays
+    "kmsRequestsPerMonth": 100_000,
+    "secretsApiCallsPerMonth": 10_000,
+    "cloudfrontGBPerMonth": 100.0,
+    "cloudfrontRequestsPerMonth": 1_000_000,
+    "s3StoredTiB": {},  # per storage class, e.g. {"STANDARD": 2, "GLACIER": 10}; buckets' data
+    "replicationRegion": None,  # region that receives every write (site/bucket replication), or None
+}
+
+EC2_INSTANCE = "aws:ec2/instance:Instance"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+ASG = "aws:autoscaling/group:Group"
+VOLUME = "aws:ebs/volume:Volume"
+NAT = "aws:ec2/natGateway:NatGateway"
+LB = "aws:lb/loadBalancer:LoadBalancer"
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+KMS_KEY = "aws:kms/key:Key"
+SECRET = "aws:secretsmanager/secret:Secret"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+CLOUDFRONT = "aws:cloudfront/distribution:Distribution"
+SNAPSHOT_POLICIES = ("aws:dlm/lifecyclePolicy:LifecyclePolicy", "aws:backup/plan:Plan")
+
+
+def _known(value):
+    return None if value == UNKNOWN else value
+
+
+def _inputs(resource: dict) -> dict:
+    return resource.get("inputs") or resource.get("props") or {}
+
+
+def _num(value, default=None):
+    value = _known(value)
+    if value is None or value == "":
+        return default
+    return float(value)
+
+
+def _usd(x: float) -> float:
+    return round(x, 2)
+
+
+class _Bill:
+    def __init__(self, region: str):
+        self.region = region
+        self.items: list[dict] = []
+        self.unpriced: list[str] = []
+        self.dates: set[str] = set()
+
+    def price(self, table: str, key: str, region: str | None = None) -> float | None:
+        try:
+            value = price(region or self.region, table, key)
+        except PriceNotSourced as err:
+            self.unpriced.append(str(err))
+            return None
+        self.dates.add(price_table(table)["date"])
+        return value
+
+    def add(self, what: str, amount: float | None, basis: str) -> None:
+        if amount is None:
+            self.items.append({"what": what, "monthlyUSD": 0.0, "basis": "NOT PRICED (no sourced price): " + basis})
+        else:
+            self.items.append({"what": what, "monthlyUSD": _usd(amount), "basis": basis})
+
+
+# --- instances ----------------------------------------------------------------------------------------
+
+def _template_keys(resource: dict) -> set:
+    inputs = _inputs(resource)
+    keys = {resource.get("id"), resource.get("name"), resource.get("urn"), inputs.get("name")}
+    outputs = resource.get("outputs") or {}
+    keys |= {outputs.get("id"), outputs.get("name")}
+    return {k for k in keys if k and k != UNKNOWN}
+
+
+def _asg_template(asg: dict, templates: list[dict]) -> dict | None:
+    ref = _inputs(asg).get("launchTemplate") or {}
+    wanted = {_known(ref.get("id")), _known(ref.get("name"))} - {None}
+    for t in templates:
+        if wanted & _template_keys(t):
+            return t
+    return templates[0] if len(templates) == 1 else None
+
+
+def _instances(resources: list[dict]) -> tuple[list[tuple[str, int, list[dict]]], list[str]]:
+    """(instance type, count, block-device volumes per instance) and names of groups we could not resolve."""
+    templates = [r for r in resources if r.get("type") == LAUNCH_TEMPLATE]
+    fleets, unresolved = [], []
+    for r in resources:
+        inputs = _inputs(r)
+        if r.get("type") == ASG:
+            count = _num(inputs.get("desiredCapacity"), _num(inputs.get("minSize"), 0))
+            template = _asg_template(r, templates)
+            itype = _known(_inputs(template).get("instanceType")) if template else None
+            if not itype:
+                unresolved.append(r.get("name") or "autoscaling group")
+                continue
+            volumes = [m.get("ebs") or {} for m in _inputs(template).get("blockDeviceMappings") or []]
+            fleets.append((itype, int(count), volumes))
+        elif r.get("type") == EC2_INSTANCE and _known(inputs.get("instanceType")):
+            root = inputs.get("rootBlockDevice") or {}
+            fleets.append((inputs["instanceType"], 1, [root] if root else []))
+    return fleets, unresolved
+
+
+def _add_instances(bill: _Bill, fleets, unresolved) -> None:
+    per_type: dict[str, int] = {}
+    for itype, count, _ in fleets:
+        per_type[itype] = per_type.get(itype, 0) + count
+    date = price_table("ec2")["date"]
+    for itype, count in sorted(per_type.items()):
+        hourly = bill.price("ec2", itype)
+        amount = None if hourly is None else count * hourly * HOURS_PER_MONTH
+        rate = "?" if hourly is None else f"${hourly}/h"
+        bill.add(f"EC2 {count} x {itype}", amount,
+                 f"{count} x {rate} x {HOURS_PER_MONTH} h, on-demand Linux {bill.region} ({date})")
+    for name in unresolved:
+        bill.add(f"EC2 instances of {name}", None, "launch template or instance type could not be resolved")
+
+
+# --- EBS ----------------------------------------------------------------------------------------------
+
+def _volume(size, kind, iops, throughput) -> dict:
+    return {"size": _num(size, 0.0), "type": (_known(kind) or "gp2").lower(),
+            "iops": _num(iops, 0.0), "throughput": _num(throughput, 0.0)}
+
+
+def _volumes(resources: list[dict], fleets) -> list[dict]:
+    vols = []
+    for r in resources:
+        if r.get("type") == VOLUME:
+            i = _inputs(r)
+            vols.append(_volume(i.get("size"), i.get("type"), i.get("iops"), i.get("throughput")))
+    for _, count, devices in fleets:
+        for d in devices:
+            size = d.get("volumeSize")
+            kind = d.get("volumeType")
+            vols.extend([_volume(size, kind, d.get("iops"), d.get("throughput"))] * count)
+    return vols
+
+
+def _add_ebs(bill: _Bill, vols: list[dict]) -> None:
+    by_type: dict[str, list[dict]] = {}
+    for v in vols:
+        by_type.setdefault(v["type"], []).append(v)
+    for kind, group in sorted(by_type.items()):
+        gib = sum(v["size"] for v in group)
+        unit = bill.price("ebs", f"{kind}_gb_month")
+        bill.add(f"EBS {kind} storage", None if unit is None else gib * unit,
+                 f"{len(group)} volumes, {gib:.0f} GiB x ${unit}/GB-month")
+        if kind == "gp3":
+            extra_iops = sum(max(0.0, (v["iops"] or 3000) - 3000) for v in group)
+            extra_tput = sum(max(0.0, (v["throughput"] or 125) - 125) for v in group)
+            if extra_iops:
+                unit = bill.price("ebs", "gp3_iops_month")
+                bill.add("EBS gp3 IOPS above 3,000", None if unit is None else extra_iops * unit,
+                         f"{extra_iops:.0f} IOPS above the free 3,000 per volume x ${unit}/IOPS-month")
+            if extra_tput:
+                unit = bill.price("ebs", "gp3_mibps_month")
+                bill.add("EBS gp3 throughput above 125 MiB/s", None if unit is None else extra_tput * unit,
+                         f"{extra_tput:.0f} MiB/s above the free 125 per volume x ${unit}/MiB/s-month")
+        elif kind in ("io1", "io2"):
+            iops = sum(v["iops"] for v in group)
+            key = "io2_iops_month_first_32000" if kind == "io2" else "io1_iops_month"
+            unit = bill.price("ebs", key)
+            note = " (first-tier rate; IOPS above 32,000 per volume are cheaper, so this is an upper bound)"
+            bill.add(f"EBS {kind} provisioned IOPS", None if unit is None else iops * unit,
+                     f"{iops:.0f} IOPS x ${unit}/IOPS-month" + (note if kind == "io2" else ""))
+
+
+def _add_snapshots(bill: _Bill, resources, usage, stored_on_drives_gb: float) -> None:
+    policies = [r for r in resources if r.get("type") in SNAPSHOT_POLICIES]
+    if not policies:
+        return
+    rate, days = usage["snapshotDailyChangeRate"], usage["snapshotRetentionDays"]
+    gb = stored_on_drives_gb * (1 + rate * days)
+    unit = bill.price("ebs", "snapshot_gb_month")
+    bill.add("EBS snapshots", None if unit is None else gb * unit,
+             f"{stored_on_drives_gb:.0f} GB on the drives + {rate:.0%}/day changed x {days} days retained "
+             f"= {gb:.0f} GB x ${unit}/GB-month (usage.snapshotDailyChangeRate, snapshotRetentionDays)")
+    copies = [p for p in policies if "crossRegionCopy" in repr(_inputs(p))]
+    if copies:
+        changed = stored_on_drives_gb * rate * 30
+        unit = bill.price("transfer", "inter_region_gb")
+        bill.add("Snapshot copies to another region", None if unit is None else changed * unit,
+                 f"{changed:.0f} GB changed per month copied x ${unit}/GB inter-region")
+
+
+# --- network ------------------------------------------------------------------------------------------
+
+def _az_count(resources, usage) -> int:
+    if usage.get("azs"):
+        return int(usage["azs"])
+    zones = {_known(_inputs(r).get("availabilityZone")) for r in resources if r.get("type") == VOLUME}
+    zones.discard(None)
+    return len(zones) or 3
+
+
+def _add_network(bill: _Bill, resources, usage, e: float) -> None:
+    write_gb = usage["writeMBps"] * SECONDS_PER_MONTH / 1000
+    read_gb = usage["readMBps"] * SECONDS_PER_MONTH / 1000
+    nats = [r for r in resources if r.get("type") == NAT]
+    if nats:
+        hour, gb = bill.price("nat", "hour"), bill.price("nat", "gb_processed")
+        amount = None if None in (hour, gb) else len(nats) * hour * HOURS_PER_MONTH + usage["natGBPerMonth"] * gb
+        bill.add(f"NAT gateways ({len(nats)})", amount,
+                 f"{len(nats)} x ${hour}/h x {HOURS_PER_MONTH} h + {usage['natGBPerMonth']:.0f} GB x ${gb}/GB "
+                 "processed (usage.natGBPerMonth)")
+    for lb in (r for r in resources if r.get("type") == LB):
+        kind = _known(_inputs(lb).get("loadBalancerType")) or "application"
+        name = lb.get("name") or "load balancer"
+        if kind != "network":
+            bill.add(f"Load balancer {name} ({kind})", None, f"only NLB prices are sourced, not {kind}")
+            continue
+        hour, nlcu = bill.price("nlb", "hour"), bill.price("nlb", "nlcu_hour")
+        gb_per_hour = (usage["writeMBps"] + usage["readMBps"]) * 3600 / 1000
+        amount = None if None in (hour, nlcu) else (hour + gb_per_hour * nlcu) * HOURS_PER_MONTH
+        bill.add(f"NLB {name}", amount,
+                 f"${hour}/h + {gb_per_hour:.1f} NLCU (1 NLCU ~ 1 GB/h of TCP bytes) x ${nlcu}/NLCU-h, "
+                 f"x {HOURS_PER_MONTH} h (usage.writeMBps + readMBps)")
+    azs = _az_count(resources, usage)
+    if azs > 1:
+        remote = (azs - 1) / azs
+        gb = write_gb * e * remote + read_gb * remote
+        unit = bill.price("transfer", "inter_az_gb_each_direction")
+        bill.add("Cross-AZ erasure traffic", None if unit is None else gb * unit * 2,
+                 f"writes {write_gb:.0f} GB x {e:.3g} shards x {azs - 1}/{azs} in other AZs + reads "
+                 f"{read_gb:.0f} GB x {azs - 1}/{azs} = {gb:.0f} GB x ${unit}/GB each direction x 2")
+    target = usage.get("replicationRegion")
+    if target:
+        unit = bill.price("transfer", "inter_region_gb")
+        bill.add(f"Replication to {target}", None if unit is None else write_gb * unit,
+                 f"{write_gb:.0f} GB written x ${unit}/GB inter-region (usage.replicationRegion)")
+
+
+# --- managed services ---------------------------------------------------------------------------------
+
+def _count(resources, types) -> int:
+    types = (types,) if isinstance(types, str) else types
+    return sum(1 for r in resources if r.get("type") in types)
+
+
+def _add_services(bill: _Bill, resources, usage) -> None:
+    buckets = _count(resources, BUCKETS)
+    if buckets:
+        classes = usage.get("s3StoredTiB") or {}
+        if not classes:
+            bill.add(f"S3 storage ({buckets} buckets)", 0.0, "usage.s3StoredTiB not set: no bucket data assumed")
+        for cls, tib in sorted(classes.items()):
+            unit = bill.price("s3", f"{cls}_gb_month")
+            gb = float(tib) * GB_PER_TIB
+            bill.add(f"S3 {cls}", None if unit is None else gb * unit,
+                     f"{gb:.0f} GB x ${unit}/GB-month (usage.s3StoredTiB.{cls})")
+    logs = [r for r in resources if r.get("type") == LOG_GROUP]
+    if logs:
+        ingest, store = bill.price("cloudwatch", "logs_ingested_gb"), bill.price("cloudwatch", "logs_stored_gb_month")
+        days = [_num(_inputs(g).get("retentionInDays")) for g in logs]
+        months = max((d / 30 if d else usage["logsRetentionMonthsIfUnset"]) for d in days)
+        gb = usage["logsGBPerMonth"]
+        amount = None if None in (ingest, store) else gb * ingest + gb * months * store
+        bill.add(f"CloudWatch Logs ({len(logs)} groups)", amount,
+                 f"{gb:.0f} GB ingested x ${ingest}/GB + {gb * months:.0f} GB kept ({months:.1f} months) x "
+                 f"${store}/GB-month (usage.logsGBPerMonth)")
+    alarms = _count(resources, ALARM)
+    if alarms:
+        unit = bill.price("cloudwatch", "alarm_standard_month")
+        bill.add(f"CloudWatch alarms ({alarms})", None if unit is None else alarms * unit,
+                 f"{alarms} x ${unit}/alarm-month (standard resolution)")
+    keys = _count(resources, KMS_KEY)
+    if keys:
+        key, req = bill.price("kms", "key_month"), bill.price("kms", "requests_per_10k")
+        n = usage["kmsRequestsPerMonth"] / 10_000
+        bill.add(f"KMS keys ({keys})", None if None in (key, req) else keys * key + n * req,
+                 f"{keys} x ${key}/key-month + {n:.0f} x 10k requests x ${req} (usage.kmsRequestsPerMonth)")
+    secrets = _count(resources, SECRET)
+    if secrets:
+        sec, api = bill.price("secretsmanager", "secret_month"), bill.price("secretsmanager", "api_per_10k")
+        n = usage["secretsApiCallsPerMonth"] / 10_000
+        bill.add(f"Secrets Manager ({secrets})", None if None in (sec, api) else secrets * sec + n * api,
+                 f"{secrets} x ${sec}/secret-month + {n:.0f} x 10k calls x ${api}")
+    dists = _count(resources, CLOUDFRONT)
+    if dists:
+        # CloudFront is priced by edge zone, not by the stack's region: the sourced US/Europe rate applies.
+        gb_unit = bill.price("cloudfront", "internet_first_10tb_gb", "us-east-1")
+        req_unit = bill.price("cloudfront", "https_per_10k", "us-east-1")
+        gb, req = usage["cloudfrontGBPerMonth"], usage["cloudfrontRequestsPerMonth"] / 10_000
+        amount = None if None in (gb_unit, req_unit) else gb * gb_unit + req * req_unit
+        bill.add(f"CloudFront ({dists} distributions)", amount,
+                 f"{gb:.0f} GB x ${gb_unit}/GB (first 10 TB, US/Europe) + {req:.0f} x 10k HTTPS requests x "
+                 f"${req_unit} (usage.cloudfrontGBPerMonth, cloudfrontRequestsPerMonth)")
+
+
+def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, *,
+                 data_shards: int | None = None, parity: int | None = None) -> dict:
+    """The ``"cost"`` section: ``{"monthlyUSD", "priceDate", "region", "items", "unpriced", "usage"}``.
+
+    ``data_shards``/``parity`` (from the layout) set the erasure overhead; otherwise
+    ``usage["erasureOverhead"]``.
+    """
+    merged = {**USAGE_DEFAULTS, **(usage or {})}
+    unknown = sorted(set(usage or {}) - set(USAGE_DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown usage keys {unknown}; known: {sorted(USAGE_DEFAULTS)}")
+    e = (data_shards + parity) / data_shards if data_shards else float(merged["erasureOverhead"])
+    bill = _Bill(region)
+    fleets, unresolved = _instances(resources)
+    _add_instances(bill, fleets, unresolved)
+    vols = _volumes(resources, fleets)
+    _add_ebs(bill, vols)
+    stored_gb = (merged["storedTiB"] + merged["growthTiBPerMonth"] / 2) * GB_PER_TIB
+    data_volume_gb = sum(v["size"] for v in vols)
+    _add_snapshots(bill, resources, merged, min(stored_gb * e, data_volume_gb))
+    _add_network(bill, resources, merged, e)
+    _add_services(bill, resources, merged)
+    return {
+        "monthlyUSD": _usd(sum(i["monthlyUSD"] for i in bill.items)),
+        "priceDate": min(bill.dates) if bill.dates else None,
+        "region": region,
+        "items": bill.items,
+        "unpriced": sorted(set(bill.unpriced)),
+        "usage": merged,
+    }
