@@ -65,7 +65,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.Subnet(f"{name}-public-{i}", vpc_id=self.vpc.id, cidr_block=cidr,
                            availability_zone=az, map_public_ip_on_launch=False,
                            tags=self._tags(f"{name}-public-{az}", {"rustfs:tier": "public"}), opts=vpc_opts)
-            for i, (az, cidr) in enumerate(zip(self.azs, plan.public, strict=True))
+            for i, (az, cidr) in enumerate(zip(self.azs[: len(plan.public)], plan.public, strict=True))
         ]
         self.public_route_table_id = self._public_routing(vpc_opts) if needs_public else None
         nat_ids = self._nat_gateways(vpc_opts)

@@ -1,0 +1,118 @@
+"""The network component, as the real program declares it for the dev and prod stacks."""
+
+import ipaddress
+import json
+
+import pytest
+
+from preflight.runner import run_stack
+
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+NAT = "aws:ec2/natGateway:NatGateway"
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return run_stack("dev")
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return run_stack("prod")
+
+
+def subnets(rec, tier):
+    return [s for s in rec.of_type(SUBNET) if s.inputs["tags"]["rustfs:tier"] == tier]
+
+
+@pytest.mark.parametrize("stack,azs", [("dev", ["us-east-1a", "us-east-1b"]),
+                                       ("prod", ["us-east-1a", "us-east-1b", "us-east-1c"])])
+def test_one_private_subnet_per_az_from_the_region(stack, azs, dev, prod):
+    rec = {"dev": dev, "prod": prod}[stack]
+    private = subnets(rec, "private")
+    assert sorted(s.inputs["availabilityZone"] for s in private) == azs
+
+
+def test_vpc_has_dns(dev):
+    vpc = dev.one(VPC)
+    assert vpc.inputs["enableDnsSupport"] is True and vpc.inputs["enableDnsHostnames"] is True
+    assert vpc.inputs["cidrBlock"] == "10.40.0.0/16"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_subnets_inside_vpc_disjoint_and_never_public_on_launch(stack, dev, prod):
+    rec = {"dev": dev, "prod": prod}[stack]
+    vpc = ipaddress.ip_network(rec.one(VPC).inputs["cidrBlock"])
+    nets = [ipaddress.ip_network(s.inputs["cidrBlock"]) for s in rec.of_type(SUBNET)]
+    assert all(n.subnet_of(vpc) for n in nets)
+    assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+    assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in rec.of_type(SUBNET))
+
+
+def test_nat_count_per_mode(dev, prod):
+    assert len(dev.of_type(NAT)) == 1
+    assert len(prod.of_type(NAT)) == 3
+    none = run_stack("dev", {"rustfs-aws:network": {"cidr": "10.40.0.0/16", "azCount": 2, "natGateways": "none"}})
+    assert none.of_type(NAT) == []
+    assert subnets(none, "public") == [] and none.of_type("aws:ec2/internetGateway:InternetGateway") == []
+    assert none.of_type("aws:ec2/route:Route") == []  # no default route to nowhere
+
+
+def test_each_private_subnet_routes_through_its_own_az_nat_in_prod(prod):
+    routes = [r for r in prod.of_type("aws:ec2/route:Route") if "natGatewayId" in r.inputs]
+    assert len(routes) == 3
+    assert len({r.inputs["natGatewayId"] for r in routes}) == 3
+    assert len({r.inputs["routeTableId"] for r in routes}) == 3
+
+
+def test_endpoints(prod):
+    endpoints = {e.inputs["serviceName"].rsplit(".", 1)[1]: e for e in prod.of_type(ENDPOINT)}
+    assert set(endpoints) == {"s3", "ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "monitoring",
+                              "secretsmanager", "sts"}
+    s3 = endpoints.pop("s3")
+    assert s3.inputs["vpcEndpointType"] == "Gateway" and len(s3.inputs["routeTableIds"]) == 3
+    sg_ids = {tuple(e.inputs["securityGroupIds"]) for e in endpoints.values()}
+    assert len(sg_ids) == 1
+    for e in endpoints.values():
+        assert e.inputs["vpcEndpointType"] == "Interface" and e.inputs["privateDnsEnabled"] is True
+        assert len(e.inputs["subnetIds"]) == 3
+    rules = prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    endpoint_rules = [r for r in rules if r.inputs["securityGroupId"] == sg_ids.pop()[0]]
+    assert [(r.inputs["cidrIpv4"], r.inputs["fromPort"], r.inputs["toPort"]) for r in endpoint_rules] == [
+        ("10.50.0.0/16", 443, 443)]
+
+
+def test_flow_log_to_encrypted_group_through_scoped_role(prod):
+    flow = prod.one("aws:ec2/flowLog:FlowLog")
+    assert flow.inputs["trafficType"] == "ALL"
+    assert flow.inputs["vpcId"] == prod.one(VPC).outputs["id"]
+    group = next(g for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup")
+                 if g.outputs["arn"] == flow.inputs["logDestination"])
+    logs_key = next(k for k in prod.of_type("aws:kms/alias:Alias") if k.inputs["name"].endswith("/logs"))
+    key_arn = next(k.outputs["arn"] for k in prod.of_type("aws:kms/key:Key")
+                   if k.outputs["keyId"] == logs_key.inputs["targetKeyId"] or k.outputs["arn"] ==
+                   logs_key.inputs["targetKeyId"])
+    assert group.inputs["kmsKeyId"] == key_arn
+    assert group.inputs["retentionInDays"] == 365
+    role = next(r for r in prod.of_type("aws:iam/role:Role") if r.outputs["arn"] == flow.inputs["iamRoleArn"])
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    policy = next(p for p in prod.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == role.urn)
+    (grant,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert grant["Resource"] == [group.outputs["arn"], group.outputs["arn"] + ":*"]
+    assert "logs:CreateLogGroup" not in grant["Action"]
+
+
+def test_default_security_group_has_no_rules(dev):
+    sg = dev.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert sg.inputs["ingress"] == [] and sg.inputs["egress"] == []
+
+
+def test_outputs(prod):
+    network = prod.one("rustfs:network:Network")
+    assert network.name == "rustfs-prod-net"
+    assert prod.outputs["vpcId"].startswith("vpc-")
