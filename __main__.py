@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import load
+from components.credentials import CredentialsArgs, RootCredentials
 from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
 
@@ -19,6 +20,10 @@ keys = Keys(f"{cfg.name}-keys", KeysArgs(
     name=cfg.name, stack=cfg.stack, account_id=account_id, partition=partition, region=cfg.region,
     protect=cfg.is_prod, key_admin_role_arn=cfg.security.key_admin_role_arn,
     ebs_encryption_by_default=cfg.security.ebs_encryption_by_default, tags=cfg.tags), opts=opts)
+
+credentials = RootCredentials(f"{cfg.name}-root-credentials", CredentialsArgs(
+    stack=cfg.stack, secrets_key_arn=keys.arns["secrets"], version=cfg.security.root_credentials_version,
+    protect=cfg.is_prod, tags=cfg.tags), opts=opts)
 
 network = Network(f"{cfg.name}-net", NetworkArgs(
     cidr=cfg.network.cidr, az_count=cfg.network.az_count, nat_gateways=cfg.network.nat_gateways,

@@ -87,6 +87,7 @@ class SecurityConfig:
     operator_session_seconds: int
     cross_account_id: str | None
     cross_account_external_id: str | None
+    root_credentials_version: int = 1  # bump to generate new RustFS root credentials
 
 
 @dataclass(frozen=True)
@@ -337,7 +338,7 @@ def _tls(p: Problems, raw: dict) -> TlsConfig:
 
 def _security(p: Problems, raw: dict) -> SecurityConfig:
     known = {"ebsEncryptionByDefault", "keyAdminRoleArn", "operatorPrincipals", "operatorSessionSeconds",
-             "crossAccount"}
+             "crossAccount", "rootCredentialsVersion"}
     s = p.section(raw, "security", "security", known)
     is_arn = lambda v: bool(_ARN.match(v))  # noqa: E731
     admin = p.string(s, "keyAdminRoleArn", "security.keyAdminRoleArn", None, " IAM role ARN", check=is_arn)
@@ -355,7 +356,9 @@ def _security(p: Problems, raw: dict) -> SecurityConfig:
                             "16-1224 characters of letters, digits and + = , . @ : / -",
                             check=lambda v: bool(re.match(r"^[\w+=,.@:/-]{16,1224}$", v)))
     return SecurityConfig(p.boolean(s, "ebsEncryptionByDefault", "security.ebsEncryptionByDefault", False),
-                          admin, operators, session, account, external)
+                          admin, operators, session, account, external,
+                          p.integer(s, "rootCredentialsVersion", "security.rootCredentialsVersion", 1, 1,
+                                    1_000_000))
 
 
 def _audit(p: Problems, raw: dict, prod: bool) -> AuditConfig:

@@ -1,0 +1,101 @@
+"""RustFS root credentials: generated, stored once (encrypted with the secrets key), leaked nowhere."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+
+import pytest
+from google.protobuf import json_format
+
+from components.config import ConfigError, parse
+from components.credentials import ACCESS_KEY_LENGTH, SECRET_KEY_LENGTH, secret_name
+from preflight.runner import run_stack
+
+PASSWORD = "random:index/randomPassword:RandomPassword"
+SECRET = "aws:secretsmanager/secret:Secret"
+VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+@cache
+def recording(stack: str = "dev", version: int | None = None):
+    overrides = {"rustfs-aws:security": {"rootCredentialsVersion": version}} if version else None
+    return run_stack(stack, overrides=overrides)
+
+
+def generated(rec) -> dict[str, str]:
+    passwords = {r.name.rsplit("-", 2)[-2]: r for r in rec.of_type(PASSWORD)}
+    assert set(passwords) == {"access", "secret"}
+    return {kind: r.outputs["result"] for kind, r in passwords.items()}
+
+
+def test_generated_values_are_long_alphanumeric_and_distinct():
+    values = generated(recording())
+    assert len(values["access"]) >= ACCESS_KEY_LENGTH >= 20
+    assert len(values["secret"]) >= SECRET_KEY_LENGTH >= 40
+    assert re.fullmatch(r"[A-Z0-9]+", values["access"]), values["access"]
+    assert re.fullmatch(r"[A-Za-z0-9]+", values["secret"]), values["secret"]
+    assert values["access"] != values["secret"]
+    assert "rustfsadmin" not in values.values()
+
+
+def test_one_secret_encrypted_with_the_secrets_key():
+    rec = recording()
+    secret = rec.one(SECRET)
+    secrets_key = next(r for r in rec.of_type("aws:kms/key:Key")
+                       if r.inputs["tags"]["rustfs:key-purpose"] == "secrets")
+    assert secret.inputs["kmsKeyId"] == secrets_key.outputs["arn"]
+    assert secret.inputs["name"] == secret_name("dev") == "rustfs/dev/root-credentials"
+    assert secret.inputs["recoveryWindowInDays"] == 7 and secret.protect is False
+    assert rec.one(VERSION).inputs["secretId"] == secret.outputs["id"]
+
+
+def test_secret_version_holds_both_values_as_a_secret():
+    rec = recording()
+    values = generated(rec)
+    wire = json_format.MessageToDict(rec.one(VERSION).wire_inputs)["secretString"]
+    assert wire["4dabf18193072939515e22adb298388d"] == _SECRET_SIG  # marked secret on the wire
+    assert json.loads(wire["value"]) == {"accessKey": values["access"], "secretKey": values["secret"]}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_generated_values_appear_in_no_other_resource_and_no_output(stack):
+    rec = recording(stack)
+    values = generated(rec)
+    version = rec.one(VERSION)
+    for res in rec.resources:
+        if res.type == PASSWORD:
+            continue  # the generator itself
+        raw_inputs = json_format.MessageToJson(res.wire_inputs)
+        raw_outputs = json_format.MessageToJson(res.wire_outputs)
+        for kind, value in values.items():
+            if res is not version:
+                assert value not in raw_inputs, f"{kind} key leaks into inputs of {res.type} {res.name}"
+                assert value not in raw_outputs, f"{kind} key leaks into outputs of {res.type} {res.name}"
+    stack_outputs = json.dumps(rec.wire_outputs, default=str)
+    assert not any(v in stack_outputs for v in values.values()), "a credential is exported"
+
+
+def test_prod_secret_is_protected_with_the_longest_recovery_window():
+    secret = recording("prod").one(SECRET)
+    assert secret.protect is True and secret.inputs["recoveryWindowInDays"] == 30
+
+
+def test_bumping_the_version_changes_the_generators_keepers():
+    for res in recording(version=2).of_type(PASSWORD):
+        assert res.inputs["keepers"] == {"rootCredentialsVersion": "2"}
+    for res in recording().of_type(PASSWORD):
+        assert res.inputs["keepers"] == {"rootCredentialsVersion": "1"}
+
+
+BASE = {"environment": "dev", "tags": {"Owner": "o", "CostCenter": "c"}}
+
+
+def test_root_credentials_version_config():
+    assert parse(BASE, stack="dev", region="us-east-1").security.root_credentials_version == 1
+    cfg = parse({**BASE, "security": {"rootCredentialsVersion": 3}}, stack="dev", region="us-east-1")
+    assert cfg.security.root_credentials_version == 3
+    with pytest.raises(ConfigError, match=r"rustfs-aws:security\.rootCredentialsVersion"):
+        parse({**BASE, "security": {"rootCredentialsVersion": 0}}, stack="dev", region="us-east-1")
