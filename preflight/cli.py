@@ -22,6 +22,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", metavar="PATH", help="write a Markdown report for a pull request comment")
     p.add_argument("--policy-config", metavar="PATH", type=Path,
                    help="policy pack config (default: policies/config/<stack>.json when present)")
+    p.add_argument("--cwd", metavar="DIR", type=Path, default=None,
+                   help="the Pulumi project directory (default: the current directory)")
+    p.add_argument("--policy-pack", metavar="DIR", type=Path, default=None,
+                   help="policy pack directory (default: <project>/policies)")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     return p
 
@@ -65,9 +69,13 @@ def _preflight(args: argparse.Namespace) -> int:
     from .analysis import policy_config_for, run_policies
     from .runner import run_stack
 
-    policy_config, config_file = policy_config_for(args.stack, args.policy_config)
-    recording = run_stack(args.stack)
-    policy = run_policies(recording, policy_config=policy_config, config_file=config_file)
+    project_dir = (args.cwd or Path.cwd()).resolve()
+    if not (project_dir / "Pulumi.yaml").is_file():
+        raise ValueError(f"no Pulumi.yaml in {project_dir}: run from the project directory or pass --cwd")
+    pack_dir = (args.policy_pack or project_dir / "policies").resolve()
+    policy_config, config_file = policy_config_for(args.stack, args.policy_config, pack_dir)
+    recording = run_stack(args.stack, project_dir=project_dir)
+    policy = run_policies(recording, policy_config=policy_config, config_file=config_file, pack_dir=pack_dir)
     values = sections.compute_all(recording)
     doc = report.build_json(recording, policy, values)
     if args.json:
