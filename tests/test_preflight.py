@@ -58,7 +58,8 @@ def test_every_resource_recorded_with_its_inputs(dev_report):
     assert vpc["inputs"]["cidrBlock"] == "10.40.0.0/16" and vpc["custom"] is True
     (provider,) = by_type["pulumi:providers:aws"]
     assert provider["inputs"]["region"] == "us-east-1"
-    assert provider["inputs"]["defaultTags"]["tags"] == {"Project": "rustfs-aws", "Environment": "dev",
+    # Provider inputs that are objects travel JSON-encoded, as the engine passes them to the provider.
+    assert json.loads(provider["inputs"]["defaultTags"])["tags"] == {"Project": "rustfs-aws", "Environment": "dev",
                                                         "Owner": "platform-storage", "CostCenter": "cc-1042"}
     network = by_type["rustfs:network:Network"][0]
     assert network["custom"] is False
