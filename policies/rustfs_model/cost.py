@@ -13,17 +13,18 @@ from __future__ import annotations
 from rustfs_model.catalogue import HOURS_PER_MONTH, PriceNotSourced, price, price_table
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's preview-time unknown value
+_HIDDEN = {UNKNOWN, "[unknown]", "[secret]"}  # also preflight's plain-JSON markers (preflight/runner.py)
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
 GB_PER_TIB = 1024
 
 # Usage assumptions. Rates are monthly averages of client traffic through the load balancer.
 USAGE_DEFAULTS: dict = {
-    "writeMBps": 5.0,  # average client writes, MB/s
-    "readMBps": 10.0,  # average client reads, MB/s
+    "writeMBps": 1.0,  # average client writes, MB/s (about 2.6 TB a month)
+    "readMBps": 2.0,  # average client reads, MB/s
     "storedTiB": 1.0,  # object data stored (before erasure coding)
     "growthTiBPerMonth": 0.0,  # added during the month; half of it is counted as stored on average
     "erasureOverhead": 2.0,  # (k+m)/k when the caller gives no layout; EC 4+4 (8-drive sets) is the worst
-    "azs": None,  # AZ count; None = from the recorded volumes' availabilityZone (else 3)
+    "azs": None,  # AZ count; None = from the recorded volumes' (else subnets') availabilityZone, else 3
     "snapshotDailyChangeRate": 0.02,  # fraction of snapshotted data changed per day
     "snapshotRetentionDays": 7,
     "natGBPerMonth": 20.0,  # packages, images, AWS APIs without endpoints
@@ -41,6 +42,7 @@ EC2_INSTANCE = "aws:ec2/instance:Instance"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 ASG = "aws:autoscaling/group:Group"
 VOLUME = "aws:ebs/volume:Volume"
+SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
 LB = "aws:lb/loadBalancer:LoadBalancer"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
@@ -53,7 +55,7 @@ SNAPSHOT_POLICIES = ("aws:dlm/lifecyclePolicy:LifecyclePolicy", "aws:backup/plan
 
 
 def _known(value):
-    return None if value == UNKNOWN else value
+    return None if isinstance(value, str) and value in _HIDDEN else value
 
 
 def _inputs(resource: dict) -> dict:
@@ -101,7 +103,7 @@ def _template_keys(resource: dict) -> set:
     keys = {resource.get("id"), resource.get("name"), resource.get("urn"), inputs.get("name")}
     outputs = resource.get("outputs") or {}
     keys |= {outputs.get("id"), outputs.get("name")}
-    return {k for k in keys if k and k != UNKNOWN}
+    return {k for k in keys if _known(k)}
 
 
 def _asg_template(asg: dict, templates: list[dict]) -> dict | None:
@@ -222,12 +224,15 @@ def _add_snapshots(bill: _Bill, resources, usage, stored_on_drives_gb: float) ->
 def _az_count(resources, usage) -> int:
     if usage.get("azs"):
         return int(usage["azs"])
-    zones = {_known(_inputs(r).get("availabilityZone")) for r in resources if r.get("type") == VOLUME}
-    zones.discard(None)
-    return len(zones) or 3
+    for kind in (VOLUME, SUBNET):
+        zones = {_known(_inputs(r).get("availabilityZone")) for r in resources if r.get("type") == kind}
+        zones.discard(None)
+        if zones:
+            return len(zones)
+    return 3
 
 
-def _add_network(bill: _Bill, resources, usage, e: float) -> None:
+def _add_network(bill: _Bill, resources, usage, e: float, has_cluster: bool) -> None:
     write_gb = usage["writeMBps"] * SECONDS_PER_MONTH / 1000
     read_gb = usage["readMBps"] * SECONDS_PER_MONTH / 1000
     nats = [r for r in resources if r.get("type") == NAT]
@@ -250,7 +255,7 @@ def _add_network(bill: _Bill, resources, usage, e: float) -> None:
                  f"${hour}/h + {gb_per_hour:.1f} NLCU (1 NLCU ~ 1 GB/h of TCP bytes) x ${nlcu}/NLCU-h, "
                  f"x {HOURS_PER_MONTH} h (usage.writeMBps + readMBps)")
     azs = _az_count(resources, usage)
-    if azs > 1:
+    if has_cluster and azs > 1:
         remote = (azs - 1) / azs
         gb = write_gb * e * remote + read_gb * remote
         unit = bill.price("transfer", "inter_az_gb_each_direction")
@@ -258,7 +263,7 @@ def _add_network(bill: _Bill, resources, usage, e: float) -> None:
                  f"writes {write_gb:.0f} GB x {e:.3g} shards x {azs - 1}/{azs} in other AZs + reads "
                  f"{read_gb:.0f} GB x {azs - 1}/{azs} = {gb:.0f} GB x ${unit}/GB each direction x 2")
     target = usage.get("replicationRegion")
-    if target:
+    if has_cluster and target:
         unit = bill.price("transfer", "inter_region_gb")
         bill.add(f"Replication to {target}", None if unit is None else write_gb * unit,
                  f"{write_gb:.0f} GB written x ${unit}/GB inter-region (usage.replicationRegion)")
@@ -341,7 +346,7 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     stored_gb = (merged["storedTiB"] + merged["growthTiBPerMonth"] / 2) * GB_PER_TIB
     data_volume_gb = sum(v["size"] for v in vols)
     _add_snapshots(bill, resources, merged, min(stored_gb * e, data_volume_gb))
-    _add_network(bill, resources, merged, e)
+    _add_network(bill, resources, merged, e, has_cluster=bool(fleets or vols))
     _add_services(bill, resources, merged)
     return {
         "monthlyUSD": _usd(sum(i["monthlyUSD"] for i in bill.items)),

@@ -1,0 +1,61 @@
+"""The cost of the dev and prod stacks, recomputed from what the program records under preflight."""
+
+import pytest
+
+from preflight.runner import run_stack
+from rustfs_model.cost import monthly_cost
+
+NO_TRAFFIC = {"writeMBps": 0.0, "readMBps": 0.0, "natGBPerMonth": 0.0, "kmsRequestsPerMonth": 0,
+              "secretsApiCallsPerMonth": 0, "logsGBPerMonth": 0.0}
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def stack(request):
+    recording = run_stack(request.param)
+    resources = [r.to_json() for r in recording.resources]
+    return request.param, resources, monthly_cost(resources, recording.settings.region, NO_TRAFFIC)
+
+
+def _line(cost, prefix):
+    found = [i for i in cost["items"] if i["what"].startswith(prefix)]
+    assert len(found) == 1, (prefix, [i["what"] for i in cost["items"]])
+    return found[0]["monthlyUSD"]
+
+
+def test_every_price_is_sourced_for_our_stacks(stack):
+    _, _, cost = stack
+    assert cost["unpriced"] == []
+    assert cost["priceDate"] is not None
+    assert cost["monthlyUSD"] == pytest.approx(sum(i["monthlyUSD"] for i in cost["items"]), abs=0.01)
+
+
+def test_nat_gateways_follow_the_stack_config(stack):
+    name, _, cost = stack
+    # dev: natGateways single -> 1 x $0.045 x 730 = $32.85; prod: perAz over 3 AZs -> $98.55
+    assert _line(cost, "NAT gateways") == {"dev": 32.85, "prod": 98.55}[name]
+
+
+def test_kms_and_secrets_lines_match_the_recorded_resources(stack):
+    _, resources, cost = stack
+    keys = sum(1 for r in resources if r["type"] == "aws:kms/key:Key")
+    secrets = sum(1 for r in resources if r["type"] == "aws:secretsmanager/secret:Secret")
+    assert keys >= 1 and secrets >= 1
+    assert _line(cost, "KMS keys") == keys * 1.00  # $1 per key-month, no requests in NO_TRAFFIC
+    assert _line(cost, "Secrets Manager") == pytest.approx(secrets * 0.40)
+
+
+def test_nodes_and_drives_follow_the_stack_config(stack):
+    name, resources, cost = stack
+    types = {r["type"] for r in resources}
+    if not types & {"aws:autoscaling/group:Group", "aws:ec2/instance:Instance"}:
+        pytest.skip("the program declares no RustFS nodes yet")
+    # dev: 4 x m6i.large x $0.096 x 730 = $280.32; prod: 6 x c6in.4xlarge x $0.9072 x 730 = $3,973.54
+    expected = {"dev": ("EC2 4 x m6i.large", 280.32), "prod": ("EC2 6 x c6in.4xlarge", 3973.54)}[name]
+    assert _line(cost, expected[0]) == expected[1]
+    data = [r for r in resources if r["type"] == "aws:ebs/volume:Volume"]
+    # dev: 8 x 100 GiB; prod: 48 x 2,048 GiB (root volumes come on top)
+    assert sum(r["inputs"]["size"] for r in data) == {"dev": 800, "prod": 98304}[name]
+    if name == "prod":
+        # 48 x (6,000 - 3,000) IOPS x $0.005 = $720; 48 x (250 - 125) MiB/s x $0.04 = $240
+        assert _line(cost, "EBS gp3 IOPS above 3,000") == 720.00
+        assert _line(cost, "EBS gp3 throughput above 125 MiB/s") == 240.00
