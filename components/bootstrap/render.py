@@ -1,0 +1,199 @@
+"""Render the EC2 user data (cloud-config) of one RustFS node.
+
+`render_user_data(params)` returns the readable `#cloud-config` text. Pass
+`render_user_data_base64(params)` to EC2 (LaunchTemplate.user_data / Instance.user_data_base64): it
+gzips the text when it is larger than EC2's 16 KB limit on raw user data ("User data is limited to
+16 KB, in raw form, before it is base64-encoded", EC2 user guide, instance user data); cloud-init
+decompresses gzip user data itself (cloud-init docs, user-data formats: "gzip compressed content").
+
+Only non-secret values go in: secrets stay in Secrets Manager and are read by the node at boot
+(credentials secret JSON `{"accessKey", "secretKey"}`, TLS secret JSON
+`{"certificate", "privateKey", "caCertificate"?}`).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+import shlex
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+EC2_USER_DATA_LIMIT = 16 * 1024
+LIB_DIR = "/usr/local/lib/rustfs"
+TLS_DIR = "/etc/rustfs/tls"
+MAX_DRIVES = 21  # takeover.py attaches at /dev/sd[f-z]
+
+_DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,32}$")
+_CLUSTER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_VOLUMES = re.compile(r"^[A-Za-z0-9{}.:/_ -]+$")  # RUSTFS_VOLUMES: URLs, paths, {a...b} ranges
+_DOMAIN = re.compile(r"^[a-z0-9.-]+(:\d{1,5})?$")
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+_MOUNT_ROOT = re.compile(r"^/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$")
+
+
+class _Template(string.Template):
+    delimiter = "@@"  # the shell and unit files are full of ${...}
+
+
+def load_releases() -> dict:
+    return json.loads((HERE / "releases.json").read_text())
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserDataParams:
+    cluster_id: str
+    node_index: int
+    node_name: str  # this node's DNS name: the A record takeover.py UPSERTs, a host in `volumes`
+    hosted_zone_id: str
+    volumes: str  # RUSTFS_VOLUMES, identical on every node
+    drives_per_node: int
+    rustfs_version: str
+    arch: str  # "x86_64" | "aarch64"
+    credentials_secret_arn: str
+    tls_secret_arn: str | None
+    region: str
+    server_domains: tuple[str, ...] = ()
+    console_enabled: bool = False
+    otlp_endpoint: str | None = None
+    mount_root: str = "/data"
+    start_timeout_seconds: int = 900
+    force_detach_dead: bool = False  # takeover may force-detach volumes of a stopped/terminated holder
+    download_base: str | None = None  # mirror of the GitHub release downloads (same asset names)
+
+    def __post_init__(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise ValueError("invalid UserDataParams: " + "; ".join(problems))
+
+    def problems(self) -> list[str]:
+        p: list[str] = []
+
+        def need(ok: bool, message: str) -> None:
+            if not ok:
+                p.append(message)
+
+        need(bool(_CLUSTER_ID.match(self.cluster_id)), f"cluster_id {self.cluster_id!r}: want [a-z0-9-], <= 40")
+        need(self.node_index >= 0, f"node_index {self.node_index} must be >= 0")
+        need(bool(_DNS_NAME.match(self.node_name)), f"node_name {self.node_name!r} is not a lower-case DNS name")
+        need(bool(_ZONE_ID.match(self.hosted_zone_id)), f"hosted_zone_id {self.hosted_zone_id!r} is not a zone id")
+        need(1 <= self.drives_per_node <= MAX_DRIVES, f"drives_per_node must be 1..{MAX_DRIVES}")
+        need(bool(_MOUNT_ROOT.match(self.mount_root)), f"mount_root {self.mount_root!r} must be an absolute path")
+        need(bool(_VOLUMES.match(self.volumes)), "volumes (RUSTFS_VOLUMES) is empty or has characters outside URLs")
+        need(
+            f"{self.mount_root}/rustfs" in self.volumes,
+            f"volumes must use the drive paths {self.mount_root}/rustfs<N> that prepare-disks mounts",
+        )
+        release = load_releases()["releases"].get(self.rustfs_version, {})
+        need(bool(release), f"rustfs_version {self.rustfs_version!r} has no checksums in releases.json")
+        need(not release or self.arch in release, f"arch {self.arch!r} not in releases.json for this version")
+        need(bool(_SECRET_ARN.match(self.credentials_secret_arn)), "credentials_secret_arn is not a secret ARN")
+        need(
+            self.tls_secret_arn is None or bool(_SECRET_ARN.match(self.tls_secret_arn)),
+            "tls_secret_arn is not a secret ARN",
+        )
+        need(bool(_REGION.match(self.region)), f"region {self.region!r} is not an AWS region")
+        need(all(_DOMAIN.match(d) for d in self.server_domains), f"server_domains {self.server_domains!r}")
+        need(self.otlp_endpoint is None or bool(_URL.match(self.otlp_endpoint)), "otlp_endpoint is not a URL")
+        need(self.download_base is None or bool(_URL.match(self.download_base)), "download_base is not a URL")
+        need(60 <= self.start_timeout_seconds <= 3600, "start_timeout_seconds must be 60..3600")
+        return p
+
+    @property
+    def data_paths(self) -> list[str]:
+        return [f"{self.mount_root}/rustfs{i}" for i in range(self.drives_per_node)]
+
+
+def rustfs_environment(params: UserDataParams) -> str:
+    """/etc/default/rustfs: the RustFS settings (rustfs/src/config/cli.rs); no credentials."""
+    env = {
+        "RUSTFS_VOLUMES": params.volumes,
+        "RUSTFS_ADDRESS": ":9000",
+        "RUSTFS_CONSOLE_ENABLE": "true" if params.console_enabled else "false",
+        "RUSTFS_CONSOLE_ADDRESS": ":9001",
+        "RUSTFS_REGION": params.region,
+        "RUSTFS_OBS_LOG_DIRECTORY": "/var/log/rustfs",
+    }
+    if params.tls_secret_arn:
+        env["RUSTFS_TLS_PATH"] = TLS_DIR
+    if params.server_domains:
+        env["RUSTFS_SERVER_DOMAINS"] = ",".join(params.server_domains)
+    if params.otlp_endpoint:
+        env["RUSTFS_OBS_ENDPOINT"] = params.otlp_endpoint
+    return "".join(f'{key}="{value}"\n' for key, value in env.items())
+
+
+def bootstrap_environment(params: UserDataParams) -> str:
+    """/etc/rustfs/bootstrap.env, read by rustfs-bootstrap.service (systemd EnvironmentFile)."""
+    releases = load_releases()
+    asset = releases["releases"][params.rustfs_version][params.arch]
+    base = (params.download_base or releases["download_base"]).rstrip("/")
+    env = {
+        "BOOT_CLUSTER_ID": params.cluster_id,
+        "BOOT_NODE_INDEX": str(params.node_index),
+        "BOOT_NODE_NAME": params.node_name,
+        "BOOT_HOSTED_ZONE_ID": params.hosted_zone_id,
+        "BOOT_DRIVES": str(params.drives_per_node),
+        "BOOT_REGION": params.region,
+        "BOOT_RUSTFS_VERSION": params.rustfs_version,
+        "BOOT_ASSET_URL": f"{base}/{params.rustfs_version}/{asset['asset']}",
+        "BOOT_ASSET_SHA256": asset["sha256"],
+        "BOOT_CREDENTIALS_SECRET_ARN": params.credentials_secret_arn,
+        "BOOT_TLS_SECRET_ARN": params.tls_secret_arn or "",
+        "BOOT_TLS_DIR": TLS_DIR,
+        "BOOT_FORCE_DETACH_DEAD": "1" if params.force_detach_dead else "0",
+        "RUSTFS_MOUNT_ROOT": params.mount_root,
+    }
+    return "".join(f"{key}={shlex.quote(value)}\n" for key, value in env.items())
+
+
+def render_unit(params: UserDataParams) -> str:
+    return _Template((TEMPLATES / "rustfs.service").read_text()).substitute(
+        node_name=params.node_name,
+        data_paths=" ".join(params.data_paths),
+        start_timeout_seconds=f"{params.start_timeout_seconds}s",
+    )
+
+
+def embedded_files(params: UserDataParams) -> list[tuple[str, str, str]]:
+    """(path, mode, content) of every file the user data writes."""
+    return [
+        (f"{LIB_DIR}/node-bootstrap", "0755", (HERE / "node-bootstrap").read_text()),
+        (f"{LIB_DIR}/takeover.py", "0755", (HERE / "takeover.py").read_text()),
+        (f"{LIB_DIR}/map-volumes", "0755", (HERE / "map-volumes").read_text()),
+        (f"{LIB_DIR}/prepare-disks", "0755", (HERE / "prepare-disks").read_text()),
+        ("/etc/rustfs/bootstrap.env", "0644", bootstrap_environment(params)),
+        ("/etc/default/rustfs", "0644", rustfs_environment(params)),
+        ("/etc/systemd/system/rustfs-bootstrap.service", "0644", (TEMPLATES / "rustfs-bootstrap.service").read_text()),
+        ("/etc/systemd/system/rustfs.service", "0644", render_unit(params)),
+    ]
+
+
+def _write_file_entry(path: str, mode: str, content: str) -> str:
+    body = "".join(f"      {line}\n" if line else "\n" for line in content.splitlines())
+    return f"  - path: {path}\n    owner: root:root\n    permissions: '{mode}'\n    content: |\n{body}"
+
+
+def render_user_data(params: UserDataParams) -> str:
+    entries = "".join(_write_file_entry(*f) for f in embedded_files(params)).rstrip("\n")
+    return _Template((TEMPLATES / "cloud-config.yaml").read_text()).substitute(
+        node_name=params.node_name, cluster_id=params.cluster_id, write_files=entries
+    )
+
+
+def render_user_data_base64(params: UserDataParams) -> str:
+    """Base64 user data for EC2; gzip-compressed when the text exceeds the 16 KB limit."""
+    raw = render_user_data(params).encode()
+    if len(raw) > EC2_USER_DATA_LIMIT:
+        raw = gzip.compress(raw, mtime=0)  # mtime=0: identical input -> identical bytes, no needless replace
+        if len(raw) > EC2_USER_DATA_LIMIT:
+            raise ValueError(f"user data is {len(raw)} bytes even gzip-compressed (limit {EC2_USER_DATA_LIMIT})")
+    return base64.b64encode(raw).decode()
