@@ -39,12 +39,28 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "The configured key-admin role administers this one key (PutKeyPolicy, CreateGrant): its job.",
     ("key-policy", "KeyAdministratorRole", "cloudsplaining:permissions_management"):
         "Same statement as above: the configured key-admin role administering this key.",
+    ("identity", "LetEc2GrantDataKeyToInstance", "PERMISSIONS_MANAGEMENT_ACTIONS"):
+        "kms:CreateGrant on the data key only via EC2 and only with kms:GrantIsForAWSResource: EC2 creates "
+        "the grant that lets the instance use a CMK-encrypted volume it attaches (AWS KMS Developer Guide, "
+        "'How Amazon EBS uses AWS KMS').",
+    # A trust policy's only action is sts:AssumeRole, which parliament counts as credentials exposure;
+    # who may assume is pinned by Principal and conditions (MFA, ExternalId, SourceAccount), tested directly.
+    **{("trust", sid, "CREDENTIALS_EXPOSURE"): "sts:AssumeRole is what a trust policy grants"
+       for sid in ("ConfiguredPrincipalsWithMfa", "PartnerAccountWithExternalId", "ServiceAssumesRole")},
+    # The permissions boundary is a ceiling: AWS intersects it with each role's own policies, which are
+    # reviewed separately. Its Allow "*" grants nothing on its own; its Deny statements are tested
+    # explicitly in tests/test_iam_documents.py.
+    **{("boundary", "CeilingForStackRoles", issue): "permissions boundary ceiling (grants nothing itself)"
+       for issue in ("PRIVILEGE_ESCALATION", "CREDENTIALS_EXPOSURE", "PERMISSIONS_MANAGEMENT_ACTIONS",
+                     "cloudsplaining:privilege_escalation", "cloudsplaining:data_exfiltration",
+                     "cloudsplaining:credentials_exposure", "cloudsplaining:permissions_management")},
 }
 
 # Findings parliament reports whose severity we do not treat as a failure at all (informational).
 IGNORED_ISSUES = {
     # Resource "*" in a key policy means "this key"; parliament reads key policies as identity policies.
     ("key-policy", "RESOURCE_STAR"),
+    ("trust", "RESOURCE_STAR"),
 }
 
 
@@ -66,7 +82,9 @@ def review(document: dict, kind: str) -> list[Finding]:
     findings: list[Finding] = []
     for index, stmt in enumerate(statements):
         sid = stmt.get("Sid", f"#{index}")
-        single = {"Version": document["Version"], "Statement": [stmt]}
+        # A trust policy has no Resource (the role itself is the resource); parliament needs one.
+        parliament_stmt = {**stmt, "Resource": "*"} if kind == "trust" else stmt
+        single = {"Version": document["Version"], "Statement": [parliament_stmt]}
         for f in analyze_policy_string(json.dumps(single), include_community_auditors=True).findings:
             f = enhance_finding(f)
             if (kind, f.issue) in IGNORED_ISSUES or SEVERITY_RANK[f.severity] < SEVERITY_RANK["MEDIUM"]:

@@ -1,0 +1,146 @@
+"""Identities of the stack: permissions boundary, storage-node role, operator role, cross-account role.
+
+The node role and its instance profile exist from the start (launch templates need the profile); its
+inline policy needs ARNs the storage cluster creates (secrets, log groups, hosted zone), so the cluster
+component calls ``Iam.grant_node_access(NodeAccessInputs(...))`` once it has them. Every policy is built
+by ``iam_documents`` from plain strings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from .iam_documents import (
+    SSM_MANAGED_POLICY,
+    NodeAccess,
+    cross_account_policy,
+    cross_account_trust,
+    node_policy,
+    operator_policy,
+    operator_trust,
+    permissions_boundary,
+    service_trust,
+)
+
+MFA_MAX_AGE_SECONDS = 3_600  # operators must have signed in with MFA within the last hour
+
+
+@dataclass
+class IamArgs:
+    name: str  # StackConfig.name
+    stack: str
+    account_id: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    region: str
+    operator_principals: list[str] = field(default_factory=list)
+    operator_session_seconds: int = 3_600
+    cross_account_id: str | None = None
+    cross_account_external_id: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class NodeAccessInputs:
+    """ARNs the storage cluster creates; see iam_documents.NodeAccess for their meaning."""
+    secret_arns: list[pulumi.Input[str]]
+    secrets_key_arn: pulumi.Input[str]
+    data_key_arn: pulumi.Input[str]
+    log_group_arns: list[pulumi.Input[str]]
+    hosted_zone_id: pulumi.Input[str]
+    record_domain: str
+    metric_namespace: str = "RustFS"
+    volume_tag: tuple[str, str] | None = None
+
+
+class Iam(pulumi.ComponentResource):
+    """Outputs: ``permissions_boundary_arn``, ``node_role``, ``node_instance_profile`` (``.name``/``.arn``),
+    ``operator_role`` and ``cross_account_role`` (None when not configured)."""
+
+    def __init__(self, name: str, args: IamArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("rustfs:security:Iam", name, None, opts)
+        self._name, self._args = name, args
+        child = pulumi.ResourceOptions(parent=self)
+        ids = pulumi.Output.all(args.account_id, args.partition)
+
+        self.permissions_boundary = aws.iam.Policy(
+            f"{name}-permissions-boundary", name=f"{args.name}-permissions-boundary",
+            description=f"Ceiling for every role of rustfs stack {args.stack}",
+            policy=ids.apply(lambda v: json.dumps(
+                permissions_boundary(name=args.name, stack=args.stack, partition=v[1]))),
+            tags=self._tags(f"{args.name}-permissions-boundary"), opts=child)
+        self.permissions_boundary_arn: pulumi.Output[str] = self.permissions_boundary.arn
+
+        self.node_role = self.role("node", service_trust("ec2.amazonaws.com"),
+                                   "Storage nodes of the RustFS cluster")
+        node_opts = pulumi.ResourceOptions(parent=self.node_role)
+        aws.iam.RolePolicyAttachment(
+            f"{name}-node-ssm", role=self.node_role.name,
+            policy_arn=pulumi.Output.concat("arn:", args.partition, ":iam::aws:policy/", SSM_MANAGED_POLICY),
+            opts=node_opts)
+        self.node_instance_profile = aws.iam.InstanceProfile(
+            f"{name}-node", name=f"{args.name}-node", role=self.node_role.name,
+            tags=self._tags(f"{args.name}-node"), opts=node_opts)
+
+        self.operator_role: aws.iam.Role | None = None
+        if args.operator_principals:
+            self.operator_role = self.role(
+                "operator", operator_trust(args.operator_principals, MFA_MAX_AGE_SECONDS),
+                "Operators: Session Manager on this cluster's nodes and its monitoring (MFA required)",
+                max_session_duration=args.operator_session_seconds)
+            aws.iam.RolePolicy(
+                f"{name}-operator", role=self.operator_role.id,
+                policy=ids.apply(lambda v: json.dumps(operator_policy(
+                    partition=v[1], region=args.region, account_id=v[0], name=args.name, stack=args.stack))),
+                opts=pulumi.ResourceOptions(parent=self.operator_role))
+
+        self.cross_account_role: aws.iam.Role | None = None
+        if args.cross_account_id and args.cross_account_external_id:
+            trust = pulumi.Output.from_input(args.partition).apply(lambda p: cross_account_trust(
+                partition=p, account_id=args.cross_account_id, external_id=args.cross_account_external_id))
+            self.cross_account_role = self.role(
+                "cross-account", trust, f"DR/backup account {args.cross_account_id} (ExternalId required)")
+            aws.iam.RolePolicy(
+                f"{name}-cross-account", role=self.cross_account_role.id,
+                policy=json.dumps(cross_account_policy(region=args.region)),
+                opts=pulumi.ResourceOptions(parent=self.cross_account_role))
+
+        self.register_outputs({
+            "permissionsBoundaryArn": self.permissions_boundary_arn,
+            "nodeRoleArn": self.node_role.arn,
+            "nodeInstanceProfileArn": self.node_instance_profile.arn,
+            "operatorRoleArn": self.operator_role.arn if self.operator_role else None,
+            "crossAccountRoleArn": self.cross_account_role.arn if self.cross_account_role else None,
+        })
+
+    def role(self, purpose: str, trust: dict | pulumi.Output, description: str, *,
+             max_session_duration: int | None = None, parent: pulumi.Resource | None = None) -> aws.iam.Role:
+        """A role of this stack, always under the permissions boundary."""
+        policy = pulumi.Output.json_dumps(trust) if isinstance(trust, pulumi.Output) else json.dumps(trust)
+        return aws.iam.Role(
+            f"{self._name}-{purpose}", name=f"{self._args.name}-{purpose}", assume_role_policy=policy,
+            description=description, permissions_boundary=self.permissions_boundary_arn,
+            max_session_duration=max_session_duration, tags=self._tags(f"{self._args.name}-{purpose}"),
+            opts=pulumi.ResourceOptions(parent=parent or self))
+
+    def grant_node_access(self, access: NodeAccessInputs) -> aws.iam.RolePolicy:
+        """The node role's one inline policy, built once the cluster's ARNs exist."""
+        a = self._args
+        resolved = pulumi.Output.all(
+            account_id=a.account_id, partition=a.partition, secret_arns=access.secret_arns,
+            secrets_key_arn=access.secrets_key_arn, data_key_arn=access.data_key_arn,
+            log_group_arns=access.log_group_arns, hosted_zone_id=access.hosted_zone_id)
+        document = resolved.apply(lambda v: json.dumps(node_policy(NodeAccess(
+            partition=v["partition"], region=a.region, account_id=v["account_id"], stack=a.stack,
+            secret_arns=list(v["secret_arns"]), secrets_key_arn=v["secrets_key_arn"],
+            data_key_arn=v["data_key_arn"], log_group_arns=list(v["log_group_arns"]),
+            hosted_zone_id=v["hosted_zone_id"], record_domain=access.record_domain,
+            metric_namespace=access.metric_namespace, volume_tag=access.volume_tag))))
+        return aws.iam.RolePolicy(f"{self._name}-node", role=self.node_role.id, policy=document,
+                                  opts=pulumi.ResourceOptions(parent=self.node_role))
+
+    def _tags(self, name: str) -> dict[str, str]:
+        return {**self._args.tags, "Name": name, "rustfs:stack": self._args.stack}
