@@ -291,8 +291,8 @@ def _cluster(p: Problems, raw: dict, prod: bool, env: str, stack: str) -> Cluste
     if itype and catalogue.instance_type(itype) is None and not allow_unknown:
         p.add("cluster.instanceType", itype, "not in our instance catalogue; known families: "
               f"{', '.join(catalogue.families())} (set cluster.allowUnknownInstanceType: true to opt out)")
-    version = p.string(c, "rustfsVersion", "cluster.rustfsVersion", "1.0.0-alpha.69",
-                       " version such as 1.0.0-alpha.69", check=lambda v: bool(_VERSION.match(v)))
+    version = p.string(c, "rustfsVersion", "cluster.rustfsVersion", "1.0.1",
+                       " version such as 1.0.1", check=lambda v: bool(_VERSION.match(v)))
     volume = _volume(p, c, prod)
     clients = p.cidr_list(c, "clientCidrs", "cluster.clientCidrs", [])
     if "0.0.0.0/0" in clients and not c.get("internetFacing"):
