@@ -314,12 +314,16 @@ def _erasure_layout(p: Problems, cluster: ClusterConfig, network: NetworkConfig,
     if cluster.nodes * cluster.drives_per_node < 4:
         return  # already reported on cluster.drivesPerNode
     azs = [f"AZ{i + 1}" for i in range(network.az_count)]
+    placed = layout.place_nodes(cluster.nodes, azs)
+    nodes = tuple(layout.Node(f"rustfs-{i + 1}", az, cluster.drives_per_node, cluster.volume.size_gib)
+                  for i, az in enumerate(placed))
     try:
-        advice = layout.az_loss_advice(cluster.nodes, cluster.drives_per_node, azs)
+        planned = layout.compute_layout([layout.Pool(nodes=nodes)])
     except layout.LayoutError as exc:
         p.add("cluster", {"nodes": cluster.nodes, "drivesPerNode": cluster.drives_per_node}, str(exc))
         return
-    if prod and advice and not cluster.allow_az_loss_unsafe:
+    if prod and not planned.survives_az_loss and not cluster.allow_az_loss_unsafe:
+        advice = layout.az_loss_advice(cluster.nodes, cluster.drives_per_node, azs)
         p.add("cluster.nodes", cluster.nodes, f"prod must survive the loss of one AZ: {advice} "
               "(or set cluster.allowAzLossUnsafe: true to accept the risk)")
 
