@@ -1,5 +1,26 @@
 """The policies of rustfs-aws-guardrails, grouped by area; ALL_POLICIES feeds the PolicyPack."""
 
-from . import logs, network
+from . import (
+    audit,
+    cloudfront,
+    ec2,
+    eks,
+    iam,
+    kms,
+    kubernetes,
+    load_balancers,
+    logs,
+    network,
+    operations,
+    resilience,
+    s3,
+    security_groups,
+    tagging,
+)
 
-ALL_POLICIES = [*network.POLICIES, *logs.POLICIES]
+AREAS = {
+    "network": network, "security groups": security_groups, "ec2/ebs": ec2, "load balancers": load_balancers,
+    "kms": kms, "iam": iam, "s3": s3, "logs": logs, "audit": audit, "eks": eks, "kubernetes": kubernetes,
+    "cloudfront/waf": cloudfront, "tagging": tagging, "resilience": resilience, "operations": operations,
+}
+ALL_POLICIES = [policy for module in AREAS.values() for policy in module.POLICIES]

@@ -257,3 +257,24 @@ def stack_policy(name: str, description: str, *, severity: Severity, types: Iter
         name=name, description=description, validate=validate, enforcement_level=default_level(severity),
         config_schema=_schema(config), severity=severity, framework=_framework(checks),
         tags=list(topics), remediation_steps=remediation)
+
+
+# ---- aws type tokens, checked against the SDK-derived list so a typo fails at import ----
+
+def _aws_type_tokens() -> frozenset[str]:
+    import json
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).with_name("data") / "aws_tagging.json").read_text())
+    return frozenset(data["taggable"]) | frozenset(data["notTaggable"])
+
+
+AWS_TYPES = _aws_type_tokens()
+
+
+def aws(module: str, name: str) -> str:
+    """The type token of pulumi-aws resource ``name`` in ``module`` (e.g. aws("s3", "BucketPolicy"))."""
+    matches = [t for t in AWS_TYPES if t.startswith(f"aws:{module}/") and t.endswith(f":{name}")]
+    if len(matches) != 1:
+        raise ValueError(f"no unique pulumi-aws type {module}/{name}: {matches}")
+    return matches[0]

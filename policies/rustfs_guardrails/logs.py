@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import Severity
 
-from ._kit import Res, is_unknown, known_str, resource_policy
+from ._kit import Res, aws, is_unknown, known_num, known_str, resource_policy
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
@@ -25,4 +25,41 @@ log_group_kms = resource_policy(
     remediation="Pass kms_key_id=<customer-managed key ARN>; its key policy must allow "
     "logs.<region>.amazonaws.com.")
 
-POLICIES = [log_group_kms]
+
+
+def _check_retention(res: Res, cfg: dict, report) -> None:
+    days = res.get("retentionInDays")
+    if days is None or days == 0:
+        report(f"Log group '{res.name}' keeps logs forever (no retentionInDays): set a retention within "
+               f"[{cfg['minRetentionDays']:g}, {cfg['maxRetentionDays']:g}] days.")
+    elif known_num(days) is not None and not cfg["minRetentionDays"] <= days <= cfg["maxRetentionDays"]:
+        report(f"Log group '{res.name}' retentionInDays={days:g} is outside "
+               f"[{cfg['minRetentionDays']:g}, {cfg['maxRetentionDays']:g}].")
+
+
+log_group_retention = resource_policy(
+    "rustfs-cloudwatch-loggroup-require-retention",
+    "CloudWatch log groups set a retention within the configured bounds (default 1-10 years).",
+    severity=Severity.MEDIUM, types=[LOG_GROUP], check=_check_retention, checks=["CKV_AWS_66", "CKV_AWS_338"],
+    topics=["logging", "cost"],
+    config={"minRetentionDays": {"type": "number", "minimum": 1, "default": 365},
+            "maxRetentionDays": {"type": "number", "minimum": 1, "default": 3653}})
+
+ALARM = aws("cloudwatch", "MetricAlarm")
+
+
+def _check_alarm_actions(res: Res, cfg: dict, report) -> None:
+    actions = res.get("alarmActions")
+    if res.get("actionsEnabled") is False:
+        report(f"Alarm '{res.name}' disables its actions.")
+    elif actions is None or (isinstance(actions, list) and not actions):
+        report(f"Alarm '{res.name}' notifies no one (no alarmActions).")
+
+
+alarm_actions = resource_policy(
+    "rustfs-cloudwatch-alarm-require-actions",
+    "CloudWatch alarms have enabled actions (an SNS topic).",
+    severity=Severity.LOW, types=[ALARM], check=_check_alarm_actions, checks=["CloudWatch.15", "CloudWatch.17"],
+    topics=["logging", "resilience"])
+
+POLICIES = [log_group_kms, log_group_retention, alarm_actions]
