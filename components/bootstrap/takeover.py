@@ -25,7 +25,8 @@ import urllib.request
 
 DEVICE_LETTERS = "fghijklmnopqrstuvwxyz"  # /dev/sd[f-z]: the names AWS recommends for EBS data volumes
 DEAD_STATES = {"stopped", "terminated"}
-IMDS = "http://169.254.169.254/latest"
+# AWS_EC2_METADATA_SERVICE_ENDPOINT: the AWS SDKs' own override of the IMDS address (used by the tests).
+IMDS = os.environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://169.254.169.254").rstrip("/") + "/latest"
 
 
 class TakeoverError(RuntimeError):
