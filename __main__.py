@@ -5,9 +5,14 @@ import pulumi_aws as aws
 
 from components.config import load
 from components.credentials import CredentialsArgs, RootCredentials
-from components.iam import Iam, IamArgs
+from components.dns import ClusterDns, DnsArgs, console_name, endpoint_name
+from components.iam import Iam, IamArgs, NodeAccessInputs
 from components.keys import Keys, KeysArgs
+from components.load_balancer import CONSOLE_PORT, S3_PORT, LoadBalancerArgs, S3LoadBalancer
 from components.network import Network, NetworkArgs
+from components.snapshots import Snapshots, SnapshotsArgs
+from components.storage_nodes import ClusterArgs, RustfsCluster, plan_cluster
+from components.tls import ClusterTls, TlsArgs
 
 cfg = load()  # validates everything before any resource is declared
 
@@ -40,6 +45,66 @@ network = Network(f"{cfg.name}-net", NetworkArgs(
     log_group_prefix=keys.log_group_prefix, permissions_boundary_arn=iam.permissions_boundary_arn,
     public_subnets=cfg.cluster.internet_facing, tags=cfg.tags), opts=opts)
 
+# --- the RustFS cluster: names and layout first (DNS, certificates and IAM need them), then the nodes ------
+cluster_cfg = cfg.cluster
+plan = plan_cluster(cluster_cfg, network.azs, cluster_cfg.domain)
+endpoint = endpoint_name(cluster_cfg.domain)
+endpoint_names = [endpoint, f"*.{endpoint}", *([console_name(cluster_cfg.domain)] if cluster_cfg.console else [])]
+
+dns = ClusterDns(f"{cfg.name}-dns", DnsArgs(
+    domain=cluster_cfg.domain, vpc_id=network.vpc_id, node_names=plan.names, force_destroy=not cfg.is_prod,
+    tags=cfg.tags), opts=opts)
+
+load_balancer = S3LoadBalancer(f"{cfg.name}-lb", LoadBalancerArgs(
+    name=cfg.name, vpc_id=network.vpc_id,
+    subnet_ids=network.public_subnet_ids if cluster_cfg.internet_facing else network.private_subnet_ids,
+    client_cidrs=cluster_cfg.client_cidrs or [network.vpc_cidr], admin_cidrs=cfg.network.admin_cidrs,
+    internal=not cluster_cfg.internet_facing, console=cluster_cfg.console, tls_mode=cfg.tls.mode,
+    certificate_arn=cfg.tls.certificate_arn, deletion_protection=cfg.is_prod, tags=cfg.tags), opts=opts)
+dns.alias_load_balancer(endpoint_names, load_balancer.dns_name, load_balancer.zone_id)
+
+cluster_tls = ClusterTls(f"{cfg.name}-tls", TlsArgs(
+    stack=cfg.stack, domain=cluster_cfg.domain, node_names=plan.names, endpoint_names=endpoint_names,
+    load_balancer_dns_name=load_balancer.dns_name, secrets_key_arn=keys.arns["secrets"], protect=cfg.is_prod,
+    tags=cfg.tags), opts=opts)
+
+node_logs = aws.cloudwatch.LogGroup(
+    f"{cfg.name}-node-logs", name=f"{keys.log_group_prefix}nodes", retention_in_days=cfg.audit.log_retention_days,
+    kms_key_id=keys.arns["logs"], tags={**cfg.tags, "Name": f"{cfg.name}-nodes", "rustfs:stack": cfg.stack},
+    opts=opts)
+node_access = iam.grant_node_access(NodeAccessInputs(
+    secret_arns=[credentials.secret_arn, *cluster_tls.node_secret_arns.values()],
+    secrets_key_arn=keys.arns["secrets"], data_key_arn=keys.arns["data"], log_group_arns=[node_logs.arn],
+    hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name)))
+
+cluster = RustfsCluster(f"{cfg.name}-cluster", ClusterArgs(
+    cluster_id=cfg.name, stack=cfg.stack, region=cfg.region, cluster=cluster_cfg, plan=plan, azs=network.azs,
+    subnet_ids=network.private_subnet_ids, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
+    admin_cidrs=cfg.network.admin_cidrs, hosted_zone_id=dns.zone_id, data_key_arn=keys.arns["data"],
+    credentials_secret_arn=credentials.secret_arn, tls_secret_arns=cluster_tls.node_secret_arns,
+    instance_profile_arn=iam.node_instance_profile.arn,
+    load_balancer_security_group_id=load_balancer.security_group_id,
+    target_group_arns=load_balancer.target_group_arns, server_domains=[endpoint],
+    nat=cfg.network.nat_gateways != "none", node_access=node_access, protect=cfg.is_prod, tags=cfg.tags),
+    opts=opts)
+load_balancer.allow_to_nodes(cluster.security_group_id)
+
+snapshots = Snapshots(f"{cfg.name}-snapshots", SnapshotsArgs(
+    cluster_id=cfg.name, stack=cfg.stack, region=cfg.region, account_id=account_id, partition=partition,
+    data_key_arn=keys.arns["data"], interval_hours=cfg.backup.snapshot_interval_hours,
+    retain_count=cfg.backup.snapshot_retain_count, copy_region=cfg.backup.copy_region,
+    key_admin_role_arn=cfg.security.key_admin_role_arn, permissions_boundary_arn=iam.permissions_boundary_arn,
+    protect=cfg.is_prod, tags=cfg.tags), opts=opts)
+
 pulumi.export("region", cfg.region)
+pulumi.export("s3EndpointUrl", f"https://{endpoint}:{S3_PORT}")
+if cluster_cfg.console:
+    pulumi.export("consoleUrl", f"https://{console_name(cluster_cfg.domain)}:{CONSOLE_PORT}/rustfs/console/")
+pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
+pulumi.export("nodeNames", plan.names)
+pulumi.export("caCertificatePem", cluster_tls.ca_cert_pem)
+pulumi.export("rustfsVolumes", plan.volumes)
+pulumi.export("rawCapacityTiB", round(plan.layout.raw_gib / 1024, 2))
+pulumi.export("usableCapacityTiB", round(plan.layout.usable_gib / 1024, 2))
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)

@@ -400,6 +400,14 @@ def _ami(fake: FakeAws, args: dict):
             "rootDeviceName": "/dev/xvda", "ownerId": "137112412989", "state": "available"}
 
 
+def _prefix_list(fake: FakeAws, args: dict):
+    """AWS-managed prefix lists of gateway endpoint services (com.amazonaws.<region>.s3 / .dynamodb)."""
+    name = args.get("name") or ""
+    if not name.startswith(f"com.amazonaws.{fake.region}.") or name.rsplit(".", 1)[-1] not in ("s3", "dynamodb"):
+        raise UnknownToFake(f"the fake AWS knows the s3/dynamodb prefix lists of {fake.region}, not {name!r}")
+    return {"id": f"pl-{_hex('pl', name, length=8)}", "name": name, "cidrBlocks": ["52.216.0.0/15"]}
+
+
 _INVOKES = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:index/getCallerIdentity:getCallerIdentity": lambda f, a: {
@@ -413,4 +421,5 @@ _INVOKES = {
         "reverseDnsPrefix": "com.amazonaws"},
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
     "aws:ec2/getAmi:getAmi": _ami,
+    "aws:ec2/getPrefixList:getPrefixList": _prefix_list,
 }

@@ -38,3 +38,7 @@ def human_lines(values: dict[str, dict]) -> list[str]:
 
 def markdown_blocks(values: dict[str, dict]) -> list[str]:
     return [line for s in SECTIONS if s.key in values for line in s.markdown(values[s.key])]
+
+
+# Section modules register themselves on import; they import the names above, so these imports come last.
+from . import topology  # noqa: E402,F401

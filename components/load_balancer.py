@@ -1,0 +1,138 @@
+"""The S3 endpoint: a Network Load Balancer across the cluster's AZs in front of every node.
+
+- Internal by default (``cluster.internetFacing`` puts it in the public subnets), cross-zone on, deletion
+  protection and access logs in prod, a security group of its own (nodes admit the load balancer by it).
+- Port 9000: TLS passthrough (TCP listener; the nodes' private-CA certificates reach the client) by default;
+  with ``tls.mode: acm`` a TLS listener with the ACM certificate and ``ELBSecurityPolicy-TLS13-1-2-2021-06``
+  (TLS 1.2+, AWS ELB User Guide "Security policies for your Network Load Balancer"), re-encrypting to the
+  nodes through a TLS target group.
+- Port 9001 (console) only when ``cluster.console`` is on, and only from ``network.adminCidrs``.
+- Health check: HTTPS ``/health/ready`` on the traffic port, 200 only. RustFS answers 503 there without
+  storage/IAM/lock quorum (``rustfs/src/server/health.rs``) and the answer can flap for a moment
+  (rustfs/rustfs#7950), so three failures 10 s apart (30 s) mark a node unhealthy and three successes bring
+  it back. The Auto Scaling groups do **not** use this check (see storage_nodes.py).
+
+NLB access logs only record TLS connections the load balancer terminates (ELB User Guide, "Access logs for
+your Network Load Balancer"): with TLS passthrough they stay empty; the VPC flow logs cover TCP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+S3_PORT = 9000
+CONSOLE_PORT = 9001
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+HEALTH_PATH = "/health/ready"
+CONSOLE_HEALTH_PATH = "/rustfs/console/health"
+HEALTH_INTERVAL_SECONDS = 10
+HEALTH_TIMEOUT_SECONDS = 6
+HEALTHY_THRESHOLD = 3
+UNHEALTHY_THRESHOLD = 3
+DEREGISTRATION_DELAY_SECONDS = 120  # lets in-flight multipart uploads to a draining node finish
+
+
+@dataclass
+class LoadBalancerArgs:
+    name: str  # StackConfig.name
+    vpc_id: pulumi.Input[str]
+    subnet_ids: list[pulumi.Input[str]]  # one per cluster AZ: private, or public when internet-facing
+    client_cidrs: list[str]  # who may reach 9000 (default the VPC CIDR, decided by the caller)
+    admin_cidrs: list[str]  # who may reach the console
+    internal: bool = True
+    console: bool = False
+    tls_mode: str = "private-ca"  # private-ca | acm
+    certificate_arn: str | None = None
+    deletion_protection: bool = False
+    access_logs_bucket: pulumi.Input[str] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class S3LoadBalancer(pulumi.ComponentResource):
+    """``dns_name``, ``zone_id``, ``arn``, ``security_group_id``, ``target_group_arns`` (for the node ASGs)."""
+
+    def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("rustfs:cluster:LoadBalancer", name, None, opts)
+        if args.tls_mode == "acm" and not args.certificate_arn:
+            raise ValueError("rustfs-aws:tls.certificateArn: required with tls.mode: acm")
+        self._name = name
+        self._args = args
+        child = pulumi.ResourceOptions(parent=self)
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg", vpc_id=args.vpc_id, description="RustFS load balancer: S3 (and console) from clients",
+            tags=self._tags(f"{name}-sg"), opts=child)
+        self.security_group_id: pulumi.Output[str] = self.security_group.id
+        self._ingress(S3_PORT, args.client_cidrs, "S3 clients")
+        if args.console:
+            self._ingress(CONSOLE_PORT, args.admin_cidrs, "console administrators")
+
+        logs = None
+        if args.access_logs_bucket is not None:
+            logs = aws.lb.LoadBalancerAccessLogsArgs(bucket=args.access_logs_bucket, enabled=True,
+                                                     prefix=f"nlb/{args.name}")
+        self.load_balancer = aws.lb.LoadBalancer(
+            f"{name}-nlb", load_balancer_type="network", internal=args.internal, subnets=args.subnet_ids,
+            security_groups=[self.security_group.id], enable_cross_zone_load_balancing=True,
+            enable_deletion_protection=args.deletion_protection, access_logs=logs, ip_address_type="ipv4",
+            tags=self._tags(f"{args.name}-s3"), opts=child)
+        self.dns_name: pulumi.Output[str] = self.load_balancer.dns_name
+        self.zone_id: pulumi.Output[str] = self.load_balancer.zone_id
+        self.arn: pulumi.Output[str] = self.load_balancer.arn
+
+        self.s3_target_group = self._target_group("s3", S3_PORT, HEALTH_PATH)
+        self._listener("s3", S3_PORT, self.s3_target_group)
+        self.target_groups = [self.s3_target_group]
+        if args.console:
+            console_tg = self._target_group("console", CONSOLE_PORT, CONSOLE_HEALTH_PATH)
+            self._listener("console", CONSOLE_PORT, console_tg)
+            self.target_groups.append(console_tg)
+        self.target_group_arns: list[pulumi.Output[str]] = [tg.arn for tg in self.target_groups]
+        self.register_outputs({"dnsName": self.dns_name, "arn": self.arn,
+                               "targetGroupArns": self.target_group_arns})
+
+    def _tags(self, name: str) -> dict[str, str]:
+        return {**self._args.tags, "Name": name}
+
+    def _ingress(self, port: int, cidrs: list[str], who: str) -> None:
+        for i, cidr in enumerate(cidrs):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._name}-in-{port}-{i}", security_group_id=self.security_group.id, cidr_ipv4=cidr,
+                ip_protocol="tcp", from_port=port, to_port=port, description=f"{port} from {who} ({cidr})",
+                tags=self._tags(f"{self._name}-in-{port}-{i}"),
+                opts=pulumi.ResourceOptions(parent=self.security_group))
+
+    def allow_to_nodes(self, node_security_group_id: pulumi.Input[str]) -> None:
+        """Egress from the load balancer to the nodes only, on the ports it forwards and health-checks."""
+        ports = [S3_PORT, CONSOLE_PORT] if self._args.console else [S3_PORT]
+        for port in ports:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{self._name}-out-{port}", security_group_id=self.security_group.id,
+                referenced_security_group_id=node_security_group_id, ip_protocol="tcp", from_port=port,
+                to_port=port, description=f"{port} to the RustFS nodes (traffic and health checks)",
+                tags=self._tags(f"{self._name}-out-{port}"),
+                opts=pulumi.ResourceOptions(parent=self.security_group))
+
+    def _target_group(self, purpose: str, port: int, health_path: str) -> aws.lb.TargetGroup:
+        protocol = "TLS" if self._args.tls_mode == "acm" else "TCP"
+        return aws.lb.TargetGroup(
+            f"{self._name}-{purpose}", port=port, protocol=protocol, target_type="instance",
+            vpc_id=self._args.vpc_id, deregistration_delay=DEREGISTRATION_DELAY_SECONDS,
+            preserve_client_ip="true", connection_termination=False,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True, protocol="HTTPS", port="traffic-port", path=health_path, matcher="200",
+                interval=HEALTH_INTERVAL_SECONDS, timeout=HEALTH_TIMEOUT_SECONDS,
+                healthy_threshold=HEALTHY_THRESHOLD, unhealthy_threshold=UNHEALTHY_THRESHOLD),
+            tags=self._tags(f"{self._args.name}-{purpose}"), opts=pulumi.ResourceOptions(parent=self))
+
+    def _listener(self, purpose: str, port: int, target_group: aws.lb.TargetGroup) -> aws.lb.Listener:
+        acm = self._args.tls_mode == "acm"
+        return aws.lb.Listener(
+            f"{self._name}-{purpose}", load_balancer_arn=self.load_balancer.arn, port=port,
+            protocol="TLS" if acm else "TCP", certificate_arn=self._args.certificate_arn if acm else None,
+            ssl_policy=TLS_POLICY if acm else None,
+            default_actions=[aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)],
+            tags=self._tags(f"{self._args.name}-{purpose}-{port}"),
+            opts=pulumi.ResourceOptions(parent=self.load_balancer))

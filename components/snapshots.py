@@ -1,0 +1,139 @@
+"""EBS snapshots of the data volumes: a Data Lifecycle Manager policy selecting them by tag.
+
+Targets every volume tagged ``rustfs:cluster=<cluster>`` (data volumes only: root volumes do not carry that
+tag, see storage_nodes.py), on ``backup.snapshotIntervalHours`` keeping ``backup.snapshotRetainCount``.
+With ``backup.copyRegion`` every snapshot is also copied to that region, encrypted with a customer managed
+key created there (a snapshot copy can only use a key of its own region), and kept as long as the originals.
+
+What a snapshot set is and is not: DLM snapshots each volume on its own schedule run, so one run gives
+crash-consistent copies of single drives, not a point-in-time image of the cluster. It is a disaster
+recovery backstop: restore every drive of every node from one run and RustFS's healing reconciles objects
+written during the run from erasure-coded quorum. Day-to-day protection is erasure coding plus versioning.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from .iam_documents import service_trust
+from .key_policies import key_policy
+
+DLM_MANAGED_POLICY = "service-role/AWSDataLifecycleManagerServiceRole"
+KEY_USE_FOR_COPIES = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+
+
+def copy_retention_days(interval_hours: int, retain_count: int) -> int:
+    """DLM cross-region retention is a duration (days at the finest); keep copies as long as originals."""
+    return max(1, math.ceil(interval_hours * retain_count / 24))
+
+
+def snapshot_key_policy(key_arns: list[str]) -> dict:
+    """DLM's role uses the data key (source snapshots) and the copy key only through EC2, and grants only
+    to AWS resources (the snapshot copy)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "UseSnapshotKeysThroughEc2", "Effect": "Allow", "Action": KEY_USE_FOR_COPIES,
+             "Resource": sorted(key_arns), "Condition": {"StringLike": {"kms:ViaService": "ec2.*.amazonaws.com"}}},
+            {"Sid": "GrantSnapshotKeysToEc2", "Effect": "Allow", "Action": "kms:CreateGrant",
+             "Resource": sorted(key_arns), "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
+        ],
+    }
+
+
+@dataclass
+class SnapshotsArgs:
+    cluster_id: str
+    stack: str
+    region: str
+    account_id: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    data_key_arn: pulumi.Input[str]
+    interval_hours: int
+    retain_count: int
+    copy_region: str | None = None
+    key_admin_role_arn: str | None = None
+    permissions_boundary_arn: pulumi.Input[str] | None = None
+    protect: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Snapshots(pulumi.ComponentResource):
+    """``policy`` (the DLM policy), ``copy_key_arn`` (None without a copy region)."""
+
+    def __init__(self, name: str, args: SnapshotsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("rustfs:cluster:Snapshots", name, None, opts)
+        self._name, self._args = name, args
+        self.copy_key_arn: pulumi.Output[str] | None = None
+        if args.copy_region:
+            self.copy_key_arn = self._copy_key()
+        role = self._role()
+        copies = []
+        if args.copy_region:
+            copies.append(aws.dlm.LifecyclePolicyPolicyDetailsScheduleCrossRegionCopyRuleArgs(
+                target=args.copy_region, encrypted=True, cmk_arn=self.copy_key_arn, copy_tags=True,
+                retain_rule=aws.dlm.LifecyclePolicyPolicyDetailsScheduleCrossRegionCopyRuleRetainRuleArgs(
+                    interval=copy_retention_days(args.interval_hours, args.retain_count), interval_unit="DAYS")))
+        schedule = aws.dlm.LifecyclePolicyPolicyDetailsScheduleArgs(
+            name=f"every {args.interval_hours}h keep {args.retain_count}",
+            create_rule=aws.dlm.LifecyclePolicyPolicyDetailsScheduleCreateRuleArgs(
+                interval=args.interval_hours, interval_unit="HOURS"),
+            retain_rule=aws.dlm.LifecyclePolicyPolicyDetailsScheduleRetainRuleArgs(count=args.retain_count),
+            copy_tags=True, tags_to_add={"rustfs:snapshot-policy": args.cluster_id},
+            cross_region_copy_rules=copies or None)
+        self.policy = aws.dlm.LifecyclePolicy(
+            f"{name}-policy", description=f"RustFS {args.cluster_id} data volumes",
+            execution_role_arn=role.arn, state="ENABLED",
+            policy_details=aws.dlm.LifecyclePolicyPolicyDetailsArgs(
+                policy_type="EBS_SNAPSHOT_MANAGEMENT", resource_types=["VOLUME"],
+                target_tags={"rustfs:cluster": args.cluster_id}, schedules=[schedule]),
+            tags=self._tags(f"{args.cluster_id}-snapshots"), opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({"policyArn": self.policy.arn, "copyKeyArn": self.copy_key_arn})
+
+    def _tags(self, name: str) -> dict[str, str]:
+        return {**self._args.tags, "Name": name, "rustfs:stack": self._args.stack}
+
+    def _copy_key(self) -> pulumi.Output[str]:
+        """A data-purpose key in the copy region, with the same key policy as the stack's data key."""
+        a = self._args
+        provider = aws.Provider(f"{self._name}-copy-region", region=a.copy_region,
+                                default_tags=aws.ProviderDefaultTagsArgs(tags=a.tags),
+                                opts=pulumi.ResourceOptions(parent=self))
+        policy = pulumi.Output.all(a.account_id, a.partition).apply(lambda v: json.dumps(key_policy(
+            "data", name=a.cluster_id, account_id=v[0], partition=v[1], region=a.copy_region,
+            key_admin_role_arn=a.key_admin_role_arn)))
+        key = aws.kms.Key(
+            f"{self._name}-copy-key", description=f"rustfs {a.stack}: EBS snapshot copies from {a.region}",
+            enable_key_rotation=True, deletion_window_in_days=30, key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT", policy=policy,
+            tags={**self._tags(f"{a.cluster_id}-snapshot-copies"), "rustfs:key-purpose": "data"},
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=a.protect))
+        aws.kms.Alias(f"{self._name}-copy-key", name=f"alias/rustfs/{a.stack}/snapshot-copies",
+                      target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=key, provider=provider))
+        return key.arn
+
+    def _role(self) -> aws.iam.Role:
+        """DLM's execution role: AWS's managed DLM policy plus use of the keys the snapshots need (AWS DLM
+        User Guide, "Default service roles" and "Cross-Region copy of encrypted snapshots")."""
+        a = self._args
+        trust = pulumi.Output.from_input(a.account_id).apply(
+            lambda account: json.dumps(service_trust("dlm.amazonaws.com", account_id=account)))
+        role = aws.iam.Role(
+            f"{self._name}-dlm", name=f"{a.cluster_id}-dlm", assume_role_policy=trust,
+            description="Data Lifecycle Manager: snapshots of the RustFS data volumes",
+            permissions_boundary=a.permissions_boundary_arn, tags=self._tags(f"{a.cluster_id}-dlm"),
+            opts=pulumi.ResourceOptions(parent=self))
+        role_opts = pulumi.ResourceOptions(parent=role)
+        aws.iam.RolePolicyAttachment(
+            f"{self._name}-dlm-managed", role=role.name,
+            policy_arn=pulumi.Output.concat("arn:", a.partition, ":iam::aws:policy/", DLM_MANAGED_POLICY),
+            opts=role_opts)
+        keys = [a.data_key_arn, *([self.copy_key_arn] if self.copy_key_arn is not None else [])]
+        document = pulumi.Output.all(*keys).apply(lambda arns: json.dumps(snapshot_key_policy(list(arns))))
+        aws.iam.RolePolicy(f"{self._name}-dlm-keys", role=role.id, policy=document, opts=role_opts)
+        return role

@@ -1,0 +1,101 @@
+"""TLS end to end: a private CA (pulumi-tls) and one certificate per node, kept in Secrets Manager.
+
+Every node serves HTTPS on 9000 and calls its peers over HTTPS (``RUSTFS_VOLUMES`` uses ``https://``), so
+every node needs a leaf certificate and the CA to trust (RustFS ``docs/tls.md``: ``rustfs_cert.pem``,
+``rustfs_key.pem`` and ``ca.crt`` in the TLS directory; outbound internode calls fail fast without a trusted
+root). The load balancer passes TLS through to any node, so each leaf also names the S3 endpoint, its
+virtual-hosted-style wildcard, the console name and the load balancer's own DNS name.
+
+``tls.mode: acm`` additionally terminates client TLS at the load balancer with an ACM certificate (see
+load_balancer.py); node certificates stay, because internode traffic and the hop from the load balancer
+to the nodes are still HTTPS.
+
+The CA key lives in the Pulumi state (encrypted as a secret) and nowhere else; node keys live in the state
+and in one Secrets Manager secret per node, encrypted with the ``secrets`` key, which only that node's
+instance role may read (see the node role). User data carries the secret ARN, never a key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_tls as tls
+
+CA_VALIDITY_HOURS = 10 * 8_760
+# Two years, renewed by the first `pulumi up` in the last 60 days (pulumi-tls early_renewal_hours replaces
+# the certificate; nodes pick it up at their next restart, one at a time).
+NODE_VALIDITY_HOURS = 2 * 8_760
+NODE_EARLY_RENEWAL_HOURS = 60 * 24
+NODE_USES = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
+CA_USES = ["cert_signing", "crl_signing", "digital_signature"]
+
+
+def tls_secret_name(stack: str, node_name: str) -> str:
+    return f"rustfs/{stack}/tls/{node_name.split('.')[0]}"
+
+
+def node_sans(node_name: str, endpoint_names: list[str]) -> list[str]:
+    """DNS SANs of one node's certificate: its own name first, then the shared endpoint names."""
+    return [node_name, *[n for n in endpoint_names if n != node_name]]
+
+
+@dataclass
+class TlsArgs:
+    stack: str
+    domain: str
+    node_names: list[str]
+    endpoint_names: list[str]  # S3 endpoint, its wildcard, the console name when enabled
+    load_balancer_dns_name: pulumi.Input[str]
+    secrets_key_arn: pulumi.Input[str]
+    protect: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class ClusterTls(pulumi.ComponentResource):
+    """``ca_cert_pem`` (public), ``node_secret_arns`` (node name -> secret ARN); the secret JSON is
+    ``{"certificate", "privateKey", "caCertificate"}``, the shape bootstrap/node-bootstrap reads)."""
+
+    def __init__(self, name: str, args: TlsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("rustfs:cluster:Tls", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        ca_key = tls.PrivateKey(f"{name}-ca-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)
+        self.ca = tls.SelfSignedCert(
+            f"{name}-ca", private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
+            subject=tls.SelfSignedCertSubjectArgs(common_name=f"RustFS {args.stack} private CA",
+                                                  organization=f"rustfs-aws {args.stack}"),
+            validity_period_hours=CA_VALIDITY_HOURS, allowed_uses=CA_USES, set_subject_key_id=True,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+        self.ca_cert_pem: pulumi.Output[str] = self.ca.cert_pem
+        self.node_secret_arns: dict[str, pulumi.Output[str]] = {}
+        for node in args.node_names:
+            short = node.split(".")[0]
+            key = tls.PrivateKey(f"{name}-{short}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)
+            dns_names = pulumi.Output.from_input(args.load_balancer_dns_name).apply(
+                lambda lb, n=node: node_sans(n, [*args.endpoint_names, lb]))
+            request = tls.CertRequest(
+                f"{name}-{short}-csr", private_key_pem=key.private_key_pem, dns_names=dns_names,
+                subject=tls.CertRequestSubjectArgs(common_name=node, organization=f"rustfs-aws {args.stack}"),
+                opts=pulumi.ResourceOptions(parent=key))
+            cert = tls.LocallySignedCert(
+                f"{name}-{short}-cert", cert_request_pem=request.cert_request_pem,
+                ca_private_key_pem=ca_key.private_key_pem, ca_cert_pem=self.ca.cert_pem,
+                validity_period_hours=NODE_VALIDITY_HOURS, early_renewal_hours=NODE_EARLY_RENEWAL_HOURS,
+                allowed_uses=NODE_USES, opts=pulumi.ResourceOptions(parent=key))
+            secret = aws.secretsmanager.Secret(
+                f"{name}-{short}", name=tls_secret_name(args.stack, node), kms_key_id=args.secrets_key_arn,
+                description=f"TLS certificate and key of RustFS node {node} (read by that node at boot)",
+                recovery_window_in_days=30 if args.protect else 7,
+                tags={**args.tags, "Name": tls_secret_name(args.stack, node), "rustfs:stack": args.stack,
+                      "rustfs:node-name": node},
+                opts=child)
+            aws.secretsmanager.SecretVersion(
+                f"{name}-{short}", secret_id=secret.id,
+                # PKCS#8 PEM: the format rustls reads for every key algorithm.
+                secret_string=pulumi.Output.secret(pulumi.Output.json_dumps(
+                    {"certificate": cert.cert_pem, "privateKey": key.private_key_pem_pkcs8,
+                     "caCertificate": self.ca.cert_pem})),
+                opts=pulumi.ResourceOptions(parent=secret))
+            self.node_secret_arns[node] = secret.arn
+        self.register_outputs({"caCertPem": self.ca_cert_pem, "nodeSecretArns": self.node_secret_arns})
