@@ -3,10 +3,12 @@
 import pulumi
 import pulumi_aws as aws
 
+from components.audit import Audit, AuditArgs
 from components.config import load
 from components.credentials import CredentialsArgs, RootCredentials
 from components.dns import ClusterDns, DnsArgs, console_name, endpoint_name
 from components.iam import Iam, IamArgs, NodeAccessInputs
+from components.key_policies import trail_name
 from components.keys import Keys, KeysArgs
 from components.load_balancer import CONSOLE_PORT, S3_PORT, LoadBalancerArgs, S3LoadBalancer
 from components.network import Network, NetworkArgs
@@ -25,7 +27,9 @@ opts = pulumi.ResourceOptions(provider=provider)
 keys = Keys(f"{cfg.name}-keys", KeysArgs(
     name=cfg.name, stack=cfg.stack, account_id=account_id, partition=partition, region=cfg.region,
     protect=cfg.is_prod, key_admin_role_arn=cfg.security.key_admin_role_arn,
-    ebs_encryption_by_default=cfg.security.ebs_encryption_by_default, tags=cfg.tags), opts=opts)
+    ebs_encryption_by_default=cfg.security.ebs_encryption_by_default,
+    trail_name=trail_name(cfg.name) if cfg.audit.cloud_trail == "create" else None,
+    config_delivery=cfg.audit.config == "create", tags=cfg.tags), opts=opts)
 
 credentials = RootCredentials(f"{cfg.name}-root-credentials", CredentialsArgs(
     stack=cfg.stack, secrets_key_arn=keys.arns["secrets"], version=cfg.security.root_credentials_version,
@@ -44,6 +48,14 @@ network = Network(f"{cfg.name}-net", NetworkArgs(
     flow_log_kms_key_arn=keys.arns["logs"], flow_log_retention_days=cfg.network.flow_log_retention_days,
     log_group_prefix=keys.log_group_prefix, permissions_boundary_arn=iam.permissions_boundary_arn,
     public_subnets=cfg.cluster.internet_facing, tags=cfg.tags), opts=opts)
+
+audit = Audit(f"{cfg.name}-audit", AuditArgs(
+    name=cfg.name, stack=cfg.stack, account_id=account_id, partition=partition, region=cfg.region,
+    storage_key_arn=keys.arns["storage"], logs_key_arn=keys.arns["logs"],
+    permissions_boundary_arn=iam.permissions_boundary_arn, cloud_trail=cfg.audit.cloud_trail,
+    config=cfg.audit.config, log_retention_days=cfg.audit.log_retention_days,
+    transition_ia_days=cfg.audit.transition_ia_days, transition_glacier_days=cfg.audit.transition_glacier_days,
+    expiration_days=cfg.audit.expiration_days, protect=cfg.is_prod, tags=cfg.tags), opts=opts)
 
 # --- the RustFS cluster: names and layout first (DNS, certificates and IAM need them), then the nodes ------
 cluster_cfg = cfg.cluster

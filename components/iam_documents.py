@@ -28,6 +28,11 @@ EC2_ON_EXISTING = sorted([
     "ec2:ModifyNetworkInterfaceAttribute", "ec2:ModifyVolume", "ec2:RebootInstances", "ec2:StartInstances",
     "ec2:StopInstances", "ec2:TerminateInstances",
 ])
+IAM_CHANGES = sorted([
+    "iam:Add*", "iam:Attach*", "iam:Change*", "iam:Create*", "iam:Deactivate*", "iam:Delete*", "iam:Detach*",
+    "iam:Enable*", "iam:PassRole", "iam:Put*", "iam:Remove*", "iam:Reset*", "iam:Resync*", "iam:Set*",
+    "iam:Tag*", "iam:Untag*", "iam:Update*", "iam:Upload*",
+])
 SECRET_USE = sorted(["secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret",
                      "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
                      "secretsmanager:UpdateSecret"])
@@ -63,8 +68,9 @@ def permissions_boundary(*, name: str, stack: str, partition: str) -> dict:
     return _doc(
         # A boundary grants nothing by itself: this Allow is intersected with each role's own policy.
         {"Sid": "CeilingForStackRoles", "Effect": "Allow", "Action": "*", "Resource": "*"},
+        # IAM reads stay possible (AWS Config records IAM resources); every IAM change is denied.
         {"Sid": "NoIdentityOrOrganizationAdministration", "Effect": "Deny",
-         "Action": ["account:*", "iam:*", "organizations:*", "sso:*"], "Resource": "*"},
+         "Action": ["account:*", *IAM_CHANGES, "organizations:*", "sso:*"], "Resource": "*"},
         {"Sid": "NoKeyAdministration", "Effect": "Deny", "Action": KEY_ADMINISTRATION, "Resource": "*"},
         {"Sid": "NoEc2ResourcesOfOtherStacks", "Effect": "Deny", "Action": EC2_ON_EXISTING, "Resource": "*",
          "Condition": other},

@@ -1,0 +1,203 @@
+"""Audit baseline: logs and audit buckets, CloudTrail, AWS Config recorder and managed rules."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from .bucket_policies import (
+    CONFIG_PREFIX,
+    S3_ACCESS_LOG_PREFIX,
+    TRAIL_PREFIX,
+    audit_bucket_policy,
+    config_delivery_policy,
+    logs_bucket_policy,
+)
+from .buckets import HardenedBucket, HardenedBucketArgs, Lifecycle, bucket_name
+from .iam_documents import log_delivery_policy, service_trust
+from .key_policies import log_group_prefix, trail_arn, trail_name
+
+# AWS Config managed rules mirroring the policy pack's guardrails at run time: rule name -> identifier
+# (AWS Config Developer Guide, "List of AWS Config Managed Rules").
+MANAGED_RULES = {
+    "encrypted-volumes": "ENCRYPTED_VOLUMES",
+    "ec2-imdsv2-check": "EC2_IMDSV2_CHECK",
+    "restricted-ssh": "INCOMING_SSH_DISABLED",
+    "vpc-default-security-group-closed": "VPC_DEFAULT_SECURITY_GROUP_CLOSED",
+    "vpc-flow-logs-enabled": "VPC_FLOW_LOGS_ENABLED",
+    "s3-bucket-ssl-requests-only": "S3_BUCKET_SSL_REQUESTS_ONLY",
+    "s3-bucket-public-read-prohibited": "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+    "s3-bucket-public-write-prohibited": "S3_BUCKET_PUBLIC_WRITE_PROHIBITED",
+    "s3-bucket-server-side-encryption-enabled": "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
+    "cmk-backing-key-rotation-enabled": "CMK_BACKING_KEY_ROTATION_ENABLED",
+    "iam-policy-no-statements-with-admin-access": "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS",
+    "cloudtrail-enabled": "CLOUD_TRAIL_ENABLED",
+    "cloud-trail-log-file-validation-enabled": "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED",
+    "cloudwatch-log-group-encrypted": "CLOUDWATCH_LOG_GROUP_ENCRYPTED",
+    "required-tags": "REQUIRED_TAGS",
+}
+REQUIRED_TAGS_RULE_MAX = 6  # REQUIRED_TAGS takes tag1Key … tag6Key
+
+
+def data_bucket_prefix(name: str) -> str:
+    """Buckets holding the stack's data (tier buckets, replicas) are named with this prefix; the trail
+    records S3 data events for every object under it."""
+    return f"{name}-data-"
+
+
+def required_tags_parameters(keys: list[str]) -> dict[str, str]:
+    if not 1 <= len(keys) <= REQUIRED_TAGS_RULE_MAX:
+        raise ValueError(f"required-tags checks 1 to {REQUIRED_TAGS_RULE_MAX} tag keys, got {len(keys)}")
+    return {f"tag{i}Key": key for i, key in enumerate(keys, start=1)}
+
+
+def trail_event_selectors(partition: str, name: str, extra_bucket_arns: list[str]) -> list[dict]:
+    """Management events (read and write), plus S3 object data events of the stack's data buckets."""
+    prefixes = sorted({f"arn:{partition}:s3:::{data_bucket_prefix(name)}",
+                       *(f"{arn}/" for arn in extra_bucket_arns)})
+    return [
+        {"name": "Management events",
+         "field_selectors": [{"field": "eventCategory", "equals": ["Management"]}]},
+        {"name": "S3 data events of the stack's data buckets",
+         "field_selectors": [{"field": "eventCategory", "equals": ["Data"]},
+                             {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                             {"field": "resources.ARN", "starts_withs": prefixes}]},
+    ]
+
+
+@dataclass
+class AuditArgs:
+    name: str
+    stack: str
+    account_id: str
+    partition: str
+    region: str
+    storage_key_arn: pulumi.Input[str]
+    logs_key_arn: pulumi.Input[str]
+    permissions_boundary_arn: pulumi.Input[str]
+    cloud_trail: str = "create"  # create | existing (the account has an organization trail)
+    config: str = "create"  # create | existing (the account already records); rules are created either way
+    log_retention_days: int = 365
+    transition_ia_days: int = 30
+    transition_glacier_days: int = 90
+    expiration_days: int = 365
+    required_tag_keys: list[str] = field(default_factory=lambda: ["Project", "Environment", "Owner",
+                                                                  "CostCenter"])
+    data_bucket_arns: list[str] = field(default_factory=list)  # extra data buckets outside the prefix
+    record_global_types: bool = True  # record IAM and other global types; only one region should
+    protect: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Audit(pulumi.ComponentResource):
+    """Outputs ``logs_bucket`` / ``audit_bucket`` (HardenedBucket: ``bucket_name``, ``arn``), ``trail`` and
+    ``recorder`` (None when the account already has them)."""
+
+    def __init__(self, name: str, args: AuditArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("rustfs:security:Audit", name, None, opts)
+        self._name, self._args = name, args
+        a = args
+        lifecycle = Lifecycle(a.transition_ia_days, a.transition_glacier_days, a.expiration_days)
+        self.trail_name = trail_name(a.name) if a.cloud_trail == "create" else None
+        records = a.config == "create"
+
+        self.logs_bucket = HardenedBucket(f"{name}-logs", HardenedBucketArgs(
+            bucket=bucket_name(a.name, "logs", a.account_id, a.region), kms_key_arn=a.storage_key_arn,
+            policy=lambda arn: json.dumps(logs_bucket_policy(
+                bucket_arn=arn, partition=a.partition, account_id=a.account_id, name=a.name)),
+            lifecycle=lifecycle, protect=a.protect, tags=self._tags("logs")),
+            opts=pulumi.ResourceOptions(parent=self))
+        self.audit_bucket = HardenedBucket(f"{name}-audit", HardenedBucketArgs(
+            bucket=bucket_name(a.name, "audit", a.account_id, a.region), kms_key_arn=a.storage_key_arn,
+            policy=lambda arn: json.dumps(audit_bucket_policy(
+                bucket_arn=arn, partition=a.partition, region=a.region, account_id=a.account_id,
+                trail_name=self.trail_name, config_delivery=records)),
+            lifecycle=lifecycle, access_log_bucket=self.logs_bucket.bucket_name,
+            access_log_prefix=f"{S3_ACCESS_LOG_PREFIX}audit/", protect=a.protect, tags=self._tags("audit")),
+            opts=pulumi.ResourceOptions(parent=self))
+
+        self.trail = self._trail() if self.trail_name else None
+        self.recorder = self._recorder() if records else None
+        self.rules = self._rules()
+        self.register_outputs({
+            "logsBucket": self.logs_bucket.bucket_name, "auditBucket": self.audit_bucket.bucket_name,
+            "trailArn": self.trail.arn if self.trail else None,
+        })
+
+    def _trail(self) -> aws.cloudtrail.Trail:
+        a, name = self._args, self._name
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-trail", name=f"{log_group_prefix(a.name)}cloudtrail", kms_key_id=a.logs_key_arn,
+            retention_in_days=a.log_retention_days, tags=self._tags("trail"), opts=child)
+        arn = trail_arn(a.partition, a.region, a.account_id, self.trail_name)
+        role = aws.iam.Role(
+            f"{name}-trail-logs", name=f"{a.name}-trail-logs",
+            assume_role_policy=json.dumps(service_trust("cloudtrail.amazonaws.com", a.account_id, arn)),
+            description="Lets CloudTrail deliver this stack's trail to its log group",
+            permissions_boundary=a.permissions_boundary_arn, tags=self._tags("trail-logs"), opts=child)
+        policy = aws.iam.RolePolicy(
+            f"{name}-trail-logs", role=role.id,
+            policy=group.arn.apply(lambda g: json.dumps(log_delivery_policy(g))),
+            opts=pulumi.ResourceOptions(parent=role))
+        return aws.cloudtrail.Trail(
+            f"{name}-trail", name=self.trail_name, s3_bucket_name=self.audit_bucket.bucket_name,
+            s3_key_prefix=TRAIL_PREFIX, is_multi_region_trail=True, include_global_service_events=True,
+            enable_log_file_validation=True, enable_logging=True, kms_key_id=a.storage_key_arn,
+            cloud_watch_logs_group_arn=group.arn.apply(lambda g: f"{g.removesuffix(':*')}:*"),
+            cloud_watch_logs_role_arn=role.arn,
+            advanced_event_selectors=trail_event_selectors(a.partition, a.name, a.data_bucket_arns),
+            tags=self._tags("trail"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.audit_bucket, policy]))
+
+    def _recorder(self) -> aws.cfg.Recorder:
+        a, name = self._args, self._name
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-config", name=f"{a.name}-config",
+            assume_role_policy=json.dumps(service_trust("config.amazonaws.com", a.account_id)),
+            description="AWS Config recorder of this stack",
+            permissions_boundary=a.permissions_boundary_arn, tags=self._tags("config"), opts=child)
+        role_opts = pulumi.ResourceOptions(parent=role)
+        aws.iam.RolePolicyAttachment(
+            f"{name}-config-managed", role=role.name,
+            policy_arn=f"arn:{a.partition}:iam::aws:policy/service-role/AWS_ConfigRole", opts=role_opts)
+        delivery = aws.iam.RolePolicy(
+            f"{name}-config-delivery", role=role.id,
+            policy=pulumi.Output.all(self.audit_bucket.arn, a.storage_key_arn).apply(lambda v: json.dumps(
+                config_delivery_policy(bucket_arn=v[0], account_id=a.account_id, storage_key_arn=v[1],
+                                       region=a.region))),
+            opts=role_opts)
+        recorder = aws.cfg.Recorder(
+            f"{name}-recorder", name=f"{a.name}-recorder", role_arn=role.arn,
+            recording_group={"all_supported": True, "include_global_resource_types": a.record_global_types},
+            opts=child)
+        channel = aws.cfg.DeliveryChannel(
+            f"{name}-delivery", name=f"{a.name}-delivery", s3_bucket_name=self.audit_bucket.bucket_name,
+            s3_key_prefix=CONFIG_PREFIX, s3_kms_key_arn=a.storage_key_arn,
+            snapshot_delivery_properties={"delivery_frequency": "TwentyFour_Hours"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[recorder, self.audit_bucket, delivery]))
+        aws.cfg.RecorderStatus(
+            f"{name}-recorder-status", name=recorder.name, is_enabled=True,
+            opts=pulumi.ResourceOptions(parent=recorder, depends_on=[channel]))
+        return recorder
+
+    def _rules(self) -> list[aws.cfg.Rule]:
+        a = self._args
+        depends = [self.recorder] if self.recorder else []
+        rules = []
+        for rule, identifier in MANAGED_RULES.items():
+            params = required_tags_parameters(a.required_tag_keys) if rule == "required-tags" else None
+            rules.append(aws.cfg.Rule(
+                f"{self._name}-{rule}", name=f"{a.name}-{rule}", source={"owner": "AWS",
+                                                                         "source_identifier": identifier},
+                input_parameters=json.dumps(params) if params else None,
+                description=f"rustfs {a.stack}: run-time mirror of the policy pack ({rule})",
+                tags=self._tags(rule), opts=pulumi.ResourceOptions(parent=self, depends_on=depends)))
+        return rules
+
+    def _tags(self, suffix: str) -> dict[str, str]:
+        return {**self._args.tags, "Name": f"{self._args.name}-{suffix}", "rustfs:stack": self._args.stack}
