@@ -51,7 +51,12 @@ def aws_env(moto_endpoint, tmp_path, monkeypatch):
     shim_dir.mkdir()
     real_aws = Path(sys.executable).parent / "aws"
     shim = shim_dir / "aws"
-    shim.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {real_aws} "$@"\n')
+    shim.write_text(
+        f'#!/bin/sh\necho "$*" >> {calls}\n'
+        'if [ -n "$AWS_SHIM_DENY" ]; then case "$*" in *"$AWS_SHIM_DENY"*)\n'
+        '  echo "An error occurred (AccessDenied) when calling the operation" >&2; exit 254 ;; esac; fi\n'
+        f'exec {real_aws} "$@"\n'
+    )
     shim.chmod(0o755)
     env = {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -130,13 +135,14 @@ def world(aws_env, moto_endpoint):
     return World(moto_endpoint)
 
 
-def takeover(aws_env, world: World, *extra: str, node: int = 0, timeout: float = 15, instance: str | None = None):
+def takeover(aws_env, world: World, *extra: str, node: int = 0, timeout: float = 15, deny: str = ""):
     env, _ = aws_env
+    env = {**env, "AWS_SHIM_DENY": deny}
     args = [
         sys.executable, str(TAKEOVER),
         "--cluster-id", CLUSTER, "--node-index", str(node), "--drives", "2",
         "--hosted-zone-id", world.zone_id, "--record-name", f"rustfs-{node}.c1.internal",
-        "--instance-id", instance or world.me, "--availability-zone", ZONE,
+        "--instance-id", world.me, "--availability-zone", ZONE,
         "--private-ip", "10.0.1.5", "--region", REGION,
         "--timeout", str(timeout), "--initial-delay", "0.2", "--max-delay", "1",
         *extra,
@@ -171,6 +177,13 @@ def test_changes_only_this_nodes_dns_record(aws_env, world):
     assert {k: v for k, v in after.items() if k != "rustfs-0.c1.internal."} == {
         k: v for k, v in before.items() if k != "rustfs-0.c1.internal."
     }
+
+
+def test_dns_is_still_upserted_when_the_record_cannot_be_read(aws_env, world):
+    result = takeover(aws_env, world, deny="list-resource-record-sets")
+    assert result.returncode == 0, result.stderr
+    assert "upserting without comparing" in result.stderr
+    assert world.records()["rustfs-0.c1.internal."] == ["10.0.1.5"]
 
 
 def test_second_run_is_a_no_op(aws_env, world):

@@ -160,18 +160,16 @@ def attach_all(aws: Aws, args: argparse.Namespace, me: str, zone: str) -> dict[i
 
 def upsert_dns(aws: Aws, zone_id: str, name: str, ip: str, ttl: int) -> None:
     fqdn = name.rstrip(".") + "."
-    current = aws(
-        "route53",
-        "list-resource-record-sets",
-        "--hosted-zone-id",
-        zone_id,
-        "--start-record-name",
-        fqdn,
-        "--start-record-type",
-        "A",
-        "--max-items",
-        "1",
-    )
+    # Reading first makes a re-run write nothing. Without route53:ListResourceRecordSets the UPSERT
+    # alone is still correct (same record, same value), so a refused read is not fatal.
+    try:
+        current = aws(
+            "route53", "list-resource-record-sets", "--hosted-zone-id", zone_id,
+            "--start-record-name", fqdn, "--start-record-type", "A", "--max-items", "1",
+        )  # fmt: skip
+    except TakeoverError as error:
+        log(f"dns: cannot read {fqdn} ({error}); upserting without comparing")
+        current = {}
     for record in current.get("ResourceRecordSets", []):
         values = [r["Value"] for r in record.get("ResourceRecords", [])]
         if record["Name"] == fqdn and record["Type"] == "A" and values == [ip]:
