@@ -11,8 +11,9 @@ load_balancer.py); node certificates stay, because internode traffic and the hop
 to the nodes are still HTTPS.
 
 The CA key lives in the Pulumi state (encrypted as a secret) and nowhere else; node keys live in the state
-and in one Secrets Manager secret per node, encrypted with the ``secrets`` key, which only that node's
-instance role may read (see the node role). User data carries the secret ARN, never a key.
+and in one Secrets Manager secret per node, encrypted with the ``secrets`` key and readable by the nodes'
+shared role (iam.py; one role per node would also keep nodes from reading each other's keys - not done).
+User data carries the secret ARN, never a key.
 """
 
 from __future__ import annotations

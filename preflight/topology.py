@@ -12,7 +12,6 @@ from collections import defaultdict
 from rustfs_model.layout import LayoutError, Node, from_resources
 
 from .runner import Recording
-from .sections import SECTIONS, Section
 
 VOLUME = "aws:ebs/volume:Volume"
 GIB_PER_TIB = 1024
@@ -105,5 +104,9 @@ def markdown(value: dict) -> list[str]:
     return out
 
 
+# Imported last: sections.py imports the section modules, and capacity_report imports this one, so the
+# names above must exist before that cycle runs. Topology comes first in the report whatever imports first.
+from .sections import SECTIONS, Section  # noqa: E402
+
 SECTION = Section(key="topology", compute=compute, human=human, markdown=markdown)
-SECTIONS.append(SECTION)
+SECTIONS.insert(0, SECTION)
