@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.audit import Audit, AuditArgs
+from components.budget import BudgetArgs, StackBudget
 from components.config import load
 from components.credentials import CredentialsArgs, RootCredentials
 from components.dns import ClusterDns, DnsArgs, console_name, endpoint_name
@@ -108,6 +109,11 @@ snapshots = Snapshots(f"{cfg.name}-snapshots", SnapshotsArgs(
     key_admin_role_arn=cfg.security.key_admin_role_arn, permissions_boundary_arn=iam.permissions_boundary_arn,
     protect=cfg.is_prod, tags=cfg.tags), opts=opts)
 
+budget = StackBudget(f"{cfg.name}-budget", BudgetArgs(
+    name=cfg.name, stack=cfg.stack, monthly_usd=cfg.budget.monthly_usd, project_tag=cfg.tags["Project"],
+    environment_tag=cfg.tags["Environment"], account_id=account_id, partition=partition,
+    messaging_key_arn=keys.arns["messaging"], emails=cfg.budget.emails, tags=cfg.tags), opts=opts)
+
 pulumi.export("region", cfg.region)
 pulumi.export("s3EndpointUrl", f"https://{endpoint}:{S3_PORT}")
 if cluster_cfg.console:
@@ -120,3 +126,4 @@ pulumi.export("rawCapacityTiB", round(plan.layout.raw_gib / 1024, 2))
 pulumi.export("usableCapacityTiB", round(plan.layout.usable_gib / 1024, 2))
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("budgetAlertTopicArn", budget.topic_arn)
