@@ -53,7 +53,7 @@ def _s3_data_events(res: Res) -> bool | None:
     for selector in res.items("advancedEventSelectors"):
         for field in items(selector, "fieldSelectors"):
             if isinstance(field, dict) and field.get("field") == "resources.type" and \
-                    "AWS::S3::Object" in (field.get("equals") or []):
+                    isinstance(field.get("equals"), list) and "AWS::S3::Object" in field["equals"]:
                 return True
     return False
 

@@ -50,7 +50,7 @@ def _check_vpc_origin(res: Res, cfg: dict, report) -> None:
     if endpoint.get("originProtocolPolicy") in ("http-only", "match-viewer"):
         report(f"VPC origin '{res.name}' reaches the origin over HTTP ({endpoint.get('originProtocolPolicy')}).")
     protocols = [p for block in items(endpoint, "originSslProtocols") if isinstance(block, dict)
-                 for p in (block.get("items") or [])]
+                 for p in items(block, "items")]
     if set(protocols) - {"TLSv1.2"}:
         report(f"VPC origin '{res.name}' allows origin protocols {sorted(set(protocols) - {'TLSv1.2'})}.")
 

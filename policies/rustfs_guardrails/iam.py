@@ -11,7 +11,7 @@ from pulumi_policy import Severity
 
 from . import _iam
 from ._iam import Parsed
-from ._kit import Res, aws, resource_policy
+from ._kit import Res, aws, is_unknown, resource_policy
 
 ROLE = aws("iam", "Role")
 ROLE_POLICY = aws("iam", "RolePolicy")
@@ -309,10 +309,10 @@ public_principal = resource_policy(
 
 def _check_endpoint_policy(res: Res, cfg: dict, report) -> None:
     policy = res.get("policy")
-    if policy is None:
-        if (res.get("vpcEndpointType") or "Gateway") in cfg["requirePolicyFor"]:
+    kind = res.get("vpcEndpointType")
+    if policy is None and not is_unknown(kind):
+        if (kind if kind is not None else "Gateway") in cfg["requirePolicyFor"]:
             report(f"VPC endpoint '{res.name}' has no policy: AWS applies full access for any principal.")
-        return
     for index, statement in enumerate(resource_document(res).statements):
         if not _iam.is_allow(statement):
             continue

@@ -6,7 +6,7 @@ import re
 
 from pulumi_policy import Severity
 
-from ._kit import Res, get, is_false, is_true, is_unknown, resource_policy
+from ._kit import Res, get, is_false, is_true, is_unknown, items, resource_policy
 
 POD = "kubernetes:core/v1:Pod"
 WORKLOADS = {
@@ -30,7 +30,7 @@ def _pod_spec(res: Res) -> dict | None:
 def _containers(spec: dict) -> list[tuple[str, dict]]:
     found = []
     for kind in ("initContainers", "containers", "ephemeralContainers"):
-        for c in spec.get(kind) or []:
+        for c in items(spec, kind):
             if isinstance(c, dict):
                 found.append((f"{kind[:-1]} {c.get('name', '?')}", c))
     return found
@@ -69,7 +69,8 @@ def _check_pod_security(res: Res, cfg: dict, report) -> None:
         adds = get(container, "securityContext", "capabilities", "add")
         if isinstance(adds, list) and set(adds) - set(cfg["allowedCapabilities"]):
             problems.append(f"adds capabilities {sorted(set(adds) - set(cfg['allowedCapabilities']))}")
-        seccomp = get(container, "securityContext", "seccompProfile", "type") or pod_seccomp
+        seccomp = get(container, "securityContext", "seccompProfile", "type")
+        seccomp = pod_seccomp if seccomp is None else seccomp
         if seccomp not in ("RuntimeDefault", "Localhost") and not is_unknown(seccomp):
             problems.append("seccompProfile not RuntimeDefault")
         read_only = get(container, "securityContext", "readOnlyRootFilesystem")

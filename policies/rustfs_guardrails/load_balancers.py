@@ -7,7 +7,7 @@ import re
 from pulumi_policy import Severity
 
 from ._env import ENVIRONMENT_CONFIG, environment, is_prod
-from ._kit import Res, aws, is_false, is_true, is_unknown, known_num, known_str, resource_policy
+from ._kit import Res, aws, get, is_false, is_true, is_unknown, known_num, known_str, resource_policy
 
 LBS = [aws("lb", "LoadBalancer"), aws("alb", "LoadBalancer")]
 LISTENERS = [aws("lb", "Listener"), aws("alb", "Listener")]
@@ -99,7 +99,7 @@ def _check_tls_policy(res: Res, cfg: dict, report) -> None:
             report(f"{protocol} listener '{res.name}' uses {policy}, which allows TLS older than 1.2.")
     elif protocol == "HTTP":
         redirects = [a for a in res.items("defaultActions") if isinstance(a, dict) and a.get("type") == "redirect"
-                     and (a.get("redirect") or {}).get("protocol") == "HTTPS"]
+                     and get(a, "redirect", "protocol") == "HTTPS"]
         if not redirects:
             report(f"HTTP listener '{res.name}' serves plain HTTP instead of redirecting to HTTPS.")
 

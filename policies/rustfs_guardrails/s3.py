@@ -249,10 +249,11 @@ def _check_public_acl(res: Res, cfg: dict, report) -> None:
         report(f"'{res.name}' grants the canned ACL {acl}.")
     grants = items(res.props, "accessControlPolicy", "grants") + res.items("grants")
     for grant in grants:
-        uri = get(grant, "grantee", "uri") if isinstance(grant, dict) else None
-        uri = uri or (grant.get("uri") if isinstance(grant, dict) else None)
+        if not isinstance(grant, dict):
+            continue
+        uri = get(grant, "grantee", "uri") if isinstance(grant.get("grantee"), dict) else grant.get("uri")
         if isinstance(uri, str) and uri.endswith(PUBLIC_GROUPS):
-            report(f"'{res.name}' grants {get(grant, 'permission') or 'access'} to {uri.rsplit('/', 1)[-1]}.")
+            report(f"'{res.name}' grants {known_str(grant.get('permission')) or 'access'} to {uri.rsplit('/', 1)[-1]}.")
 
 
 public_acl = resource_policy(

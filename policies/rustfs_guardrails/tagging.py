@@ -92,7 +92,7 @@ def _check_launch_template_tags(res: Res, cfg: dict, report) -> None:
     for kind in cfg["resourceTypes"]:
         spec = [s for s in items(res.props, "tagSpecifications") if isinstance(s, dict) and s.get("resourceType")
                 == kind]
-        tags = (spec[0].get("tags") or {}) if spec else {}
+        tags = spec[0].get("tags") if spec and isinstance(spec[0].get("tags"), dict) else {}
         if not spec:
             report(f"Launch template '{res.name}' does not tag the {kind}s it launches (tagSpecifications).")
             continue

@@ -1,0 +1,496 @@
+"""A violating and a compliant case for every policy of the pack, as resources the engine would send.
+
+Each case is a list of resource specs; ``deps`` maps an input name to the names of resources it was
+computed from (the engine's property dependencies). ``env="prod"`` puts Environment=prod in the
+provider's defaultTags.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+TAGS = {"Project": "rustfs", "Environment": "dev", "Owner": "platform", "CostCenter": "cc-42"}
+
+
+@dataclass
+class Spec:
+    type: str
+    name: str
+    props: dict[str, Any] = field(default_factory=dict)
+    deps: dict[str, list[str]] = field(default_factory=dict)
+    protect: bool = False
+
+
+@dataclass
+class Case:
+    policy: str
+    label: str
+    resources: list[Spec]
+    violates: bool
+    env: str = "dev"
+    config: dict[str, Any] | None = None
+    provider_tags: dict[str, str] | None = None  # None: TAGS with Environment=env
+
+    @property
+    def id(self) -> str:
+        return f"{self.policy}:{'bad' if self.violates else 'good'}:{self.label}"
+
+
+def doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(actions: Any, resource: Any = "arn:aws:s3:::rustfs-tier/*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": actions, "Resource": resource, **extra}
+
+
+CASES: list[Case] = []
+
+
+def pair(policy: str, bad: list[Spec], good: list[Spec], *, env: str = "dev", label: str = "basic",
+         config: dict[str, Any] | None = None) -> None:
+    CASES.append(Case(policy, label, bad, True, env, config))
+    CASES.append(Case(policy, label, good, False, env, config))
+
+
+def one(policy: str, label: str, resources: list[Spec], violates: bool, *, env: str = "dev",
+        config: dict[str, Any] | None = None, provider_tags: dict[str, str] | None = None) -> None:
+    CASES.append(Case(policy, label, resources, violates, env, config, provider_tags))
+
+
+VPC, SUBNET, FLOW_LOG = "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/flowLog:FlowLog"
+LOG_GROUP, ALARM = "aws:cloudwatch/logGroup:LogGroup", "aws:cloudwatch/metricAlarm:MetricAlarm"
+INSTANCE, LT, ASG = "aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/group:Group"
+VOLUME, SNAP = "aws:ebs/volume:Volume", "aws:ebs/snapshotCopy:SnapshotCopy"
+SG, DEFAULT_SG = "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+LB, LISTENER, TG = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/listener:Listener", "aws:lb/targetGroup:TargetGroup"
+KMS_KEY, KEY_POLICY = "aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy"
+ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
+BUCKET = "aws:s3/bucket:Bucket"
+S3 = {name: f"aws:s3/{name[0].lower() + name[1:]}:{name}" for name in (
+    "BucketPublicAccessBlock", "BucketServerSideEncryptionConfiguration", "BucketVersioning", "BucketPolicy",
+    "BucketOwnershipControls", "BucketLogging", "BucketLifecycleConfiguration", "BucketReplicationConfig",
+    "BucketAcl")}
+
+# ---- network ----
+pair("rustfs-ec2-vpc-require-flow-logs", [Spec(VPC, "v")],
+     [Spec(VPC, "v"), Spec(FLOW_LOG, "f", {"trafficType": "ALL"}, {"vpcId": ["v"]})])
+pair("rustfs-ec2-subnet-disallow-public-ip-on-launch", [Spec(SUBNET, "s", {"mapPublicIpOnLaunch": True})],
+     [Spec(SUBNET, "s", {"mapPublicIpOnLaunch": False})])
+
+# ---- logs ----
+pair("rustfs-cloudwatch-loggroup-require-kms", [Spec(LOG_GROUP, "lg")], [Spec(LOG_GROUP, "lg", {"kmsKeyId": KEY})])
+pair("rustfs-cloudwatch-loggroup-require-retention", [Spec(LOG_GROUP, "lg", {"retentionInDays": 7})],
+     [Spec(LOG_GROUP, "lg", {"retentionInDays": 400})])
+one("rustfs-cloudwatch-loggroup-require-retention", "never-expires", [Spec(LOG_GROUP, "lg")], True)
+one("rustfs-cloudwatch-loggroup-require-retention", "configured-bounds",
+    [Spec(LOG_GROUP, "lg", {"retentionInDays": 14})], False,
+    config={"rustfs-cloudwatch-loggroup-require-retention": {"minRetentionDays": 7}})
+pair("rustfs-cloudwatch-alarm-require-actions", [Spec(ALARM, "a")],
+     [Spec(ALARM, "a", {"alarmActions": ["arn:aws:sns:eu-west-1:111122223333:ops"]})])
+
+# ---- ec2 / ebs ----
+GOOD_IMDS = {"httpTokens": "required", "httpPutResponseHopLimit": 1, "httpEndpoint": "enabled"}
+pair("rustfs-ec2-instance-require-imdsv2", [Spec(LT, "node", {"metadataOptions": {"httpTokens": "optional"}})],
+     [Spec(LT, "node", {"metadataOptions": GOOD_IMDS})])
+one("rustfs-ec2-instance-require-imdsv2", "hop-limit-2", [Spec(INSTANCE, "node", {
+    "metadataOptions": {**GOOD_IMDS, "httpPutResponseHopLimit": 2}})], True)
+one("rustfs-ec2-instance-require-imdsv2", "eks-node-hop-2", [Spec(LT, "eks-nodes", {
+    "metadataOptions": {**GOOD_IMDS, "httpPutResponseHopLimit": 2}})], False)
+pair("rustfs-ec2-instance-disallow-public-ip", [Spec(INSTANCE, "n", {"associatePublicIpAddress": True})],
+     [Spec(INSTANCE, "n", {"associatePublicIpAddress": False})])
+one("rustfs-ec2-instance-disallow-public-ip", "launch-template-nic", [Spec(LT, "n", {
+    "networkInterfaces": [{"associatePublicIpAddress": "true"}]})], True)
+pair("rustfs-ec2-launchtemplate-require-encrypted-block-devices",
+     [Spec(LT, "n", {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]})],
+     [Spec(LT, "n", {"blockDeviceMappings": [{"deviceName": "/dev/xvda",
+                                               "ebs": {"encrypted": "true", "kmsKeyId": KEY}}]})])
+one("rustfs-ec2-launchtemplate-require-encrypted-block-devices", "aws-managed-key",
+    [Spec(INSTANCE, "n", {"rootBlockDevice": {"encrypted": True}})], True)
+pair("rustfs-ebs-volume-require-cmk-encryption", [Spec(VOLUME, "d", {"encrypted": True})],
+     [Spec(VOLUME, "d", {"encrypted": True, "kmsKeyId": KEY})])
+pair("rustfs-ebs-snapshotcopy-require-cmk-encryption", [Spec(SNAP, "c", {"encrypted": False})],
+     [Spec(SNAP, "c", {"encrypted": True, "kmsKeyId": KEY})])
+pair("rustfs-ebs-account-require-default-encryption",
+     [Spec("aws:ebs/encryptionByDefault:EncryptionByDefault", "e", {"enabled": False})],
+     [Spec("aws:ebs/encryptionByDefault:EncryptionByDefault", "e", {"enabled": True})])
+pair("rustfs-ebs-volume-require-current-generation-type", [Spec(VOLUME, "d", {"type": "gp2"})],
+     [Spec(VOLUME, "d", {"type": "gp3"})])
+pair("rustfs-ebs-volume-disallow-multi-attach", [Spec(VOLUME, "d", {"multiAttachEnabled": True})],
+     [Spec(VOLUME, "d", {"multiAttachEnabled": False})])
+pair("rustfs-ec2-instance-disallow-secrets-in-user-data",
+     [Spec(INSTANCE, "n", {"userData": "#!/bin/sh\nexport RUSTFS_SECRET_KEY=rustfsadmin\n"})],
+     [Spec(INSTANCE, "n", {"userData": "#!/bin/sh\nRUSTFS_SECRET_KEY=$(aws secretsmanager get-secret-value)\n"})])
+one("rustfs-ec2-instance-disallow-secrets-in-user-data", "base64-access-key", [Spec(LT, "n", {
+    "userData": base64.b64encode(b"#!/bin/sh\nAWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP\n").decode()})], True)
+pair("rustfs-ec2-instance-require-instance-profile", [Spec(INSTANCE, "n")],
+     [Spec(INSTANCE, "n", {"iamInstanceProfile": "rustfs-node"})])
+pair("rustfs-ec2-instance-require-detailed-monitoring", [Spec(LT, "n", {"monitoring": {"enabled": False}})],
+     [Spec(LT, "n", {"monitoring": {"enabled": True}})])
+pair("rustfs-ec2-instance-require-ebs-optimized", [Spec(LT, "n", {"ebsOptimized": "false"})],
+     [Spec(LT, "n", {"ebsOptimized": "true"})])
+pair("rustfs-ec2-instance-require-allowed-family", [Spec(INSTANCE, "n", {"instanceType": "t2.micro"})],
+     [Spec(INSTANCE, "n", {"instanceType": "m7g.xlarge"})])
+pair("rustfs-autoscaling-group-require-elb-health-check",
+     [Spec(ASG, "g", {"targetGroupArns": ["arn:tg"], "healthCheckType": "EC2"})],
+     [Spec(ASG, "g", {"targetGroupArns": ["arn:tg"], "healthCheckType": "ELB"})])
+pair("rustfs-ebs-volume-require-attachment", [Spec(VOLUME, "d")],
+     [Spec(VOLUME, "d", {"tags": {"rustfs:node": "rustfs-1"}})])
+
+# ---- security groups ----
+WORLD_SSH = {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"], "description": "ssh"}
+pair("rustfs-ec2-securitygroup-disallow-public-ingress", [Spec(SG, "sg", {"ingress": [WORLD_SSH]})],
+     [Spec(SG, "sg", {"ingress": [{**WORLD_SSH, "cidrBlocks": ["10.0.0.0/16"]}]})])
+one("rustfs-ec2-securitygroup-disallow-public-ingress", "ingress-rule-443",
+    [Spec(INGRESS, "r", {"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "0.0.0.0/0"})], True)
+one("rustfs-ec2-securitygroup-disallow-public-ingress", "allowed-public-port",
+    [Spec(INGRESS, "r", {"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv6": "::/0"})], False,
+    config={"rustfs-ec2-securitygroup-disallow-public-ingress": {"allowedPublicPorts": [443]}})
+pair("rustfs-ec2-securitygroup-disallow-public-console",
+     [Spec(SG_RULE, "r", {"type": "ingress", "protocol": "tcp", "fromPort": 9000, "toPort": 9001,
+                          "cidrBlocks": ["0.0.0.0/0"]})],
+     [Spec(SG_RULE, "r", {"type": "ingress", "protocol": "tcp", "fromPort": 9001, "toPort": 9001,
+                          "cidrBlocks": ["10.20.0.0/24"]})])
+pair("rustfs-ec2-securitygroup-disallow-unrestricted-egress",
+     [Spec(EGRESS, "e", {"ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0"})],
+     [Spec(EGRESS, "e", {"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "0.0.0.0/0"})])
+pair("rustfs-ec2-securitygroup-require-rule-descriptions",
+     [Spec(INGRESS, "r", {"ipProtocol": "tcp", "fromPort": 9000, "toPort": 9000, "cidrIpv4": "10.0.0.0/16"})],
+     [Spec(INGRESS, "r", {"ipProtocol": "tcp", "fromPort": 9000, "toPort": 9000, "cidrIpv4": "10.0.0.0/16",
+                          "description": "S3 API from the VPC"})])
+pair("rustfs-ec2-defaultsecuritygroup-disallow-rules",
+     [Spec(DEFAULT_SG, "d", {"egress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]})],
+     [Spec(DEFAULT_SG, "d", {"vpcId": "vpc-1"})])
+pair("rustfs-ec2-securitygroup-disallow-mixed-rule-management",
+     [Spec(SG, "sg", {"ingress": [{**WORLD_SSH, "cidrBlocks": ["10.0.0.0/8"]}]}),
+      Spec(INGRESS, "r", {"ipProtocol": "tcp", "fromPort": 9000, "toPort": 9000}, {"securityGroupId": ["sg"]})],
+     [Spec(SG, "sg"), Spec(INGRESS, "r", {"ipProtocol": "tcp"}, {"securityGroupId": ["sg"]})])
+pair("rustfs-ec2-securitygroup-require-attachment", [Spec(SG, "sg")],
+     [Spec(SG, "sg"), Spec(INSTANCE, "n", {}, {"vpcSecurityGroupIds": ["sg"]})])
+
+# ---- load balancers ----
+pair("rustfs-elb-loadbalancer-require-internal", [Spec(LB, "nlb", {"internal": False})],
+     [Spec(LB, "nlb", {"internal": True})])
+pair("rustfs-elb-loadbalancer-require-access-logs", [Spec(LB, "nlb")],
+     [Spec(LB, "nlb", {"accessLogs": {"enabled": True, "bucket": "logs"}})])
+pair("rustfs-elb-loadbalancer-require-deletion-protection", [Spec(LB, "nlb")],
+     [Spec(LB, "nlb", {"enableDeletionProtection": True})], env="prod")
+one("rustfs-elb-loadbalancer-require-deletion-protection", "dev-exempt", [Spec(LB, "nlb")], False)
+pair("rustfs-elb-loadbalancer-require-cross-zone", [Spec(LB, "nlb", {"loadBalancerType": "network"})],
+     [Spec(LB, "nlb", {"loadBalancerType": "network", "enableCrossZoneLoadBalancing": True})])
+pair("rustfs-elb-loadbalancer-require-drop-invalid-headers", [Spec(LB, "alb", {"loadBalancerType": "application"})],
+     [Spec(LB, "alb", {"loadBalancerType": "application", "dropInvalidHeaderFields": True})])
+pair("rustfs-elb-listener-require-tls12",
+     [Spec(LISTENER, "l", {"protocol": "TLS", "sslPolicy": "ELBSecurityPolicy-2016-08"})],
+     [Spec(LISTENER, "l", {"protocol": "TLS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"})])
+one("rustfs-elb-listener-require-tls12", "plain-http", [Spec(LISTENER, "l", {"protocol": "HTTP", "defaultActions": [
+    {"type": "forward"}]})], True)
+pair("rustfs-elb-targetgroup-require-ready-health-check",
+     [Spec(TG, "s3", {"port": 9000, "protocol": "TCP", "healthCheck": {"protocol": "TCP"}})],
+     [Spec(TG, "s3", {"port": 9000, "protocol": "TCP", "healthCheck": {
+         "protocol": "HTTPS", "path": "/health/ready", "unhealthyThreshold": 3}})])
+one("rustfs-elb-targetgroup-require-ready-health-check", "liveness-path", [Spec(TG, "s3", {
+    "port": 9000, "healthCheck": {"protocol": "HTTP", "path": "/health"}})], True)
+
+# ---- kms ----
+pair("rustfs-kms-key-require-rotation", [Spec(KMS_KEY, "k")], [Spec(KMS_KEY, "k", {"enableKeyRotation": True})])
+pair("rustfs-kms-key-disallow-lockout-bypass", [Spec(KMS_KEY, "k", {"bypassPolicyLockoutSafetyCheck": True})],
+     [Spec(KMS_KEY, "k", {"bypassPolicyLockoutSafetyCheck": False})])
+pair("rustfs-kms-key-require-enabled", [Spec(KMS_KEY, "k", {"isEnabled": False})],
+     [Spec(KMS_KEY, "k", {"isEnabled": True})])
+pair("rustfs-kms-key-require-deletion-window", [Spec(KMS_KEY, "k", {"deletionWindowInDays": 7})],
+     [Spec(KMS_KEY, "k", {"deletionWindowInDays": 30})])
+pair("rustfs-kms-key-require-explicit-policy", [Spec(KMS_KEY, "k")],
+     [Spec(KMS_KEY, "k"), Spec(KEY_POLICY, "kp", {"policy": doc()}, {"keyId": ["k"]})])
+
+# ---- iam ----
+GOOD = doc(allow(["s3:GetObject", "s3:PutObject"]))
+pair("rustfs-iam-policy-require-valid-document", [Spec(ROLE_POLICY, "p", {"policy": "{not json"})],
+     [Spec(ROLE_POLICY, "p", {"policy": GOOD})])
+pair("rustfs-iam-policy-disallow-wildcard-actions", [Spec(ROLE_POLICY, "p", {"policy": doc(allow("s3:*"))})],
+     [Spec(ROLE_POLICY, "p", {"policy": GOOD})])
+one("rustfs-iam-policy-disallow-wildcard-actions", "role-inline-policy", [Spec(ROLE, "r", {
+    "inlinePolicies": [{"name": "all", "policy": doc(allow("*", "*"))}]})], True)
+pair("rustfs-iam-policy-disallow-allow-not-action",
+     [Spec("aws:iam/policy:Policy", "p", {"policy": doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})})],
+     [Spec("aws:iam/policy:Policy", "p", {"policy": GOOD})])
+pair("rustfs-iam-policy-disallow-wildcard-resource",
+     [Spec(ROLE_POLICY, "p", {"policy": doc(allow(["ec2:AttachVolume", "ec2:DescribeVolumes"], "*"))})],
+     [Spec(ROLE_POLICY, "p", {"policy": doc(allow(["ec2:AttachVolume"], "*", Condition={
+         "StringEquals": {"aws:ResourceTag/rustfs:cluster": "main"}}), allow(["ec2:DescribeVolumes"], "*"))})])
+pair("rustfs-iam-policy-disallow-privilege-escalation",
+     [Spec(ROLE_POLICY, "p", {"policy": doc(allow(["iam:CreateAccessKey"], "*"))})],
+     [Spec(ROLE_POLICY, "p", {"policy": GOOD})])
+pair("rustfs-iam-policy-disallow-credentials-exposure",
+     [Spec(ROLE_POLICY, "p", {"policy": doc(allow(["iam:CreateAccessKey"], "*"))})],
+     [Spec(ROLE_POLICY, "p", {"policy": GOOD})])
+pair("rustfs-iam-policy-disallow-data-exfiltration",
+     [Spec(ROLE_POLICY, "p", {"policy": doc(allow(["s3:GetObject"], "*"))})],
+     [Spec(ROLE_POLICY, "p", {"policy": GOOD})])
+pair("rustfs-iam-policy-disallow-unconstrained-permissions-management",
+     [Spec(ROLE_POLICY, "p", {"policy": doc(allow(["iam:PassRole"], "*"))})],
+     [Spec(ROLE_POLICY, "p", {"policy": doc(allow(["iam:PassRole"], "arn:aws:iam::111122223333:role/rustfs-node"))})])
+pair("rustfs-iam-policy-disallow-decrypt-all-kms-keys",
+     [Spec(ROLE_POLICY, "p", {"policy": doc(allow(["kms:Decrypt"], "*"))})],
+     [Spec(ROLE_POLICY, "p", {"policy": doc(allow(["kms:Decrypt"], KEY))})])
+pair("rustfs-iam-policy-disallow-admin-managed-policies",
+     [Spec("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a",
+           {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})],
+     [Spec("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a",
+           {"policyArn": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"})])
+pair("rustfs-iam-user-allow-only-tier-user", [Spec("aws:iam/user:User", "alice", {"name": "alice"})],
+     [Spec("aws:iam/user:User", "tier", {"name": "rustfs-tier-dev"})])
+one("rustfs-iam-user-allow-only-tier-user", "console-password",
+    [Spec("aws:iam/userLoginProfile:UserLoginProfile", "tier-login", {"user": "rustfs-tier-dev"})], True)
+pair("rustfs-iam-user-disallow-managed-policy-attachments",
+     [Spec("aws:iam/userPolicyAttachment:UserPolicyAttachment", "a", {"user": "rustfs-tier", "policyArn": "arn:p"})],
+     [Spec("aws:iam/userPolicy:UserPolicy", "p", {"user": "rustfs-tier", "policy": GOOD})])
+EC2_TRUST = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+pair("rustfs-iam-role-restrict-trust-policy",
+     [Spec(ROLE, "r", {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": "*"},
+                                                "Action": "sts:AssumeRole"})})],
+     [Spec(ROLE, "r", {"assumeRolePolicy": doc(EC2_TRUST)})])
+one("rustfs-iam-role-restrict-trust-policy", "foreign-account", [Spec(ROLE, "r", {"assumeRolePolicy": doc(
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole"})})], True)
+one("rustfs-iam-role-restrict-trust-policy", "external-id", [Spec(ROLE, "r", {"assumeRolePolicy": doc(
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole",
+     "Condition": {"StringEquals": {"sts:ExternalId": "x"}}})})], False)
+pair("rustfs-iam-resourcepolicy-disallow-public-principal",
+     [Spec(S3["BucketPolicy"], "bp", {"policy": doc({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                                      "Resource": "arn:aws:s3:::b/*"})})],
+     [Spec(S3["BucketPolicy"], "bp", {"policy": doc({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                                      "Resource": "arn:aws:s3:::b/*",
+                                                      "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}})})])
+one("rustfs-iam-resourcepolicy-disallow-public-principal", "key-policy", [Spec(KMS_KEY, "k", {"policy": doc(
+    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"})})], True)
+pair("rustfs-ec2-vpcendpoint-require-scoped-policy",
+     [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {"vpcEndpointType": "Gateway"})],
+     [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {"vpcEndpointType": "Gateway", "policy": doc(
+         {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*",
+          "Condition": {"StringEquals": {"aws:PrincipalAccount": "111122223333"}}})})])
+
+# ---- s3 (stack policies link sub-resources to their bucket through property dependencies) ----
+B = [Spec(BUCKET, "tier", {"bucket": "rustfs-tier"})]
+
+
+def sub(kind: str, name: str, props: dict[str, Any] | None = None) -> Spec:
+    return Spec(S3[kind], name, {"bucket": "rustfs-tier", **(props or {})}, {"bucket": ["tier"]})
+
+
+ALL_FLAGS = dict.fromkeys(("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True)
+SSE_KMS = {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY}}]}
+TLS_ONLY = doc({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+pair("rustfs-s3-bucket-require-public-access-block", B, [*B, sub("BucketPublicAccessBlock", "pab", ALL_FLAGS)])
+pair("rustfs-s3-publicaccessblock-require-all-flags",
+     [Spec(S3["BucketPublicAccessBlock"], "pab", {**ALL_FLAGS, "restrictPublicBuckets": False})],
+     [Spec(S3["BucketPublicAccessBlock"], "pab", ALL_FLAGS)])
+pair("rustfs-s3-encryption-require-kms", [Spec(S3["BucketServerSideEncryptionConfiguration"], "sse", {
+    "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]})],
+     [Spec(S3["BucketServerSideEncryptionConfiguration"], "sse", SSE_KMS)])
+pair("rustfs-s3-bucket-require-kms-encryption", B, [*B, sub("BucketServerSideEncryptionConfiguration", "sse", SSE_KMS)])
+pair("rustfs-s3-bucket-require-versioning", [*B, sub("BucketVersioning", "v", {
+    "versioningConfiguration": {"status": "Suspended"}})],
+     [*B, sub("BucketVersioning", "v", {"versioningConfiguration": {"status": "Enabled"}})])
+one("rustfs-s3-bucket-require-versioning", "log-bucket-exempt", [
+    Spec(BUCKET, "logs", {"bucket": "rustfs-logs"}), *B,
+    Spec(S3["BucketLogging"], "lg", {"bucket": "rustfs-tier", "targetBucket": "rustfs-logs"},
+         {"bucket": ["tier"], "targetBucket": ["logs"]}),
+    sub("BucketVersioning", "v", {"versioningConfiguration": {"status": "Enabled"}})], False)
+pair("rustfs-s3-bucket-require-tls-only-policy", [*B, sub("BucketPolicy", "p", {"policy": doc(allow("s3:GetObject"))})],
+     [*B, sub("BucketPolicy", "p", {"policy": TLS_ONLY})])
+pair("rustfs-s3-bucket-require-owner-enforced", [*B, sub("BucketOwnershipControls", "o", {
+    "rule": {"objectOwnership": "ObjectWriter"}})],
+     [*B, sub("BucketOwnershipControls", "o", {"rule": {"objectOwnership": "BucketOwnerEnforced"}})])
+pair("rustfs-s3-bucket-require-access-logging", B, [*B, sub("BucketLogging", "l", {"targetBucket": "rustfs-logs"})])
+pair("rustfs-s3-bucket-require-lifecycle", B, [*B, sub("BucketLifecycleConfiguration", "lc", {"rules": [{"id": "x"}]})])
+pair("rustfs-s3-bucket-require-replication", B, [*B, sub("BucketReplicationConfig", "r", {"role": "arn:r"})],
+     env="prod")
+pair("rustfs-s3-bucket-disallow-public-acl", [Spec(S3["BucketAcl"], "acl", {"acl": "public-read"})],
+     [Spec(S3["BucketAcl"], "acl", {"acl": "private"})])
+one("rustfs-s3-bucket-disallow-public-acl", "grant-to-all-users", [Spec(S3["BucketAcl"], "acl", {
+    "accessControlPolicy": {"grants": [{"permission": "READ", "grantee": {
+        "type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"}}]}})], True)
+
+# ---- audit ----
+TRAIL = "aws:cloudtrail/trail:Trail"
+GOOD_TRAIL = {"isMultiRegionTrail": True, "enableLogFileValidation": True, "kmsKeyId": KEY,
+              "cloudWatchLogsGroupArn": "arn:lg:*", "s3BucketName": "trail"}
+pair("rustfs-cloudtrail-trail-require-secure-configuration", [Spec(TRAIL, "t", {"s3BucketName": "trail"})],
+     [Spec(TRAIL, "t", GOOD_TRAIL)])
+pair("rustfs-cloudtrail-trail-require-s3-data-events", [Spec(TRAIL, "t", GOOD_TRAIL)],
+     [Spec(TRAIL, "t", {**GOOD_TRAIL, "snsTopicName": "trail", "eventSelectors": [{"dataResources": [
+         {"type": "AWS::S3::Object", "values": ["arn:aws:s3:::rustfs-tier/"]}]}]})])
+RECORDER = "aws:cfg/recorder:Recorder"
+pair("rustfs-config-recorder-require-all-resources", [Spec(RECORDER, "r", {"recordingGroup": {"allSupported": False}})],
+     [Spec(RECORDER, "r", {"recordingGroup": {"allSupported": True}})])
+pair("rustfs-config-recorder-require-enabled", [Spec(RECORDER, "r", {"name": "main"})],
+     [Spec(RECORDER, "r", {"name": "main"}),
+      Spec("aws:cfg/recorderStatus:RecorderStatus", "s", {"name": "main", "isEnabled": True}, {"name": ["r"]}),
+      Spec("aws:cfg/deliveryChannel:DeliveryChannel", "c", {"s3BucketName": "cfg"})])
+pair("rustfs-sns-topic-require-kms", [Spec("aws:sns/topic:Topic", "t")],
+     [Spec("aws:sns/topic:Topic", "t", {"kmsMasterKeyId": KEY})])
+SECRET = "aws:secretsmanager/secret:Secret"
+pair("rustfs-secretsmanager-secret-require-kms", [Spec(SECRET, "s")], [Spec(SECRET, "s", {"kmsKeyId": KEY})])
+pair("rustfs-backup-vault-require-kms", [Spec("aws:backup/vault:Vault", "v")],
+     [Spec("aws:backup/vault:Vault", "v", {"kmsKeyArn": KEY})])
+pair("rustfs-secretsmanager-secret-require-recovery-window", [Spec(SECRET, "s", {"recoveryWindowInDays": 0})],
+     [Spec(SECRET, "s", {"recoveryWindowInDays": 7})])
+pair("rustfs-secretsmanager-secret-require-rotation", [Spec(SECRET, "s")],
+     [Spec(SECRET, "s"), Spec("aws:secretsmanager/secretRotation:SecretRotation", "rot", {
+         "rotationRules": {"automaticallyAfterDays": 30}}, {"secretId": ["s"]})])
+
+# ---- eks ----
+EKS = "eks:index:Cluster"
+pair("rustfs-eks-cluster-require-private-endpoint", [Spec(EKS, "c")], [Spec(EKS, "c", {"endpointPublicAccess": False})])
+one("rustfs-eks-cluster-require-private-endpoint", "aws-cluster-world", [Spec("aws:eks/cluster:Cluster", "c", {
+    "vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}})], True)
+one("rustfs-eks-cluster-require-private-endpoint", "restricted-cidrs", [Spec("aws:eks/cluster:Cluster", "c", {
+    "vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]}})], False)
+pair("rustfs-eks-cluster-require-secrets-encryption", [Spec(EKS, "c")],
+     [Spec(EKS, "c", {"encryptionConfigKeyArn": KEY})])
+one("rustfs-eks-cluster-require-secrets-encryption", "aws-cluster", [Spec("aws:eks/cluster:Cluster", "c", {
+    "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": KEY}}})], False)
+pair("rustfs-eks-cluster-require-control-plane-logs", [Spec(EKS, "c", {"enabledClusterLogTypes": ["api"]})],
+     [Spec(EKS, "c", {"enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager",
+                                                  "scheduler"]})])
+pair("rustfs-eks-cluster-restrict-default-nodes", [Spec(EKS, "c", {"nodeAssociatePublicIpAddress": True})],
+     [Spec(EKS, "c", {"nodeAssociatePublicIpAddress": False, "nodeRootVolumeEncrypted": True})])
+pair("rustfs-eks-nodegroup-disallow-ssh", [Spec("eks:index:ManagedNodeGroup", "ng", {"remoteAccess": {
+    "ec2SshKey": "ops"}})], [Spec("eks:index:ManagedNodeGroup", "ng", {"capacityType": "ON_DEMAND"})])
+pair("rustfs-eks-managednodegroup-require-imdsv2", [Spec("eks:index:ManagedNodeGroup", "ng")],
+     [Spec("eks:index:ManagedNodeGroup", "ng", {"enableIMDSv2": True})])
+
+# ---- kubernetes ----
+RESTRICTED = {"runAsNonRoot": True, "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+              "seccompProfile": {"type": "RuntimeDefault"}, "readOnlyRootFilesystem": True}
+
+
+def statefulset(security_context: dict[str, Any] | None) -> Spec:
+    container = {"name": "rustfs", "image": "rustfs/rustfs:1.0.0"}
+    if security_context is not None:
+        container["securityContext"] = security_context
+    return Spec("kubernetes:apps/v1:StatefulSet", "rustfs", {"spec": {"template": {"spec": {
+        "containers": [container]}}}})
+
+
+pair("rustfs-kubernetes-pod-require-restricted-security-context", [statefulset(None)], [statefulset(RESTRICTED)])
+one("rustfs-kubernetes-pod-require-restricted-security-context", "privileged",
+    [statefulset({**RESTRICTED, "privileged": True})], True)
+SVC = "kubernetes:core/v1:Service"
+pair("rustfs-kubernetes-service-require-internal-load-balancer", [Spec(SVC, "s3", {"spec": {"type": "LoadBalancer"}})],
+     [Spec(SVC, "s3", {"metadata": {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}},
+                       "spec": {"type": "LoadBalancer"}})])
+SC = "kubernetes:storage.k8s.io/v1:StorageClass"
+pair("rustfs-kubernetes-storageclass-require-encryption",
+     [Spec(SC, "gp3", {"provisioner": "ebs.csi.aws.com", "parameters": {"type": "gp3"}})],
+     [Spec(SC, "gp3", {"provisioner": "ebs.csi.aws.com", "parameters": {"type": "gp3", "encrypted": "true",
+                                                                        "kmsKeyId": KEY}})])
+pair("rustfs-kubernetes-storageclass-require-retain",
+     [Spec(SC, "gp3", {"provisioner": "ebs.csi.aws.com", "reclaimPolicy": "Delete"})],
+     [Spec(SC, "gp3", {"provisioner": "ebs.csi.aws.com", "reclaimPolicy": "Retain",
+                       "volumeBindingMode": "WaitForFirstConsumer"})])
+
+# ---- cloudfront / waf ----
+CF = "aws:cloudfront/distribution:Distribution"
+GOOD_CF = {"defaultCacheBehavior": {"viewerProtocolPolicy": "redirect-to-https", "responseHeadersPolicyId": "p"},
+           "viewerCertificate": {"acmCertificateArn": "arn:c", "minimumProtocolVersion": "TLSv1.2_2021"},
+           "origins": [{"originId": "o", "customOriginConfig": {"originProtocolPolicy": "https-only",
+                                                                "originSslProtocols": ["TLSv1.2"]}}],
+           "webAclId": "arn:waf", "loggingConfig": {"bucket": "logs.s3.amazonaws.com"}}
+pair("rustfs-cloudfront-distribution-require-tls12", [Spec(CF, "cdn", {**GOOD_CF, "defaultCacheBehavior": {
+    "viewerProtocolPolicy": "allow-all"}})], [Spec(CF, "cdn", GOOD_CF)])
+one("rustfs-cloudfront-distribution-require-tls12", "default-certificate", [Spec(CF, "cdn", {
+    **GOOD_CF, "viewerCertificate": {"cloudfrontDefaultCertificate": True}})], True)
+pair("rustfs-cloudfront-vpcorigin-require-https",
+     [Spec("aws:cloudfront/vpcOrigin:VpcOrigin", "o",
+           {"vpcOriginEndpointConfig": {"originProtocolPolicy": "http-only"}})],
+     [Spec("aws:cloudfront/vpcOrigin:VpcOrigin", "o", {"vpcOriginEndpointConfig": {
+         "originProtocolPolicy": "https-only", "originSslProtocols": [{"items": ["TLSv1.2"], "quantity": 1}]}})])
+pair("rustfs-cloudfront-distribution-require-waf", [Spec(CF, "cdn", {**GOOD_CF, "webAclId": None})],
+     [Spec(CF, "cdn", GOOD_CF)])
+pair("rustfs-cloudfront-distribution-require-logging", [Spec(CF, "cdn", {**GOOD_CF, "loggingConfig": None})],
+     [Spec(CF, "cdn", GOOD_CF)])
+ACL = "aws:wafv2/webAcl:WebAcl"
+
+
+def managed(name: str) -> dict[str, Any]:
+    return {"name": name, "statement": {"managedRuleGroupStatement": {"name": name, "vendorName": "AWS"}}}
+
+
+pair("rustfs-wafv2-webacl-require-managed-rules",
+     [Spec(ACL, "acl", {"rules": [managed("AWSManagedRulesCommonRuleSet")]})],
+     [Spec(ACL, "acl", {"rules": [managed("AWSManagedRulesCommonRuleSet"),
+                                  managed("AWSManagedRulesKnownBadInputsRuleSet")]})])
+pair("rustfs-wafv2-webacl-require-logging", [Spec(ACL, "acl")],
+     [Spec(ACL, "acl"), Spec("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "l", {},
+                             {"resourceArn": ["acl"]})])
+
+# ---- tagging ----
+one("rustfs-tagging-resource-require-tags", "no-tags-anywhere", [Spec(VPC, "v", {"tags": {"Name": "v"}})], True,
+    provider_tags={})
+one("rustfs-tagging-resource-require-tags", "provider-default-tags", [Spec(VPC, "v", {"tags": {"Name": "v"}})], False)
+one("rustfs-tagging-resource-require-tags", "own-tags", [Spec(VPC, "v", {"tags": TAGS})], False, provider_tags={})
+one("rustfs-tagging-resource-require-tags", "bad-environment", [Spec(VPC, "v", {"tags": {"Environment": "qa"}})], True)
+pair("rustfs-tagging-resource-require-valid-tags", [Spec(VPC, "v", {"tags": {"aws:owner": "x"}})],
+     [Spec(VPC, "v", {"tags": {"rustfs:tier": "private"}})])
+ALL_SPECS = [{"resourceType": kind, "tags": TAGS} for kind in ("instance", "volume", "network-interface")]
+pair("rustfs-ec2-launchtemplate-require-tag-specifications", [Spec(LT, "n", {"tagSpecifications": ALL_SPECS[:1]})],
+     [Spec(LT, "n", {"tagSpecifications": ALL_SPECS})])
+pair("rustfs-autoscaling-group-require-tag-propagation",
+     [Spec(ASG, "g", {"tags": [{"key": k, "value": v, "propagateAtLaunch": False} for k, v in TAGS.items()]})],
+     [Spec(ASG, "g", {"tags": [{"key": k, "value": v, "propagateAtLaunch": True} for k, v in TAGS.items()]})])
+
+# ---- resilience (prod) ----
+
+
+def node_volumes(azs: str, drives: int = 2, size: int = 500, protect: bool = True, cluster: str = "main") -> list[Spec]:
+    return [Spec(VOLUME, f"rustfs-{n + 1}-d{d}", {"availabilityZone": f"eu-west-1{az}", "size": size, "type": "gp3",
+                                                   "tags": {"rustfs:cluster": cluster, "rustfs:node": f"rustfs-{n + 1}",
+                                                            "rustfs:drive": str(d)}}, protect=protect)
+            for n, az in enumerate(azs) for d in range(drives)]
+
+
+TOPOLOGY = "rustfs-rustfs-cluster-require-resilient-topology"
+pair(TOPOLOGY, node_volumes("abab ab".replace(" ", "")), node_volumes("abcabc"), env="prod")
+one(TOPOLOGY, "three-azs-but-az-loss-breaks-quorum", node_volumes("abca", drives=4), True, env="prod")
+one(TOPOLOGY, "uneven-drives-any-env", node_volumes("ab", drives=2) + [
+    Spec(VOLUME, "extra", {"availabilityZone": "eu-west-1a", "size": 500, "tags": {
+        "rustfs:cluster": "main", "rustfs:node": "rustfs-1", "rustfs:drive": "9"}})], True)
+one(TOPOLOGY, "dev-two-azs-allowed", node_volumes("ab"), False)
+pair("rustfs-rustfs-data-require-protect", node_volumes("abcabc", protect=False), node_volumes("abcabc"), env="prod")
+pair("rustfs-rustfs-volume-require-snapshots", node_volumes("abc"),
+     [*node_volumes("abc"), Spec("aws:dlm/lifecyclePolicy:LifecyclePolicy", "snap", {
+         "state": "ENABLED",
+         "policyDetails": {"resourceTypes": ["VOLUME"], "targetTags": {"rustfs:cluster": "main"}}})])
+SPOT_LT = {"tagSpecifications": [{"resourceType": "instance", "tags": {"rustfs:cluster": "main"}}]}
+pair("rustfs-rustfs-node-disallow-spot",
+     [Spec(LT, "node", {**SPOT_LT, "instanceMarketOptions": {"marketType": "spot"}})],
+     [Spec(LT, "node", SPOT_LT)], env="prod")
+
+# ---- operations ----
+DLM = "aws:dlm/lifecyclePolicy:LifecyclePolicy"
+
+
+def dlm(copy_rule: dict[str, Any]) -> Spec:
+    return Spec(DLM, "snap", {"state": "ENABLED", "policyDetails": {"schedules": [{
+        "retainRule": {"count": 14}, "crossRegionCopyRules": [{"target": "eu-central-1", **copy_rule}]}]}})
+
+
+pair("rustfs-dlm-lifecyclepolicy-require-encrypted-copies", [dlm({"encrypted": False})],
+     [dlm({"encrypted": True, "cmkArn": KEY})])
+ZONE = "aws:route53/zone:Zone"
+pair("rustfs-route53-zone-require-query-logging-and-dnssec", [Spec(ZONE, "public", {"name": "example.com"})],
+     [Spec(ZONE, "private", {"name": "rustfs.internal", "vpcs": [{"vpcId": "vpc-1"}]})])
+BUDGET = "aws:budgets/budget:Budget"
+pair("rustfs-budgets-budget-require-notifications", [Spec(BUDGET, "b")],
+     [Spec(BUDGET, "b", {"notifications": [{"threshold": 80, "subscriberEmailAddresses": ["ops@example.com"]}]})])
+pair("rustfs-budgets-stack-require-budget", [Spec(VPC, f"v{i}") for i in range(10)],
+     [*(Spec(VPC, f"v{i}") for i in range(10)), Spec(BUDGET, "b")])
