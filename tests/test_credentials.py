@@ -26,9 +26,18 @@ def recording(stack: str = "dev", version: int | None = None):
 
 
 def generated(rec) -> dict[str, str]:
-    passwords = {r.name.rsplit("-", 2)[-2]: r for r in rec.of_type(PASSWORD)}
+    prefix = f"rustfs-{rec.settings.stack}-root-credentials-"
+    passwords = {r.name.rsplit("-", 2)[-2]: r for r in rec.of_type(PASSWORD) if r.name.startswith(prefix)}
     assert set(passwords) == {"access", "secret"}
     return {kind: r.outputs["result"] for kind, r in passwords.items()}
+
+
+def root_secret(rec):
+    return rec.one(SECRET, f"rustfs-{rec.settings.stack}-root-credentials-secret")
+
+
+def root_version(rec):
+    return rec.one(VERSION, f"rustfs-{rec.settings.stack}-root-credentials-secret-version")
 
 
 def test_generated_values_are_long_alphanumeric_and_distinct():
@@ -43,19 +52,19 @@ def test_generated_values_are_long_alphanumeric_and_distinct():
 
 def test_one_secret_encrypted_with_the_secrets_key():
     rec = recording()
-    secret = rec.one(SECRET)
+    secret = root_secret(rec)
     secrets_key = next(r for r in rec.of_type("aws:kms/key:Key")
                        if r.inputs["tags"]["rustfs:key-purpose"] == "secrets")
     assert secret.inputs["kmsKeyId"] == secrets_key.outputs["arn"]
     assert secret.inputs["name"] == secret_name("dev") == "rustfs/dev/root-credentials"
     assert secret.inputs["recoveryWindowInDays"] == 7 and secret.protect is False
-    assert rec.one(VERSION).inputs["secretId"] == secret.outputs["id"]
+    assert root_version(rec).inputs["secretId"] == secret.outputs["id"]
 
 
 def test_secret_version_holds_both_values_as_a_secret():
     rec = recording()
     values = generated(rec)
-    wire = json_format.MessageToDict(rec.one(VERSION).wire_inputs)["secretString"]
+    wire = json_format.MessageToDict(root_version(rec).wire_inputs)["secretString"]
     assert wire["4dabf18193072939515e22adb298388d"] == _SECRET_SIG  # marked secret on the wire
     assert json.loads(wire["value"]) == {"accessKey": values["access"], "secretKey": values["secret"]}
 
@@ -64,7 +73,7 @@ def test_secret_version_holds_both_values_as_a_secret():
 def test_generated_values_appear_in_no_other_resource_and_no_output(stack):
     rec = recording(stack)
     values = generated(rec)
-    version = rec.one(VERSION)
+    version = root_version(rec)
     for res in rec.resources:
         if res.type == PASSWORD:
             continue  # the generator itself
@@ -79,15 +88,16 @@ def test_generated_values_appear_in_no_other_resource_and_no_output(stack):
 
 
 def test_prod_secret_is_protected_with_the_longest_recovery_window():
-    secret = recording("prod").one(SECRET)
+    secret = root_secret(recording("prod"))
     assert secret.protect is True and secret.inputs["recoveryWindowInDays"] == 30
 
 
 def test_bumping_the_version_changes_the_generators_keepers():
-    for res in recording(version=2).of_type(PASSWORD):
-        assert res.inputs["keepers"] == {"rootCredentialsVersion": "2"}
-    for res in recording().of_type(PASSWORD):
-        assert res.inputs["keepers"] == {"rootCredentialsVersion": "1"}
+    for rec, version in ((recording(version=2), "2"), (recording(), "1")):
+        ours = [r for r in rec.of_type(PASSWORD) if "-root-credentials-" in r.name]
+        assert len(ours) == 2
+        for res in ours:
+            assert res.inputs["keepers"] == {"rootCredentialsVersion": version}
 
 
 BASE = {"environment": "dev", "tags": {"Owner": "o", "CostCenter": "c"}}
