@@ -494,3 +494,26 @@ pair("rustfs-budgets-budget-require-notifications", [Spec(BUDGET, "b")],
      [Spec(BUDGET, "b", {"notifications": [{"threshold": 80, "subscriberEmailAddresses": ["ops@example.com"]}]})])
 pair("rustfs-budgets-stack-require-budget", [Spec(VPC, f"v{i}") for i in range(10)],
      [*(Spec(VPC, f"v{i}") for i in range(10)), Spec(BUDGET, "b")])
+
+# ---- permissions boundaries (a ceiling, not a grant) ----
+DENY_IAM = {"Effect": "Deny", "Action": ["iam:*"], "Resource": "*"}
+
+
+def bounded(document: str, *, also_attached: bool = False) -> list[Spec]:
+    specs = [Spec("aws:iam/policy:Policy", "boundary", {"name": "rustfs-boundary", "policy": document}),
+             Spec(ROLE, "node", {"assumeRolePolicy": doc(EC2_TRUST),
+                                 "permissionsBoundary": "arn:aws:iam::111122223333:policy/rustfs-boundary"},
+                  {"permissionsBoundary": ["boundary"]})]
+    if also_attached:
+        specs.append(Spec("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "grant",
+                          {"role": "node", "policyArn": "arn:aws:iam::111122223333:policy/rustfs-boundary"},
+                          {"policyArn": ["boundary"]}))
+    return specs
+
+
+pair("rustfs-iam-boundary-require-escalation-denies", bounded(doc(allow("*", "*"))),
+     bounded(doc(allow("*", "*"), DENY_IAM)))
+one("rustfs-iam-policy-disallow-wildcard-actions", "boundary-is-a-ceiling", bounded(doc(allow("*", "*"), DENY_IAM)),
+    False)
+one("rustfs-iam-policy-disallow-wildcard-actions", "boundary-also-attached-as-grant",
+    bounded(doc(allow("*", "*"), DENY_IAM), also_attached=True), True)

@@ -11,13 +11,16 @@ _PATTERNS = [
     ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
     ("an AWS secret access key", re.compile(r"aws_secret_access_key\s*[=:]\s*['\"]?[A-Za-z0-9/+=]{40}", re.I)),
     ("a private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")),
-    ("the RustFS default credentials 'rustfsadmin'", re.compile(r"rustfsadmin")),
+    # Assignments of literals only: a mention (e.g. a check refusing 'rustfsadmin') or a template
+    # placeholder ($VAR, {name}, %s, <...>) is not a credential.
+    ("the RustFS default credentials 'rustfsadmin'", re.compile(
+        r"(?:KEY|USER|PASSWORD)\w*\s*[=:]\s*['\"]?rustfsadmin\b", re.I)),
     ("a literal RustFS access/secret key", re.compile(
-        r"RUSTFS_(?:ACCESS|SECRET)_KEY\s*=\s*['\"]?(?![$'\"\s])[^\s'\"]{3,}")),
+        r"RUSTFS_(?:ACCESS|SECRET)_KEY\s*=\s*['\"]?(?![$'\"\s{%<])[^\s'\"]{3,}")),
     ("a literal RustFS root password", re.compile(
-        r"RUSTFS_ROOT_(?:USER|PASSWORD)\s*=\s*['\"]?(?![$'\"\s])[^\s'\"]{3,}")),
+        r"RUSTFS_ROOT_(?:USER|PASSWORD)\s*=\s*['\"]?(?![$'\"\s{%<])[^\s'\"]{3,}")),
     ("a literal password", re.compile(
-        r"\b(?:password|passwd|pwd)\s*[=:]\s*['\"]?(?![$'\"\s{<])[^\s'\"]{6,}", re.I)),
+        r"\b(?:password|passwd|pwd)\s*[=:]\s*['\"]?(?![$'\"\s{%<])[^\s'\"]{6,}", re.I)),
 ]
 
 

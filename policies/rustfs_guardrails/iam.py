@@ -11,7 +11,7 @@ from pulumi_policy import Severity
 
 from . import _iam
 from ._iam import Parsed
-from ._kit import Res, aws, is_unknown, resource_policy
+from ._kit import Res, aws, is_unknown, resource_policy, stack_policy
 
 ROLE = aws("iam", "Role")
 ROLE_POLICY = aws("iam", "RolePolicy")
@@ -54,6 +54,45 @@ def resource_document(res: Res) -> Parsed:
     return _iam.parse(res.get(_RESOURCE_DOC_FIELD.get(res.type, "policy")))
 
 
+# ---- permissions boundaries: a ceiling, not a grant ----
+
+def _named_by_arn(arn: object, policy: Res) -> bool:
+    name = policy.get("name")
+    return isinstance(arn, str) and isinstance(name, str) and arn.endswith(f":policy/{name}") or \
+        (isinstance(arn, str) and isinstance(name, str) and arn.endswith(f"/{name}") and ":policy/" in arn)
+
+
+def boundary_urns(resources: list[Res]) -> set[str]:
+    """Managed policies used only as permissions boundaries (never attached as grants)."""
+    holders = [r for r in resources if r.type in (ROLE, USER) and r.get("permissionsBoundary") is not None]
+    attachments = [r for r in resources if r.type in ATTACHMENTS]
+    roles = [r for r in resources if r.type == ROLE]
+    found = set()
+    for policy in (r for r in resources if r.type == POLICY):
+        bounds = any(h.refers_to("permissionsBoundary", policy) or _named_by_arn(h.get("permissionsBoundary"), policy)
+                     for h in holders)
+        granted = any(a.refers_to("policyArn", policy) or _named_by_arn(a.get("policyArn"), policy)
+                      for a in attachments) or \
+            any(_named_by_arn(arn, policy) for r in roles for arn in r.items("managedPolicyArns"))
+        if bounds and not granted:
+            found.add(policy.urn)
+    return found
+
+
+def identity_policy(name: str, description: str, *, severity, check, checks=(), topics=(), config=None,
+                    types=None):
+    """A stack policy running ``check`` on every identity document except permissions boundaries."""
+
+    def stack_check(resources: list[Res], cfg: dict, report) -> None:
+        boundaries = boundary_urns(resources)
+        for res in resources:
+            if res.type in IDENTITY_DOC_TYPES and res.urn not in boundaries:
+                check(res, cfg, lambda message, urn=res.urn: report(message, urn))
+
+    return stack_policy(name, description, severity=severity, types=IDENTITY_DOC_TYPES, check=stack_check,
+                        checks=checks, topics=topics, config=config)
+
+
 # ---- document hygiene ----
 
 def _check_parseable(res: Res, cfg: dict, report) -> None:
@@ -88,7 +127,7 @@ def _check_wildcard_actions(res: Res, cfg: dict, report) -> None:
             report(f"'{res.name}' {label} allows {', '.join(wildcards)}: list the actions it needs.")
 
 
-wildcard_actions = resource_policy(
+wildcard_actions = identity_policy(
     "rustfs-iam-policy-disallow-wildcard-actions",
     "Identity policies allow no '*' or 'service:*' actions.",
     severity=Severity.HIGH, types=IDENTITY_DOC_TYPES, check=_check_wildcard_actions,
@@ -103,7 +142,7 @@ def _check_not_action(res: Res, cfg: dict, report) -> None:
                 report(f"'{res.name}' {label} uses Allow with {key}: it grants everything not listed.")
 
 
-not_action = resource_policy(
+not_action = identity_policy(
     "rustfs-iam-policy-disallow-allow-not-action",
     "Identity policies never combine Allow with NotAction or NotResource.",
     severity=Severity.HIGH, types=IDENTITY_DOC_TYPES, check=_check_not_action, topics=["iam"])
@@ -128,7 +167,7 @@ def _check_wildcard_resource(res: Res, cfg: dict, report) -> None:
                    "on Resource '*' without a condition, although these actions support resource ARNs.")
 
 
-wildcard_resource = resource_policy(
+wildcard_resource = identity_policy(
     "rustfs-iam-policy-disallow-wildcard-resource",
     "Actions that support resource-level permissions are not allowed on Resource '*' without a condition.",
     severity=Severity.HIGH, types=IDENTITY_DOC_TYPES, check=_check_wildcard_resource,
@@ -161,7 +200,7 @@ _EXCLUSIONS = {"excludeActions": {"type": "array", "items": {"type": "string"}, 
 
 
 def _cloudsplaining_policy(name: str, category: str, checks: list[str]):
-    return resource_policy(
+    return identity_policy(
         name, f"Identity policies allow no {category} (cloudsplaining).",
         severity=Severity.HIGH, types=IDENTITY_DOC_TYPES, check=_cloudsplaining_check(category), checks=checks,
         topics=["iam"], config=_EXCLUSIONS)
@@ -187,7 +226,7 @@ def _check_kms_all_keys(res: Res, cfg: dict, report) -> None:
             report(f"'{res.name}' {label} allows {', '.join(sorted(actions & risky))} on every KMS key.")
 
 
-kms_all_keys = resource_policy(
+kms_all_keys = identity_policy(
     "rustfs-iam-policy-disallow-decrypt-all-kms-keys",
     "Identity policies do not allow kms:Decrypt or kms:ReEncryptFrom on all KMS keys.",
     severity=Severity.MEDIUM, types=IDENTITY_DOC_TYPES, check=_check_kms_all_keys, checks=["KMS.1", "KMS.2"],
@@ -330,6 +369,45 @@ endpoint_policy = resource_policy(
     config={"requirePolicyFor": {"type": "array", "items": {"type": "string"}, "default": ["Gateway"],
                                  "description": "endpoint types that must carry a policy"}})
 
-POLICIES = [parseable, wildcard_actions, not_action, wildcard_resource, privilege_escalation,
+_ESCALATION_ACTIONS = ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachRolePolicy",
+                       "iam:PutRolePolicy", "iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:AddUserToGroup",
+                       "iam:UpdateAssumeRolePolicy", "iam:PassRole", "iam:CreateAccessKey", "iam:CreateLoginProfile",
+                       "iam:UpdateLoginProfile", "iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary",
+                       "iam:CreateRole"]
+
+
+def _denied(action: str, statements: list[dict]) -> bool:
+    import fnmatch
+
+    for statement in statements:
+        if statement.get("Effect") != "Deny" or "*" not in _iam.as_list(statement.get("Resource")):
+            continue
+        if statement.get("Condition"):
+            continue
+        for pattern in _iam.as_list(statement.get("Action")):
+            if isinstance(pattern, str) and fnmatch.fnmatch(action.lower(), pattern.lower()):
+                return True
+    return False
+
+
+def _check_boundaries(resources: list[Res], cfg: dict, report) -> None:
+    for policy in (r for r in resources if r.urn in boundary_urns(resources)):
+        parsed = _iam.parse(policy.get("policy"))
+        if not parsed.document:
+            continue
+        open_actions = [a for a in cfg["escalationActions"] if not _denied(a, parsed.statements)]
+        allows_all = any(_iam.is_allow(s) and "*" in _iam.as_list(s.get("Action")) for s in parsed.statements)
+        if allows_all and open_actions:
+            report(f"Permissions boundary '{policy.name}' allows '*' without denying {', '.join(open_actions)}: "
+                   "a bounded role could lift its own ceiling.", policy.urn)
+
+
+boundary_denies = stack_policy(
+    "rustfs-iam-boundary-require-escalation-denies",
+    "A permissions boundary that allows '*' denies the IAM actions a bounded principal could escalate with.",
+    severity=Severity.HIGH, types=[POLICY, ROLE, USER], check=_check_boundaries, topics=["iam"],
+    config={"escalationActions": {"type": "array", "items": {"type": "string"}, "default": _ESCALATION_ACTIONS}})
+
+POLICIES = [boundary_denies, parseable, wildcard_actions, not_action, wildcard_resource, privilege_escalation,
             credentials_exposure, data_exfiltration, permissions_management, kms_all_keys, admin_attachments,
             iam_users, user_attachments, trust_policies, public_principal, endpoint_policy]
