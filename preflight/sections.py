@@ -41,5 +41,6 @@ def markdown_blocks(values: dict[str, dict]) -> list[str]:
 
 
 # Section modules register themselves on import; they import the names above, so these imports come last.
-# Report order: topology, capacity, performance, cost (capacity_report imports topology first).
-from . import capacity_report, cost_report, topology  # noqa: E402,F401
+# Report order: diagram (inserts itself first), topology, capacity, performance, cost (capacity_report
+# imports topology before it registers).
+from . import capacity_report, cost_report, diagram, topology  # noqa: E402,F401

@@ -1,0 +1,189 @@
+"""The ``diagram`` report section: a Mermaid architecture diagram drawn from the recorded resources.
+
+It shows what the program declared, not what the config says: the VPC and its CIDR, one box per AZ (from
+the subnets and the nodes' volumes) holding its RustFS nodes (instance type, drives) and NAT gateways, the
+load balancers, VPC endpoints, the internet gateway, Route 53 zones, S3 buckets and CloudFront at the edge.
+Node and AZ identifiers are generated (``n1``, ``az1``...); every label is escaped for Mermaid.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .cluster_nodes import RecordedNode, known, recorded_nodes
+from .runner import RecordedResource, Recording
+from .sections import SECTIONS, Section
+
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+NAT = "aws:ec2/natGateway:NatGateway"
+IGW = "aws:ec2/internetGateway:InternetGateway"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+LB = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+ZONE = "aws:route53/zone:Zone"
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+CLOUDFRONT = "aws:cloudfront/distribution:Distribution"
+MAX_LISTED_BUCKETS = 6
+
+
+def label(*parts: object) -> str:
+    """A quoted Mermaid label: each part escaped, parts on separate lines."""
+    def escape(text: object) -> str:
+        return (str(text).replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+                .replace("\n", " "))
+    return '"' + "<br/>".join(escape(p) for p in parts if p not in (None, "")) + '"'
+
+
+def _id(prefix: str, index: int) -> str:
+    return f"{prefix}{index}"
+
+
+def _subnet_azs(recording: Recording) -> dict[str, str]:
+    """Subnet id (and URN) -> AZ."""
+    azs = {}
+    for s in recording.of_type(SUBNET):
+        az = known(s.inputs.get("availabilityZone"))
+        if az:
+            azs[s.urn] = az
+            if known(s.outputs.get("id")):
+                azs[s.outputs["id"]] = az
+    return azs
+
+
+def _az_of(resource: RecordedResource, prop: str, subnet_azs: dict[str, str]) -> str | None:
+    for urn in resource.property_dependencies.get(prop, []):
+        if urn in subnet_azs:
+            return subnet_azs[urn]
+    return subnet_azs.get(known(resource.inputs.get(prop)) or "")
+
+
+def _node_label(node: RecordedNode) -> str:
+    sizes = sorted({(v.size_gib, v.type) for v in node.volumes})
+    drives = ", ".join(f"{len(node.volumes)} x {size} GiB {kind}" for size, kind in sizes)
+    return label(node.short, node.instance_type or "instance type unknown", drives)
+
+
+def _port(value) -> str:
+    value = known(value)
+    return str(int(value)) if isinstance(value, int | float) else "?"
+
+
+def _lb_label(lb: RecordedResource, listeners: list[RecordedResource]) -> str:
+    kind = {"network": "NLB", "application": "ALB", "gateway": "GWLB"}.get(
+        known(lb.inputs.get("loadBalancerType")) or "application", "load balancer")
+    scope = "internal" if lb.inputs.get("internal") is True else "internet-facing"
+    mine = [li for li in listeners if lb.urn in li.property_dependencies.get("loadBalancerArn", [])]
+    ports = sorted({f"{known(li.inputs.get('protocol')) or '?'} {_port(li.inputs.get('port'))}" for li in mine})
+    return label(f"{kind} {lb.inputs.get('name') or lb.name}", scope, ", ".join(ports))
+
+
+class _Mermaid:
+    def __init__(self) -> None:
+        self.lines = ["flowchart TB"]
+        self.depth = 1
+
+    def add(self, text: str) -> None:
+        self.lines.append("  " * self.depth + text)
+
+    def open(self, ident: str, title: str) -> None:
+        self.add(f"subgraph {ident}[{title}]")
+        self.depth += 1
+
+    def close(self) -> None:
+        self.depth -= 1
+        self.add("end")
+
+
+def mermaid(recording: Recording) -> str:
+    m = _Mermaid()
+    subnet_azs = _subnet_azs(recording)
+    nodes = recorded_nodes(recording)
+    node_azs = {n.az for n in nodes}
+    azs = sorted(set(subnet_azs.values()) | node_azs)
+    az_ids = {az: _id("az", i + 1) for i, az in enumerate(azs)}
+    nats_by_az: dict[str | None, list[RecordedResource]] = defaultdict(list)
+    for nat in recording.of_type(NAT):
+        nats_by_az[_az_of(nat, "subnetId", subnet_azs)].append(nat)
+    lbs = recording.of_type(LB)
+    listeners = recording.of_type(LISTENER)
+    internet_facing = any(lb.inputs.get("internal") is not True for lb in lbs)
+    distributions = recording.of_type(CLOUDFRONT)
+    igws = recording.of_type(IGW)
+
+    m.add(f"clients([{label('S3 clients', 'internet' if internet_facing else 'in the VPC or peered networks')}])")
+    if distributions:
+        m.open("edge", label("Edge"))
+        for i, d in enumerate(distributions, 1):
+            m.add(f"cf{i}[{label('CloudFront', d.name)}]")
+        m.close()
+    for i, zone in enumerate(recording.of_type(ZONE), 1):
+        scope = "private" if zone.inputs.get("vpcs") else "public"
+        m.add(f"zone{i}[{label(f'Route 53 {scope} zone', zone.inputs.get('name'))}]")
+
+    m.open("region", label(f"AWS {recording.settings.region}"))
+    for v, vpc in enumerate(recording.of_type(VPC) or [None], 1):
+        if vpc is not None:
+            m.open(_id("vpc", v), label("VPC", known(vpc.inputs.get("cidrBlock"))))
+        for i, lb in enumerate(lbs, 1):
+            m.add(f"lb{i}{{{{{_lb_label(lb, listeners)}}}}}")
+        for az in azs:
+            m.open(az_ids[az], label(az))
+            for n in (n for n in nodes if n.az == az):
+                m.add(f"{_id('n', n.index)}[{_node_label(n)}]")
+            for k in range(1, len(nats_by_az.get(az, [])) + 1):
+                m.add(f"{az_ids[az]}_nat{k}[{label('NAT gateway')}]")
+            m.close()
+        for k, _ in enumerate(nats_by_az.get(None, []), 1):
+            m.add(f"nat{k}[{label('NAT gateway')}]")
+        endpoints = recording.of_type(ENDPOINT)
+        if endpoints:
+            services = sorted({str(known(e.inputs.get("serviceName")) or e.name).rsplit(".", 1)[-1] for e in endpoints})
+            m.add(f"vpce[{label(f'VPC endpoints ({len(endpoints)})', ', '.join(services))}]")
+        if igws:
+            m.add(f"igw[{label('Internet gateway')}]")
+        if vpc is not None:
+            m.close()
+        break  # one VPC per stack
+    buckets = [b for t in BUCKETS for b in recording.of_type(t)]
+    if buckets:
+        m.open("s3", label("S3"))
+        for i, b in enumerate(buckets[:MAX_LISTED_BUCKETS], 1):
+            m.add(f"bucket{i}[({label(known(b.inputs.get('bucket')) or b.name)})]")
+        if len(buckets) > MAX_LISTED_BUCKETS:
+            m.add(f"bucket_more[({label(f'and {len(buckets) - MAX_LISTED_BUCKETS} more buckets')})]")
+        m.close()
+    m.close()
+
+    entry = [f"cf{i}" for i in range(1, len(distributions) + 1)] or ["clients"]
+    if distributions:
+        m.add("clients --> " + " & ".join(entry))
+    for i, _ in enumerate(lbs, 1):
+        m.add(" & ".join(entry) + f" -->|S3 API| lb{i}")
+        for az in sorted(node_azs):
+            m.add(f"lb{i} --> {az_ids[az]}")
+    if not lbs and nodes:
+        m.add(" & ".join(entry) + " --> " + " & ".join(az_ids[az] for az in sorted(node_azs)))
+    for i, _ in enumerate(recording.of_type(ZONE), 1):
+        m.add(f"zone{i} -.->|names| " + (" & ".join(f"lb{k}" for k in range(1, len(lbs) + 1)) or "region"))
+    if igws:
+        nat_ids = [f"{az_ids[az]}_nat{k}" for az in azs for k in range(1, len(nats_by_az.get(az, [])) + 1)]
+        nat_ids += [f"nat{k}" for k in range(1, len(nats_by_az.get(None, [])) + 1)]
+        if nat_ids:
+            m.add(" & ".join(nat_ids) + " --> igw")
+        m.add("igw --> internet((Internet))")
+    if buckets and recording.of_type(ENDPOINT):
+        m.add("vpce -.-> s3")
+    return "\n".join(m.lines) + "\n"
+
+
+def compute(recording: Recording) -> dict:
+    return {"mermaid": mermaid(recording)}
+
+
+def markdown(value: dict) -> list[str]:
+    return ["### Architecture", "", "```mermaid", value["mermaid"].rstrip("\n"), "```", ""]
+
+
+SECTION = Section(key="diagram", compute=compute, human=lambda value: [], markdown=markdown)
+SECTIONS.insert(0, SECTION)  # the report opens with the picture
