@@ -105,8 +105,9 @@ def markdown(value: dict) -> list[str]:
 
 
 # Imported last: sections.py imports the section modules, and capacity_report imports this one, so the
-# names above must exist before that cycle runs. Topology comes first in the report whatever imports first.
+# names above must exist before that cycle runs. Report order whatever imports first: the diagram (which
+# inserts itself at the front), then topology, then the sections that build on it.
 from .sections import SECTIONS, Section  # noqa: E402
 
 SECTION = Section(key="topology", compute=compute, human=human, markdown=markdown)
-SECTIONS.insert(0, SECTION)
+SECTIONS.insert(1 if SECTIONS and SECTIONS[0].key == "diagram" else 0, SECTION)
