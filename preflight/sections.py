@@ -23,7 +23,15 @@ class Section:
 SECTIONS: list[Section] = []
 
 
+def _load() -> None:
+    """Import the section modules, which register themselves. Done on first use, not at import time: they
+    import this module, so importing them from here at load time would be circular. Report order: diagram
+    (inserts itself first), topology, capacity, performance, cost (capacity_report imports topology)."""
+    from . import capacity_report, cost_report, diagram, topology  # noqa: F401
+
+
 def compute_all(recording: Recording) -> dict[str, dict]:
+    _load()
     values = {}
     for section in SECTIONS:
         value = section.compute(recording)
@@ -33,14 +41,10 @@ def compute_all(recording: Recording) -> dict[str, dict]:
 
 
 def human_lines(values: dict[str, dict]) -> list[str]:
+    _load()
     return [line for s in SECTIONS if s.key in values for line in s.human(values[s.key])]
 
 
 def markdown_blocks(values: dict[str, dict]) -> list[str]:
+    _load()
     return [line for s in SECTIONS if s.key in values for line in s.markdown(values[s.key])]
-
-
-# Section modules register themselves on import; they import the names above, so these imports come last.
-# Report order: diagram (inserts itself first), topology, capacity, performance, cost (capacity_report
-# imports topology before it registers).
-from . import capacity_report, cost_report, diagram, topology  # noqa: E402,F401
