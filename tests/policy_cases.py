@@ -517,3 +517,8 @@ one("rustfs-iam-policy-disallow-wildcard-actions", "boundary-is-a-ceiling", boun
     False)
 one("rustfs-iam-policy-disallow-wildcard-actions", "boundary-also-attached-as-grant",
     bounded(doc(allow("*", "*"), DENY_IAM), also_attached=True), True)
+pair("rustfs-iam-role-disallow-mixed-policy-management",
+     [Spec(ROLE, "r", {"inlinePolicies": [{"name": "a", "policy": GOOD}]}),
+      Spec(ROLE_POLICY, "p", {"role": "r", "policy": GOOD}, {"role": ["r"]})],
+     [Spec(ROLE, "r", {"assumeRolePolicy": doc(EC2_TRUST)}), Spec(ROLE_POLICY, "p", {"role": "r", "policy": GOOD},
+                                                                 {"role": ["r"]})])

@@ -408,6 +408,24 @@ boundary_denies = stack_policy(
     severity=Severity.HIGH, types=[POLICY, ROLE, USER], check=_check_boundaries, topics=["iam"],
     config={"escalationActions": {"type": "array", "items": {"type": "string"}, "default": _ESCALATION_ACTIONS}})
 
-POLICIES = [boundary_denies, parseable, wildcard_actions, not_action, wildcard_resource, privilege_escalation,
-            credentials_exposure, data_exfiltration, permissions_management, kms_all_keys, admin_attachments,
-            iam_users, user_attachments, trust_policies, public_principal, endpoint_policy]
+def _check_role_conflicts(resources: list[Res], cfg: dict, report) -> None:
+    separate_inline = [r for r in resources if r.type == ROLE_POLICY]
+    separate_attached = [r for r in resources if r.type == aws("iam", "RolePolicyAttachment")]
+    for role in (r for r in resources if r.type == ROLE):
+        if role.items("inlinePolicies") and any(p.refers_to("role", role) for p in separate_inline):
+            report(f"Role '{role.name}' has inlinePolicies and separate aws.iam.RolePolicy resources: each update "
+                   "removes the other's policies.", role.urn)
+        if role.items("managedPolicyArns") and any(a.refers_to("role", role) for a in separate_attached):
+            report(f"Role '{role.name}' has managedPolicyArns and separate RolePolicyAttachment resources.", role.urn)
+
+
+role_conflicts = stack_policy(
+    "rustfs-iam-role-disallow-mixed-policy-management",
+    "A role's policies are managed either on the role (inlinePolicies/managedPolicyArns) or as separate "
+    "resources, never both.",
+    severity=Severity.MEDIUM, types=[ROLE, ROLE_POLICY, aws("iam", "RolePolicyAttachment")],
+    check=_check_role_conflicts, checks=["awsguard:iam-role-no-policy-management-conflicts"], topics=["iam"])
+
+POLICIES = [boundary_denies, role_conflicts, parseable, wildcard_actions, not_action, wildcard_resource,
+            privilege_escalation, credentials_exposure, data_exfiltration, permissions_management, kms_all_keys,
+            admin_attachments, iam_users, user_attachments, trust_policies, public_principal, endpoint_policy]
