@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from rustfs_model import catalogue, layout
+from rustfs_model.cost import CONFIG_USAGE_DEFAULTS
 
 from .subnets import MAX_AZS, plan_subnets
 from .validation import _MISSING, NAMESPACE, ConfigError, Problems
@@ -401,10 +402,11 @@ def _backup(p: Problems, raw: dict, prod: bool, region: str) -> BackupConfig:
 def _usage(p: Problems, raw: dict) -> UsageConfig:
     u = p.section(raw, "usage", "usage", {"writeMBps", "readMBps", "storedTiB", "growthTiBPerMonth"})
     return UsageConfig(
-        write_mbps=p.number(u, "writeMBps", "usage.writeMBps", 10.0, 0, 1e6),
-        read_mbps=p.number(u, "readMBps", "usage.readMBps", 30.0, 0, 1e6),
-        stored_tib=p.number(u, "storedTiB", "usage.storedTiB", 1.0, 0, 1e6),
-        growth_tib_per_month=p.number(u, "growthTiBPerMonth", "usage.growthTiBPerMonth", 0.1, 0, 1e6))
+        write_mbps=p.number(u, "writeMBps", "usage.writeMBps", CONFIG_USAGE_DEFAULTS["writeMBps"], 0, 1e6),
+        read_mbps=p.number(u, "readMBps", "usage.readMBps", CONFIG_USAGE_DEFAULTS["readMBps"], 0, 1e6),
+        stored_tib=p.number(u, "storedTiB", "usage.storedTiB", CONFIG_USAGE_DEFAULTS["storedTiB"], 0, 1e6),
+        growth_tib_per_month=p.number(u, "growthTiBPerMonth", "usage.growthTiBPerMonth",
+                                      CONFIG_USAGE_DEFAULTS["growthTiBPerMonth"], 0, 1e6))
 
 
 def _budget(p: Problems, raw: dict, prod: bool) -> BudgetConfig:

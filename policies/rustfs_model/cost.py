@@ -38,6 +38,10 @@ USAGE_DEFAULTS: dict = {
     "replicationRegion": None,  # region that receives every write (site/bucket replication), or None
 }
 
+# The defaults of the stack config's ``usage`` section (components/config.py, README "Configuration"), here so
+# that the policy pack, which cannot read the program's config model, assumes the same figures as preflight.
+CONFIG_USAGE_DEFAULTS: dict = {"writeMBps": 10.0, "readMBps": 30.0, "storedTiB": 1.0, "growthTiBPerMonth": 0.1}
+
 EC2_INSTANCE = "aws:ec2/instance:Instance"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 ASG = "aws:autoscaling/group:Group"
