@@ -7,6 +7,7 @@ made, e.g. that a second run is a no-op and that a live holder is never detached
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -205,16 +206,28 @@ def test_waits_for_a_dying_predecessor_to_release_its_volume(aws_env, world):
     held = world.volumes[(CLUSTER, 0, 1)]
     world.ec2.attach_volume(VolumeId=held, InstanceId=predecessor, Device="/dev/sdg")
 
-    # The old node finishes terminating after a while; EC2 then detaches its volumes.
-    timer = threading.Timer(2.0, lambda: world.ec2.terminate_instances(InstanceIds=[predecessor]))
-    timer.start()
+    # The old node finishes terminating only after takeover has seen it holding the volume (its
+    # describe-instances call); EC2 then detaches the volumes of a terminated instance.
+    _, calls = aws_env
+
+    def terminate_once_observed():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if calls.exists() and "describe-instances" in calls.read_text():
+                break
+            time.sleep(0.1)
+        world.ec2.terminate_instances(InstanceIds=[predecessor])
+
+    terminator = threading.Thread(target=terminate_once_observed)
+    terminator.start()
     try:
-        result = takeover(aws_env, world, timeout=30)
+        result = takeover(aws_env, world, timeout=60)
     finally:
-        timer.join()
+        terminator.join()
 
     assert result.returncode == 0, result.stderr
-    assert f"still held by running instance {predecessor}" in result.stderr
+    # Seen while running, or already terminated but not yet detached: either way it waited, never detached.
+    assert re.search(rf"still held by (running|shutting-down|terminated) instance {predecessor}", result.stderr)
     assert world.attachment(held) == (world.me, "/dev/sdg")
     assert not [c for c in mutating_calls(aws_env) if "detach-volume" in c]
 
