@@ -3,6 +3,7 @@
 from . import (
     audit,
     cloudfront,
+    cost,
     ec2,
     eks,
     iam,
@@ -22,5 +23,6 @@ AREAS = {
     "network": network, "security groups": security_groups, "ec2/ebs": ec2, "load balancers": load_balancers,
     "kms": kms, "iam": iam, "s3": s3, "logs": logs, "audit": audit, "eks": eks, "kubernetes": kubernetes,
     "cloudfront/waf": cloudfront, "tagging": tagging, "resilience": resilience, "operations": operations,
+    "cost": cost,
 }
 ALL_POLICIES = [policy for module in AREAS.values() for policy in module.POLICIES]
