@@ -45,7 +45,8 @@ def _budget_note(value: dict) -> str:
 
 
 def human(value: dict) -> list[str]:
-    lines = [f"Cost: {_usd(value['monthlyUSD'])}/month{_budget_note(value)} (prices as of {value['priceDate']})"]
+    lines = [f"Cost: {_usd(value['monthlyUSD'])}/month{_budget_note(value)} "
+             f"(oldest price table {value['priceDate']})"]
     top = sorted(value["items"], key=lambda i: -i["monthlyUSD"])
     lines += [f"  {_usd(i['monthlyUSD']):>12}  {i['what']}" for i in top]
     lines += [f"  not priced: {u}" for u in value.get("unpriced", [])]

@@ -24,8 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 REGION_PRICES = json.loads((REPO / "policies/rustfs_model/data/prices.json").read_text())["regions"]["us-east-1"]
 HOURS = 730
 SECONDS = HOURS * 3600
-# components/config.py usage defaults (neither stack file sets usage) ...
-CONFIG_USAGE = {"writeMBps": 10.0, "readMBps": 30.0, "storedTiB": 1.0, "growthTiBPerMonth": 0.1}
+# Usage: Pulumi.dev.yaml sets it; prod keeps the components/config.py defaults ...
+STACK_USAGE = {"dev": {"writeMBps": 1.0, "readMBps": 3.0, "storedTiB": 0.2, "growthTiBPerMonth": 0.05},
+               "prod": {"writeMBps": 10.0, "readMBps": 30.0, "storedTiB": 1.0, "growthTiBPerMonth": 0.1}}
 # ... and rustfs_model.cost.USAGE_DEFAULTS for what the config does not cover.
 NAT_GB, LOGS_GB, KMS_REQUESTS, SECRETS_CALLS = 20.0, 5.0, 100_000, 10_000
 SNAPSHOT_CHANGE, SNAPSHOT_DAYS = 0.02, 7
@@ -113,7 +114,7 @@ def _match(items: list[dict], expected: dict[str, float]) -> dict[str, float]:
 def test_cost_of_the_stack_recomputed_by_hand_from_the_recording(stack):
     name, recording, cost = stack
     erasure = {"dev": 8 / 4, "prod": 12 / 8}[name]  # EC 4+4 over 8 drives; EC 8+4 over sets of 12
-    expected = cost_by_hand(recording, CONFIG_USAGE, erasure)
+    expected = cost_by_hand(recording, STACK_USAGE[name], erasure)
     assert _match(cost["items"], expected) == pytest.approx(expected, abs=0.01)
     unmatched = [i for i in cost["items"] if not any(i["what"].startswith(k) for k in expected)]
     assert all(i["monthlyUSD"] == 0 for i in unmatched), unmatched  # e.g. S3 with no usage.s3StoredTiB
