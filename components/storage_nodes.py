@@ -305,7 +305,8 @@ class RustfsCluster(pulumi.ComponentResource):
             aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="volume", tags=self._root_tags(node)),
         ]
         return aws.ec2.LaunchTemplate(
-            f"{self._name}-{node.short}", description=f"RustFS node {node.name} ({node.az})",
+            f"{self._name}-{node.short}", name=f"{a.cluster_id}-{node.short}",
+            description=f"RustFS node {node.name} ({node.az})",
             image_id=image_id, instance_type=a.cluster.instance_type, ebs_optimized="true",
             monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
@@ -332,8 +333,9 @@ class RustfsCluster(pulumi.ComponentResource):
             f"{self._name}-{node.short}", name=f"{a.cluster_id}-{node.short}",
             min_size=1, max_size=1, desired_capacity=1,
             vpc_zone_identifiers=[a.subnet_ids[node.subnet_index]],
+            # By name: known at preview (an id is not), so policies and the cost model can follow it.
             launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
-                id=template.id, version=template.latest_version.apply(str)),
+                name=template.name, version=template.latest_version.apply(str)),
             health_check_type="EC2", health_check_grace_period=BOOT_GRACE_SECONDS,
             target_group_arns=a.target_group_arns,
             # Terminate first, then launch: the replacement needs the volumes the old instance holds.

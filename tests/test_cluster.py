@@ -161,7 +161,7 @@ def test_root_volume_is_encrypted_with_the_data_key_and_tags_cover_instance_volu
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_node_is_one_self_healing_group_of_exactly_one_instance(stack):
     r = rec(stack)
-    templates = {lt.outputs["id"] for lt in r.of_type(LAUNCH_TEMPLATE)}
+    templates = {lt.inputs["name"] for lt in r.of_type(LAUNCH_TEMPLATE)}
     used = set()
     for g in r.of_type(GROUP):
         assert (g.inputs["minSize"], g.inputs["maxSize"], g.inputs["desiredCapacity"]) == (1, 1, 1)
@@ -169,7 +169,7 @@ def test_each_node_is_one_self_healing_group_of_exactly_one_instance(stack):
         # EC2 status checks only: /health/ready is 503 everywhere without quorum and must not kill nodes.
         assert g.inputs["healthCheckType"] == "EC2"
         assert g.inputs["instanceMaintenancePolicy"]["minHealthyPercentage"] == 0
-        used.add(g.inputs["launchTemplate"]["id"])
+        used.add(g.inputs["launchTemplate"]["name"])
     assert used == templates
 
 
