@@ -117,12 +117,29 @@ def test_dev_data_volumes_can_be_destroyed():
     assert all(not v.protect and not v.retain_on_delete for v in rec("dev").of_type(VOLUME))
 
 
-def test_a_protected_data_volume_cannot_be_replaced_by_a_plan():
-    """The refusal mechanism: the engine refuses to replace or delete a protected resource. Under the
-    mock monitor we can only check the option reaches the engine for every data volume in prod."""
-    wire = [json_format.MessageToDict(v.wire_inputs) for v in rec("prod").of_type(VOLUME)]
-    assert wire and all(v.protect for v in rec("prod").of_type(VOLUME))
-    assert all(w["availabilityZone"] for w in wire)  # the AZ is an input, never ignored
+def test_data_volumes_ignore_creation_only_inputs_but_never_their_az():
+    """The refusal: prod volumes are protected (the engine fails a plan that replaces or deletes them);
+    inputs that would force a replacement for no data reason are ignored; the AZ never is."""
+    from preflight import runner
+
+    options = {}
+    original = runner.RecordingMonitor.RegisterResource
+
+    def spy(self, request):
+        if request.type == VOLUME:
+            options[request.name] = (set(request.ignoreChanges), request.protect)
+        return original(self, request)
+
+    runner.RecordingMonitor.RegisterResource = spy
+    try:
+        run_stack("prod")
+    finally:
+        runner.RecordingMonitor.RegisterResource = original
+    assert len(options) == 48
+    for name, (ignored, protect) in options.items():
+        assert protect, name
+        assert ignored == {"kmsKeyId", "encrypted", "snapshotId"}, name
+        assert "availabilityZone" not in ignored
 
 
 # --- launch templates and groups --------------------------------------------------------------------------
