@@ -75,11 +75,12 @@ def test_endpoints(prod):
     assert s3.inputs["vpcEndpointType"] == "Gateway" and len(s3.inputs["routeTableIds"]) == 3
     sg_ids = {tuple(e.inputs["securityGroupIds"]) for e in endpoints.values()}
     assert len(sg_ids) == 1
+    ((endpoint_sg,),) = sg_ids
     for e in endpoints.values():
         assert e.inputs["vpcEndpointType"] == "Interface" and e.inputs["privateDnsEnabled"] is True
         assert len(e.inputs["subnetIds"]) == 3
     rules = prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-    endpoint_rules = [r for r in rules if r.inputs["securityGroupId"] == sg_ids.pop()[0]]
+    endpoint_rules = [r for r in rules if r.inputs["securityGroupId"] == endpoint_sg]
     assert [(r.inputs["cidrIpv4"], r.inputs["fromPort"], r.inputs["toPort"]) for r in endpoint_rules] == [
         ("10.50.0.0/16", 443, 443)]
 

@@ -97,7 +97,7 @@ aws.cloudwatch.LogGroup("plain", name="/rustfs/plain", retention_in_days=30,
 
 
 def test_a_violation_from_the_pack_process_fails_with_exit_1(tmp_path):
-    project = _project(tmp_path, "config:\n  aws:region: us-east-1\n", BROKEN_PROGRAM)
+    project = _project(tmp_path, (ROOT / "Pulumi.dev.yaml").read_text(), BROKEN_PROGRAM)
     result = preflight("--stack", "t", "--json", str(tmp_path / "t.json"), cwd=project)
     assert result.returncode == 1, result.stderr + result.stdout
     violations = json.loads((tmp_path / "t.json").read_text())["policy"]["violations"]
