@@ -65,7 +65,8 @@ class RecordedResource:
     wire_outputs: struct_pb2.Struct = field(repr=False)
 
     def to_json(self) -> dict:
-        return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
+        return {"urn": self.urn, "id": self.outputs.get("id", "") if self.custom else "",
+                "type": self.type, "name": self.name, "parent": self.parent,
                 "provider": self.provider, "custom": self.custom, "protect": self.protect,
                 "dependencies": self.dependencies, "inputs": self.inputs}
 

@@ -135,7 +135,7 @@ def test_data_volumes_ignore_creation_only_inputs_but_never_their_az():
         run_stack("prod")
     finally:
         runner.RecordingMonitor.RegisterResource = original
-    assert len(options) == 48
+    assert len(options) == 6 * 16  # prod: 6 nodes x 16 drives
     for name, (ignored, protect) in options.items():
         assert protect, name
         assert ignored == {"kmsKeyId", "encrypted", "snapshotId"}, name
@@ -350,7 +350,7 @@ def test_stack_outputs():
     assert "consoleUrl" not in prod
     assert prod["nodeNames"] == [f"rustfs-{i}.prod.rustfs.internal" for i in range(1, 7)]
     assert prod["caCertificatePem"].startswith("-----BEGIN CERTIFICATE-----")
-    # 6 nodes x 8 drives x 2 TiB, sets of 12 with EC 8+4: 96 TiB raw, 64 TiB usable.
+    # 6 nodes x 16 drives x 1 TiB, sets of 12 with EC 8+4: 96 TiB raw, 96 x 8/12 = 64 TiB usable.
     assert (prod["rawCapacityTiB"], prod["usableCapacityTiB"]) == (96.0, 64.0)
     # 4 nodes x 2 drives x 100 GiB, one set of 8 with EC 4+4.
     assert (dev["rawCapacityTiB"], dev["usableCapacityTiB"]) == (round(800 / 1024, 2), round(400 / 1024, 2))

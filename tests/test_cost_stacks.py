@@ -53,9 +53,22 @@ def test_nodes_and_drives_follow_the_stack_config(stack):
     expected = {"dev": ("EC2 4 x m6i.large", 280.32), "prod": ("EC2 6 x c6in.4xlarge", 3973.54)}[name]
     assert _line(cost, expected[0]) == expected[1]
     data = [r for r in resources if r["type"] == "aws:ebs/volume:Volume"]
-    # dev: 8 x 100 GiB; prod: 48 x 2,048 GiB (root volumes come on top)
+    # dev: 4 nodes x 2 x 100 GiB = 800; prod: 6 nodes x 16 x 1,024 GiB = 98,304 (root volumes come on top)
     assert sum(r["inputs"]["size"] for r in data) == {"dev": 800, "prod": 98304}[name]
-    if name == "prod":
-        # 48 x (6,000 - 3,000) IOPS x $0.005 = $720; 48 x (250 - 125) MiB/s x $0.04 = $240
-        assert _line(cost, "EBS gp3 IOPS above 3,000") == 720.00
-        assert _line(cost, "EBS gp3 throughput above 125 MiB/s") == 240.00
+    # Both stacks stay at gp3's free 3,000 IOPS / 125 MiB/s baseline: no line for extra IOPS or throughput.
+    assert not [i for i in cost["items"] if i["what"].startswith(("EBS gp3 IOPS", "EBS gp3 throughput"))]
+    over = run_stack(name, {"rustfs-aws:cluster": {**_cluster(name), "volume": {
+        "type": "gp3", "sizeGiB": 1024, "iops": 6000, "throughputMiBps": 250}}})
+    over_cost = monthly_cost([r.to_json() for r in over.resources], "us-east-1", NO_TRAFFIC)
+    volumes = {"dev": 8, "prod": 96}[name]
+    # per volume: (6,000 - 3,000) IOPS x $0.005 = $15; (250 - 125) MiB/s x $0.04 = $5
+    assert _line(over_cost, "EBS gp3 IOPS above 3,000") == pytest.approx(volumes * 15.0)
+    assert _line(over_cost, "EBS gp3 throughput above 125 MiB/s") == pytest.approx(volumes * 5.0)
+
+
+def _cluster(stack: str) -> dict:
+    import yaml
+
+    from preflight.runner import PROJECT_DIR
+
+    return yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]["rustfs-aws:cluster"]

@@ -21,11 +21,12 @@ def test_prod_topology_survives_an_az_loss():
     value = topology.compute(rec("prod"))
     assert set(value) == KEYS and set(value["tolerates"]) == {"drivesPerSet", "nodeLoss", "azLoss"}
     assert value["platform"] == "ec2"
-    # 6 nodes x 8 drives: RustFS picks sets of 12 (2 drives from each node), EC 8+4, write quorum 8.
-    assert (value["setSize"], value["sets"], value["parity"]) == (12, 4, 4)
+    # 6 nodes x 16 drives = 96: set sizes must divide 96 and be a multiple or divisor of the 6 nodes
+    # (2, 3, 6, 12); RustFS picks 12, i.e. 8 sets taking 2 drives from each node, EC 8+4, write quorum 8.
+    assert (value["setSize"], value["sets"], value["parity"]) == (12, 8, 4)
     assert (value["rawTiB"], value["usableTiB"]) == (96.0, 64.0)
     assert value["tolerates"] == {"drivesPerSet": 4, "nodeLoss": True, "azLoss": True}
-    assert value["nodes"][0] == {"name": "rustfs-1.prod.rustfs.internal", "az": "us-east-1a", "drives": 8}
+    assert value["nodes"][0] == {"name": "rustfs-1.prod.rustfs.internal", "az": "us-east-1a", "drives": 16}
     per_az = {}
     for n in value["nodes"]:
         per_az[n["az"]] = per_az.get(n["az"], 0) + 1
@@ -60,7 +61,7 @@ def test_registered_first_and_rendered():
     assert keys.index("topology") == (1 if keys[0] == "diagram" else 0)
     value = topology.compute(rec("prod"))
     human = "\n".join(topology.human(value))
-    assert "6 nodes x 8 drives in 3 AZs; 4 erasure sets of 12 drives, EC 8+4" in human
+    assert "6 nodes x 16 drives in 3 AZs; 8 erasure sets of 12 drives, EC 8+4" in human
     assert "usable 64.0 TiB" in human and "an AZ loss: yes" in human
     assert "us-east-1a: rustfs-1, rustfs-4" in human
     md = "\n".join(topology.markdown(value))
