@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from rustfs_model import catalogue, layout
 from rustfs_model.cost import CONFIG_USAGE_DEFAULTS
 
+from .bootstrap.render import load_releases
 from .subnets import MAX_AZS, plan_subnets
 from .validation import _MISSING, NAMESPACE, ConfigError, Problems
 
@@ -294,6 +295,10 @@ def _cluster(p: Problems, raw: dict, prod: bool, env: str, stack: str) -> Cluste
               f"{', '.join(catalogue.families())} (set cluster.allowUnknownInstanceType: true to opt out)")
     version = p.string(c, "rustfsVersion", "cluster.rustfsVersion", "1.0.1",
                        " version such as 1.0.1", check=lambda v: bool(_VERSION.match(v)))
+    pinned = load_releases()["releases"]
+    if _VERSION.match(version or "") and version not in pinned:
+        p.add("cluster.rustfsVersion", version, f"no pinned SHA-256 for this release; pinned versions: "
+              f"{', '.join(pinned)} (add the release's checksums to components/bootstrap/releases.json)")
     volume = _volume(p, c, prod)
     clients = p.cidr_list(c, "clientCidrs", "cluster.clientCidrs", [])
     if "0.0.0.0/0" in clients and not c.get("internetFacing"):

@@ -11,7 +11,7 @@ BASE = {
     "tags": {"Owner": "team-storage", "CostCenter": "cc-1"},
     "network": {"cidr": "10.40.0.0/16", "azCount": 2, "natGateways": "single", "adminCidrs": ["192.0.2.0/24"]},
     "cluster": {"platform": "ec2", "nodes": 4, "drivesPerNode": 2, "instanceType": "m6i.large",
-                "rustfsVersion": "1.0.0-alpha.69",
+                "rustfsVersion": "1.0.1",
                 "volume": {"type": "gp3", "sizeGiB": 100, "iops": 3000, "throughputMiBps": 125}},
 }
 PROD = {**BASE, "environment": "prod",
@@ -74,7 +74,8 @@ def test_objects_may_arrive_as_json_strings_like_from_the_cli():
     ("cluster.drivesPerNode", 25, 24, "allowed range 1–24"),
     ("cluster.nodes", 0, 8, "allowed range 1–64"),
     ("cluster.instanceType", "t2.micro", "i4i.2xlarge", "known families: "),
-    ("cluster.rustfsVersion", "latest", "1.0.0", "version such as"),
+    ("cluster.rustfsVersion", "latest", "1.0.1", "version such as"),
+    ("cluster.rustfsVersion", "9.9.9", "1.0.0-rc.1", "no pinned SHA-256 for this release; pinned versions: 1.0.1"),
     ("cluster.volume.type", "gp2", "io2", "allowed values: gp3 | io2"),
     ("cluster.volume.iops", 2999, 3000, "allowed range 3,000–16,000 for gp3"),
     ("cluster.volume.iops", 16001, 16000, "allowed range 3,000–16,000 for gp3"),
