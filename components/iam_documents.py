@@ -149,6 +149,10 @@ def node_policy(a: NodeAccess) -> dict:
                                          f"*.{a.record_domain}"},
              "ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": "A",
                                            "route53:ChangeResourceRecordSetsActions": "UPSERT"}}},
+        # Reading the zone's records lets a re-run of the take-over step see its record is current and
+        # write nothing (components/bootstrap/takeover.py).
+        {"Sid": "ReadOwnZoneRecords", "Effect": "Allow", "Action": "route53:ListResourceRecordSets",
+         "Resource": f"arn:{a.partition}:route53:::hostedzone/{a.hosted_zone_id}"},
         {"Sid": "WatchOwnDnsChanges", "Effect": "Allow", "Action": "route53:GetChange",
          "Resource": f"arn:{a.partition}:route53:::change/*"},
         *a.extra_statements,

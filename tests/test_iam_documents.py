@@ -149,6 +149,9 @@ def test_node_upserts_only_a_records_below_its_domain_in_its_zone():
         "route53:ChangeResourceRecordSetsNormalizedRecordNames": "*.dev.rustfs.internal"}
     assert dns["Condition"]["ForAllValues:StringEquals"] == {
         "route53:ChangeResourceRecordSetsRecordTypes": "A", "route53:ChangeResourceRecordSetsActions": "UPSERT"}
+    read = sids(node_policy(ACCESS))["ReadOwnZoneRecords"]  # takeover.py checks its record before writing
+    assert (read["Action"], read["Resource"]) == ("route53:ListResourceRecordSets",
+                                                  "arn:aws:route53:::hostedzone/Z0123456789ABC")
 
 
 def test_no_identity_policy_grants_iam_or_a_full_service_wildcard():
