@@ -141,6 +141,11 @@ pair("rustfs-ec2-instance-require-allowed-family", [Spec(INSTANCE, "n", {"instan
 pair("rustfs-autoscaling-group-require-elb-health-check",
      [Spec(ASG, "g", {"targetGroupArns": ["arn:tg"], "healthCheckType": "EC2"})],
      [Spec(ASG, "g", {"targetGroupArns": ["arn:tg"], "healthCheckType": "ELB"})])
+NODE_TAG = [{"key": "rustfs:node", "value": "1", "propagateAtLaunch": True}]
+one("rustfs-autoscaling-group-require-elb-health-check", "storage-node-on-elb",
+    [Spec(ASG, "g", {"targetGroupArns": ["arn:tg"], "healthCheckType": "ELB", "tags": NODE_TAG})], True)
+one("rustfs-autoscaling-group-require-elb-health-check", "storage-node-on-ec2",
+    [Spec(ASG, "g", {"targetGroupArns": ["arn:tg"], "healthCheckType": "EC2", "tags": NODE_TAG})], False)
 pair("rustfs-ebs-volume-require-attachment", [Spec(VOLUME, "d")],
      [Spec(VOLUME, "d", {"tags": {"rustfs:node": "rustfs-1"}})])
 

@@ -281,18 +281,37 @@ instance_families = resource_policy(
 
 # ---- Auto Scaling ----
 
+def _asg_tag_keys(res: Res) -> set:
+    tags = res.get("tags")
+    if not isinstance(tags, list):
+        return set()
+    return {t.get("key") for t in tags if isinstance(t, dict) and isinstance(t.get("key"), str)}
+
+
 def _check_asg_health(res: Res, cfg: dict, report) -> None:
     target_groups = res.get("targetGroupArns")
-    if isinstance(target_groups, list) and target_groups and res.get("healthCheckType") in (None, "EC2"):
+    if not (isinstance(target_groups, list) and target_groups):
+        return
+    check_type = res.get("healthCheckType")
+    if cfg["storageNodeTag"] in _asg_tag_keys(res):
+        # RustFS answers 503 on /health/ready on every node while the cluster lacks quorum: with ELB health
+        # checks an AZ outage would make Auto Scaling terminate the healthy survivors too.
+        if check_type == "ELB":
+            report(f"Auto Scaling group '{res.name}' runs a RustFS storage node and uses ELB health checks; "
+                   "use healthCheckType='EC2': /health/ready fails on every node while quorum is lost, and "
+                   "ELB checks would then replace all nodes at once.")
+    elif check_type in (None, "EC2"):
         report(f"Auto Scaling group '{res.name}' serves a load balancer but uses EC2 health checks; "
-               "use healthCheckType='ELB' so a node failing /health/ready is replaced.")
+               "use healthCheckType='ELB' so an instance failing its target health check is replaced.")
 
 
 asg_elb_health = resource_policy(
     "rustfs-autoscaling-group-require-elb-health-check",
-    "Auto Scaling groups behind a load balancer use ELB health checks.",
+    "Auto Scaling groups behind a load balancer use ELB health checks, except RustFS storage nodes, which "
+    "must use EC2 health checks (readiness fails cluster-wide without quorum).",
     severity=Severity.LOW, types=[ASG], check=_check_asg_health, checks=["CKV2_AWS_15"],
-    topics=["resilience"])
+    topics=["resilience"],
+    config={"storageNodeTag": {"type": "string", "default": "rustfs:node"}})
 
 
 def _check_volume_in_use(resources: list[Res], cfg: dict, report) -> None:
