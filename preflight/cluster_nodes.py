@@ -3,7 +3,7 @@
 A node is the set of EBS data volumes tagged ``rustfs:node=<index>`` (``components/storage_nodes.py``): their
 AZ, size, type, IOPS and throughput. Its instance type comes from the launch template whose instance tag
 specification names the node (``rustfs:node``), else from the Auto Scaling group tagged for the node and the
-template it references, else from the only instance type the stack's launch templates use.
+template it references (by name or id), else from the only instance type the stack's launch templates use.
 The stack configuration the program validated (``components.config.parse``) supplies what resources cannot
 tell: usage assumptions and the budget.
 """
@@ -63,11 +63,12 @@ def _instance_types(recording: Recording) -> tuple[dict[str, str], str | None]:
         node, itype = _template_node(t), known(t.inputs.get("instanceType"))
         if node and itype:
             per_node[node] = itype
-    by_id = {known(t.outputs.get("id")): t for t in templates}
+    by_ref = {known(t.outputs.get("id")): t for t in templates} | {known(t.inputs.get("name")): t for t in templates}
+    by_ref.pop(None, None)
     for group in recording.of_type(ASG):
         node = _tags(group).get(NODE_TAG)
-        ref = known((group.inputs.get("launchTemplate") or {}).get("id"))
-        template = by_id.get(ref) if ref else None
+        ref = group.inputs.get("launchTemplate") or {}
+        template = by_ref.get(known(ref.get("name"))) or by_ref.get(known(ref.get("id")))
         if node and node not in per_node and template is not None and known(template.inputs.get("instanceType")):
             per_node[node] = template.inputs["instanceType"]
     types = {known(t.inputs.get("instanceType")) for t in templates} - {None}

@@ -46,11 +46,14 @@ def cost_by_hand(recording, usage: dict, erasure: float) -> dict[str, float]:
     """Monthly USD per line, keyed by the start of the report's line name."""
     p = REGION_PRICES
     lines: dict[str, float] = {}
-    templates = {t.outputs["id"]: t.inputs for t in recording.of_type("aws:ec2/launchTemplate:LaunchTemplate")}
+    templates = {}  # groups reference their template by name (known at preview) or id
+    for t in recording.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        templates[t.inputs.get("name")] = templates[t.outputs["id"]] = t.inputs
     instances: Counter[str] = Counter()
     sizes, extra_iops, extra_mibps = [], 0.0, 0.0
     for group in _inputs(recording, "aws:autoscaling/group:Group"):
-        template = templates[group["launchTemplate"]["id"]]
+        ref = group["launchTemplate"]
+        template = templates[ref.get("name") or ref["id"]]
         count = int(group["desiredCapacity"])
         instances[template["instanceType"]] += count
         for mapping in template.get("blockDeviceMappings", []):
@@ -205,3 +208,22 @@ def test_preflight_json_and_markdown_carry_the_sections(tmp_path):
     positions = [md.index(marker) for marker in order]
     assert positions == sorted(positions), dict(zip(order, positions, strict=True))
     assert "Cost: $" in result.stdout and "Throughput (sustained bound)" in result.stdout
+
+
+def test_each_node_gets_the_instance_type_of_its_own_group_and_template():
+    """Without the launch templates' instance tag specifications, the group's template reference decides."""
+    import copy
+
+    from preflight.cluster_nodes import recorded_nodes
+
+    recording = copy.deepcopy(run_stack("dev"))
+    templates = recording.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    for t in templates:
+        t.inputs.pop("tagSpecifications", None)
+    [group] = [g for g in recording.of_type("aws:autoscaling/group:Group")
+               if {"key": "rustfs:node", "value": "3", "propagateAtLaunch": True} in g.inputs["tags"]]
+    ref = group.inputs["launchTemplate"]
+    [mine] = [t for t in templates if t.inputs.get("name") == ref.get("name") or t.outputs["id"] == ref.get("id")]
+    mine.inputs["instanceType"] = "m6i.xlarge"
+    types = {n.index: n.instance_type for n in recorded_nodes(recording)}
+    assert types == {1: "m6i.large", 2: "m6i.large", 3: "m6i.xlarge", 4: "m6i.large"}
