@@ -138,9 +138,11 @@ class Network(pulumi.ComponentResource):
 
     def _endpoints(self, opts: pulumi.ResourceOptions) -> aws.ec2.SecurityGroup:
         name, region = self._name, self._args.region
+        s3_policy = pulumi.Output.all(self._args.account_id, self._args.partition).apply(
+            lambda v: json.dumps(s3_endpoint_policy(account_id=v[0], partition=v[1], region=region)))
         aws.ec2.VpcEndpoint(f"{name}-s3", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{region}.s3",
                             vpc_endpoint_type="Gateway", route_table_ids=[t.id for t in self.private_route_tables],
-                            tags=self._tags(f"{name}-s3"), opts=opts)
+                            policy=s3_policy, tags=self._tags(f"{name}-s3"), opts=opts)
         sg = aws.ec2.SecurityGroup(f"{name}-endpoints", vpc_id=self.vpc.id,
                                    description="HTTPS from inside the VPC to interface endpoints",
                                    tags=self._tags(f"{name}-endpoints"), opts=opts)
@@ -205,4 +207,37 @@ def flow_log_write_policy(log_group_arn: str) -> dict:
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             "Resource": [group, f"{group}:*"],
         }],
+    }
+
+
+# What the cluster does with S3 through the gateway: RustFS remote tiers and our own buckets.
+S3_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject",
+                     "s3:DeleteObjectVersion", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
+                     "s3:GetObjectTagging", "s3:PutObjectTagging", "s3:RestoreObject", "s3:ListBucket",
+                     "s3:ListBucketVersions", "s3:ListBucketMultipartUploads", "s3:GetBucketLocation"]
+
+
+def aws_owned_buckets(region: str, partition: str) -> list[str]:
+    """AWS-owned buckets our nodes read through the endpoint: the AL2023 package repositories (AL2023 User
+    Guide, "Using a VPC endpoint with AL2023") and the buckets SSM Agent needs (Systems Manager User Guide,
+    "Create VPC endpoints", S3 bucket permissions for SSM Agent)."""
+    names = [f"al2023-repos-{region}-de612dc2", f"aws-ssm-{region}", f"amazon-ssm-{region}",
+             f"amazon-ssm-packages-{region}", f"{region}-birdwatcher-prod", f"aws-ssm-distributor-file-{region}",
+             f"aws-ssm-document-attachments-{region}", f"patch-baseline-snapshot-{region}"]
+    return [f"arn:{partition}:s3:::{n}/*" for n in names]
+
+
+def s3_endpoint_policy(*, account_id: str, partition: str, region: str) -> dict:
+    """A data perimeter on the S3 gateway: this account's principals, to this account's buckets, plus reads of
+    the AWS-owned repositories the nodes install from. Without a policy AWS allows any principal anything."""
+    own = {"StringEquals": {"aws:PrincipalAccount": account_id, "aws:ResourceAccount": account_id}}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "OwnPrincipalsToOwnBuckets", "Effect": "Allow", "Principal": "*", "Action": S3_OBJECT_ACTIONS,
+             "Resource": "*", "Condition": own},
+            {"Sid": "OwnPrincipalsReadAwsRepositories", "Effect": "Allow", "Principal": "*",
+             "Action": "s3:GetObject", "Resource": aws_owned_buckets(region, partition),
+             "Condition": {"StringEquals": {"aws:PrincipalAccount": account_id}}},
+        ],
     }

@@ -73,6 +73,13 @@ def test_endpoints(prod):
                               "secretsmanager", "sts"}
     s3 = endpoints.pop("s3")
     assert s3.inputs["vpcEndpointType"] == "Gateway" and len(s3.inputs["routeTableIds"]) == 3
+    own, repos = json.loads(s3.inputs["policy"])["Statement"]
+    assert own["Condition"] == {"StringEquals": {"aws:PrincipalAccount": "123456789012",
+                                                 "aws:ResourceAccount": "123456789012"}}
+    assert not [a for a in own["Action"] if a.endswith("*")]
+    assert repos["Action"] == "s3:GetObject"
+    assert "arn:aws:s3:::al2023-repos-us-east-1-de612dc2/*" in repos["Resource"]
+    assert repos["Condition"] == {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}
     sg_ids = {tuple(e.inputs["securityGroupIds"]) for e in endpoints.values()}
     assert len(sg_ids) == 1
     ((endpoint_sg,),) = sg_ids
