@@ -124,3 +124,11 @@ def test_outputs(prod):
     network = prod.one("rustfs:network:Network")
     assert network.name == "rustfs-prod-net"
     assert prod.outputs["vpcId"].startswith("vpc-")
+
+
+def test_s3_endpoint_policy_passes_parliament_and_cloudsplaining():
+    from components.network import s3_endpoint_policy
+    from tests.iam_review import unexplained
+
+    doc = s3_endpoint_policy(account_id="123456789012", partition="aws", region="eu-central-1")
+    assert unexplained(doc, "bucket-policy") == []
