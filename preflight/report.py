@@ -45,6 +45,11 @@ def summary_line(stack: str, report: dict) -> str:
             f"{s['advisory']} advisory violations")
 
 
+def _finding(message: str) -> str:
+    """The pack's message is the policy description, a newline, then the finding: summaries show the finding."""
+    return message.split("\n", 1)[-1]
+
+
 def _short_urn(urn: str) -> str:
     return urn.rsplit("::", 1)[-1] if urn else "(stack)"
 
@@ -64,7 +69,7 @@ def human(report: dict, section_lines: list[str]) -> str:
     for v in violations:
         level = v["enforcementLevel"].upper()
         sev = f"/{v['severity']}" if v["severity"] else ""
-        lines.append(f"  [{level}{sev}] {v['policy']} on {_short_urn(v['urn'])}: {v['message']}")
+        lines.append(f"  [{level}{sev}] {v['policy']} on {_short_urn(v['urn'])}: {_finding(v['message'])}")
     lines.append(summary_line(report["stack"], report))
     return "\n".join(lines)
 
@@ -89,7 +94,7 @@ def markdown(report: dict, section_blocks: list[str]) -> str:
     if report["policy"]["violations"]:
         out += ["| level | severity | policy | resource | message |", "|---|---|---|---|---|"]
         out += [f"| {v['enforcementLevel']} | {v['severity']} | `{v['policy']}` | `{_short_urn(v['urn'])}` | "
-                f"{_md_escape(v['message'])} |" for v in report["policy"]["violations"]]
+                f"{_md_escape(_finding(v['message']))} |" for v in report["policy"]["violations"]]
     else:
         out.append("No violations.")
     counts = Counter(r["type"] for r in report["resources"])
