@@ -74,8 +74,8 @@ load_balancer = S3LoadBalancer(f"{cfg.name}-lb", LoadBalancerArgs(
     client_cidrs=cluster_cfg.client_cidrs or [network.vpc_cidr], admin_cidrs=cfg.network.admin_cidrs,
     internal=not cluster_cfg.internet_facing, console=cluster_cfg.console, tls_mode=cfg.tls.mode,
     certificate_arn=cfg.tls.certificate_arn, deletion_protection=cfg.is_prod,
-    # Prod: access logs to the audit component's logs bucket (its policy admits the log delivery service).
-    access_logs_bucket=audit.logs_bucket.bucket_name if cfg.is_prod else None, tags=cfg.tags),
+    # Access logs to the audit component's logs bucket (its policy admits the log delivery service).
+    access_logs_bucket=audit.logs_bucket.bucket_name, tags=cfg.tags),
     opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[audit.logs_bucket])))
 dns.alias_load_balancer(endpoint_names, load_balancer.dns_name, load_balancer.zone_id)
 

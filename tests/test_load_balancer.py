@@ -104,9 +104,9 @@ def test_load_balancer_security_group_admits_clients_and_reaches_only_the_nodes(
     assert egress and all(e["referencedSecurityGroupId"] == node_sg for e in egress)
 
 
-def test_access_logs_to_the_logs_bucket_in_prod_only():
-    r = rec("prod")
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_access_logs_to_the_logs_bucket(stack):
+    r = rec(stack)
     logs = r.one(LB).inputs["accessLogs"]
     buckets = {b.outputs["bucket"] for b in r.of_type("aws:s3/bucket:Bucket") + r.of_type("aws:s3/bucketV2:BucketV2")}
     assert logs["enabled"] is True and logs["bucket"] in buckets and "logs" in logs["bucket"]
-    assert "accessLogs" not in rec("dev").one(LB).inputs
