@@ -137,3 +137,14 @@ def test_asg_resolves_its_template_by_name_and_unknown_usage_keys_fail():
     with pytest.raises(ValueError, match="unknown usage keys"):
         monthly_cost([], "us-east-1", {"writeMbps": 1})
     assert "writeMBps" in USAGE_DEFAULTS
+
+
+def test_snapshot_retention_comes_from_the_declared_policy():
+    policy = {"type": "aws:dlm/lifecyclePolicy:LifecyclePolicy", "name": "snap", "inputs": {"policyDetails": {
+        "schedules": [{"createRule": {"interval": 12, "intervalUnit": "HOURS"}, "retainRule": {"count": 28}}]}}}
+    resources = _stack(nodes=4, drives=4, size=1000) + [policy]
+    usage = {**QUIET, "storedTiB": 2.0}
+    cost = monthly_cost(resources, "us-east-1", usage, data_shards=2, parity=2)
+    # 28 snapshots every 12 h = 14 days kept: 4,096 GB x (1 + 2% x 14) = 5,242.88 GB x $0.05 = $262.14
+    assert _item(cost, "EBS snapshots")["monthlyUSD"] == 262.14
+    assert "from the snapshot policy" in _item(cost, "EBS snapshots")["basis"]

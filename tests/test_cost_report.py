@@ -29,7 +29,7 @@ STACK_USAGE = {"dev": {"writeMBps": 1.0, "readMBps": 3.0, "storedTiB": 0.2, "gro
                "prod": {"writeMBps": 10.0, "readMBps": 30.0, "storedTiB": 1.0, "growthTiBPerMonth": 0.1}}
 # ... and rustfs_model.cost.USAGE_DEFAULTS for what the config does not cover.
 NAT_GB, LOGS_GB, KMS_REQUESTS, SECRETS_CALLS = 20.0, 5.0, 100_000, 10_000
-SNAPSHOT_CHANGE, SNAPSHOT_DAYS = 0.02, 7
+SNAPSHOT_CHANGE = 0.02
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
@@ -77,7 +77,13 @@ def cost_by_hand(recording, usage: dict, erasure: float) -> dict[str, float]:
     dlm = _inputs(recording, "aws:dlm/lifecyclePolicy:LifecyclePolicy")
     if dlm:
         on_drives = min((usage["storedTiB"] + usage["growthTiBPerMonth"] / 2) * 1024 * erasure, data_gib)
-        lines["EBS snapshots"] = on_drives * (1 + SNAPSHOT_CHANGE * SNAPSHOT_DAYS) * p["ebs"]["snapshot_gb_month"]
+        # Retention as the DLM policy declares it: dev keeps 3 daily snapshots, prod 14.
+        (schedule,) = dlm[0]["policyDetails"]["schedules"]
+        create = schedule["createRule"]
+        assert create["interval"] == 24 and create.get("intervalUnit", "HOURS") == "HOURS"
+        days = schedule["retainRule"]["count"]
+        assert days == {"dev": 3, "prod": 14}[recording.settings.stack]
+        lines["EBS snapshots"] = on_drives * (1 + SNAPSHOT_CHANGE * days) * p["ebs"]["snapshot_gb_month"]
         if any(s.get("crossRegionCopyRules") for d in dlm for s in d["policyDetails"]["schedules"]):
             lines["Snapshot copies"] = on_drives * SNAPSHOT_CHANGE * 30 * p["transfer"]["inter_region_gb"]
 

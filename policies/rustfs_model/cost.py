@@ -205,16 +205,38 @@ def _add_ebs(bill: _Bill, vols: list[dict]) -> None:
                      f"{iops:.0f} IOPS x ${unit}/IOPS-month" + (note if kind == "io2" else ""))
 
 
+_DAYS_PER_UNIT = {"HOURS": 1 / 24, "DAYS": 1, "WEEKS": 7, "MONTHS": 30, "YEARS": 365}
+
+
+def _retention_days(policy: dict) -> float | None:
+    """Days a snapshot is kept under a DLM policy: retain count x schedule interval, or a retain interval."""
+    details = _inputs(policy).get("policyDetails")
+    schedules = details.get("schedules") if isinstance(details, dict) else None
+    days = []
+    for schedule in schedules if isinstance(schedules, list) else []:
+        retain, create = schedule.get("retainRule") or {}, schedule.get("createRule") or {}
+        count, interval = _known(retain.get("count")), _known(create.get("interval"))
+        unit = _DAYS_PER_UNIT.get(_known(create.get("intervalUnit")) or "HOURS")
+        if isinstance(count, (int, float)) and isinstance(interval, (int, float)) and unit:
+            days.append(count * interval * unit)
+        elif isinstance(_known(retain.get("interval")), (int, float)):
+            days.append(retain["interval"] * _DAYS_PER_UNIT.get(_known(retain.get("intervalUnit")) or "DAYS", 1))
+    return max(days) if days else None
+
+
 def _add_snapshots(bill: _Bill, resources, usage, stored_on_drives_gb: float) -> None:
     policies = [r for r in resources if r.get("type") in SNAPSHOT_POLICIES]
     if not policies:
         return
-    rate, days = usage["snapshotDailyChangeRate"], usage["snapshotRetentionDays"]
+    declared = [d for d in (_retention_days(p) for p in policies) if d is not None]
+    rate = usage["snapshotDailyChangeRate"]
+    days = max(declared) if declared else usage["snapshotRetentionDays"]
     gb = stored_on_drives_gb * (1 + rate * days)
     unit = bill.price("ebs", "snapshot_gb_month")
     bill.add("EBS snapshots", None if unit is None else gb * unit,
              f"{stored_on_drives_gb:.0f} GB on the drives + {rate:.0%}/day changed x {days} days retained "
-             f"= {gb:.0f} GB x ${unit}/GB-month (usage.snapshotDailyChangeRate, snapshotRetentionDays)")
+             f"= {gb:.0f} GB x ${unit}/GB-month (usage.snapshotDailyChangeRate; retention "
+             f"{'from the snapshot policy' if declared else 'usage.snapshotRetentionDays'})")
     copies = [p for p in policies if "crossRegionCopy" in repr(_inputs(p))]
     if copies:
         changed = stored_on_drives_gb * rate * 30
