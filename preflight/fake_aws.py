@@ -64,6 +64,14 @@ class FakeAws(pulumi.runtime.Mocks):
         self.region = region
         self.account_id = account_id
         self.partition = partition
+        self._provider_regions: dict[str, str] = {}  # provider id -> its region (e.g. a backup-copy region)
+
+    def _in_region_of(self, provider_ref: str | None) -> FakeAws:
+        """The fake seen through a resource's provider: ARNs and AZs of that provider's region."""
+        region = self._provider_regions.get((provider_ref or "").rsplit("::", 1)[-1])
+        if not region or region == self.region:
+            return self
+        return FakeAws(region, self.account_id, self.partition)
 
     # --- resources -----------------------------------------------------------------------------
 
@@ -72,12 +80,16 @@ class FakeAws(pulumi.runtime.Mocks):
         if not args.custom:  # components (including remote ones) have no physical id
             return "", inputs
         if typ.startswith("pulumi:providers:"):
-            return _hex("provider", name, length=32), inputs
+            physical = _hex("provider", name, length=32)
+            if typ == "pulumi:providers:aws" and isinstance(inputs.get("region"), str):
+                FakeAws(inputs["region"])  # fails loudly for a region the fake does not know
+                self._provider_regions[physical] = inputs["region"]
+            return physical, inputs
         handler = _RESOURCES.get(typ)
         if handler is None:
             raise UnknownToFake(f"the fake AWS does not know resource type {typ!r} (resource {name!r}); "
                                 "add it to preflight/fake_aws.py")
-        physical, extra = handler(self, name, inputs)
+        physical, extra = handler(self._in_region_of(args.provider), name, inputs)
         return physical, {**inputs, "id": physical, **extra}
 
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
@@ -91,7 +103,7 @@ class FakeAws(pulumi.runtime.Mocks):
         if handler is None:
             raise UnknownToFake(f"the fake AWS does not know invoke {args.token!r}; add it to "
                                 "preflight/fake_aws.py")
-        return handler(self, dict(args.args))
+        return handler(self._in_region_of(args.provider), dict(args.args))
 
 
 def _autoname(name: str, inputs: dict, key: str = "name") -> str:
