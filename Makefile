@@ -18,7 +18,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 preflight: $(VENV)/.runtime
 	$(PY) -m preflight --stack $(STACK)
 
-test: $(VENV)/.dev
+# Mermaid's own parser checks the report's diagram (tests/test_diagram.py); it skips when npm is missing.
+MERMAID := tests/mermaid/node_modules/.installed
+$(MERMAID): tests/mermaid/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/mermaid --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the Mermaid diagram test will be skipped"; fi
+
+test: $(VENV)/.dev $(MERMAID)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
