@@ -25,7 +25,15 @@ $(MERMAID): tests/mermaid/package-lock.json
 	  npm ci --prefix tests/mermaid --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the Mermaid diagram test will be skipped"; fi
 
-test: $(VENV)/.dev $(MERMAID)
+# checkov (tests/test_checkov.py) has its own venv: its exact pins clash with the tools in requirements-dev.txt.
+CHECKOV := $(VENV)/checkov/.installed
+$(CHECKOV): requirements-dev.txt
+	test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install -q --disable-pip-version-check \
+	  "$$(grep -o 'checkov==[0-9.]*' requirements-dev.txt)"
+	touch $@
+
+test: $(VENV)/.dev $(MERMAID) $(CHECKOV)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
