@@ -9,9 +9,9 @@ requirements-dev.txt); ``CHECKOV=/path/to/checkov`` overrides it.
 
 Blind spot of checkov's terraform_json runner (not of the rendering): it hands a `policy` JSON string to
 cloudsplaining as it is, so CKV_AWS_286-290 and CKV_AWS_355 (IAM) and CKV_AWS_169/385 (SNS topic policy) give
-no result; an object in its place becomes HCL-wrapped lists, which cloudsplaining cannot read either.
-tests/test_iam_documents.py runs parliament and cloudsplaining on every document instead. CKV_AWS_62/63 and
-CKV2_AWS_40 do parse the strings and evaluate every IAM policy.
+no result (an object in its place becomes HCL-wrapped lists, which cloudsplaining cannot read either). scan()
+runs those checks itself, with checkov's own check classes, on the parsed documents, as checkov's Terraform
+and plan runners would, and adds their results to the CLI's.
 """
 
 from __future__ import annotations
@@ -48,18 +48,20 @@ class Allowed:
     reason: str
 
 
+_BOUNDARY = r"aws_iam_policy\.rustfs-\w+-iam-permissions-boundary$"
+
 # The one allow-list. Each entry says why the failure is acceptable; none hides a rendering shortcut.
 ALLOWED = {
     "CKV_AWS_62": Allowed(
-        NOT_APPLICABLE, STACKS, r"aws_iam_policy\.rustfs-\w+-iam-permissions-boundary$",
+        NOT_APPLICABLE, STACKS, _BOUNDARY,
         "'*:*' admin policy: the policy is the stacks' permissions boundary (a ceiling: Allow * then Deny IAM, "
         "key administration, foreign resources), never attached to a principal; checkov reads it as an identity "
         "policy. test_boundary_is_only_a_boundary keeps that true."),
     "CKV_AWS_63": Allowed(
-        NOT_APPLICABLE, STACKS, r"aws_iam_policy\.rustfs-\w+-iam-permissions-boundary$",
+        NOT_APPLICABLE, STACKS, _BOUNDARY,
         "'*' actions: the same permissions boundary (see CKV_AWS_62)."),
     "CKV2_AWS_40": Allowed(
-        NOT_APPLICABLE, STACKS, r"aws_iam_policy\.rustfs-\w+-iam-permissions-boundary$",
+        NOT_APPLICABLE, STACKS, _BOUNDARY,
         "full IAM privileges: the same permissions boundary, which in fact denies IAM changes (see CKV_AWS_62)."),
     "CKV2_AWS_23": Allowed(
         NOT_APPLICABLE, STACKS, r"aws_route53_record\.rustfs-\w+-dns-rustfs-\d+$",
@@ -90,7 +92,31 @@ ALLOWED = {
         ACCEPTED, ("dev",), r"aws_cloudwatch_log_group\.rustfs-dev-",
         "dev log groups keep 30 days (cost; audit.logRetentionDays / network.flowLogRetentionDays); prod keeps "
         "365 days and passes."),
+    **{check_id: Allowed(NOT_APPLICABLE, STACKS, _BOUNDARY, f"{what}: the permissions boundary (see CKV_AWS_62).")
+       for check_id, what in (("CKV_AWS_286", "privilege escalation"), ("CKV_AWS_287", "credentials exposure"),
+                              ("CKV_AWS_288", "data exfiltration"), ("CKV_AWS_289", "permissions management"),
+                              ("CKV_AWS_290", "unconstrained writes"), ("CKV_AWS_355", "'*' resource"))},
 }
+
+# Checks that read a parsed policy document, which terraform_json never gives them (see the module docstring).
+POLICY_DOCUMENT_CHECKS = ("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290",
+                          "CKV_AWS_355", "CKV_AWS_169", "CKV_AWS_385")
+POLICY_DOCUMENT_TYPES = ("aws_iam_policy", "aws_iam_role_policy", "aws_sns_topic_policy")
+_RUN_POLICY_DOCUMENT_CHECKS = """
+import json, sys
+from checkov.terraform.checks.resource.registry import resource_registry
+from checkov.terraform.checks.resource import *  # registers the checks
+
+wanted, results = set(sys.argv[1].split(",")), []
+for item in json.load(sys.stdin):
+    for check in resource_registry.checks.get(item["type"], []):
+        if check.id in wanted:
+            found = check.run(scanned_file="/main.tf.json", entity_configuration={"policy": [item["policy"]]},
+                              entity_name=item["resource"], entity_type=item["type"], skip_info={})
+            results.append({"check_id": check.id, "check_name": check.name, "resource": item["resource"],
+                            "result": found["result"].value})
+json.dump(results, sys.stdout)
+"""
 
 
 # --- finding and running checkov -------------------------------------------------------------------------
@@ -146,7 +172,6 @@ def scan(checkov: str, recording: Recording, tmp_path: Path) -> Scan:
     done = subprocess.run(
         [checkov, "-d", str(tmp_path), "--framework", "terraform_json", "--skip-download", "--compact",
          "-o", "json"], capture_output=True, text=True, timeout=5 * SCAN_SECONDS_LIMIT)
-    seconds = time.monotonic() - started
     assert done.returncode in (0, 1), f"checkov exited {done.returncode}:\n{done.stderr[-3000:]}"
     report = json.loads(done.stdout)
     assert isinstance(report, dict) and report.get("check_type") == "terraform_json", report
@@ -156,8 +181,24 @@ def scan(checkov: str, recording: Recording, tmp_path: Path) -> Scan:
         # per-resource checks name their resource `resource.<name>`; graph checks give `<type>.<name>`
         if record["resource"].startswith("resource."):
             record["resource"] = names[record["resource"].removeprefix("resource.")]
-    return Scan(document, results["passed_checks"], results["failed_checks"],
-                report["summary"]["parsing_errors"], seconds)
+    passed, failed = results["passed_checks"], results["failed_checks"]
+    silent = {r["check_id"] for r in passed + failed} & set(POLICY_DOCUMENT_CHECKS)
+    assert not silent, f"checkov now evaluates {sorted(silent)} itself: drop them from POLICY_DOCUMENT_CHECKS"
+    for record in _policy_document_checks(checkov, document):
+        (passed if record["result"] == "PASSED" else failed).append(record)
+    return Scan(document, passed, failed, report["summary"]["parsing_errors"], time.monotonic() - started)
+
+
+def _policy_document_checks(checkov: str, document: dict) -> list[dict]:
+    """POLICY_DOCUMENT_CHECKS on each parsed policy, in checkov's own interpreter (its venv)."""
+    with open(checkov) as script:
+        interpreter = script.readline().removeprefix("#!").strip()  # the entry point's shebang
+    items = [{"type": tf_type, "resource": f"{tf_type}.{name}", "policy": json.loads(body["policy"])}
+             for tf_type in POLICY_DOCUMENT_TYPES for name, body in document["resource"].get(tf_type, {}).items()]
+    done = subprocess.run([interpreter, "-c", _RUN_POLICY_DOCUMENT_CHECKS, ",".join(POLICY_DOCUMENT_CHECKS)],
+                          input=json.dumps(items), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
 
 
 def _address_of_name(document: dict) -> dict[str, str]:
@@ -223,6 +264,8 @@ def test_checkov_evaluated_our_resources(scans, stack):
     assert result.passing("CKV2_AWS_12") == every("aws_vpc")  # its default SG restricts all traffic (graph)
     assert every("aws_default_security_group")
     assert every("aws_security_group") <= result.passing("CKV2_AWS_5")  # every SG attached (graph)
+    for check_id in ("CKV_AWS_286", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"):  # parsed policy documents
+        assert result.passing(check_id) == every("aws_iam_role_policy"), check_id
 
 
 def test_scans_are_fast_enough(scans):
@@ -233,8 +276,9 @@ def test_scans_are_fast_enough(scans):
 def test_checkov_catches_regressions_through_the_rendering(checkov, tmp_path):
     """Break one thing per check in a copy of the dev recording: each break must fail its check, on its resource.
 
-    This proves the rendered shapes (metadata_options block, encrypted flag) and the references that graph
-    checks follow (public access block → bucket, flow log → VPC) carry what checkov reads.
+    This proves the rendered shapes (metadata_options block, encrypted flag), the references that graph
+    checks follow (public access block → bucket, flow log → VPC) and the policy-document pass carry what
+    checkov reads.
     """
     original = recording_of("dev")
     resources = [dataclasses.replace(r, inputs=copy.deepcopy(r.inputs)) for r in original.resources]
@@ -246,6 +290,10 @@ def test_checkov_catches_regressions_through_the_rendering(checkov, tmp_path):
     block = next(r for r in resources if r.type == "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     bucket = next(r for r in resources if r.type == "aws:s3/bucket:Bucket"
                   and r.outputs["id"] == block.inputs["bucket"])
+    inline = next(r for r in resources if r.type == "aws:iam/rolePolicy:RolePolicy")
+    policy = json.loads(inline.inputs["policy"])
+    policy["Statement"].append({"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*"})
+    inline.inputs["policy"] = json.dumps(policy)
     resources = [r for r in resources if r is not block and r.type != "aws:ec2/flowLog:FlowLog"]
     broken = scan(checkov, dataclasses.replace(original, resources=resources), tmp_path)
 
@@ -257,6 +305,7 @@ def test_checkov_catches_regressions_through_the_rendering(checkov, tmp_path):
     assert address(volume) in broken.failing("CKV_AWS_3")
     assert address(volume) in broken.failing("CKV_AWS_189")
     assert broken.failing("CKV2_AWS_6") == {address(bucket)}
+    assert address(inline) in broken.failing("CKV_AWS_286")  # privilege escalation
     assert broken.failing("CKV2_AWS_11") == {f"aws_vpc.{name}" for name in broken.document["resource"]["aws_vpc"]}
 
 
