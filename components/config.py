@@ -73,6 +73,7 @@ class ClusterConfig:
     placement: str  # partition | spread | none
     internet_facing: bool
     domain: str  # private hosted zone of node names and the S3 endpoint
+    ami_id: str | None = None  # e.g. an EC2 Image Builder output; None: the latest Amazon Linux 2023
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ def _volume(p: Problems, cluster: dict, prod: bool) -> VolumeConfig:
 def _cluster(p: Problems, raw: dict, prod: bool, env: str, stack: str) -> ClusterConfig:
     known = {"platform", "nodes", "drivesPerNode", "instanceType", "rustfsVersion", "volume",
              "allowUnknownInstanceType", "allowAzLossUnsafe", "clientCidrs", "console", "placement",
-             "internetFacing", "domain"}
+             "internetFacing", "domain", "amiId"}
     c = p.section(raw, "cluster", "cluster", known)
     platform = p.enum(c, "platform", "cluster.platform", ["ec2", "eks"], "ec2")
     if platform == "eks":
@@ -312,7 +313,9 @@ def _cluster(p: Problems, raw: dict, prod: bool, env: str, stack: str) -> Cluste
         allow_az_loss_unsafe=p.boolean(c, "allowAzLossUnsafe", "cluster.allowAzLossUnsafe", False),
         client_cidrs=clients, console=p.boolean(c, "console", "cluster.console", not prod),
         placement=placement, internet_facing=p.boolean(c, "internetFacing", "cluster.internetFacing", False),
-        domain=domain)
+        domain=domain,
+        ami_id=p.string(c, "amiId", "cluster.amiId", None, " AMI id such as ami-0123456789abcdef0",
+                        check=lambda v: bool(re.match(r"^ami-[0-9a-f]{8}([0-9a-f]{9})?$", v))))
 
 
 def _erasure_layout(p: Problems, cluster: ClusterConfig, network: NetworkConfig, prod: bool) -> None:

@@ -354,3 +354,20 @@ def test_stack_outputs():
     assert (prod["rawCapacityTiB"], prod["usableCapacityTiB"]) == (96.0, 64.0)
     # 4 nodes x 2 drives x 100 GiB, one set of 8 with EC 4+4.
     assert (dev["rawCapacityTiB"], dev["usableCapacityTiB"]) == (round(800 / 1024, 2), round(400 / 1024, 2))
+
+
+def test_launch_templates_use_al2023_by_default_and_a_configured_ami_otherwise():
+    import pulumi
+
+    from preflight.fake_aws import FakeAws
+    from preflight.runner import PROJECT_DIR
+
+    al2023 = FakeAws("us-east-1").call(pulumi.runtime.MockCallArgs(
+        "aws:ssm/getParameter:getParameter",
+        {"name": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"}, ""))["value"]
+    default = rec("dev").of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert default and {t.inputs["imageId"] for t in default} == {al2023}
+    cluster = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]["rustfs-aws:cluster"]
+    custom = run_stack("dev", {"rustfs-aws:cluster": {**cluster, "amiId": "ami-0123456789abcdef0"}})
+    assert {t.inputs["imageId"] for t in custom.of_type("aws:ec2/launchTemplate:LaunchTemplate")} == {
+        "ami-0123456789abcdef0"}

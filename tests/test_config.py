@@ -77,6 +77,7 @@ def test_objects_may_arrive_as_json_strings_like_from_the_cli():
     ("cluster.rustfsVersion", "latest", "1.0.1", "version such as"),
     ("cluster.rustfsVersion", "9.9.9", "1.0.0-rc.1", "no pinned SHA-256 for this release; pinned versions: 1.0.1"),
     ("cluster.volume.type", "gp2", "io2", "allowed values: gp3 | io2"),
+    ("cluster.amiId", "ami-xyz", "ami-0123456789abcdef0", "AMI id such as"),
     ("cluster.volume.iops", 2999, 3000, "allowed range 3,000–16,000 for gp3"),
     ("cluster.volume.iops", 16001, 16000, "allowed range 3,000–16,000 for gp3"),
     ("cluster.volume.sizeGiB", 16385, 16384, "allowed range 1–16,384 GiB for gp3"),
