@@ -13,6 +13,7 @@ from components.key_policies import trail_name
 from components.keys import Keys, KeysArgs
 from components.load_balancer import CONSOLE_PORT, S3_PORT, LoadBalancerArgs, S3LoadBalancer
 from components.network import Network, NetworkArgs
+from components.observability import Observability, ObservabilityArgs
 from components.snapshots import Snapshots, SnapshotsArgs
 from components.storage_nodes import ClusterArgs, RustfsCluster, plan_cluster
 from components.tls import ClusterTls, TlsArgs
@@ -84,13 +85,13 @@ cluster_tls = ClusterTls(f"{cfg.name}-tls", TlsArgs(
     load_balancer_dns_name=load_balancer.dns_name, secrets_key_arn=keys.arns["secrets"], protect=cfg.is_prod,
     tags=cfg.tags), opts=opts)
 
-node_logs = aws.cloudwatch.LogGroup(
-    f"{cfg.name}-node-logs", name=f"{keys.log_group_prefix}nodes", retention_in_days=cfg.audit.log_retention_days,
-    kms_key_id=keys.arns["logs"], tags={**cfg.tags, "Name": f"{cfg.name}-nodes", "rustfs:stack": cfg.stack},
-    opts=opts)
+observability = Observability(f"{cfg.name}-obs", ObservabilityArgs(
+    stack=cfg.stack, log_group_prefix=keys.log_group_prefix, logs_key_arn=keys.arns["logs"],
+    retention_days=cfg.audit.log_retention_days, tags=cfg.tags), opts=opts)
 node_access = iam.grant_node_access(NodeAccessInputs(
     secret_arns=[credentials.secret_arn, *cluster_tls.node_secret_arns.values()],
-    secrets_key_arn=keys.arns["secrets"], data_key_arn=keys.arns["data"], log_group_arns=[node_logs.arn],
+    secrets_key_arn=keys.arns["secrets"], data_key_arn=keys.arns["data"],
+    log_group_arns=[observability.node_log_group_arn],
     hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name)))
 
 cluster = RustfsCluster(f"{cfg.name}-cluster", ClusterArgs(
