@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,7 +39,8 @@ def aws_provider(default_tags: dict[str, str] | None = None, region: str = "eu-w
     tags = REQUIRED_TAGS if default_tags is None else default_tags
     props: dict[str, Any] = {"region": region, "version": "7.51.1"}
     if tags:
-        props["defaultTags"] = {"tags": dict(tags)}
+        # As the Python SDK registers an aws.Provider: object-valued inputs JSON-encoded (see test_preflight).
+        props["defaultTags"] = json.dumps({"tags": dict(tags)})
     return ProviderInfo(urn=urn("pulumi:providers:aws", "aws", stack), type="pulumi:providers:aws",
                         name="aws", properties=struct_from_python(props))
 

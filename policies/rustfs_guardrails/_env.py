@@ -21,12 +21,14 @@ def own_tags(res: Res) -> dict[str, Any]:
 
 def default_tags(res: Res) -> dict[str, Any]:
     """The provider's defaultTags (``aws:defaultTags`` / ``default_tags=``), which AWS merges into tagsAll."""
-    tags = get(res.provider_props, "defaultTags", "tags")
-    if isinstance(tags, str) and not is_unknown(tags):  # providers may carry nested objects as JSON strings
+    default = get(res.provider_props, "defaultTags")
+    if isinstance(default, str) and not is_unknown(default):
+        # Provider inputs that are objects reach the engine JSON-encoded (the SDK serialises provider config).
         try:
-            tags = json.loads(tags).get("tags")
-        except (ValueError, AttributeError):
+            default = json.loads(default)
+        except ValueError:
             return {}
+    tags = get(default, "tags")
     return tags if isinstance(tags, dict) else {}
 
 
