@@ -5,7 +5,7 @@ import pulumi_aws as aws
 
 from components.audit import Audit, AuditArgs
 from components.budget import BudgetArgs, StackBudget
-from components.config import load
+from components.config import choose_azs, load
 from components.credentials import CredentialsArgs, RootCredentials
 from components.dns import ClusterDns, DnsArgs, console_name, endpoint_name
 from components.iam import Iam, IamArgs, NodeAccessInputs
@@ -25,6 +25,7 @@ invoke = pulumi.InvokeOptions(provider=provider)
 account_id = aws.get_caller_identity(opts=invoke).account_id
 partition = aws.get_partition(opts=invoke).partition
 opts = pulumi.ResourceOptions(provider=provider)
+azs = choose_azs(cfg, aws.get_availability_zones(state="available", opts=invoke).names)
 
 keys = Keys(f"{cfg.name}-keys", KeysArgs(
     name=cfg.name, stack=cfg.stack, account_id=account_id, partition=partition, region=cfg.region,
@@ -45,7 +46,7 @@ iam = Iam(f"{cfg.name}-iam", IamArgs(
     cross_account_external_id=cfg.security.cross_account_external_id, tags=cfg.tags), opts=opts)
 
 network = Network(f"{cfg.name}-net", NetworkArgs(
-    cidr=cfg.network.cidr, az_count=cfg.network.az_count, nat_gateways=cfg.network.nat_gateways,
+    cidr=cfg.network.cidr, azs=azs, nat_gateways=cfg.network.nat_gateways,
     region=cfg.region, account_id=account_id, partition=partition,
     flow_log_kms_key_arn=keys.arns["logs"], flow_log_retention_days=cfg.network.flow_log_retention_days,
     log_group_prefix=keys.log_group_prefix, permissions_boundary_arn=iam.permissions_boundary_arn,

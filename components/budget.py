@@ -24,7 +24,6 @@ import pulumi_aws as aws
 
 ACTUAL_ALERT_PERCENT = 80.0
 FORECAST_ALERT_PERCENT = 100.0
-MAX_EMAIL_SUBSCRIBERS = 10  # AWS Budgets: up to 10 email subscribers per notification (User Guide, quotas)
 
 
 @dataclass
@@ -55,11 +54,6 @@ class StackBudget(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("rustfs:operations:Budget", name, None, opts)
-        if args.monthly_usd <= 0:
-            raise ValueError(f"rustfs-aws:budget.monthlyUSD: got {args.monthly_usd}; expected a positive amount")
-        if len(args.emails) > MAX_EMAIL_SUBSCRIBERS:
-            raise ValueError(f"rustfs-aws:budget.emails: {len(args.emails)} addresses; AWS Budgets notifies at "
-                             f"most {MAX_EMAIL_SUBSCRIBERS} per alert")
         child = pulumi.ResourceOptions(parent=self)
         topic = aws.sns.Topic(
             f"{name}-alerts", name=f"{args.name}-budget-alerts", kms_master_key_id=args.messaging_key_arn,

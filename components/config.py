@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from rustfs_model import catalogue, layout
@@ -18,7 +19,7 @@ from .bootstrap.render import load_releases
 from .subnets import MAX_AZS, plan_subnets
 from .validation import _MISSING, NAMESPACE, ConfigError, Problems
 
-__all__ = ["ConfigError", "StackConfig", "load", "parse", "REQUIRED_TAG_KEYS"]
+__all__ = ["ConfigError", "StackConfig", "choose_azs", "load", "parse", "REQUIRED_TAG_KEYS"]
 
 ENVIRONMENTS = ["dev", "staging", "prod"]
 REQUIRED_TAG_KEYS = ("Project", "Environment", "Owner", "CostCenter")
@@ -246,6 +247,11 @@ def _wants_internet_facing(raw: dict) -> bool:
 
 
 # CloudWatch Logs accepted retention values (CloudWatch Logs API reference, PutRetentionPolicy).
+# AWS Budgets: at most 10 e-mail subscribers per notification (AWS Billing User Guide, Budgets quotas).
+MAX_BUDGET_EMAILS = 10
+# EC2 spread placement groups: at most 7 running instances per AZ (EC2 User Guide, placement groups).
+MAX_SPREAD_PER_AZ = 7
+
 _RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                    2922, 3288, 3653]
 
@@ -331,6 +337,10 @@ def _erasure_layout(p: Problems, cluster: ClusterConfig, network: NetworkConfig,
     except layout.LayoutError as exc:
         p.add("cluster", {"nodes": cluster.nodes, "drivesPerNode": cluster.drives_per_node}, str(exc))
         return
+    busiest = max(Counter(placed).values())
+    if cluster.placement == "spread" and busiest > MAX_SPREAD_PER_AZ:
+        p.add("cluster.placement", "spread", f"AWS allows at most {MAX_SPREAD_PER_AZ} running instances per AZ in "
+              f"a spread placement group and this cluster puts {busiest} in one AZ; use 'partition' or add AZs")
     if prod and not planned.survives_az_loss and not cluster.allow_az_loss_unsafe:
         advice = layout.az_loss_advice(cluster.nodes, cluster.drives_per_node, azs)
         p.add("cluster.nodes", cluster.nodes, f"prod must survive the loss of one AZ: {advice} "
@@ -421,8 +431,19 @@ def _budget(p: Problems, raw: dict, prod: bool) -> BudgetConfig:
     b = p.section(raw, "budget", "budget", {"monthlyUSD", "emails"})
     emails = p.string_list(b, "emails", "budget.emails", [], check=lambda v: bool(_EMAIL.match(v)),
                            what="e-mail addresses")
+    if len(emails) > MAX_BUDGET_EMAILS:
+        p.add("budget.emails", f"{len(emails)} addresses", f"AWS Budgets notifies at most {MAX_BUDGET_EMAILS} "
+              "e-mail subscribers per alert; subscribe the rest to the alert SNS topic")
     return BudgetConfig(p.number(b, "monthlyUSD", "budget.monthlyUSD", 20_000.0 if prod else 1_000.0, 1, 1e8),
                         emails)
+
+
+def choose_azs(cfg: StackConfig, available: list[str]) -> list[str]:
+    """The first ``network.azCount`` of the region's available AZs; too few is a configuration error."""
+    if len(available) < cfg.network.az_count:
+        raise ConfigError([f"{NAMESPACE}:network.azCount: got {cfg.network.az_count}; region {cfg.region} has only "
+                           f"{len(available)} available AZs ({', '.join(available)})"])
+    return list(available[: cfg.network.az_count])
 
 
 def load() -> StackConfig:

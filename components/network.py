@@ -20,7 +20,7 @@ INTERFACE_ENDPOINT_SERVICES = ("ssm", "ssmmessages", "ec2messages", "ec2", "kms"
 @dataclass
 class NetworkArgs:
     cidr: str
-    az_count: int
+    azs: list[str]  # the region's AZs to use, in order (components.config.choose_azs)
     nat_gateways: str  # single | perAz | none
     region: str
     account_id: pulumi.Input[str]
@@ -40,14 +40,9 @@ class Network(pulumi.ComponentResource):
         self._args = args
         child = pulumi.ResourceOptions(parent=self)
 
-        zones = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(parent=self))
-        if len(zones.names) < args.az_count:
-            raise ValueError(
-                f"rustfs-aws:network.azCount: got {args.az_count}; region {args.region} has only "
-                f"{len(zones.names)} available AZs ({', '.join(zones.names)})")
-        self.azs = list(zones.names[: args.az_count])
+        self.azs = list(args.azs)
         needs_public = args.public_subnets or args.nat_gateways != "none"
-        plan = plan_subnets(args.cidr, args.az_count, public=needs_public)
+        plan = plan_subnets(args.cidr, len(self.azs), public=needs_public)
 
         self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.cidr, enable_dns_support=True,
                                enable_dns_hostnames=True, tags=self._tags(f"{name}-vpc"), opts=child)

@@ -49,7 +49,7 @@ CONSOLE_PORT = 9001
 HTTPS_PORT = 443
 ROOT_VOLUME_GIB = 30  # AL2023 + RustFS binary + logs; data never lands here (RequiresMountsFor in the unit)
 ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023 root device name
-MAX_PER_AZ_GROUP = 7  # AWS: spread groups hold <= 7 running instances per AZ, partition groups <= 7 partitions
+MAX_PER_AZ_GROUP = 7  # AWS: partition groups hold <= 7 partitions per AZ (spread: checked in config)
 BOOT_GRACE_SECONDS = 900  # binary download + volume take-over before EC2 health checks count
 # The AL2023 AMI by architecture (AL2023 User Guide, "Finding the AL2023 AMI": public SSM parameters).
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
@@ -86,17 +86,6 @@ def plan_cluster(cluster: ClusterConfig, azs: list[str], domain: str) -> Cluster
     nodes = tuple(NodePlan(i + 1, node_name(i + 1, domain), az, azs.index(az)) for i, az in enumerate(placed))
     pool = Pool(nodes=tuple(Node(n.name, n.az, cluster.drives_per_node, cluster.volume.size_gib) for n in nodes))
     return ClusterPlan(nodes=nodes, layout=compute_layout([pool]), volumes=volumes_string([pool], domain))
-
-
-def check_placement(strategy: str, nodes: list[NodePlan]) -> None:
-    """AWS: a spread placement group holds at most 7 running instances per AZ."""
-    per_az = Counter(n.az for n in nodes)
-    crowded = {az: count for az, count in per_az.items() if count > MAX_PER_AZ_GROUP}
-    if strategy == "spread" and crowded:
-        raise ValueError(
-            f"rustfs-aws:cluster.placement: got 'spread'; AWS allows at most {MAX_PER_AZ_GROUP} running "
-            f"instances per AZ in a spread group, this cluster puts {crowded} - use 'partition' (up to "
-            f"{MAX_PER_AZ_GROUP} partitions, nodes share them) or add AZs")
 
 
 def partition_numbers(nodes: list[NodePlan]) -> dict[int, int]:
@@ -159,7 +148,6 @@ class RustfsCluster(pulumi.ComponentResource):
         self._name = name
         self._args = args
         c = args.cluster
-        check_placement(c.placement, list(args.plan.nodes))
         self.arch = release_arch(c.instance_type)
         self.security_group = self._security_group()
         self.security_group_id: pulumi.Output[str] = self.security_group.id

@@ -100,7 +100,9 @@ def test_configured_emails_and_a_custom_project_tag_reach_the_budget():
 
 def test_more_emails_than_aws_budgets_notifies_is_refused():
     emails = [f"user{i}@example.com" for i in range(11)]
-    with pytest.raises(Exception, match="at most 10"):
+    from components.config import ConfigError
+
+    with pytest.raises(ConfigError, match="rustfs-aws:budget.emails: got '11 addresses'; AWS Budgets notifies at"):
         run_stack("dev", {"rustfs-aws:budget": {"monthlyUSD": 100, "emails": emails}})
 
 

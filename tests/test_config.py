@@ -189,3 +189,21 @@ def test_small_vpc_without_public_subnets_is_allowed_but_not_with_nat():
 
 def test_region_is_checked():
     assert any(p.startswith("aws:region") for p in problems(BASE, region="mars-1"))
+
+
+def test_spread_placement_holds_at_most_seven_nodes_per_az():
+    # 16 nodes over 2 AZs: 8 in each, one more than a spread group may hold.
+    raw = with_(with_(BASE, "cluster.nodes", 16), "cluster.placement", "spread")
+    assert "at most 7 running instances per AZ" in only_problem(raw)
+    parse(with_(raw, "cluster.nodes", 14), stack="t", region="us-east-1")
+
+
+def test_more_azs_than_the_region_has_is_a_config_error():
+    from components.config import choose_azs
+
+    cfg = parse(with_(PROD, "network.azCount", 4), stack="t", region="eu-central-1")
+    with pytest.raises(ConfigError) as exc:
+        choose_azs(cfg, ["eu-central-1a", "eu-central-1b", "eu-central-1c"])
+    assert exc.value.problems == ["rustfs-aws:network.azCount: got 4; region eu-central-1 has only 3 available AZs "
+                                  "(eu-central-1a, eu-central-1b, eu-central-1c)"]
+    assert choose_azs(cfg, ["a", "b", "c", "d", "e"]) == ["a", "b", "c", "d"]
