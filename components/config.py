@@ -28,6 +28,7 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$")
 _DOMAIN = re.compile(r"^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_STACK = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 # AWS tag limits (AWS General Reference, "Tagging your AWS resources", tag naming limits).
 _TAG_CHARS = re.compile(r"^[\w\s+\-=.:/@]*$")
@@ -161,6 +162,11 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     """Validate raw config values (keys without namespace; objects as dicts or JSON strings)."""
     p = Problems()
     p.unknown_keys(raw, "", TOP_LEVEL)
+    if not _STACK.match(stack):
+        # The stack name prefixes physical names: S3 buckets (lowercase, <= 63 with account id and region),
+        # IAM roles, load balancers (<= 32 characters).
+        p.items.append(f"stack name: got {stack!r}; expected 1-20 lowercase letters, digits and hyphens, "
+                       "starting with a letter (it prefixes bucket, role and load balancer names)")
     if not isinstance(region, str) or not _REGION.match(region):
         p.items.append(f"aws:region: got {region!r}; expected an AWS region such as us-east-1")
     env = p.enum(raw, "environment", "environment", ENVIRONMENTS)

@@ -207,3 +207,19 @@ def test_more_azs_than_the_region_has_is_a_config_error():
     assert exc.value.problems == ["rustfs-aws:network.azCount: got 4; region eu-central-1 has only 3 available AZs "
                                   "(eu-central-1a, eu-central-1b, eu-central-1c)"]
     assert choose_azs(cfg, ["a", "b", "c", "d", "e"]) == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize("stack", ["Prod", "my_stack", "a-very-long-stack-name-x", "9lives"])
+def test_stack_names_must_fit_the_physical_names_they_prefix(stack):
+    with pytest.raises(ConfigError) as exc:
+        parse(BASE, stack=stack, region="us-east-1")
+    assert exc.value.problems[0] == (f"stack name: got {stack!r}; expected 1-20 lowercase letters, digits and "
+                                     "hyphens, starting with a letter (it prefixes bucket, role and load balancer "
+                                     "names)")
+
+
+def test_longest_allowed_stack_name_still_makes_valid_bucket_names():
+    from components.buckets import bucket_name
+
+    cfg = parse(BASE, stack="s" * 20, region="ap-southeast-1")
+    assert len(bucket_name(cfg.name, "audit", "123456789012", cfg.region)) <= 63
