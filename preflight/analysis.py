@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from google.protobuf import struct_pb2
 
 from .analyzer import AnalyzedResource, PolicyPack, ProviderInfo, struct_from_python
 from .runner import RecordedResource, Recording
+from .stackfiles import StackSettings
 
 PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
 _PROVIDER_VERSIONS = {"aws": pulumi_aws._utilities.get_version()}
@@ -87,19 +90,33 @@ def _analyzed(r: RecordedResource, providers: _Providers, properties: struct_pb2
                             property_dependencies=r.property_dependencies, provider=providers.of(r))
 
 
-def run_policies(recording: Recording, *, policy_config: dict, config_file: str | None,
-                 pack_dir: Path = PACK_DIR, preview: bool = True) -> PolicyResult:
-    settings = recording.settings
-    providers = _Providers(recording)
+@contextmanager
+def configured_pack(settings: StackSettings, policy_config: dict, *, pack_dir: Path = PACK_DIR,
+                    preview: bool = True) -> Iterator[PolicyPack]:
+    """A running pack, configured for the stack as the CLI does; ``analyze`` may then be called repeatedly."""
     with PolicyPack(pack_dir) as pack:
         pack.configure_stack(project=settings.project, stack=settings.stack, config=settings.config,
                              secret_keys=settings.secret_keys, dry_run=preview)
-        info = pack.info()
+        pack.info()
         pack.configure(policy_config)
-        violations = []
-        for r in recording.resources:
-            violations += pack.analyze(_analyzed(r, providers, r.wire_inputs))
-        # AnalyzeStack sees each resource's state (inputs and the provider's outputs).
-        violations += pack.analyze_stack([_analyzed(r, providers, r.wire_outputs) for r in recording.resources])
+        yield pack
+
+
+def analyze(pack: PolicyPack, recording: Recording) -> list[dict]:
+    """Every violation the pack reports for the recording: Analyze per resource, then AnalyzeStack."""
+    providers = _Providers(recording)
+    violations = []
+    for r in recording.resources:
+        violations += pack.analyze(_analyzed(r, providers, r.wire_inputs))
+    # AnalyzeStack sees each resource's state (inputs and the provider's outputs).
+    violations += pack.analyze_stack([_analyzed(r, providers, r.wire_outputs) for r in recording.resources])
+    return violations
+
+
+def run_policies(recording: Recording, *, policy_config: dict, config_file: str | None,
+                 pack_dir: Path = PACK_DIR, preview: bool = True) -> PolicyResult:
+    with configured_pack(recording.settings, policy_config, pack_dir=pack_dir, preview=preview) as pack:
+        info = pack.info()
+        violations = analyze(pack, recording)
     return PolicyResult(pack=info["pack"], version=info["version"], policies=info["policies"],
                         violations=violations, config_file=config_file)
