@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="the Pulumi project directory (default: the current directory)")
     p.add_argument("--policy-pack", metavar="DIR", type=Path, default=None,
                    help="policy pack directory (default: <project>/policies)")
+    p.add_argument("--new-stack", action="store_true",
+                   help="preview as for a first deployment: ids, ARNs and other computed outputs unknown")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     return p
 
@@ -74,7 +76,7 @@ def _preflight(args: argparse.Namespace) -> int:
         raise ValueError(f"no Pulumi.yaml in {project_dir}: run from the project directory or pass --cwd")
     pack_dir = (args.policy_pack or project_dir / "policies").resolve()
     policy_config, config_file = policy_config_for(args.stack, args.policy_config, pack_dir)
-    recording = run_stack(args.stack, project_dir=project_dir)
+    recording = run_stack(args.stack, project_dir=project_dir, new_stack=args.new_stack)
     policy = run_policies(recording, policy_config=policy_config, config_file=config_file, pack_dir=pack_dir)
     values = sections.compute_all(recording)
     doc = report.build_json(recording, policy, values)

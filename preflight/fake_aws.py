@@ -57,7 +57,8 @@ class UnknownToFake(Exception):
 
 
 class FakeAws(pulumi.runtime.Mocks):
-    def __init__(self, region: str, account_id: str = ACCOUNT_ID, partition: str = PARTITION):
+    def __init__(self, region: str, account_id: str = ACCOUNT_ID, partition: str = PARTITION,
+                 new_stack: bool = False):
         if region not in REGION_AZS:
             raise UnknownToFake(f"the fake AWS knows regions {', '.join(REGION_AZS)}, not {region!r}; "
                                 "add its AZ names to preflight/fake_aws.py")
@@ -65,13 +66,16 @@ class FakeAws(pulumi.runtime.Mocks):
         self.account_id = account_id
         self.partition = partition
         self._provider_regions: dict[str, str] = {}  # provider id -> its region (e.g. a backup-copy region)
+        # A preview of a stack that does not exist yet: providers answer with the inputs only, so ids, ARNs
+        # and every other computed output are unknown to the program and to the policy pack.
+        self.new_stack = new_stack
 
     def _in_region_of(self, provider_ref: str | None) -> FakeAws:
         """The fake seen through a resource's provider: ARNs and AZs of that provider's region."""
         region = self._provider_regions.get((provider_ref or "").rsplit("::", 1)[-1])
         if not region or region == self.region:
             return self
-        return FakeAws(region, self.account_id, self.partition)
+        return FakeAws(region, self.account_id, self.partition, self.new_stack)
 
     # --- resources -----------------------------------------------------------------------------
 
@@ -90,6 +94,8 @@ class FakeAws(pulumi.runtime.Mocks):
             raise UnknownToFake(f"the fake AWS does not know resource type {typ!r} (resource {name!r}); "
                                 "add it to preflight/fake_aws.py")
         physical, extra = handler(self._in_region_of(args.provider), name, inputs)
+        if self.new_stack:
+            return "", inputs
         return physical, {**inputs, "id": physical, **extra}
 
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:

@@ -132,7 +132,7 @@ class ProgramError(Exception):
 
 
 def run_stack(stack: str, overrides: dict | None = None, *, project_dir: Path = PROJECT_DIR,
-              preview: bool = True) -> Recording:
+              preview: bool = True, new_stack: bool = False) -> Recording:
     """Run ``__main__.py`` of ``project_dir`` for ``stack`` under the fake AWS.
 
     ``overrides`` replaces config values: ``{"rustfs-aws:cluster": {...}}`` (objects or strings); a value of
@@ -144,11 +144,14 @@ def run_stack(stack: str, overrides: dict | None = None, *, project_dir: Path = 
             settings.config.pop(key, None)
         else:
             settings.config[key] = value if isinstance(value, str) else json.dumps(value)
-    return run_settings(settings, project_dir=project_dir, preview=preview)
+    return run_settings(settings, project_dir=project_dir, preview=preview, new_stack=new_stack)
 
 
-def run_settings(settings: StackSettings, *, project_dir: Path = PROJECT_DIR, preview: bool = True) -> Recording:
-    fake = FakeAws(settings.region or "us-east-1")
+def run_settings(settings: StackSettings, *, project_dir: Path = PROJECT_DIR, preview: bool = True,
+                 new_stack: bool = False) -> Recording:
+    """``new_stack``: preview a stack that does not exist yet (computed outputs unknown), as a first
+    ``pulumi preview`` sees it; otherwise every output is known, as in a preview of a deployed stack."""
+    fake = FakeAws(settings.region or "us-east-1", new_stack=new_stack)
     monitor = RecordingMonitor(fake)
     mock_settings = MockSettings(
         monitor=monitor, monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
