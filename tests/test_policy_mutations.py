@@ -1,0 +1,703 @@
+"""Mutation tests: realistic mistakes applied to the REAL recorded dev and prod stacks must be caught.
+
+The hand-built cases of tests/policy_cases.py prove each policy on the shapes their author expected; these
+tests prove the policies on the shapes the program and the engine really produce. Each stack is recorded
+once (``preflight.runner.run_stack``), one policy-pack process per stack is configured exactly as preflight
+configures it, and every mutation edits a copy of the recorded wire properties (secret and unknown
+markers kept) the way a program change would, then sends the whole stack through Analyze and AnalyzeStack
+(``preflight.analysis.analyze``). A mutation passes when the violations it adds to the unmutated stack's
+are exactly the expected (policy, resource, enforcement level) triples.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import dataclasses
+import gzip
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from google.protobuf import json_format
+
+from preflight.analysis import analyze, configured_pack, policy_config_for
+from preflight.analyzer import AnalyzedResource, PolicyPack, struct_from_python
+from preflight.runner import RecordedResource, Recording, run_stack
+
+MANDATORY, ADVISORY = "mandatory", "advisory"
+
+PROVIDER = "pulumi:providers:aws"
+VPC, SUBNET, FLOW_LOG = "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/flowLog:FlowLog"
+DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+INSTANCE, LT = "aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"
+ASG, VOLUME = "aws:autoscaling/group:Group", "aws:ebs/volume:Volume"
+DLM = "aws:dlm/lifecyclePolicy:LifecyclePolicy"
+LB, LISTENER, TG = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/listener:Listener", "aws:lb/targetGroup:TargetGroup"
+KMS_KEY = "aws:kms/key:Key"
+ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+BUCKET, BUCKET_POLICY = "aws:s3/bucket:Bucket", "aws:s3/bucketPolicy:BucketPolicy"
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+TRAIL, SECRET, TOPIC = "aws:cloudtrail/trail:Trail", "aws:secretsmanager/secret:Secret", "aws:sns/topic:Topic"
+
+
+# ---- a copy of a recorded stack, edited the way a program change would edit it ----
+
+class StackEdit:
+    """Copy-on-write edits of a recording. Inputs and outputs (the state AnalyzeStack sees) change together."""
+
+    def __init__(self, recording: Recording):
+        self.recording = recording
+        self.resources: list[RecordedResource] = list(recording.resources)
+
+    def _index(self, type_: str, name: str) -> int:
+        found = [i for i, r in enumerate(self.resources) if r.type == type_ and r.name == name]
+        if len(found) != 1:
+            raise LookupError(f"{self.recording.settings.stack}: expected one {type_} '{name}', found {len(found)}")
+        return found[0]
+
+    def get(self, type_: str, name: str) -> RecordedResource:
+        return self.resources[self._index(type_, name)]
+
+    def names(self, type_: str, where: Callable[[dict], bool] = lambda props: True) -> list[str]:
+        return [r.name for r in self.resources if r.type == type_ and where(_python(r.wire_inputs))]
+
+    def update(self, type_: str, name: str, change: Callable[[dict], object]) -> None:
+        """Applies ``change`` (which edits the dict in place) to the resource's inputs and outputs."""
+        index = self._index(type_, name)
+        r = self.resources[index]
+        inputs, outputs = _python(r.wire_inputs), _python(r.wire_outputs)
+        change(inputs)
+        change(outputs)
+        self.resources[index] = dataclasses.replace(
+            r, wire_inputs=struct_from_python(inputs), wire_outputs=struct_from_python(outputs))
+
+    def protect(self, type_: str, name: str, value: bool) -> None:
+        index = self._index(type_, name)
+        self.resources[index] = dataclasses.replace(self.resources[index], protect=value)
+
+    def remove(self, type_: str, name: str) -> None:
+        del self.resources[self._index(type_, name)]
+
+    def add(self, type_: str, name: str, inputs: dict, *, like: RecordedResource,
+            dependencies: dict[str, list[RecordedResource]] | None = None) -> None:
+        """A new resource next to ``like`` (same parent and provider); outputs are its inputs plus an id."""
+        settings = self.recording.settings
+        deps = {prop: [d.urn for d in found] for prop, found in (dependencies or {}).items()}
+        outputs = {**inputs, "id": f"{type_.split(':')[-1].lower()}-{name}"}
+        self.resources.append(RecordedResource(
+            urn=f"urn:pulumi:{settings.stack}::{settings.project}::{type_}::{name}", type=type_, name=name,
+            parent=like.parent, custom=True, protect=False, retain_on_delete=False, provider=like.provider,
+            dependencies=sorted({u for urns in deps.values() for u in urns}), property_dependencies=deps,
+            inputs=inputs, outputs=outputs, wire_inputs=struct_from_python(inputs),
+            wire_outputs=struct_from_python(outputs)))
+
+    def build(self) -> Recording:
+        return dataclasses.replace(self.recording, resources=list(self.resources))
+
+
+def _python(struct) -> dict:
+    return json_format.MessageToDict(struct)
+
+
+# ---- mutations ----
+
+@dataclass(frozen=True)
+class Fired:
+    policy: str
+    type: str
+    name: str
+    level: str
+    message: str = ""  # regex the violation's message must match
+
+
+@dataclass
+class Mutation:
+    id: str
+    stack: str
+    apply: Callable[[StackEdit], None]
+    expected: tuple[Fired, ...]
+    xfail: str | None = None
+
+
+MUTATIONS: list[Mutation] = []
+
+
+def mutation(stack: str, *expected: Fired, xfail: str | None = None):
+    def register(apply: Callable[[StackEdit], None]):
+        MUTATIONS.append(Mutation(apply.__name__, stack, apply, expected, xfail))
+        return apply
+    return register
+
+
+def _set(path: str, value: Any) -> Callable[[dict], None]:
+    """Sets a dotted path ('a.b.0.c'); a value of _DELETE removes the key."""
+    *parents, last = path.split(".")
+
+    def change(props: dict) -> None:
+        target: Any = props
+        for step in parents:
+            target = target[int(step)] if isinstance(target, list) else target[step]
+        if value is _DELETE:
+            target.pop(last, None)
+        elif isinstance(target, list):
+            target[int(last)] = copy.deepcopy(value)
+        else:
+            target[last] = copy.deepcopy(value)
+    return change
+
+
+_DELETE = object()
+
+
+def _edit_document(prop: str, change: Callable[[dict], None]) -> Callable[[dict], None]:
+    """Edits a JSON policy document held as a string input (as pulumi-aws v7 takes them)."""
+    def apply(props: dict) -> None:
+        document = json.loads(props[prop])
+        change(document)
+        props[prop] = json.dumps(document)
+    return apply
+
+
+# IMDS and instances
+
+@mutation("dev", Fired("rustfs-ec2-instance-require-imdsv2", LT, "rustfs-dev-cluster-rustfs-1", MANDATORY,
+                       "httpTokens='required'"))
+def launch_template_allows_imdsv1(stack: StackEdit) -> None:
+    stack.update(LT, "rustfs-dev-cluster-rustfs-1", _set("metadataOptions.httpTokens", "optional"))
+
+
+@mutation("prod", Fired("rustfs-ec2-instance-require-imdsv2", LT, "rustfs-prod-cluster-rustfs-4", MANDATORY,
+                        "httpPutResponseHopLimit=2 exceeds 1"))
+def launch_template_hop_limit_two(stack: StackEdit) -> None:
+    stack.update(LT, "rustfs-prod-cluster-rustfs-4", _set("metadataOptions.httpPutResponseHopLimit", 2))
+
+
+@mutation("dev", Fired("rustfs-ec2-instance-disallow-public-ip", LT, "rustfs-dev-cluster-rustfs-2", MANDATORY))
+def launch_template_public_ip(stack: StackEdit) -> None:
+    stack.update(LT, "rustfs-dev-cluster-rustfs-2", _set("networkInterfaces.0.associatePublicIpAddress", "true"))
+
+
+@mutation("dev", Fired("rustfs-ec2-launchtemplate-require-encrypted-block-devices", LT, "rustfs-dev-cluster-rustfs-3",
+                       MANDATORY, "not encrypted"))
+def launch_template_root_volume_unencrypted(stack: StackEdit) -> None:
+    def change(props: dict) -> None:
+        ebs = props["blockDeviceMappings"][0]["ebs"]
+        ebs["encrypted"] = "false"
+        ebs.pop("kmsKeyId")
+    stack.update(LT, "rustfs-dev-cluster-rustfs-3", change)
+
+
+@mutation("dev", Fired("rustfs-ec2-instance-disallow-secrets-in-user-data", LT, "rustfs-dev-cluster-rustfs-1",
+                       MANDATORY, "rustfsadmin"))
+def user_data_default_credentials(stack: StackEdit) -> None:
+    def change(props: dict) -> None:
+        script = gzip.decompress(base64.b64decode(props["userData"])).decode()
+        anchor = re.search(r"^( *)RUSTFS_ADDRESS=.*$", script, re.M)
+        assert anchor, "the rendered environment file moved; update this mutation"
+        indent = anchor.group(1)
+        added = f"\n{indent}RUSTFS_ACCESS_KEY=rustfsadmin\n{indent}RUSTFS_SECRET_KEY=rustfsadmin"
+        script = script[:anchor.end()] + added + script[anchor.end():]
+        props["userData"] = base64.b64encode(gzip.compress(script.encode())).decode()
+    stack.update(LT, "rustfs-dev-cluster-rustfs-1", change)
+
+
+@mutation("dev", Fired("rustfs-ec2-instance-require-imdsv2", INSTANCE, "rustfs-dev-debug", MANDATORY,
+                       "httpTokens='required'"))
+def debug_instance_with_imdsv1(stack: StackEdit) -> None:
+    template = stack.get(LT, "rustfs-dev-cluster-rustfs-1")
+    lt = _python(template.wire_inputs)
+    stack.add(INSTANCE, "rustfs-dev-debug", {
+        "ami": lt["imageId"], "instanceType": "m6i.large", "subnetId": "subnet-e8c5ec62355b22bea",
+        "iamInstanceProfile": "rustfs-dev-node", "monitoring": True, "ebsOptimized": True,
+        "vpcSecurityGroupIds": lt["networkInterfaces"][0]["securityGroups"],
+        "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "optional", "httpPutResponseHopLimit": 1},
+        "rootBlockDevice": {"encrypted": True, "kmsKeyId": lt["blockDeviceMappings"][0]["ebs"]["kmsKeyId"],
+                            "volumeType": "gp3", "volumeSize": 30},
+        "tags": {**lt["tags"], "Name": "rustfs-dev-debug"}}, like=template)
+
+
+# EBS data volumes and their protection
+
+def _node_volumes(stack: StackEdit, node: str) -> list[str]:
+    return stack.names(VOLUME, lambda props: props.get("tags", {}).get("rustfs:node") == node)
+
+
+@mutation("prod", Fired("rustfs-ebs-volume-require-cmk-encryption", VOLUME, "rustfs-prod-cluster-rustfs-1-drive0",
+                        MANDATORY, "not encrypted"))
+def data_volume_unencrypted(stack: StackEdit) -> None:
+    def change(props: dict) -> None:
+        props["encrypted"] = False
+        props.pop("kmsKeyId")
+    stack.update(VOLUME, "rustfs-prod-cluster-rustfs-1-drive0", change)
+
+
+@mutation("dev", Fired("rustfs-ebs-volume-require-cmk-encryption", VOLUME, "rustfs-dev-cluster-rustfs-2-drive1",
+                       MANDATORY, "AWS-managed key"))
+def data_volume_aws_managed_key(stack: StackEdit) -> None:
+    stack.update(VOLUME, "rustfs-dev-cluster-rustfs-2-drive1", _set("kmsKeyId", _DELETE))
+
+
+@mutation("dev", Fired("rustfs-ebs-volume-require-current-generation-type", VOLUME,
+                       "rustfs-dev-cluster-rustfs-3-drive0", ADVISORY, "gp2"))
+def data_volume_gp2(stack: StackEdit) -> None:
+    def change(props: dict) -> None:
+        props["type"] = "gp2"
+        props.pop("iops")
+        props.pop("throughput")
+    stack.update(VOLUME, "rustfs-dev-cluster-rustfs-3-drive0", change)
+
+
+@mutation("prod", Fired("rustfs-ebs-volume-disallow-multi-attach", VOLUME, "rustfs-prod-cluster-rustfs-5-drive3",
+                        MANDATORY))
+def data_volume_multi_attach(stack: StackEdit) -> None:
+    stack.update(VOLUME, "rustfs-prod-cluster-rustfs-5-drive3", _set("multiAttachEnabled", True))
+
+
+@mutation("prod", Fired("rustfs-rustfs-data-require-protect", VOLUME, "rustfs-prod-cluster-rustfs-2-drive7",
+                        MANDATORY, "not protected"))
+def prod_data_volume_unprotected(stack: StackEdit) -> None:
+    stack.protect(VOLUME, "rustfs-prod-cluster-rustfs-2-drive7", False)
+
+
+# Snapshots
+
+def _all_data_volumes(stack_name: str, nodes: int, drives: int, policy: str, level: str) -> tuple[Fired, ...]:
+    return tuple(Fired(policy, VOLUME, f"rustfs-{stack_name}-cluster-rustfs-{n}-drive{d}", level)
+                 for n in range(1, nodes + 1) for d in range(drives))
+
+
+@mutation("dev", *_all_data_volumes("dev", 4, 2, "rustfs-rustfs-volume-require-snapshots", MANDATORY))
+def snapshot_policy_removed(stack: StackEdit) -> None:
+    stack.remove(DLM, "rustfs-dev-snapshots-policy")
+
+
+@mutation("dev", Fired("rustfs-dlm-lifecyclepolicy-require-encrypted-copies", DLM, "rustfs-dev-snapshots-policy",
+                       MANDATORY, "disabled"),
+          *_all_data_volumes("dev", 4, 2, "rustfs-rustfs-volume-require-snapshots", MANDATORY))
+def snapshot_policy_disabled(stack: StackEdit) -> None:
+    stack.update(DLM, "rustfs-dev-snapshots-policy", _set("state", "DISABLED"))
+
+
+@mutation("prod", Fired("rustfs-dlm-lifecyclepolicy-require-encrypted-copies", DLM, "rustfs-prod-snapshots-policy",
+                        MANDATORY, "without a customer-managed key"))
+def snapshot_copies_without_cmk(stack: StackEdit) -> None:
+    stack.update(DLM, "rustfs-prod-snapshots-policy",
+                 _set("policyDetails.schedules.0.crossRegionCopyRules.0.cmkArn", _DELETE))
+
+
+# Topology, recomputed from the volumes
+
+@mutation("prod", Fired("rustfs-rustfs-cluster-require-resilient-topology", VOLUME,
+                        "rustfs-prod-cluster-rustfs-1-drive0", MANDATORY, "loses quorum if AZ us-east-1b fails"))
+def prod_node_volumes_moved_to_another_az(stack: StackEdit) -> None:
+    for name in _node_volumes(stack, "1"):
+        stack.update(VOLUME, name, _set("availabilityZone", "us-east-1b"))
+
+
+@mutation("prod", Fired("rustfs-rustfs-cluster-require-resilient-topology", VOLUME,
+                        "rustfs-prod-cluster-rustfs-1-drive0", MANDATORY, "span 2 AZ"))
+def prod_nodes_in_two_azs(stack: StackEdit) -> None:
+    moved = {v: stack.get(VOLUME, v) for node in "123456" for v in _node_volumes(stack, node)}
+    zones = sorted({_python(r.wire_inputs)["availabilityZone"] for r in moved.values()})
+    assert len(zones) == 3
+    for name, r in moved.items():
+        if _python(r.wire_inputs)["availabilityZone"] == zones[2]:
+            stack.update(VOLUME, name, _set("availabilityZone", zones[0]))
+
+
+@mutation("dev", Fired("rustfs-rustfs-cluster-require-resilient-topology", VOLUME,
+                       "rustfs-dev-cluster-rustfs-1-drive0", MANDATORY, "node 3 has drives in several AZs"))
+def dev_drive_in_wrong_az(stack: StackEdit) -> None:
+    stack.update(VOLUME, "rustfs-dev-cluster-rustfs-3-drive1", _set("availabilityZone", "us-east-1b"))
+
+
+@mutation("dev", Fired("rustfs-rustfs-cluster-require-resilient-topology", VOLUME,
+                       "rustfs-dev-cluster-rustfs-1-drive0", MANDATORY, "uneven drive counts"))
+def dev_node_loses_a_drive(stack: StackEdit) -> None:
+    stack.remove(VOLUME, "rustfs-dev-cluster-rustfs-4-drive1")
+
+
+# Spot capacity
+
+@mutation("prod", Fired("rustfs-rustfs-node-disallow-spot", ASG, "rustfs-prod-cluster-rustfs-3", MANDATORY,
+                        "onDemandPercentageAboveBaseCapacity=0"))
+def prod_node_group_on_spot(stack: StackEdit) -> None:
+    def change(props: dict) -> None:
+        template = props.pop("launchTemplate")
+        props["mixedInstancesPolicy"] = {
+            "instancesDistribution": {"onDemandBaseCapacity": 0, "onDemandPercentageAboveBaseCapacity": 0,
+                                      "spotAllocationStrategy": "price-capacity-optimized"},
+            "launchTemplate": {"launchTemplateSpecification": {"launchTemplateName": template["name"],
+                                                               "version": template["version"]},
+                               "overrides": [{"instanceType": "c6in.4xlarge"}, {"instanceType": "c6i.4xlarge"}]}}
+    stack.update(ASG, "rustfs-prod-cluster-rustfs-3", change)
+
+
+@mutation("prod", Fired("rustfs-rustfs-node-disallow-spot", LT, "rustfs-prod-cluster-rustfs-2", MANDATORY,
+                        "marketType=spot"))
+def prod_launch_template_requests_spot(stack: StackEdit) -> None:
+    stack.update(LT, "rustfs-prod-cluster-rustfs-2",
+                 _set("instanceMarketOptions", {"marketType": "spot", "spotOptions": {"spotInstanceType": "one-time"}}))
+
+
+# Network
+
+@mutation("dev", Fired("rustfs-ec2-vpc-require-flow-logs", VPC, "rustfs-dev-net-vpc", MANDATORY, "no flow log"))
+def flow_log_removed(stack: StackEdit) -> None:
+    stack.remove(FLOW_LOG, "rustfs-dev-net-flow-log")
+
+
+@mutation("prod", Fired("rustfs-ec2-vpc-require-flow-logs", VPC, "rustfs-prod-net-vpc", MANDATORY, "REJECT"))
+def flow_log_rejects_only(stack: StackEdit) -> None:
+    stack.update(FLOW_LOG, "rustfs-prod-net-flow-log", _set("trafficType", "REJECT"))
+
+
+@mutation("dev", Fired("rustfs-ec2-subnet-disallow-public-ip-on-launch", SUBNET, "rustfs-dev-net-private-1",
+                       MANDATORY))
+def private_subnet_maps_public_ips(stack: StackEdit) -> None:
+    stack.update(SUBNET, "rustfs-dev-net-private-1", _set("mapPublicIpOnLaunch", True))
+
+
+@mutation("dev",
+          Fired("rustfs-ec2-securitygroup-disallow-public-ingress", INGRESS, "rustfs-dev-cluster-in-console-admins-0",
+                MANDATORY, "port 9001"),
+          Fired("rustfs-ec2-securitygroup-disallow-public-console", INGRESS,
+                "rustfs-dev-cluster-in-console-admins-0", MANDATORY))
+def console_open_to_the_world(stack: StackEdit) -> None:
+    stack.update(INGRESS, "rustfs-dev-cluster-in-console-admins-0", _set("cidrIpv4", "0.0.0.0/0"))
+
+
+@mutation("prod", Fired("rustfs-ec2-securitygroup-disallow-public-ingress", INGRESS, "rustfs-prod-lb-in-9000-0",
+                        MANDATORY, "port 9000"))
+def s3_listener_open_to_the_world(stack: StackEdit) -> None:
+    stack.update(INGRESS, "rustfs-prod-lb-in-9000-0", _set("cidrIpv4", "0.0.0.0/0"))
+
+
+@mutation("dev", Fired("rustfs-ec2-defaultsecuritygroup-disallow-rules", DEFAULT_SG, "rustfs-dev-net-default-sg",
+                       MANDATORY, "1 egress"))
+def default_security_group_allows_egress(stack: StackEdit) -> None:
+    stack.update(DEFAULT_SG, "rustfs-dev-net-default-sg", _set("egress", [
+        {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]))
+
+
+@mutation("dev", Fired("rustfs-cloudwatch-loggroup-require-kms", LOG_GROUP, "rustfs-dev-obs-node-logs", MANDATORY))
+def log_group_without_kms(stack: StackEdit) -> None:
+    stack.update(LOG_GROUP, "rustfs-dev-obs-node-logs", _set("kmsKeyId", _DELETE))
+
+
+@mutation("prod", Fired("rustfs-cloudwatch-loggroup-require-retention", LOG_GROUP, "rustfs-prod-net-flow-logs",
+                        ADVISORY, "retentionInDays=30"))
+def prod_log_group_short_retention(stack: StackEdit) -> None:
+    stack.update(LOG_GROUP, "rustfs-prod-net-flow-logs", _set("retentionInDays", 30))
+
+
+# Load balancing
+
+@mutation("dev", Fired("rustfs-elb-loadbalancer-require-internal", LB, "rustfs-dev-lb-nlb", MANDATORY))
+def load_balancer_internet_facing(stack: StackEdit) -> None:
+    stack.update(LB, "rustfs-dev-lb-nlb", _set("internal", False))
+
+
+@mutation("prod", Fired("rustfs-elb-loadbalancer-require-deletion-protection", LB, "rustfs-prod-lb-nlb", MANDATORY))
+def prod_load_balancer_unprotected(stack: StackEdit) -> None:
+    stack.update(LB, "rustfs-prod-lb-nlb", _set("enableDeletionProtection", False))
+
+
+@mutation("prod", Fired("rustfs-elb-targetgroup-require-ready-health-check", TG, "rustfs-prod-lb-s3", MANDATORY,
+                        "path is '/'"))
+def target_group_checks_root_path(stack: StackEdit) -> None:
+    stack.update(TG, "rustfs-prod-lb-s3", _set("healthCheck.path", "/"))
+
+
+@mutation("dev", Fired("rustfs-elb-targetgroup-require-ready-health-check", TG, "rustfs-dev-lb-s3", MANDATORY,
+                       "protocol is TCP"))
+def target_group_tcp_health_check(stack: StackEdit) -> None:
+    def change(props: dict) -> None:
+        check = props["healthCheck"]
+        check["protocol"] = "TCP"
+        check.pop("path")
+        check.pop("matcher")
+    stack.update(TG, "rustfs-dev-lb-s3", change)
+
+
+@mutation("prod", Fired("rustfs-elb-listener-require-tls12", LISTENER, "rustfs-prod-lb-s3", MANDATORY, "no sslPolicy"))
+def listener_terminates_tls_without_policy(stack: StackEdit) -> None:
+    def change(props: dict) -> None:
+        props["protocol"] = "TLS"
+        props["certificateArn"] = "arn:aws:acm:us-east-1:123456789012:certificate/0b8f0a5e-1111-2222-3333-444455556666"
+    stack.update(LISTENER, "rustfs-prod-lb-s3", change)
+
+
+@mutation("prod", Fired("rustfs-autoscaling-group-require-elb-health-check", ASG, "rustfs-prod-cluster-rustfs-6",
+                        ADVISORY, "storage node"))
+def storage_node_group_uses_elb_health(stack: StackEdit) -> None:
+    stack.update(ASG, "rustfs-prod-cluster-rustfs-6", _set("healthCheckType", "ELB"))
+
+
+# KMS
+
+@mutation("dev", Fired("rustfs-kms-key-require-rotation", KMS_KEY, "rustfs-dev-keys-logs", MANDATORY))
+def key_rotation_off(stack: StackEdit) -> None:
+    stack.update(KMS_KEY, "rustfs-dev-keys-logs", _set("enableKeyRotation", False))
+
+
+@mutation("prod", Fired("rustfs-iam-resourcepolicy-disallow-public-principal", KMS_KEY, "rustfs-prod-keys-data",
+                        MANDATORY, "Principal '\\*' without a condition"))
+def key_policy_statement_loses_condition(stack: StackEdit) -> None:
+    def change(document: dict) -> None:
+        statement = next(s for s in document["Statement"] if s.get("Sid") == "AutoScalingUsesKeyForVolumes")
+        del statement["Condition"]
+    stack.update(KMS_KEY, "rustfs-prod-keys-data", _edit_document("policy", change))
+
+
+@mutation("prod", Fired("rustfs-kms-key-require-deletion-window", KMS_KEY, "rustfs-prod-keys-secrets", ADVISORY,
+                        "deletionWindowInDays=7"))
+def prod_key_short_deletion_window(stack: StackEdit) -> None:
+    stack.update(KMS_KEY, "rustfs-prod-keys-secrets", _set("deletionWindowInDays", 7))
+
+
+# IAM
+
+def _add_statement(statement: dict) -> Callable[[dict], None]:
+    return lambda document: document["Statement"].append(statement)
+
+
+@mutation("dev", Fired("rustfs-iam-policy-disallow-wildcard-resource", ROLE_POLICY, "rustfs-dev-iam-node", MANDATORY,
+                       "iam:PassRole"),
+          # PassRole alone completes no escalation path cloudsplaining knows (no ec2:RunInstances, no
+          # lambda:CreateFunction); it is unconstrained permissions management.
+          Fired("rustfs-iam-policy-disallow-unconstrained-permissions-management", ROLE_POLICY, "rustfs-dev-iam-node",
+                MANDATORY, "iam:PassRole"))
+def node_role_may_pass_any_role(stack: StackEdit) -> None:
+    stack.update(ROLE_POLICY, "rustfs-dev-iam-node", _edit_document("policy", _add_statement(
+        {"Sid": "LaunchHelpers", "Effect": "Allow", "Action": ["iam:PassRole"], "Resource": "*"})))
+
+
+@mutation("dev", Fired("rustfs-iam-policy-disallow-wildcard-actions", ROLE_POLICY, "rustfs-dev-iam-node", MANDATORY,
+                       "s3:\\*"),
+          Fired("rustfs-iam-policy-disallow-wildcard-resource", ROLE_POLICY, "rustfs-dev-iam-node", MANDATORY),
+          Fired("rustfs-iam-policy-disallow-data-exfiltration", ROLE_POLICY, "rustfs-dev-iam-node", MANDATORY),
+          Fired("rustfs-iam-policy-disallow-unconstrained-permissions-management", ROLE_POLICY,
+                "rustfs-dev-iam-node", MANDATORY))
+def node_role_gets_all_of_s3(stack: StackEdit) -> None:
+    stack.update(ROLE_POLICY, "rustfs-dev-iam-node", _edit_document("policy", _add_statement(
+        {"Sid": "Tiering", "Effect": "Allow", "Action": "s3:*", "Resource": "*"})))
+
+
+@mutation("prod", Fired("rustfs-iam-role-restrict-trust-policy", ROLE, "rustfs-prod-snapshots-dlm", MANDATORY,
+                        "any AWS principal"))
+def role_trusts_any_principal(stack: StackEdit) -> None:
+    def change(document: dict) -> None:
+        document["Statement"][0]["Principal"] = {"AWS": "*"}
+        document["Statement"][0].pop("Condition", None)
+    stack.update(ROLE, "rustfs-prod-snapshots-dlm", _edit_document("assumeRolePolicy", change))
+
+
+@mutation("dev", Fired("rustfs-iam-policy-disallow-admin-managed-policies", ATTACHMENT, "rustfs-dev-iam-node-ssm",
+                       MANDATORY, "AdministratorAccess"))
+def node_role_gets_administrator_access(stack: StackEdit) -> None:
+    stack.update(ATTACHMENT, "rustfs-dev-iam-node-ssm",
+                 _set("policyArn", "arn:aws:iam::aws:policy/AdministratorAccess"))
+
+
+# S3
+
+@mutation("dev", Fired("rustfs-s3-bucket-require-tls-only-policy", BUCKET, "rustfs-dev-audit-audit", MANDATORY))
+def bucket_policy_loses_tls_deny(stack: StackEdit) -> None:
+    def change(document: dict) -> None:
+        document["Statement"] = [s for s in document["Statement"] if s.get("Sid") != "DenyInsecureTransport"]
+    stack.update(BUCKET_POLICY, "rustfs-dev-audit-audit-policy", _edit_document("policy", change))
+
+
+@mutation("prod", Fired("rustfs-s3-publicaccessblock-require-all-flags", PAB, "rustfs-prod-audit-logs-public-access",
+                        MANDATORY, "restrictPublicBuckets"))
+def public_access_block_flag_off(stack: StackEdit) -> None:
+    stack.update(PAB, "rustfs-prod-audit-logs-public-access", _set("restrictPublicBuckets", False))
+
+
+@mutation("dev", Fired("rustfs-s3-bucket-require-kms-encryption", BUCKET, "rustfs-dev-audit-logs", MANDATORY))
+def bucket_encryption_configuration_removed(stack: StackEdit) -> None:
+    stack.remove(SSE, "rustfs-dev-audit-logs-encryption")
+
+
+@mutation("prod", Fired("rustfs-s3-encryption-require-kms", SSE, "rustfs-prod-audit-audit-encryption", MANDATORY,
+                        "AES256"))
+def bucket_encryption_sse_s3(stack: StackEdit) -> None:
+    def change(props: dict) -> None:
+        props["rules"][0]["applyServerSideEncryptionByDefault"] = {"sseAlgorithm": "AES256"}
+    stack.update(SSE, "rustfs-prod-audit-audit-encryption", change)
+
+
+# Audit
+
+@mutation("dev", Fired("rustfs-cloudtrail-trail-require-secure-configuration", TRAIL, "rustfs-dev-audit-trail",
+                       MANDATORY, "not multi-region"))
+def trail_single_region(stack: StackEdit) -> None:
+    stack.update(TRAIL, "rustfs-dev-audit-trail", _set("isMultiRegionTrail", False))
+
+
+@mutation("prod", Fired("rustfs-secretsmanager-secret-require-kms", SECRET, "rustfs-prod-root-credentials-secret",
+                        MANDATORY))
+def secret_without_cmk(stack: StackEdit) -> None:
+    stack.update(SECRET, "rustfs-prod-root-credentials-secret", _set("kmsKeyId", _DELETE))
+
+
+@mutation("dev", Fired("rustfs-sns-topic-require-kms", TOPIC, "rustfs-dev-budget-alerts", MANDATORY, "alias/aws/sns"))
+def topic_with_aws_managed_key(stack: StackEdit) -> None:
+    stack.update(TOPIC, "rustfs-dev-budget-alerts", _set("kmsMasterKeyId", "alias/aws/sns"))
+
+
+# Tagging, through the provider's defaultTags as the engine sends them (a JSON string)
+
+def _provider_default_tags(change: Callable[[dict], None]) -> Callable[[dict], None]:
+    def apply(props: dict) -> None:
+        default = json.loads(props["defaultTags"])
+        change(default["tags"])
+        props["defaultTags"] = json.dumps(default)
+    return apply
+
+
+@mutation("dev")
+def own_owner_tag_removed_but_provider_supplies_it(stack: StackEdit) -> None:
+    stack.update(VPC, "rustfs-dev-net-vpc", lambda props: props["tags"].pop("Owner"))
+
+
+@mutation("dev", Fired("rustfs-tagging-resource-require-tags", VPC, "rustfs-dev-net-vpc", ADVISORY, "Owner"))
+def owner_tag_removed_from_provider_and_resource(stack: StackEdit) -> None:
+    stack.update(PROVIDER, "aws", _provider_default_tags(lambda tags: tags.pop("Owner")))
+    stack.update(VPC, "rustfs-dev-net-vpc", lambda props: props["tags"].pop("Owner"))
+
+
+@mutation("prod", Fired("rustfs-tagging-resource-require-valid-tags", SUBNET, "rustfs-prod-net-private-2", ADVISORY,
+                        "reserved aws: prefix"))
+def reserved_tag_prefix(stack: StackEdit) -> None:
+    stack.update(SUBNET, "rustfs-prod-net-private-2", _set("tags.aws:foo", "bar"))
+
+
+# ---- running them ----
+
+class RememberingPack:
+    """The running pack, asked once per distinct Analyze request.
+
+    A resource policy sees nothing but its Analyze request (resource, options, provider), so the pack's
+    answer to a byte-identical request is the one it already gave: only the resources a mutation changed
+    (all of a provider's resources when the provider changed) are sent again. AnalyzeStack always goes to
+    the pack with the whole mutated stack. This keeps the module within its time budget.
+    """
+
+    def __init__(self, pack: PolicyPack):
+        self.pack = pack
+        self.answers: dict[tuple, list[dict]] = {}
+
+    def analyze(self, r: AnalyzedResource) -> list[dict]:
+        provider = r.provider
+        key = (r.type, r.urn, r.name, r.protect, r.parent, r.properties.SerializeToString(deterministic=True),
+               provider and (provider.urn, provider.properties.SerializeToString(deterministic=True)))
+        if key not in self.answers:
+            self.answers[key] = self.pack.analyze(r)
+        return copy.deepcopy(self.answers[key])
+
+    def analyze_stack(self, resources: list[AnalyzedResource]) -> list[dict]:
+        return self.pack.analyze_stack(resources)
+
+
+@dataclass
+class RecordedStack:
+    recording: Recording
+    pack: RememberingPack
+    baseline: list[dict] = field(default_factory=list)
+
+
+def _recorded(stack: str) -> Iterator[RecordedStack]:
+    recording = run_stack(stack)
+    policy_config, _ = policy_config_for(stack, None)
+    with configured_pack(recording.settings, policy_config) as pack:
+        recorded = RecordedStack(recording, RememberingPack(pack))
+        recorded.baseline = analyze(recorded.pack, recording)
+        yield recorded
+
+
+@pytest.fixture(scope="module")
+def dev() -> Iterator[RecordedStack]:
+    yield from _recorded("dev")
+
+
+@pytest.fixture(scope="module")
+def prod() -> Iterator[RecordedStack]:
+    yield from _recorded("prod")
+
+
+def _key(v: dict) -> tuple[str, str, str, str]:
+    return v["policy"], v["urn"], v["enforcementLevel"], v["message"]
+
+
+def _new_violations(violations: list[dict], baseline: list[dict]) -> list[dict]:
+    """The violations beyond the unmutated stack's (compared as a multiset)."""
+    remaining = Counter(map(_key, baseline))
+    new = []
+    for v in violations:
+        if remaining[_key(v)] > 0:
+            remaining[_key(v)] -= 1
+        else:
+            new.append(v)
+    return new
+
+
+def _describe(violations: list[dict]) -> str:
+    return "\n".join(f"  {v['enforcementLevel']} {v['policy']} {v['urn'].rsplit('::', 1)[-1]}: {v['message'][:160]}"
+                     for v in violations) or "  (none)"
+
+
+def _params() -> list:
+    return [pytest.param(m, id=f"{m.stack}-{m.id}",
+                         marks=[pytest.mark.xfail(strict=True, reason=m.xfail)] if m.xfail else [])
+            for m in MUTATIONS]
+
+
+@pytest.mark.parametrize("case", _params())
+def test_mutation_is_caught_exactly(request, case: Mutation):
+    stack: RecordedStack = request.getfixturevalue(case.stack)
+    edit = StackEdit(stack.recording)
+    case.apply(edit)
+    new = _new_violations(analyze(stack.pack, edit.build()), stack.baseline)
+
+    expected = {(f.policy, edit.get(f.type, f.name).urn, f.level) for f in case.expected}
+    found = {(v["policy"], v["urn"], v["enforcementLevel"]) for v in new}
+    assert found == expected, f"violations the mutation added:\n{_describe(new)}"
+    for f in case.expected:
+        urn = edit.get(f.type, f.name).urn
+        messages = [v["message"] for v in new if (v["policy"], v["urn"]) == (f.policy, urn)]
+        assert any(re.search(f.message, m) for m in messages), f"{f.policy}: no message matches {f.message!r}: " \
+            f"{messages}"
+
+
+@pytest.mark.parametrize("case", _params())
+def test_unmutated_stack_does_not_already_report_it(request, case: Mutation):
+    stack: RecordedStack = request.getfixturevalue(case.stack)
+    edit = StackEdit(stack.recording)
+    case.apply(edit)  # to name the resources the mutation adds
+    already = [v for v in stack.baseline for f in case.expected
+               if (v["policy"], v["urn"]) == (f.policy, edit.get(f.type, f.name).urn)]
+    assert not already, _describe(already)
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_unmutated_stacks_have_no_mandatory_violation(request, name: str):
+    stack: RecordedStack = request.getfixturevalue(name)
+    mandatory = [v for v in stack.baseline if v["enforcementLevel"] == MANDATORY]
+    assert not mandatory, _describe(mandatory)
+    assert len(stack.recording.resources) > 100  # the real stack, not an empty recording
+
+
+def test_mutations_cover_both_stacks_and_many_policies():
+    assert {m.stack for m in MUTATIONS} == {"dev", "prod"}
+    assert len({f.policy for m in MUTATIONS for f in m.expected}) >= 30
