@@ -108,8 +108,8 @@ def node_policy(a: NodeAccess) -> dict:
     ec2 = f"arn:{a.partition}:ec2:{a.region}:{a.account_id}"
     groups = [g.removesuffix(":*") for g in a.log_group_arns]
     return _doc(
-        {"Sid": "ReadOwnSecrets", "Effect": "Allow",
-         "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        # Only what the node scripts call (tests/test_node_permissions.py): GetSecretValue, no DescribeSecret.
+        {"Sid": "ReadOwnSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
          "Resource": sorted(a.secret_arns)},
         {"Sid": "DecryptOwnSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": a.secrets_key_arn,
          "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{a.region}.amazonaws.com"}}},
@@ -136,12 +136,11 @@ def node_policy(a: NodeAccess) -> dict:
          "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": a.region}}},
         # ec2:Describe* has no resource-level permission; scoped to the stack's region.
         {"Sid": "FindOwnVolumes", "Effect": "Allow",
-         "Action": ["ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVolumes"],
+         "Action": ["ec2:DescribeInstances", "ec2:DescribeVolumes"],
          "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": a.region}}},
-        {"Sid": "TakeOverOwnVolumesAndInterfaces", "Effect": "Allow",
-         "Action": ["ec2:AttachNetworkInterface", "ec2:AttachVolume", "ec2:DetachVolume"],
-         "Resource": [f"{ec2}:instance/*", f"{ec2}:network-interface/*", f"{ec2}:volume/*"],
-         "Condition": tagged},
+        # Volumes only: node identity is its DNS record, not a fixed ENI (docs/cluster.md).
+        {"Sid": "TakeOverOwnVolumes", "Effect": "Allow", "Action": ["ec2:AttachVolume", "ec2:DetachVolume"],
+         "Resource": [f"{ec2}:instance/*", f"{ec2}:volume/*"], "Condition": tagged},
         {"Sid": "UpdateOwnDnsRecords", "Effect": "Allow", "Action": "route53:ChangeResourceRecordSets",
          "Resource": f"arn:{a.partition}:route53:::hostedzone/{a.hosted_zone_id}",
          "Condition": {
@@ -153,8 +152,6 @@ def node_policy(a: NodeAccess) -> dict:
         # write nothing (components/bootstrap/takeover.py).
         {"Sid": "ReadOwnZoneRecords", "Effect": "Allow", "Action": "route53:ListResourceRecordSets",
          "Resource": f"arn:{a.partition}:route53:::hostedzone/{a.hosted_zone_id}"},
-        {"Sid": "WatchOwnDnsChanges", "Effect": "Allow", "Action": "route53:GetChange",
-         "Resource": f"arn:{a.partition}:route53:::change/*"},
         *a.extra_statements,
     )
 

@@ -329,7 +329,7 @@ def test_node_role_may_attach_only_this_clusters_volumes_and_read_its_secrets(st
     [policy] = [p for p in r.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == f"rustfs-{stack}-iam-node"]
     doc = json.loads(policy.inputs["policy"])
     by_sid = {s["Sid"]: s for s in doc["Statement"]}
-    attach = by_sid["TakeOverOwnVolumesAndInterfaces"]
+    attach = by_sid["TakeOverOwnVolumes"]
     assert attach["Condition"]["StringEquals"] == {"aws:ResourceTag/rustfs:cluster": f"rustfs-{stack}"}
     tls_arns = {s.outputs["arn"] for s in r.of_type("aws:secretsmanager/secret:Secret")}
     assert set(by_sid["ReadOwnSecrets"]["Resource"]) == tls_arns

@@ -134,10 +134,10 @@ def test_node_writes_only_its_log_groups_and_metric_namespace():
 
 def test_node_takes_over_only_volumes_and_interfaces_tagged_for_its_cluster():
     s = sids(node_policy(ACCESS))
-    takeover = s["TakeOverOwnVolumesAndInterfaces"]
+    takeover = s["TakeOverOwnVolumes"]
     assert takeover["Condition"] == {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": "dev"}}
     custom = sids(node_policy(NodeAccess(**{**ACCESS.__dict__, "volume_tag": ("rustfs:cluster", "c1")})))
-    assert custom["TakeOverOwnVolumesAndInterfaces"]["Condition"] == {
+    assert custom["TakeOverOwnVolumes"]["Condition"] == {
         "StringEquals": {"aws:ResourceTag/rustfs:cluster": "c1"}}
     assert not {"ec2:TerminateInstances", "ec2:DeleteVolume"} & set(takeover["Action"])
 
