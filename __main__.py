@@ -103,7 +103,9 @@ cluster = RustfsCluster(f"{cfg.name}-cluster", ClusterArgs(
     credentials_secret_arn=credentials.secret_arn, tls_secret_arns=cluster_tls.node_secret_arns,
     instance_profile_arn=iam.node_instance_profile.arn,
     load_balancer_security_group_id=load_balancer.security_group_id,
-    target_group_arns=load_balancer.target_group_arns, server_domains=[endpoint],
+    target_group_arns=load_balancer.target_group_arns,
+    # RustFS routes virtual-hosted-style requests only with the console off (rustfs/src/server/http.rs).
+    server_domains=[] if cluster_cfg.console else [endpoint],
     nat=cfg.network.nat_gateways != "none", node_access=node_access, protect=cfg.is_prod, tags=cfg.tags),
     opts=opts)
 load_balancer.allow_to_nodes(cluster.security_group_id)
