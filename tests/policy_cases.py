@@ -267,6 +267,13 @@ one("rustfs-iam-role-restrict-trust-policy", "foreign-account", [Spec(ROLE, "r",
 one("rustfs-iam-role-restrict-trust-policy", "external-id", [Spec(ROLE, "r", {"assumeRolePolicy": doc(
     {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole",
      "Condition": {"StringEquals": {"sts:ExternalId": "x"}}})})], False)
+WEAK_CONDITION = {"Bool": {"aws:SecureTransport": "true"}}  # says nothing about who calls
+one("rustfs-iam-role-restrict-trust-policy", "any-principal-condition-not-on-caller", [Spec(ROLE, "r", {
+    "assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                             "Condition": WEAK_CONDITION})})], True)
+one("rustfs-iam-role-restrict-trust-policy", "any-principal-of-own-organisation", [Spec(ROLE, "r", {
+    "assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                             "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}})})], False)
 pair("rustfs-iam-resourcepolicy-disallow-public-principal",
      [Spec(S3["BucketPolicy"], "bp", {"policy": doc({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                                                       "Resource": "arn:aws:s3:::b/*"})})],
@@ -275,6 +282,9 @@ pair("rustfs-iam-resourcepolicy-disallow-public-principal",
                                                       "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}})})])
 one("rustfs-iam-resourcepolicy-disallow-public-principal", "key-policy", [Spec(KMS_KEY, "k", {"policy": doc(
     {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"})})], True)
+one("rustfs-iam-resourcepolicy-disallow-public-principal", "condition-not-on-caller", [Spec(KMS_KEY, "k", {
+    "policy": doc({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*",
+                   "Condition": WEAK_CONDITION})})], True)
 pair("rustfs-ec2-vpcendpoint-require-scoped-policy",
      [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {"vpcEndpointType": "Gateway"})],
      [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {"vpcEndpointType": "Gateway", "policy": doc(
@@ -311,10 +321,25 @@ one("rustfs-s3-bucket-require-versioning", "log-bucket-exempt", [
     sub("BucketVersioning", "v", {"versioningConfiguration": {"status": "Enabled"}})], False)
 pair("rustfs-s3-bucket-require-tls-only-policy", [*B, sub("BucketPolicy", "p", {"policy": doc(allow("s3:GetObject"))})],
      [*B, sub("BucketPolicy", "p", {"policy": TLS_ONLY})])
+TLS_DENY = {"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            "Resource": ["arn:aws:s3:::rustfs-tier", "arn:aws:s3:::rustfs-tier/*"]}
+one("rustfs-s3-bucket-require-tls-only-policy", "bucket-and-objects",
+    [*B, sub("BucketPolicy", "p", {"policy": doc(TLS_DENY)})], False)
+one("rustfs-s3-bucket-require-tls-only-policy", "bucket-arn-only",
+    [*B, sub("BucketPolicy", "p", {"policy": doc({**TLS_DENY, "Resource": "arn:aws:s3:::rustfs-tier"})})], True)
+one("rustfs-s3-bucket-require-tls-only-policy", "put-object-only",
+    [*B, sub("BucketPolicy", "p", {"policy": doc({**TLS_DENY, "Action": "s3:PutObject"})})], True)
+one("rustfs-s3-bucket-require-tls-only-policy", "one-role-only", [*B, sub("BucketPolicy", "p", {"policy": doc(
+    {**TLS_DENY, "Principal": {"AWS": "arn:aws:iam::111122223333:role/app"}})})], True)
 pair("rustfs-s3-bucket-require-owner-enforced", [*B, sub("BucketOwnershipControls", "o", {
     "rule": {"objectOwnership": "ObjectWriter"}})],
      [*B, sub("BucketOwnershipControls", "o", {"rule": {"objectOwnership": "BucketOwnerEnforced"}})])
 pair("rustfs-s3-bucket-require-access-logging", B, [*B, sub("BucketLogging", "l", {"targetBucket": "rustfs-logs"})])
+one("rustfs-s3-bucket-require-access-logging", "load-balancer-log-bucket-exempt", [
+    Spec(BUCKET, "logs", {"bucket": "rustfs-logs"}),
+    Spec(LB, "nlb", {"internal": True, "accessLogs": {"enabled": True, "bucket": "rustfs-logs"}},
+         {"accessLogs": ["logs"]})], False)
 pair("rustfs-s3-bucket-require-lifecycle", B, [*B, sub("BucketLifecycleConfiguration", "lc", {"rules": [{"id": "x"}]})])
 pair("rustfs-s3-bucket-require-replication", B, [*B, sub("BucketReplicationConfig", "r", {"role": "arn:r"})],
      env="prod")

@@ -21,6 +21,7 @@ LOGGING = [aws("s3", "BucketLogging"), aws("s3", "BucketLoggingV2")]
 LIFECYCLE = [aws("s3", "BucketLifecycleConfiguration"), aws("s3", "BucketLifecycleConfigurationV2")]
 REPLICATION = aws("s3", "BucketReplicationConfig")
 ACLS = [aws("s3", "BucketAcl"), aws("s3", "BucketAclV2")]
+LOAD_BALANCERS = [aws("lb", "LoadBalancer"), aws("alb", "LoadBalancer")]
 PUBLIC_CANNED_ACLS = {"public-read", "public-read-write", "authenticated-read"}
 PUBLIC_GROUPS = ("acs.amazonaws.com/groups/global/AllUsers", "acs.amazonaws.com/groups/global/AuthenticatedUsers")
 _FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -39,13 +40,23 @@ def _companions(resources: list[Res], bucket: Res, types: list[str] | str) -> li
     return [r for r in resources if r.type in wanted and targets(r, bucket)]
 
 
+def _receives_load_balancer_logs(lb: Res, bucket: Res) -> bool:
+    logs = lb.get("accessLogs")
+    if not isinstance(logs, dict) or logs.get("enabled") is False:
+        return False
+    return lb.refers_to("accessLogs", bucket) or logs.get("bucket") in (bucket.get("bucket"), bucket.props.get("id"))
+
+
 def log_buckets(resources: list[Res]) -> list[Res]:
-    """Buckets receiving S3 access logs (targets of BucketLogging / inline logging)."""
+    """Buckets receiving access logs: S3 server access logs (BucketLogging / inline logging) or load balancer
+    access logs."""
     buckets = [r for r in resources if r.type in BUCKETS]
     loggers = [r for r in resources if r.type in LOGGING]
+    load_balancers = [r for r in resources if r.type in LOAD_BALANCERS]
     found = []
     for bucket in buckets:
-        if any(targets(log, bucket, "targetBucket") for log in loggers):
+        if any(targets(log, bucket, "targetBucket") for log in loggers) or \
+                any(_receives_load_balancer_logs(lb, bucket) for lb in load_balancers):
             found.append(bucket)
         elif any(get(b.props, "logging", "targetBucket") in (bucket.get("bucket"),) for b in buckets
                  if isinstance(bucket.get("bucket"), str)):
@@ -156,11 +167,20 @@ bucket_versioning = _bucket_stack_policy(
     "rustfs-s3-bucket-require-versioning",
     "Every data bucket (all but access-log targets) has versioning enabled.",
     Severity.HIGH, ["CKV_AWS_21", "S3.14"], ["resilience"], _versioning_rule, exempt_log_buckets=True,
-    types=VERSIONING)
+    types=[*VERSIONING, *LOGGING, *LOAD_BALANCERS])
+
+
+def _denies_everyone_everything_on_objects(statement: dict) -> bool:
+    """A TLS deny must cover every principal, every S3 action and the objects: a deny of s3:PutObject only,
+    for one role only, or on the bucket ARN only leaves plain-HTTP object reads open."""
+    actions = {a.lower() for a in _iam.as_list(statement.get("Action")) if isinstance(a, str)}
+    resources = [r for r in _iam.as_list(statement.get("Resource")) if isinstance(r, str)]
+    return ("*" in _iam.principals(statement) and bool(actions & {"*", "s3:*"})
+            and any(r == "*" or r.endswith("/*") for r in resources))
 
 
 def _tls_statement(statement: dict) -> bool:
-    if statement.get("Effect") != "Deny":
+    if statement.get("Effect") != "Deny" or not _denies_everyone_everything_on_objects(statement):
         return False
     condition = statement.get("Condition")
     if not isinstance(condition, dict):
@@ -180,7 +200,8 @@ def _tls_rule(bucket: Res, resources: list[Res], cfg: dict) -> str | None:
         return None
     if any(_tls_statement(s) for d in documents for s in d.statements):
         return None
-    return "has no bucket policy statement denying requests without aws:SecureTransport."
+    return ("has no bucket policy statement denying every principal all S3 actions on its objects when "
+            "aws:SecureTransport is false.")
 
 
 bucket_tls = _bucket_stack_policy(
@@ -212,7 +233,7 @@ bucket_logging = _bucket_stack_policy(
     "rustfs-s3-bucket-require-access-logging",
     "Every bucket except the access-log bucket itself has server access logging.",
     Severity.MEDIUM, ["CKV_AWS_18", "S3.9", "awsguard:s3-bucket-logging-enabled"], ["logging"], _logging_rule,
-    exempt_log_buckets=True, types=LOGGING)
+    exempt_log_buckets=True, types=[*LOGGING, *LOAD_BALANCERS])
 
 
 def _lifecycle_rule(bucket: Res, resources: list[Res], cfg: dict) -> str | None:
