@@ -94,6 +94,22 @@ def condition_keys(statement: dict[str, Any]) -> set[str]:
     return {key.lower() for block in condition.values() if isinstance(block, dict) for key in block}
 
 
+# Condition keys that narrow WHO may make a request (caller identity, its account/organisation, the AWS
+# service acting for a source resource, or the network it comes from). A condition on anything else (e.g.
+# aws:SecureTransport, aws:ResourceAccount) leaves a Principal '*' statement open to every AWS account.
+CALLER_SCOPING_KEYS = frozenset({
+    "aws:principalarn", "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths",
+    "aws:principalservicename", "aws:principalisawsservice", "aws:userid", "aws:username",
+    "aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths", "aws:sourceowner",
+    "aws:sourcevpc", "aws:sourcevpce", "aws:sourceip", "aws:vpcsourceip", "kms:calleraccount",
+})
+
+
+def scopes_caller(statement: dict[str, Any]) -> bool:
+    return any(key in CALLER_SCOPING_KEYS or key.startswith("aws:principaltag/")
+               for key in condition_keys(statement))
+
+
 def wildcard_actions(statement: dict[str, Any]) -> list[str]:
     """'*' and 'service:*' actions of a statement."""
     return [a for a in as_list(statement.get("Action")) if isinstance(a, str) and (a == "*" or a.endswith(":*"))]

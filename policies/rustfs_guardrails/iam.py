@@ -302,8 +302,8 @@ def _check_trust(res: Res, cfg: dict, report) -> None:
             continue
         label = f"assumeRolePolicy Statement[{index}]"
         conditions = _iam.condition_keys(statement)
-        if "*" in _iam.aws_principals(statement) and not conditions:
-            report(f"Role '{res.name}' {label} lets any AWS principal assume it.")
+        if "*" in _iam.aws_principals(statement) and not _iam.scopes_caller(statement):
+            report(f"Role '{res.name}' {label} lets any AWS principal assume it (no condition on the caller).")
         for principal in _iam.aws_principals(statement):
             match = _ACCOUNT_ROOT.match(principal)
             account = (match.group(1) or match.group(2)) if match else None
@@ -335,13 +335,15 @@ def _check_public_principal(res: Res, cfg: dict, report) -> None:
             continue
         if "NotPrincipal" in statement:
             report(f"'{res.name}' policy Statement[{index}] uses Allow with NotPrincipal.")
-        if "*" in _iam.principals(statement) and not _iam.condition_keys(statement):
-            report(f"'{res.name}' policy Statement[{index}] allows Principal '*' without a condition: it is public.")
+        if "*" in _iam.principals(statement) and not _iam.scopes_caller(statement):
+            report(f"'{res.name}' policy Statement[{index}] allows Principal '*' without a condition on the caller "
+                   "(principal, account, organisation, source or network): it is public.")
 
 
 public_principal = resource_policy(
     "rustfs-iam-resourcepolicy-disallow-public-principal",
-    "Bucket, key, topic, secret and log resource policies never allow Principal '*' without a condition.",
+    "Bucket, key, topic, secret and log resource policies never allow Principal '*' without a condition on "
+    "the caller (principal, account, organisation, source or network).",
     severity=Severity.CRITICAL, types=RESOURCE_DOC_TYPES, check=_check_public_principal,
     checks=["CKV_AWS_70", "CKV_AWS_33", "S3.2", "S3.3", "SNS.4"], topics=["iam", "exposure"])
 
