@@ -33,7 +33,7 @@ MANDATORY, ADVISORY = "mandatory", "advisory"
 
 PROVIDER = "pulumi:providers:aws"
 VPC, SUBNET, FLOW_LOG = "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/flowLog:FlowLog"
-DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 INSTANCE, LT = "aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"
@@ -42,11 +42,11 @@ DLM = "aws:dlm/lifecyclePolicy:LifecyclePolicy"
 LB, LISTENER, TG = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/listener:Listener", "aws:lb/targetGroup:TargetGroup"
 KMS_KEY = "aws:kms/key:Key"
 ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
-ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 BUCKET, BUCKET_POLICY = "aws:s3/bucket:Bucket", "aws:s3/bucketPolicy:BucketPolicy"
 PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-TRAIL, SECRET, TOPIC = "aws:cloudtrail/trail:Trail", "aws:secretsmanager/secret:Secret", "aws:sns/topic:Topic"
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+TRAIL = "aws:cloudtrail/trail:Trail"
 
 
 # ---- a copy of a recorded stack, edited the way a program change would edit it ----
@@ -113,7 +113,7 @@ def _python(struct) -> dict:
 @dataclass(frozen=True)
 class Fired:
     policy: str
-    type: str
+    type: str  # the resource reported on; "" (and name "") for a finding about the whole stack
     name: str
     level: str
     message: str = ""  # regex the violation's message must match
@@ -167,7 +167,7 @@ def _edit_document(prop: str, change: Callable[[dict], None]) -> Callable[[dict]
     return apply
 
 
-# IMDS and instances
+# IMDS, instances, launch templates
 
 @mutation("dev", Fired("rustfs-ec2-instance-require-imdsv2", LT, "rustfs-dev-cluster-rustfs-1", MANDATORY,
                        "httpTokens='required'"))
@@ -175,39 +175,10 @@ def launch_template_allows_imdsv1(stack: StackEdit) -> None:
     stack.update(LT, "rustfs-dev-cluster-rustfs-1", _set("metadataOptions.httpTokens", "optional"))
 
 
-@mutation("prod", Fired("rustfs-ec2-instance-require-imdsv2", LT, "rustfs-prod-cluster-rustfs-4", MANDATORY,
-                        "httpPutResponseHopLimit=2 exceeds 1"))
+@mutation("dev", Fired("rustfs-ec2-instance-require-imdsv2", LT, "rustfs-dev-cluster-rustfs-4", MANDATORY,
+                       "httpPutResponseHopLimit=2 exceeds 1"))
 def launch_template_hop_limit_two(stack: StackEdit) -> None:
-    stack.update(LT, "rustfs-prod-cluster-rustfs-4", _set("metadataOptions.httpPutResponseHopLimit", 2))
-
-
-@mutation("dev", Fired("rustfs-ec2-instance-disallow-public-ip", LT, "rustfs-dev-cluster-rustfs-2", MANDATORY))
-def launch_template_public_ip(stack: StackEdit) -> None:
-    stack.update(LT, "rustfs-dev-cluster-rustfs-2", _set("networkInterfaces.0.associatePublicIpAddress", "true"))
-
-
-@mutation("dev", Fired("rustfs-ec2-launchtemplate-require-encrypted-block-devices", LT, "rustfs-dev-cluster-rustfs-3",
-                       MANDATORY, "not encrypted"))
-def launch_template_root_volume_unencrypted(stack: StackEdit) -> None:
-    def change(props: dict) -> None:
-        ebs = props["blockDeviceMappings"][0]["ebs"]
-        ebs["encrypted"] = "false"
-        ebs.pop("kmsKeyId")
-    stack.update(LT, "rustfs-dev-cluster-rustfs-3", change)
-
-
-@mutation("dev", Fired("rustfs-ec2-instance-disallow-secrets-in-user-data", LT, "rustfs-dev-cluster-rustfs-1",
-                       MANDATORY, "rustfsadmin"))
-def user_data_default_credentials(stack: StackEdit) -> None:
-    def change(props: dict) -> None:
-        script = gzip.decompress(base64.b64decode(props["userData"])).decode()
-        anchor = re.search(r"^( *)RUSTFS_ADDRESS=.*$", script, re.M)
-        assert anchor, "the rendered environment file moved; update this mutation"
-        indent = anchor.group(1)
-        added = f"\n{indent}RUSTFS_ACCESS_KEY=rustfsadmin\n{indent}RUSTFS_SECRET_KEY=rustfsadmin"
-        script = script[:anchor.end()] + added + script[anchor.end():]
-        props["userData"] = base64.b64encode(gzip.compress(script.encode())).decode()
-    stack.update(LT, "rustfs-dev-cluster-rustfs-1", change)
+    stack.update(LT, "rustfs-dev-cluster-rustfs-4", _set("metadataOptions.httpPutResponseHopLimit", 2))
 
 
 @mutation("dev", Fired("rustfs-ec2-instance-require-imdsv2", INSTANCE, "rustfs-dev-debug", MANDATORY,
@@ -225,19 +196,63 @@ def debug_instance_with_imdsv1(stack: StackEdit) -> None:
         "tags": {**lt["tags"], "Name": "rustfs-dev-debug"}}, like=template)
 
 
+@mutation("dev", Fired("rustfs-ec2-instance-disallow-public-ip", LT, "rustfs-dev-cluster-rustfs-2", MANDATORY))
+def launch_template_public_ip(stack: StackEdit) -> None:
+    stack.update(LT, "rustfs-dev-cluster-rustfs-2", _set("networkInterfaces.0.associatePublicIpAddress", "true"))
+
+
+@mutation("dev", Fired("rustfs-ec2-launchtemplate-require-encrypted-block-devices", LT, "rustfs-dev-cluster-rustfs-3",
+                       MANDATORY, "not encrypted"))
+def launch_template_root_volume_unencrypted(stack: StackEdit) -> None:
+    def change(props: dict) -> None:
+        ebs = props["blockDeviceMappings"][0]["ebs"]
+        ebs["encrypted"] = "false"
+        ebs.pop("kmsKeyId")
+    stack.update(LT, "rustfs-dev-cluster-rustfs-3", change)
+
+
+def _add_to_node_environment(line: str) -> Callable[[dict], None]:
+    """Adds a line to the rendered /etc/default/rustfs inside the gzip+base64 cloud-config user data."""
+    def change(props: dict) -> None:
+        script = gzip.decompress(base64.b64decode(props["userData"])).decode()
+        anchor = re.search(r"^( *)RUSTFS_ADDRESS=.*$", script, re.M)
+        assert anchor, "the rendered environment file moved; update this mutation"
+        script = f"{script[:anchor.end()]}\n{anchor.group(1)}{line}{script[anchor.end():]}"
+        props["userData"] = base64.b64encode(gzip.compress(script.encode())).decode()
+    return change
+
+
+@mutation("dev", Fired("rustfs-ec2-instance-disallow-secrets-in-user-data", LT, "rustfs-dev-cluster-rustfs-1",
+                       MANDATORY, "default credentials 'rustfsadmin'"))
+def user_data_default_credentials(stack: StackEdit) -> None:
+    stack.update(LT, "rustfs-dev-cluster-rustfs-1", _add_to_node_environment("RUSTFS_ACCESS_KEY=rustfsadmin"))
+
+
+@mutation("dev")  # a placeholder filled at boot is not a credential
+def user_data_credentials_placeholder(stack: StackEdit) -> None:
+    stack.update(LT, "rustfs-dev-cluster-rustfs-1", _add_to_node_environment('RUSTFS_ACCESS_KEY="${ACCESS_KEY}"'))
+
+
+@mutation("dev", Fired("rustfs-budgets-stack-require-estimate-within-budget", "", "", ADVISORY,
+                       "exceeds 100% of the \\$1,000.00 budget"))
+def nodes_upsized_beyond_budget(stack: StackEdit) -> None:
+    for name in stack.names(LT):
+        stack.update(LT, name, _set("instanceType", "m6i.4xlarge"))
+
+
 # EBS data volumes and their protection
 
 def _node_volumes(stack: StackEdit, node: str) -> list[str]:
     return stack.names(VOLUME, lambda props: props.get("tags", {}).get("rustfs:node") == node)
 
 
-@mutation("prod", Fired("rustfs-ebs-volume-require-cmk-encryption", VOLUME, "rustfs-prod-cluster-rustfs-1-drive0",
-                        MANDATORY, "not encrypted"))
+@mutation("dev", Fired("rustfs-ebs-volume-require-cmk-encryption", VOLUME, "rustfs-dev-cluster-rustfs-1-drive0",
+                       MANDATORY, "not encrypted"))
 def data_volume_unencrypted(stack: StackEdit) -> None:
     def change(props: dict) -> None:
         props["encrypted"] = False
         props.pop("kmsKeyId")
-    stack.update(VOLUME, "rustfs-prod-cluster-rustfs-1-drive0", change)
+    stack.update(VOLUME, "rustfs-dev-cluster-rustfs-1-drive0", change)
 
 
 @mutation("dev", Fired("rustfs-ebs-volume-require-cmk-encryption", VOLUME, "rustfs-dev-cluster-rustfs-2-drive1",
@@ -256,12 +271,6 @@ def data_volume_gp2(stack: StackEdit) -> None:
     stack.update(VOLUME, "rustfs-dev-cluster-rustfs-3-drive0", change)
 
 
-@mutation("prod", Fired("rustfs-ebs-volume-disallow-multi-attach", VOLUME, "rustfs-prod-cluster-rustfs-5-drive3",
-                        MANDATORY))
-def data_volume_multi_attach(stack: StackEdit) -> None:
-    stack.update(VOLUME, "rustfs-prod-cluster-rustfs-5-drive3", _set("multiAttachEnabled", True))
-
-
 @mutation("prod", Fired("rustfs-rustfs-data-require-protect", VOLUME, "rustfs-prod-cluster-rustfs-2-drive7",
                         MANDATORY, "not protected"))
 def prod_data_volume_unprotected(stack: StackEdit) -> None:
@@ -270,21 +279,14 @@ def prod_data_volume_unprotected(stack: StackEdit) -> None:
 
 # Snapshots
 
-def _all_data_volumes(stack_name: str, nodes: int, drives: int, policy: str, level: str) -> tuple[Fired, ...]:
+def _every_data_volume(stack_name: str, nodes: int, drives: int, policy: str, level: str) -> tuple[Fired, ...]:
     return tuple(Fired(policy, VOLUME, f"rustfs-{stack_name}-cluster-rustfs-{n}-drive{d}", level)
                  for n in range(1, nodes + 1) for d in range(drives))
 
 
-@mutation("dev", *_all_data_volumes("dev", 4, 2, "rustfs-rustfs-volume-require-snapshots", MANDATORY))
+@mutation("dev", *_every_data_volume("dev", 4, 2, "rustfs-rustfs-volume-require-snapshots", MANDATORY))
 def snapshot_policy_removed(stack: StackEdit) -> None:
     stack.remove(DLM, "rustfs-dev-snapshots-policy")
-
-
-@mutation("dev", Fired("rustfs-dlm-lifecyclepolicy-require-encrypted-copies", DLM, "rustfs-dev-snapshots-policy",
-                       MANDATORY, "disabled"),
-          *_all_data_volumes("dev", 4, 2, "rustfs-rustfs-volume-require-snapshots", MANDATORY))
-def snapshot_policy_disabled(stack: StackEdit) -> None:
-    stack.update(DLM, "rustfs-dev-snapshots-policy", _set("state", "DISABLED"))
 
 
 @mutation("prod", Fired("rustfs-dlm-lifecyclepolicy-require-encrypted-copies", DLM, "rustfs-prod-snapshots-policy",
@@ -306,11 +308,11 @@ def prod_node_volumes_moved_to_another_az(stack: StackEdit) -> None:
 @mutation("prod", Fired("rustfs-rustfs-cluster-require-resilient-topology", VOLUME,
                         "rustfs-prod-cluster-rustfs-1-drive0", MANDATORY, "span 2 AZ"))
 def prod_nodes_in_two_azs(stack: StackEdit) -> None:
-    moved = {v: stack.get(VOLUME, v) for node in "123456" for v in _node_volumes(stack, node)}
-    zones = sorted({_python(r.wire_inputs)["availabilityZone"] for r in moved.values()})
+    volumes = {name: _python(stack.get(VOLUME, name).wire_inputs)["availabilityZone"] for name in stack.names(VOLUME)}
+    zones = sorted(set(volumes.values()))
     assert len(zones) == 3
-    for name, r in moved.items():
-        if _python(r.wire_inputs)["availabilityZone"] == zones[2]:
+    for name, zone in volumes.items():
+        if zone == zones[2]:
             stack.update(VOLUME, name, _set("availabilityZone", zones[0]))
 
 
@@ -320,13 +322,7 @@ def dev_drive_in_wrong_az(stack: StackEdit) -> None:
     stack.update(VOLUME, "rustfs-dev-cluster-rustfs-3-drive1", _set("availabilityZone", "us-east-1b"))
 
 
-@mutation("dev", Fired("rustfs-rustfs-cluster-require-resilient-topology", VOLUME,
-                       "rustfs-dev-cluster-rustfs-1-drive0", MANDATORY, "uneven drive counts"))
-def dev_node_loses_a_drive(stack: StackEdit) -> None:
-    stack.remove(VOLUME, "rustfs-dev-cluster-rustfs-4-drive1")
-
-
-# Spot capacity
+# Spot capacity and node health
 
 @mutation("prod", Fired("rustfs-rustfs-node-disallow-spot", ASG, "rustfs-prod-cluster-rustfs-3", MANDATORY,
                         "onDemandPercentageAboveBaseCapacity=0"))
@@ -349,22 +345,17 @@ def prod_launch_template_requests_spot(stack: StackEdit) -> None:
                  _set("instanceMarketOptions", {"marketType": "spot", "spotOptions": {"spotInstanceType": "one-time"}}))
 
 
+@mutation("dev", Fired("rustfs-autoscaling-group-require-elb-health-check", ASG, "rustfs-dev-cluster-rustfs-4",
+                       ADVISORY, "storage node"))
+def storage_node_group_uses_elb_health(stack: StackEdit) -> None:
+    stack.update(ASG, "rustfs-dev-cluster-rustfs-4", _set("healthCheckType", "ELB"))
+
+
 # Network
 
 @mutation("dev", Fired("rustfs-ec2-vpc-require-flow-logs", VPC, "rustfs-dev-net-vpc", MANDATORY, "no flow log"))
 def flow_log_removed(stack: StackEdit) -> None:
     stack.remove(FLOW_LOG, "rustfs-dev-net-flow-log")
-
-
-@mutation("prod", Fired("rustfs-ec2-vpc-require-flow-logs", VPC, "rustfs-prod-net-vpc", MANDATORY, "REJECT"))
-def flow_log_rejects_only(stack: StackEdit) -> None:
-    stack.update(FLOW_LOG, "rustfs-prod-net-flow-log", _set("trafficType", "REJECT"))
-
-
-@mutation("dev", Fired("rustfs-ec2-subnet-disallow-public-ip-on-launch", SUBNET, "rustfs-dev-net-private-1",
-                       MANDATORY))
-def private_subnet_maps_public_ips(stack: StackEdit) -> None:
-    stack.update(SUBNET, "rustfs-dev-net-private-1", _set("mapPublicIpOnLaunch", True))
 
 
 @mutation("dev",
@@ -376,17 +367,25 @@ def console_open_to_the_world(stack: StackEdit) -> None:
     stack.update(INGRESS, "rustfs-dev-cluster-in-console-admins-0", _set("cidrIpv4", "0.0.0.0/0"))
 
 
-@mutation("prod", Fired("rustfs-ec2-securitygroup-disallow-public-ingress", INGRESS, "rustfs-prod-lb-in-9000-0",
-                        MANDATORY, "port 9000"))
-def s3_listener_open_to_the_world(stack: StackEdit) -> None:
-    stack.update(INGRESS, "rustfs-prod-lb-in-9000-0", _set("cidrIpv4", "0.0.0.0/0"))
+@mutation("dev",
+          Fired("rustfs-ec2-securitygroup-disallow-public-ingress", INGRESS, "rustfs-dev-cluster-in-s3-clients-0",
+                MANDATORY, "all ports from the internet \\(::/0\\)"),
+          Fired("rustfs-ec2-securitygroup-disallow-public-console", INGRESS, "rustfs-dev-cluster-in-s3-clients-0",
+                MANDATORY))
+def every_protocol_from_any_ipv6(stack: StackEdit) -> None:
+    def change(props: dict) -> None:
+        del props["cidrIpv4"], props["fromPort"], props["toPort"]
+        props.update(cidrIpv6="::/0", ipProtocol="-1")
+    stack.update(INGRESS, "rustfs-dev-cluster-in-s3-clients-0", change)
 
 
-@mutation("dev", Fired("rustfs-ec2-defaultsecuritygroup-disallow-rules", DEFAULT_SG, "rustfs-dev-net-default-sg",
-                       MANDATORY, "1 egress"))
-def default_security_group_allows_egress(stack: StackEdit) -> None:
-    stack.update(DEFAULT_SG, "rustfs-dev-net-default-sg", _set("egress", [
-        {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]))
+@mutation("dev",
+          Fired("rustfs-ec2-securitygroup-disallow-public-ingress", SG, "rustfs-dev-cluster-nodes", MANDATORY,
+                "ingress\\[0\\] allows port 22"),
+          Fired("rustfs-ec2-securitygroup-disallow-mixed-rule-management", SG, "rustfs-dev-cluster-nodes", ADVISORY))
+def inline_ssh_rule_on_node_group(stack: StackEdit) -> None:
+    stack.update(SG, "rustfs-dev-cluster-nodes", _set("ingress", [
+        {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"], "description": "SSH"}]))
 
 
 @mutation("dev", Fired("rustfs-cloudwatch-loggroup-require-kms", LOG_GROUP, "rustfs-dev-obs-node-logs", MANDATORY))
@@ -395,8 +394,8 @@ def log_group_without_kms(stack: StackEdit) -> None:
 
 
 @mutation("prod", Fired("rustfs-cloudwatch-loggroup-require-retention", LOG_GROUP, "rustfs-prod-net-flow-logs",
-                        ADVISORY, "retentionInDays=30"))
-def prod_log_group_short_retention(stack: StackEdit) -> None:
+                        ADVISORY, "retentionInDays=30 is outside \\[365, 3653\\]"))
+def prod_log_group_dev_retention(stack: StackEdit) -> None:
     stack.update(LOG_GROUP, "rustfs-prod-net-flow-logs", _set("retentionInDays", 30))
 
 
@@ -412,35 +411,18 @@ def prod_load_balancer_unprotected(stack: StackEdit) -> None:
     stack.update(LB, "rustfs-prod-lb-nlb", _set("enableDeletionProtection", False))
 
 
-@mutation("prod", Fired("rustfs-elb-targetgroup-require-ready-health-check", TG, "rustfs-prod-lb-s3", MANDATORY,
-                        "path is '/'"))
-def target_group_checks_root_path(stack: StackEdit) -> None:
-    stack.update(TG, "rustfs-prod-lb-s3", _set("healthCheck.path", "/"))
-
-
 @mutation("dev", Fired("rustfs-elb-targetgroup-require-ready-health-check", TG, "rustfs-dev-lb-s3", MANDATORY,
-                       "protocol is TCP"))
-def target_group_tcp_health_check(stack: StackEdit) -> None:
-    def change(props: dict) -> None:
-        check = props["healthCheck"]
-        check["protocol"] = "TCP"
-        check.pop("path")
-        check.pop("matcher")
-    stack.update(TG, "rustfs-dev-lb-s3", change)
+                       "path is '/'"))
+def target_group_checks_root_path(stack: StackEdit) -> None:
+    stack.update(TG, "rustfs-dev-lb-s3", _set("healthCheck.path", "/"))
 
 
-@mutation("prod", Fired("rustfs-elb-listener-require-tls12", LISTENER, "rustfs-prod-lb-s3", MANDATORY, "no sslPolicy"))
+@mutation("dev", Fired("rustfs-elb-listener-require-tls12", LISTENER, "rustfs-dev-lb-s3", MANDATORY, "no sslPolicy"))
 def listener_terminates_tls_without_policy(stack: StackEdit) -> None:
     def change(props: dict) -> None:
         props["protocol"] = "TLS"
         props["certificateArn"] = "arn:aws:acm:us-east-1:123456789012:certificate/0b8f0a5e-1111-2222-3333-444455556666"
-    stack.update(LISTENER, "rustfs-prod-lb-s3", change)
-
-
-@mutation("prod", Fired("rustfs-autoscaling-group-require-elb-health-check", ASG, "rustfs-prod-cluster-rustfs-6",
-                        ADVISORY, "storage node"))
-def storage_node_group_uses_elb_health(stack: StackEdit) -> None:
-    stack.update(ASG, "rustfs-prod-cluster-rustfs-6", _set("healthCheckType", "ELB"))
+    stack.update(LISTENER, "rustfs-dev-lb-s3", change)
 
 
 # KMS
@@ -450,19 +432,24 @@ def key_rotation_off(stack: StackEdit) -> None:
     stack.update(KMS_KEY, "rustfs-dev-keys-logs", _set("enableKeyRotation", False))
 
 
-@mutation("prod", Fired("rustfs-iam-resourcepolicy-disallow-public-principal", KMS_KEY, "rustfs-prod-keys-data",
-                        MANDATORY, "Principal '\\*' without a condition"))
+def _key_policy_statement(sid: str, change: Callable[[dict], None]) -> Callable[[dict], None]:
+    return _edit_document("policy", lambda document: change(
+        next(s for s in document["Statement"] if s.get("Sid") == sid)))
+
+
+@mutation("dev", Fired("rustfs-iam-resourcepolicy-disallow-public-principal", KMS_KEY, "rustfs-dev-keys-data",
+                       MANDATORY, "Principal '\\*' without a condition on the caller"))
 def key_policy_statement_loses_condition(stack: StackEdit) -> None:
-    def change(document: dict) -> None:
-        statement = next(s for s in document["Statement"] if s.get("Sid") == "AutoScalingUsesKeyForVolumes")
-        del statement["Condition"]
-    stack.update(KMS_KEY, "rustfs-prod-keys-data", _edit_document("policy", change))
+    stack.update(KMS_KEY, "rustfs-dev-keys-data",
+                 _key_policy_statement("AutoScalingUsesKeyForVolumes", lambda s: s.pop("Condition")))
 
 
-@mutation("prod", Fired("rustfs-kms-key-require-deletion-window", KMS_KEY, "rustfs-prod-keys-secrets", ADVISORY,
-                        "deletionWindowInDays=7"))
-def prod_key_short_deletion_window(stack: StackEdit) -> None:
-    stack.update(KMS_KEY, "rustfs-prod-keys-secrets", _set("deletionWindowInDays", 7))
+@mutation("dev", Fired("rustfs-iam-resourcepolicy-disallow-public-principal", KMS_KEY, "rustfs-dev-keys-data",
+                       MANDATORY, "Principal '\\*' without a condition on the caller"))
+def key_policy_condition_not_on_the_caller(stack: StackEdit) -> None:
+    stack.update(KMS_KEY, "rustfs-dev-keys-data", _key_policy_statement(
+        "AutoScalingUsesKeyForVolumes",
+        lambda s: s.update(Condition={"Bool": {"aws:SecureTransport": "true"}})))
 
 
 # IAM
@@ -485,31 +472,30 @@ def node_role_may_pass_any_role(stack: StackEdit) -> None:
 @mutation("dev", Fired("rustfs-iam-policy-disallow-wildcard-actions", ROLE_POLICY, "rustfs-dev-iam-node", MANDATORY,
                        "s3:\\*"),
           Fired("rustfs-iam-policy-disallow-wildcard-resource", ROLE_POLICY, "rustfs-dev-iam-node", MANDATORY),
-          Fired("rustfs-iam-policy-disallow-data-exfiltration", ROLE_POLICY, "rustfs-dev-iam-node", MANDATORY),
+          Fired("rustfs-iam-policy-disallow-data-exfiltration", ROLE_POLICY, "rustfs-dev-iam-node", MANDATORY,
+                "s3:GetObject"),
           Fired("rustfs-iam-policy-disallow-unconstrained-permissions-management", ROLE_POLICY,
-                "rustfs-dev-iam-node", MANDATORY))
+                "rustfs-dev-iam-node", MANDATORY, "s3:PutBucketPolicy"))
 def node_role_gets_all_of_s3(stack: StackEdit) -> None:
     stack.update(ROLE_POLICY, "rustfs-dev-iam-node", _edit_document("policy", _add_statement(
         {"Sid": "Tiering", "Effect": "Allow", "Action": "s3:*", "Resource": "*"})))
 
 
-@mutation("prod", Fired("rustfs-iam-role-restrict-trust-policy", ROLE, "rustfs-prod-snapshots-dlm", MANDATORY,
-                        "any AWS principal"))
+@mutation("dev", Fired("rustfs-iam-role-restrict-trust-policy", ROLE, "rustfs-dev-snapshots-dlm", MANDATORY,
+                       "any AWS principal"))
 def role_trusts_any_principal(stack: StackEdit) -> None:
     def change(document: dict) -> None:
         document["Statement"][0]["Principal"] = {"AWS": "*"}
         document["Statement"][0].pop("Condition", None)
-    stack.update(ROLE, "rustfs-prod-snapshots-dlm", _edit_document("assumeRolePolicy", change))
-
-
-@mutation("dev", Fired("rustfs-iam-policy-disallow-admin-managed-policies", ATTACHMENT, "rustfs-dev-iam-node-ssm",
-                       MANDATORY, "AdministratorAccess"))
-def node_role_gets_administrator_access(stack: StackEdit) -> None:
-    stack.update(ATTACHMENT, "rustfs-dev-iam-node-ssm",
-                 _set("policyArn", "arn:aws:iam::aws:policy/AdministratorAccess"))
+    stack.update(ROLE, "rustfs-dev-snapshots-dlm", _edit_document("assumeRolePolicy", change))
 
 
 # S3
+
+def _tls_deny(change: Callable[[dict], None]) -> Callable[[dict], None]:
+    return _edit_document("policy", lambda document: change(
+        next(s for s in document["Statement"] if s.get("Sid") == "DenyInsecureTransport")))
+
 
 @mutation("dev", Fired("rustfs-s3-bucket-require-tls-only-policy", BUCKET, "rustfs-dev-audit-audit", MANDATORY))
 def bucket_policy_loses_tls_deny(stack: StackEdit) -> None:
@@ -518,10 +504,22 @@ def bucket_policy_loses_tls_deny(stack: StackEdit) -> None:
     stack.update(BUCKET_POLICY, "rustfs-dev-audit-audit-policy", _edit_document("policy", change))
 
 
-@mutation("prod", Fired("rustfs-s3-publicaccessblock-require-all-flags", PAB, "rustfs-prod-audit-logs-public-access",
-                        MANDATORY, "restrictPublicBuckets"))
+@mutation("dev", Fired("rustfs-s3-bucket-require-tls-only-policy", BUCKET, "rustfs-dev-audit-logs", MANDATORY))
+def tls_deny_on_the_bucket_but_not_its_objects(stack: StackEdit) -> None:
+    stack.update(BUCKET_POLICY, "rustfs-dev-audit-logs-policy", _tls_deny(
+        lambda s: s.update(Resource=[r for r in s["Resource"] if not r.endswith("/*")])))
+
+
+@mutation("dev")  # a JSON boolean false in the condition still denies plain HTTP
+def tls_deny_condition_as_json_boolean(stack: StackEdit) -> None:
+    stack.update(BUCKET_POLICY, "rustfs-dev-audit-audit-policy", _tls_deny(
+        lambda s: s.update(Condition={"Bool": {"aws:SecureTransport": False}})))
+
+
+@mutation("dev", Fired("rustfs-s3-publicaccessblock-require-all-flags", PAB, "rustfs-dev-audit-logs-public-access",
+                       MANDATORY, "restrictPublicBuckets"))
 def public_access_block_flag_off(stack: StackEdit) -> None:
-    stack.update(PAB, "rustfs-prod-audit-logs-public-access", _set("restrictPublicBuckets", False))
+    stack.update(PAB, "rustfs-dev-audit-logs-public-access", _set("restrictPublicBuckets", False))
 
 
 @mutation("dev", Fired("rustfs-s3-bucket-require-kms-encryption", BUCKET, "rustfs-dev-audit-logs", MANDATORY))
@@ -529,12 +527,10 @@ def bucket_encryption_configuration_removed(stack: StackEdit) -> None:
     stack.remove(SSE, "rustfs-dev-audit-logs-encryption")
 
 
-@mutation("prod", Fired("rustfs-s3-encryption-require-kms", SSE, "rustfs-prod-audit-audit-encryption", MANDATORY,
-                        "AES256"))
-def bucket_encryption_sse_s3(stack: StackEdit) -> None:
-    def change(props: dict) -> None:
-        props["rules"][0]["applyServerSideEncryptionByDefault"] = {"sseAlgorithm": "AES256"}
-    stack.update(SSE, "rustfs-prod-audit-audit-encryption", change)
+# The logs bucket stays an access-log target (of the NLB) and keeps its exemption.
+@mutation("dev", Fired("rustfs-s3-bucket-require-access-logging", BUCKET, "rustfs-dev-audit-audit", ADVISORY))
+def audit_bucket_stops_access_logging(stack: StackEdit) -> None:
+    stack.remove(BUCKET_LOGGING, "rustfs-dev-audit-audit-access-logs")
 
 
 # Audit
@@ -543,17 +539,6 @@ def bucket_encryption_sse_s3(stack: StackEdit) -> None:
                        MANDATORY, "not multi-region"))
 def trail_single_region(stack: StackEdit) -> None:
     stack.update(TRAIL, "rustfs-dev-audit-trail", _set("isMultiRegionTrail", False))
-
-
-@mutation("prod", Fired("rustfs-secretsmanager-secret-require-kms", SECRET, "rustfs-prod-root-credentials-secret",
-                        MANDATORY))
-def secret_without_cmk(stack: StackEdit) -> None:
-    stack.update(SECRET, "rustfs-prod-root-credentials-secret", _set("kmsKeyId", _DELETE))
-
-
-@mutation("dev", Fired("rustfs-sns-topic-require-kms", TOPIC, "rustfs-dev-budget-alerts", MANDATORY, "alias/aws/sns"))
-def topic_with_aws_managed_key(stack: StackEdit) -> None:
-    stack.update(TOPIC, "rustfs-dev-budget-alerts", _set("kmsMasterKeyId", "alias/aws/sns"))
 
 
 # Tagging, through the provider's defaultTags as the engine sends them (a JSON string)
@@ -577,10 +562,10 @@ def owner_tag_removed_from_provider_and_resource(stack: StackEdit) -> None:
     stack.update(VPC, "rustfs-dev-net-vpc", lambda props: props["tags"].pop("Owner"))
 
 
-@mutation("prod", Fired("rustfs-tagging-resource-require-valid-tags", SUBNET, "rustfs-prod-net-private-2", ADVISORY,
-                        "reserved aws: prefix"))
+@mutation("dev", Fired("rustfs-tagging-resource-require-valid-tags", SUBNET, "rustfs-dev-net-private-1", ADVISORY,
+                       "reserved aws: prefix"))
 def reserved_tag_prefix(stack: StackEdit) -> None:
-    stack.update(SUBNET, "rustfs-prod-net-private-2", _set("tags.aws:foo", "bar"))
+    stack.update(SUBNET, "rustfs-dev-net-private-1", _set("tags.aws:foo", "bar"))
 
 
 # ---- running them ----
@@ -652,6 +637,11 @@ def _new_violations(violations: list[dict], baseline: list[dict]) -> list[dict]:
     return new
 
 
+def _urn(edit: StackEdit, fired: Fired) -> str:
+    """The resource a finding is reported on; "" for a finding about the whole stack."""
+    return edit.get(fired.type, fired.name).urn if fired.type else ""
+
+
 def _describe(violations: list[dict]) -> str:
     return "\n".join(f"  {v['enforcementLevel']} {v['policy']} {v['urn'].rsplit('::', 1)[-1]}: {v['message'][:160]}"
                      for v in violations) or "  (none)"
@@ -670,11 +660,11 @@ def test_mutation_is_caught_exactly(request, case: Mutation):
     case.apply(edit)
     new = _new_violations(analyze(stack.pack, edit.build()), stack.baseline)
 
-    expected = {(f.policy, edit.get(f.type, f.name).urn, f.level) for f in case.expected}
+    expected = {(f.policy, _urn(edit, f), f.level) for f in case.expected}
     found = {(v["policy"], v["urn"], v["enforcementLevel"]) for v in new}
     assert found == expected, f"violations the mutation added:\n{_describe(new)}"
     for f in case.expected:
-        urn = edit.get(f.type, f.name).urn
+        urn = _urn(edit, f)
         messages = [v["message"] for v in new if (v["policy"], v["urn"]) == (f.policy, urn)]
         assert any(re.search(f.message, m) for m in messages), f"{f.policy}: no message matches {f.message!r}: " \
             f"{messages}"
@@ -686,7 +676,7 @@ def test_unmutated_stack_does_not_already_report_it(request, case: Mutation):
     edit = StackEdit(stack.recording)
     case.apply(edit)  # to name the resources the mutation adds
     already = [v for v in stack.baseline for f in case.expected
-               if (v["policy"], v["urn"]) == (f.policy, edit.get(f.type, f.name).urn)]
+               if (v["policy"], v["urn"]) == (f.policy, _urn(edit, f))]
     assert not already, _describe(already)
 
 
