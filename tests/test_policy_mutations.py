@@ -26,7 +26,7 @@ import pytest
 from google.protobuf import json_format
 
 from preflight.analysis import analyze, configured_pack, policy_config_for
-from preflight.analyzer import AnalyzedResource, PolicyPack, struct_from_python
+from preflight.analyzer import SECRET_SIG, AnalyzedResource, PolicyPack, struct_from_python
 from preflight.runner import RecordedResource, Recording, run_stack
 
 MANDATORY, ADVISORY = "mandatory", "advisory"
@@ -83,6 +83,11 @@ class StackEdit:
     def protect(self, type_: str, name: str, value: bool) -> None:
         index = self._index(type_, name)
         self.resources[index] = dataclasses.replace(self.resources[index], protect=value)
+
+    def use_default_provider(self, type_: str, name: str) -> None:
+        """As if the program forgot ``opts=ResourceOptions(provider=...)`` for this resource."""
+        index = self._index(type_, name)
+        self.resources[index] = dataclasses.replace(self.resources[index], provider="")
 
     def remove(self, type_: str, name: str) -> None:
         del self.resources[self._index(type_, name)]
@@ -568,6 +573,23 @@ def reserved_tag_prefix(stack: StackEdit) -> None:
     stack.update(SUBNET, "rustfs-dev-net-private-1", _set("tags.aws:foo", "bar"))
 
 
+# The aws provider applies defaultTags neither to Auto Scaling groups nor to what they launch.
+@mutation("dev", Fired("rustfs-tagging-resource-require-tags", ASG, "rustfs-dev-cluster-rustfs-1", ADVISORY,
+                       "lacks required tag\\(s\\) Project, Environment, Owner, CostCenter"),
+          Fired("rustfs-autoscaling-group-require-tag-propagation", ASG, "rustfs-dev-cluster-rustfs-1", ADVISORY))
+def node_group_relies_on_provider_default_tags(stack: StackEdit) -> None:
+    required = {"Project", "Environment", "Owner", "CostCenter"}
+    stack.update(ASG, "rustfs-dev-cluster-rustfs-1",
+                 lambda props: props.update(tags=[t for t in props["tags"] if t["key"] not in required]))
+
+
+# The default provider is configured from the stack's aws:* config, which sets no defaultTags.
+@mutation("dev", Fired("rustfs-tagging-resource-require-tags", LB, "rustfs-dev-lb-nlb", ADVISORY, "Owner"))
+def load_balancer_on_the_default_provider(stack: StackEdit) -> None:
+    stack.use_default_provider(LB, "rustfs-dev-lb-nlb")
+    stack.update(LB, "rustfs-dev-lb-nlb", lambda props: props["tags"].pop("Owner"))
+
+
 # ---- running them ----
 
 class RememberingPack:
@@ -686,6 +708,20 @@ def test_unmutated_stacks_have_no_mandatory_violation(request, name: str):
     mandatory = [v for v in stack.baseline if v["enforcementLevel"] == MANDATORY]
     assert not mandatory, _describe(mandatory)
     assert len(stack.recording.resources) > 100  # the real stack, not an empty recording
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_editing_keeps_the_wire_properties_intact(request, name: str):
+    """An edit that changes nothing re-encodes every resource to the same Struct, secrets included."""
+    stack: RecordedStack = request.getfixturevalue(name)
+    edit = StackEdit(stack.recording)
+    for r in stack.recording.resources:
+        edit.update(r.type, r.name, lambda props: None)
+    for before, after in zip(stack.recording.resources, edit.build().resources, strict=True):
+        assert after.wire_inputs is not before.wire_inputs
+        assert (after.wire_inputs, after.wire_outputs) == (before.wire_inputs, before.wire_outputs), before.urn
+    secrets = [r for r in edit.resources if SECRET_SIG in json.dumps(_python(r.wire_inputs))]
+    assert secrets, "the recording has secret inputs (e.g. SecretVersion.secretString) to carry through"
 
 
 def test_mutations_cover_both_stacks_and_many_policies():
