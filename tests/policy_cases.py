@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from preflight.analyzer import UNKNOWN as UNKNOWN_VALUE
+
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 TAGS = {"Project": "rustfs", "Environment": "dev", "Owner": "platform", "CostCenter": "cc-42"}
 
@@ -496,6 +498,26 @@ one(TOPOLOGY, "uneven-drives-any-env", node_volumes("ab", drives=2) + [
         "rustfs:cluster": "main", "rustfs:node": "rustfs-1", "rustfs:drive": "9"}})], True)
 one(TOPOLOGY, "dev-two-azs-allowed", node_volumes("ab"), False)
 pair("rustfs-rustfs-data-require-protect", node_volumes("abcabc", protect=False), node_volumes("abcabc"), env="prod")
+DATA_KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def keyed(volumes: list[Spec], kms_key_id: Any, deps: dict[str, list[str]] | None = None) -> list[Spec]:
+    return [Spec(v.type, v.name, {**v.props, "encrypted": True, "kmsKeyId": kms_key_id}, deps or {}, v.protect)
+            for v in volumes]
+
+
+one("rustfs-rustfs-data-require-protect", "unprotected-data-key",
+    [Spec("aws:kms/key:Key", "data-key", {"arn": DATA_KEY_ARN}), *keyed(node_volumes("abcabc"), DATA_KEY_ARN)],
+    True, env="prod")
+one("rustfs-rustfs-data-require-protect", "protected-data-key",
+    [Spec("aws:kms/key:Key", "data-key", {"arn": DATA_KEY_ARN}, protect=True),
+     *keyed(node_volumes("abcabc"), DATA_KEY_ARN)], False, env="prod")
+one("rustfs-rustfs-data-require-protect", "unprotected-data-key-before-first-deployment",
+    [Spec("aws:kms/key:Key", "data-key"),
+     *keyed(node_volumes("abcabc"), UNKNOWN_VALUE, {"kmsKeyId": ["data-key"]})], True, env="prod")
+one("rustfs-rustfs-data-require-protect", "unrelated-unprotected-key",
+    [Spec("aws:kms/key:Key", "other-key", {"arn": DATA_KEY_ARN.replace("1234abcd", "99999999")}),
+     *keyed(node_volumes("abcabc"), DATA_KEY_ARN)], False, env="prod")
 pair("rustfs-rustfs-volume-require-snapshots", node_volumes("abc"),
      [*node_volumes("abc"), Spec("aws:dlm/lifecyclePolicy:LifecyclePolicy", "snap", {
          "state": "ENABLED",

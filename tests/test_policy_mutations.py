@@ -285,6 +285,12 @@ def prod_data_volume_unprotected(stack: StackEdit) -> None:
     stack.protect(VOLUME, "rustfs-prod-cluster-rustfs-2-drive7", False)
 
 
+@mutation("prod", Fired("rustfs-rustfs-data-require-protect", KMS_KEY, "rustfs-prod-keys-data",
+                        MANDATORY, "encrypts RustFS data volumes"))
+def prod_data_key_unprotected(stack: StackEdit) -> None:
+    stack.protect("aws:kms/key:Key", "rustfs-prod-keys-data", False)
+
+
 # Snapshots
 
 def _every_data_volume(stack_name: str, nodes: int, drives: int, policy: str, level: str) -> tuple[Fired, ...]:

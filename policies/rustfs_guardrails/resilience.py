@@ -12,6 +12,7 @@ from ._kit import Res, aws, get, is_unknown, items, known_num, known_str, resour
 
 VOLUME = aws("ebs", "Volume")
 BUCKETS = [aws("s3", "Bucket"), aws("s3", "BucketV2")]
+KMS_KEY = aws("kms", "Key")
 DLM = aws("dlm", "LifecyclePolicy")
 BACKUP_SELECTION = aws("backup", "Selection")
 INSTANCE = aws("ec2", "Instance")
@@ -109,16 +110,31 @@ def _check_protect(resources: list[Res], cfg: dict, report) -> None:
         if not volume.protect:
             report(f"RustFS data volume '{volume.name}' is not protected (protect=True): a replacement or "
                    "destroy would delete its data.", volume.urn)
+    volumes = data_volumes(resources, cfg)
+    for key in (r for r in resources if r.type == KMS_KEY and not r.protect):
+        if any(_encrypts(key, volume) for volume in volumes):
+            report(f"KMS key '{key.name}' encrypts RustFS data volumes and is not protected (protect=True): "
+                   "deleting it would make every drive it encrypts unreadable.", key.urn)
     pattern = cfg["dataBucketPattern"]
     for bucket in (r for r in resources if r.type in BUCKETS):
         if (re.search(pattern, bucket.name) or cfg["clusterTag"] in own_tags(bucket)) and not bucket.protect:
             report(f"Data bucket '{bucket.name}' is not protected (protect=True) in production.", bucket.urn)
 
 
+def _encrypts(key: Res, volume: Res) -> bool:
+    """The volume's kmsKeyId names this key (ARN or id), or - unknown before the first deployment - was
+    computed from it."""
+    key_id = volume.get("kmsKeyId")
+    if isinstance(key_id, str) and not is_unknown(key_id):
+        return key_id in {known_str(key.get(p)) for p in ("arn", "keyId", "id")} - {None}
+    return "kmsKeyId" in volume.property_dependency_urns and volume.refers_to("kmsKeyId", key)
+
+
 protect_data = stack_policy(
     "rustfs-rustfs-data-require-protect",
-    "In production, RustFS data volumes and data buckets carry the protect resource option.",
-    severity=Severity.HIGH, types=[VOLUME, *BUCKETS], check=_check_protect, topics=["resilience", "rustfs"],
+    "In production, RustFS data volumes, the KMS keys that encrypt them and data buckets carry the protect "
+    "resource option.",
+    severity=Severity.HIGH, types=[VOLUME, KMS_KEY, *BUCKETS], check=_check_protect, topics=["resilience", "rustfs"],
     config={**_TAG_CONFIG, **ENVIRONMENT_CONFIG,
             "dataBucketPattern": {"type": "string", "default": "tier|replica|data",
                                   "description": "regex on bucket resource names holding data"}})
