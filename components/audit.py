@@ -15,6 +15,7 @@ from .bucket_policies import (
     audit_bucket_policy,
     config_delivery_policy,
     logs_bucket_policy,
+    trail_topic_policy,
 )
 from .buckets import HardenedBucket, HardenedBucketArgs, Lifecycle, bucket_name
 from .iam_documents import log_delivery_policy, service_trust
@@ -77,6 +78,7 @@ class AuditArgs:
     region: str
     storage_key_arn: pulumi.Input[str]
     logs_key_arn: pulumi.Input[str]
+    messaging_key_arn: pulumi.Input[str]  # the trail's delivery-notification topic
     permissions_boundary_arn: pulumi.Input[str]
     cloud_trail: str = "create"  # create | existing (the account has an organization trail)
     config: str = "create"  # create | existing (the account already records); rules are created either way
@@ -143,15 +145,24 @@ class Audit(pulumi.ComponentResource):
             f"{name}-trail-logs", role=role.id,
             policy=group.arn.apply(lambda g: json.dumps(log_delivery_policy(g))),
             opts=pulumi.ResourceOptions(parent=role))
+        topic = aws.sns.Topic(
+            f"{name}-trail-delivery", name=f"{a.name}-trail-delivery", kms_master_key_id=a.messaging_key_arn,
+            tags=self._tags("trail-delivery"), opts=child)
+        topic_policy = aws.sns.TopicPolicy(
+            f"{name}-trail-delivery", arn=topic.arn,
+            policy=topic.arn.apply(lambda t: json.dumps(trail_topic_policy(t, a.account_id, arn))),
+            opts=pulumi.ResourceOptions(parent=topic))
+        self.trail_topic_arn = topic.arn
         return aws.cloudtrail.Trail(
             f"{name}-trail", name=self.trail_name, s3_bucket_name=self.audit_bucket.bucket_name,
+            sns_topic_name=topic.arn,
             s3_key_prefix=TRAIL_PREFIX, is_multi_region_trail=True, include_global_service_events=True,
             enable_log_file_validation=True, enable_logging=True, kms_key_id=a.storage_key_arn,
             cloud_watch_logs_group_arn=group.arn.apply(lambda g: f"{g.removesuffix(':*')}:*"),
             cloud_watch_logs_role_arn=role.arn,
             advanced_event_selectors=trail_event_selectors(a.partition, a.name, a.data_bucket_arns),
             tags=self._tags("trail"),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.audit_bucket, policy]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.audit_bucket, policy, topic_policy]))
 
     def _recorder(self) -> aws.cfg.Recorder:
         a, name = self._args, self._name

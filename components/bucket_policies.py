@@ -84,3 +84,11 @@ def config_delivery_policy(*, bucket_arn: str, account_id: str, storage_key_arn:
          "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": storage_key_arn,
          "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}},
     ]}
+
+
+def trail_topic_policy(topic_arn: str, account_id: str, trail_arn: str) -> dict:
+    """Only this stack's trail may publish its log-delivery notifications to the topic."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "CloudTrailPublishes", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": "SNS:Publish", "Resource": topic_arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id, "aws:SourceArn": trail_arn}}}]}

@@ -67,6 +67,13 @@ def key_policy(purpose: str, *, name: str, account_id: str, partition: str, regi
         statements.append(_logs(partition, region, account_id, name))
     elif purpose == "messaging":
         statements += _publishers(partition, region, account_id)
+        if trail_name:
+            # CloudTrail publishes log-delivery notifications to the encrypted trail topic (CloudTrail User
+            # Guide, "Configuring Amazon SNS notifications"; SNS Developer Guide, KMS permissions for services).
+            statements.append(_service_statement(
+                "CloudTrailPublishes", "cloudtrail.amazonaws.com", ["kms:Decrypt", "kms:GenerateDataKey*"],
+                {"StringEquals": {"aws:SourceAccount": account_id,
+                                  "aws:SourceArn": trail_arn(partition, region, account_id, trail_name)}}))
     return {"Version": "2012-10-17", "Statement": statements}
 
 

@@ -243,3 +243,22 @@ def test_existing_config_skips_the_recorder_but_keeps_the_rules():
     assert len(rec.of_type("aws:cfg/rule:Rule")) == len(MANAGED_RULES)
     storage = next(k for k in rec.of_type("aws:kms/key:Key") if k.inputs["tags"]["rustfs:key-purpose"] == "storage")
     assert "config.amazonaws.com" not in storage.inputs["policy"]
+
+
+def test_trail_notifies_an_encrypted_topic_only_it_may_publish_to():
+    rec = recording()
+    trail = rec.one("aws:cloudtrail/trail:Trail")
+    topic = rec.one("aws:sns/topic:Topic", "rustfs-dev-audit-trail-delivery")
+    assert trail.inputs["snsTopicName"] == topic.outputs["arn"]
+    messaging = next(k for k in rec.of_type("aws:kms/key:Key") if k.name.endswith("-messaging"))
+    assert topic.inputs["kmsMasterKeyId"] == messaging.outputs["arn"]
+    (statement,) = json.loads(rec.one("aws:sns/topicPolicy:TopicPolicy", topic.name).inputs["policy"])["Statement"]
+    trail_arn = f"arn:aws:cloudtrail:us-east-1:123456789012:trail/{trail.inputs['name']}"
+    assert statement["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert statement["Resource"] == topic.outputs["arn"]
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012",
+                                                       "aws:SourceArn": trail_arn}}
+    publish = next(s for s in json.loads(messaging.inputs["policy"])["Statement"] if s["Sid"] == "CloudTrailPublishes")
+    assert publish["Condition"]["StringEquals"]["aws:SourceArn"] == trail_arn
+    assert unexplained(json.loads(rec.one("aws:sns/topicPolicy:TopicPolicy", topic.name).inputs["policy"]),
+                       "topic-policy") == []

@@ -14,6 +14,11 @@ from preflight.runner import run_stack
 BUDGET = "aws:budgets/budget:Budget"
 TOPIC = "aws:sns/topic:Topic"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+
+
+def _alerts(recording) -> str:
+    """The budget's alert topic (and its policy) among the stack's topics."""
+    return f"rustfs-{recording.settings.stack}-budget-alerts"
 KEY = "aws:kms/key:Key"
 EMAILS = ["storage-oncall@example.com", "finance@example.com"]
 
@@ -47,7 +52,7 @@ def test_cost_is_filtered_on_the_stacks_project_and_environment_tags(stack):
 
 def test_alerts_at_80_percent_actual_and_100_percent_forecast_go_to_the_topic(stack):
     _, recording = stack
-    topic_arn = recording.one(TOPIC).outputs["arn"]
+    topic_arn = recording.one(TOPIC, _alerts(recording)).outputs["arn"]
     notifications = recording.one(BUDGET).inputs["notifications"]
     assert sorted((n["notificationType"], n["threshold"], n["thresholdType"], n["comparisonOperator"])
                   for n in notifications) == [("ACTUAL", 80, "PERCENTAGE", "GREATER_THAN"),
@@ -59,13 +64,13 @@ def test_alerts_at_80_percent_actual_and_100_percent_forecast_go_to_the_topic(st
 
 def test_topic_is_encrypted_with_the_messaging_key(stack):
     _, recording = stack
-    assert recording.one(TOPIC).inputs["kmsMasterKeyId"] == _messaging_key_arn(recording)
+    assert recording.one(TOPIC, _alerts(recording)).inputs["kmsMasterKeyId"] == _messaging_key_arn(recording)
 
 
 def test_only_aws_budgets_of_this_account_may_publish(stack):
     _, recording = stack
-    topic = recording.one(TOPIC)
-    policy = recording.one(TOPIC_POLICY)
+    topic = recording.one(TOPIC, _alerts(recording))
+    policy = recording.one(TOPIC_POLICY, _alerts(recording))
     assert policy.inputs["arn"] == topic.outputs["arn"]
     [statement] = json.loads(policy.inputs["policy"])["Statement"]
     assert statement["Principal"] == {"Service": "budgets.amazonaws.com"}
@@ -76,7 +81,7 @@ def test_only_aws_budgets_of_this_account_may_publish(stack):
 
 def test_budget_waits_for_the_topic_policy(stack):
     _, recording = stack
-    assert recording.one(TOPIC_POLICY).urn in recording.one(BUDGET).dependencies
+    assert recording.one(TOPIC_POLICY, _alerts(recording)).urn in recording.one(BUDGET).dependencies
 
 
 def test_messaging_key_lets_aws_budgets_encrypt_to_the_topic(stack):

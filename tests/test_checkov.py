@@ -81,10 +81,6 @@ ALLOWED = {
         ACCEPTED, STACKS, r"aws_s3_bucket\.rustfs-\w+-audit-(logs|audit)$",
         "cross-region replication of the audit and access-log buckets: not declared; they are versioned, "
         "KMS-encrypted and lifecycle-managed in the stack's region. A regional loss would lose the copies there."),
-    "CKV_AWS_252": Allowed(
-        ACCEPTED, STACKS, r"aws_cloudtrail\.rustfs-\w+-audit-trail(__cloudtrail)?$",
-        "no SNS notification per delivered log file: nothing would subscribe; the trail's integrity rests on "
-        "log file validation and it also streams to its CloudWatch Logs group."),
     "CKV_AWS_150": Allowed(
         ACCEPTED, ("dev",), r"aws_lb\.rustfs-dev-lb-nlb$",
         "dev load balancer without deletion protection: the dev stack is torn down at will; prod has it on."),
