@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= venv
 PY := $(VENV)/bin/python
 STACK ?= dev
+# Extra preflight options, e.g. PREFLIGHT_ARGS="--json out/dev.json --markdown out/dev.md" (the CI workflow).
+PREFLIGHT_ARGS ?=
 
 .PHONY: preflight test lint bench clean
 
@@ -16,7 +18,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 preflight: $(VENV)/.runtime
-	$(PY) -m preflight --stack $(STACK)
+	$(PY) -m preflight --stack $(STACK) $(PREFLIGHT_ARGS)
 
 # Mermaid's own parser checks the report's diagram (tests/test_diagram.py); it skips when npm is missing.
 MERMAID := tests/mermaid/node_modules/.installed
