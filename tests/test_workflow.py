@@ -462,6 +462,15 @@ def test_a_preflight_that_fails_before_its_report_still_leaves_one(tmp_path):
     assert "failed before writing its report" in markdown and "cluster.nodes" in markdown
 
 
+def test_readme_names_every_secret_and_variable_the_workflow_reads():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Continuous delivery", 1)[1].split("\n## ", 1)[0]
+    names = set(re.findall(r"\b(?:secrets|vars)\.(\w+)", WORKFLOW.read_text()))
+    assert names == {"PULUMI_ACCESS_TOKEN", "AWS_ROLE_ARN", "PULUMI_ORG"}
+    for name in names:
+        assert f"`{name}`" in section, name
+
+
 @pytest.mark.parametrize("job_name", ["preview", "up"])
 def test_region_step_reads_each_stack_file_and_install_step_is_the_readme_one(job_name, tmp_path):
     job = load()["jobs"][job_name]
