@@ -4,3 +4,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+import pytest  # noqa: E402
+
+# Helper modules assert too; rewrite them so a failure shows the compared values, as in test files.
+pytest.register_assert_rewrite("aws_cli_scan", "dev_node", "fake_aws_cli", "iam_actions", "iam_eval", "iam_review",
+                               "node_iam_requests", "policy_harness", "shell_lexer", "user_data", "checkov_render")

@@ -10,7 +10,7 @@ from functools import cache
 
 import yaml
 from aws_cli_scan import WrittenFile
-from test_cluster import decode_user_data, env_file
+from user_data import decode_user_data, env_file
 
 from preflight.runner import run_stack
 

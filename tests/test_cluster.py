@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
 import re
-import shlex
 import shutil
 import subprocess
 from collections import defaultdict
@@ -15,6 +12,7 @@ from functools import cache
 import pytest
 import yaml
 from google.protobuf import json_format
+from user_data import decode_user_data, env_file
 
 from preflight.runner import run_stack
 from preflight.topology import nodes_from_volumes
@@ -49,13 +47,6 @@ def subnet_az(r) -> dict[str, str]:
     return {s.outputs["id"]: s.inputs["availabilityZone"] for s in r.of_type(SUBNET)}
 
 
-def decode_user_data(text: str) -> str:
-    raw = base64.b64decode(text)
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    return raw.decode()
-
-
 def user_data(r) -> dict[str, str]:
     """Node name -> decoded user data (cloud-config text)."""
     out = {}
@@ -68,10 +59,6 @@ def user_data(r) -> dict[str, str]:
 def written_files(cloud_config: str) -> dict[str, str]:
     assert cloud_config.startswith("#cloud-config\n")
     return {f["path"]: f["content"] for f in yaml.safe_load(cloud_config)["write_files"]}
-
-
-def env_file(content: str) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in shlex.split(content, comments=True))
 
 
 # --- volumes -------------------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ when run as rendered (credentials, TLS directory) and the load balancer's health
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
 import os
 import pwd
@@ -22,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from user_data import decode_user_data
 
 from components.bootstrap.render import UserDataParams, rustfs_environment
 from preflight.runner import run_stack
@@ -107,8 +106,7 @@ def rendered(stack: str) -> tuple[list[RenderedNode], object]:
     r = run_stack(stack)
     nodes = []
     for lt in r.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
-        raw = base64.b64decode(lt.inputs["userData"])
-        cloud = yaml.safe_load((gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode())
+        cloud = yaml.safe_load(decode_user_data(lt.inputs["userData"]))
         files = {f["path"]: f["content"] for f in cloud["write_files"]}
         [spec] = [t for t in lt.inputs["tagSpecifications"] if t["resourceType"] == "instance"]
         nodes.append(RenderedNode(spec["tags"]["rustfs:node-name"], files, env_file(files["/etc/default/rustfs"]),
