@@ -175,6 +175,11 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     network = _network(p, raw, prod)
     cluster = _cluster(p, raw, prod, env, stack)
     _erasure_layout(p, cluster, network, prod)
+    if network.nat_gateways == "none" and not cluster.ami_id:
+        # Without NAT the private subnets reach only the VPC endpoints: a stock AL2023 node could not download
+        # the pinned RustFS release from GitHub (dnf repositories stay reachable through the S3 endpoint).
+        p.add("network.natGateways", "none", "nodes on stock Amazon Linux download RustFS from GitHub releases "
+              "through NAT; use single | perAz, or set cluster.amiId to an AMI with the pinned RustFS installed")
     tls = _tls(p, raw)
     security = _security(p, raw)
     audit = _audit(p, raw, prod)

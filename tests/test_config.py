@@ -181,7 +181,8 @@ def test_all_problems_reported_together():
 
 
 def test_small_vpc_without_public_subnets_is_allowed_but_not_with_nat():
-    small = with_(with_(BASE, "network.cidr", "10.0.0.0/24"), "network.natGateways", "none")
+    small = with_(with_(with_(BASE, "network.cidr", "10.0.0.0/24"), "network.natGateways", "none"),
+                  "cluster.amiId", "ami-0123456789abcdef0")
     parse(small, stack="t", region="us-east-1")
     message = only_problem(with_(small, "network.natGateways", "single"))
     assert message.startswith("rustfs-aws:network.cidr") and "/28 minimum" in message
@@ -223,3 +224,11 @@ def test_longest_allowed_stack_name_still_makes_valid_bucket_names():
 
     cfg = parse(BASE, stack="s" * 20, region="ap-southeast-1")
     assert len(bucket_name(cfg.name, "audit", "123456789012", cfg.region)) <= 63
+
+
+def test_without_nat_the_nodes_need_an_ami_with_rustfs():
+    no_nat = with_(BASE, "network.natGateways", "none")
+    message = only_problem(no_nat)
+    assert message.startswith("rustfs-aws:network.natGateways: got 'none'; nodes on stock Amazon Linux download")
+    assert "cluster.amiId" in message
+    parse(with_(no_nat, "cluster.amiId", "ami-0123456789abcdef0"), stack="t", region="us-east-1")

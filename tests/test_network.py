@@ -54,7 +54,9 @@ def test_subnets_inside_vpc_disjoint_and_never_public_on_launch(stack, dev, prod
 def test_nat_count_per_mode(dev, prod):
     assert len(dev.of_type(NAT)) == 1
     assert len(prod.of_type(NAT)) == 3
-    none = run_stack("dev", {"rustfs-aws:network": {"cidr": "10.40.0.0/16", "azCount": 2, "natGateways": "none"}})
+    cluster = {**json.loads(dev.settings.config["rustfs-aws:cluster"]), "amiId": "ami-0123456789abcdef0"}
+    none = run_stack("dev", {"rustfs-aws:network": {"cidr": "10.40.0.0/16", "azCount": 2, "natGateways": "none"},
+                             "rustfs-aws:cluster": cluster})
     assert none.of_type(NAT) == []
     assert subnets(none, "public") == [] and none.of_type("aws:ec2/internetGateway:InternetGateway") == []
     assert none.of_type("aws:ec2/route:Route") == []  # no default route to nowhere
