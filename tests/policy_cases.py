@@ -518,6 +518,24 @@ one("rustfs-rustfs-data-require-protect", "unprotected-data-key-before-first-dep
 one("rustfs-rustfs-data-require-protect", "unrelated-unprotected-key",
     [Spec("aws:kms/key:Key", "other-key", {"arn": DATA_KEY_ARN.replace("1234abcd", "99999999")}),
      *keyed(node_volumes("abcabc"), DATA_KEY_ARN)], False, env="prod")
+PROD_DLM = Spec("aws:dlm/lifecyclePolicy:LifecyclePolicy", "snap", {"state": "ENABLED", "policyDetails": {
+    "resourceTypes": ["VOLUME"], "targetTags": {"rustfs:cluster": "main"},
+    "schedules": [{"createRule": {"interval": 24, "intervalUnit": "HOURS"}, "retainRule": {"count": 14}}]}})
+
+
+def final_snapshot(volumes: list[Spec]) -> list[Spec]:
+    return [Spec(v.type, v.name, {**v.props, "finalSnapshot": True}, v.deps, v.protect) for v in volumes]
+
+
+one("rustfs-rustfs-volume-require-snapshots", "prod-keeps-14-days-with-final-snapshots",
+    [*final_snapshot(node_volumes("abcabc")), PROD_DLM], False, env="prod")
+one("rustfs-rustfs-volume-require-snapshots", "prod-without-final-snapshot",
+    [*node_volumes("abcabc"), PROD_DLM], True, env="prod")
+one("rustfs-rustfs-volume-require-snapshots", "prod-keeps-3-days",
+    [*final_snapshot(node_volumes("abcabc")), Spec(PROD_DLM.type, "snap", {**PROD_DLM.props, "policyDetails": {
+        **PROD_DLM.props["policyDetails"],
+        "schedules": [{"createRule": {"interval": 24, "intervalUnit": "HOURS"}, "retainRule": {"count": 3}}]}})],
+    True, env="prod")
 pair("rustfs-rustfs-volume-require-snapshots", node_volumes("abc"),
      [*node_volumes("abc"), Spec("aws:dlm/lifecyclePolicy:LifecyclePolicy", "snap", {
          "state": "ENABLED",

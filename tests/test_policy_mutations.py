@@ -293,14 +293,27 @@ def prod_data_key_unprotected(stack: StackEdit) -> None:
 
 # Snapshots
 
-def _every_data_volume(stack_name: str, nodes: int, drives: int, policy: str, level: str) -> tuple[Fired, ...]:
-    return tuple(Fired(policy, VOLUME, f"rustfs-{stack_name}-cluster-rustfs-{n}-drive{d}", level)
+def _every_data_volume(stack_name: str, nodes: int, drives: int, policy: str, level: str,
+                       *message: str) -> tuple[Fired, ...]:
+    return tuple(Fired(policy, VOLUME, f"rustfs-{stack_name}-cluster-rustfs-{n}-drive{d}", level, *message)
                  for n in range(1, nodes + 1) for d in range(drives))
 
 
 @mutation("dev", *_every_data_volume("dev", 4, 2, "rustfs-rustfs-volume-require-snapshots", MANDATORY))
 def snapshot_policy_removed(stack: StackEdit) -> None:
     stack.remove(DLM, "rustfs-dev-snapshots-policy")
+
+
+@mutation("prod", *_every_data_volume("prod", 6, 16, "rustfs-rustfs-volume-require-snapshots", MANDATORY,
+                                      "keeps snapshots for 3 days"))
+def prod_snapshots_kept_three_days(stack: StackEdit) -> None:
+    stack.update(DLM, "rustfs-prod-snapshots-policy", _set("policyDetails.schedules.0.retainRule.count", 3))
+
+
+@mutation("prod", Fired("rustfs-rustfs-volume-require-snapshots", VOLUME, "rustfs-prod-cluster-rustfs-3-drive5",
+                        MANDATORY, "takes no final snapshot"))
+def prod_volume_without_final_snapshot(stack: StackEdit) -> None:
+    stack.update(VOLUME, "rustfs-prod-cluster-rustfs-3-drive5", _set("finalSnapshot", False))
 
 
 @mutation("prod", Fired("rustfs-dlm-lifecyclepolicy-require-encrypted-copies", DLM, "rustfs-prod-snapshots-policy",

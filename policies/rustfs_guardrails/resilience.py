@@ -7,6 +7,8 @@ from collections import defaultdict
 
 from pulumi_policy import Severity
 
+from rustfs_model.cost import snapshot_retention_days
+
 from ._env import ENVIRONMENT_CONFIG, environment, is_prod, own_tags, stack_environment
 from ._kit import Res, aws, get, is_unknown, items, known_num, known_str, resource_policy, stack_policy
 
@@ -168,19 +170,34 @@ def _selection_covers(selection: Res, tags: dict) -> bool | None:
 def _check_backups(resources: list[Res], cfg: dict, report) -> None:
     policies = [r for r in resources if r.type == DLM]
     selections = [r for r in resources if r.type == BACKUP_SELECTION]
+    prod = is_prod(stack_environment(resources, cfg), cfg)
     for volume in data_volumes(resources, cfg):
         tags = own_tags(volume)
-        verdicts = [_dlm_covers(p, tags) for p in policies] + [_selection_covers(s, tags) for s in selections]
+        dlm = [_dlm_covers(p, tags) for p in policies]
+        verdicts = dlm + [_selection_covers(s, tags) for s in selections]
         if not any(v is None or v for v in verdicts):
             report(f"RustFS data volume '{volume.name}' is covered by no enabled DLM policy or AWS Backup "
                    "selection (target tags must match its tags).", volume.urn)
+        if not prod:
+            continue
+        if volume.get("finalSnapshot") is not True and not is_unknown(volume.get("finalSnapshot")):
+            report(f"RustFS data volume '{volume.name}' takes no final snapshot (finalSnapshot=true) if it is "
+                   "ever deleted.", volume.urn)
+        kept = [snapshot_retention_days({"props": p.props}) for p, covers in zip(policies, dlm, strict=True) if covers]
+        if kept and all(d is not None and d < cfg["minRetentionDays"] for d in kept):
+            report(f"RustFS data volume '{volume.name}' keeps snapshots for {max(kept):g} days, fewer than "
+                   f"{cfg['minRetentionDays']:g} in production.", volume.urn)
 
 
 backups = stack_policy(
     "rustfs-rustfs-volume-require-snapshots",
-    "Every RustFS data volume is covered by an enabled DLM lifecycle policy or an AWS Backup selection.",
+    "Every RustFS data volume is covered by an enabled DLM lifecycle policy or an AWS Backup selection; in "
+    "production the snapshots are kept at least minRetentionDays and a deleted volume takes a final snapshot.",
     severity=Severity.HIGH, types=[VOLUME, DLM, BACKUP_SELECTION], check=_check_backups,
-    checks=["CKV2_AWS_9"], topics=["resilience", "backup", "rustfs"], config=_TAG_CONFIG)
+    checks=["CKV2_AWS_9"], topics=["resilience", "backup", "rustfs"],
+    config={**_TAG_CONFIG, **ENVIRONMENT_CONFIG,
+            "minRetentionDays": {"type": "number", "minimum": 0, "default": 7,
+                                 "description": "production: days a DLM policy keeps each data-volume snapshot"}})
 
 
 def _is_data_node(res: Res, cfg: dict) -> bool:

@@ -208,7 +208,7 @@ def _add_ebs(bill: _Bill, vols: list[dict]) -> None:
 _DAYS_PER_UNIT = {"HOURS": 1 / 24, "DAYS": 1, "WEEKS": 7, "MONTHS": 30, "YEARS": 365}
 
 
-def _retention_days(policy: dict) -> float | None:
+def snapshot_retention_days(policy: dict) -> float | None:
     """Days a snapshot is kept under a DLM policy: retain count x schedule interval, or a retain interval."""
     details = _inputs(policy).get("policyDetails")
     schedules = details.get("schedules") if isinstance(details, dict) else None
@@ -228,7 +228,7 @@ def _add_snapshots(bill: _Bill, resources, usage, stored_on_drives_gb: float) ->
     policies = [r for r in resources if r.get("type") in SNAPSHOT_POLICIES]
     if not policies:
         return
-    declared = [d for d in (_retention_days(p) for p in policies) if d is not None]
+    declared = [d for d in (snapshot_retention_days(p) for p in policies) if d is not None]
     rate = usage["snapshotDailyChangeRate"]
     days = max(declared) if declared else usage["snapshotRetentionDays"]
     gb = stored_on_drives_gb * (1 + rate * days)
