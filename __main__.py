@@ -3,6 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import ClusterAlarms, ClusterAlarmsArgs
 from components.audit import Audit, AuditArgs
 from components.budget import BudgetArgs, StackBudget
 from components.config import choose_azs, load
@@ -122,6 +123,13 @@ budget = StackBudget(f"{cfg.name}-budget", BudgetArgs(
     environment_tag=cfg.tags["Environment"], account_id=account_id, partition=partition,
     messaging_key_arn=keys.arns["messaging"], emails=cfg.budget.emails, tags=cfg.tags), opts=opts)
 
+alarms = ClusterAlarms(f"{cfg.name}-alarms", ClusterAlarmsArgs(
+    name=cfg.name, stack=cfg.stack, region=cfg.region, account_id=account_id, partition=partition,
+    messaging_key_arn=keys.arns["messaging"], layout=plan.layout, group_names=cluster.group_names,
+    load_balancer_arn_suffix=load_balancer.arn_suffix,
+    s3_target_group_arn_suffix=load_balancer.s3_target_group_arn_suffix,
+    emails=cfg.observability.alarm_emails, tags=cfg.tags), opts=opts)
+
 pulumi.export("region", cfg.region)
 pulumi.export("s3EndpointUrl", f"https://{endpoint}:{S3_PORT}")
 if cluster_cfg.console:
@@ -135,3 +143,4 @@ pulumi.export("usableCapacityTiB", round(plan.layout.usable_gib / 1024, 2))
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("budgetAlertTopicArn", budget.topic_arn)
+pulumi.export("opsAlertTopicArn", alarms.topic_arn)

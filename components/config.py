@@ -127,6 +127,11 @@ class BudgetConfig:
 
 
 @dataclass(frozen=True)
+class ObservabilityConfig:
+    alarm_emails: list[str]  # subscribed to the ops-alerts topic of the cluster alarms
+
+
+@dataclass(frozen=True)
 class StackConfig:
     project: str
     stack: str
@@ -142,6 +147,7 @@ class StackConfig:
     usage: UsageConfig
     budget: BudgetConfig
     secret_keys: list[str] = field(default_factory=list)
+    observability: ObservabilityConfig = field(default_factory=lambda: ObservabilityConfig([]))
 
     @property
     def is_prod(self) -> bool:
@@ -154,7 +160,7 @@ class StackConfig:
 
 
 TOP_LEVEL = {"environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
-             "usage", "budget"}
+             "usage", "budget", "observability"}
 
 
 def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
@@ -186,10 +192,12 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     backup = _backup(p, raw, prod, region)
     usage = _usage(p, raw)
     budget = _budget(p, raw, prod)
+    observability = _observability(p, raw)
     p.raise_if_any()
     return StackConfig(project=project, stack=stack, region=region, environment=env, tags=tags,
                        network=network, cluster=cluster, tls=tls, security=security, audit=audit,
-                       backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []))
+                       backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []),
+                       observability=observability)
 
 
 def _tags(p: Problems, raw: dict, env: str, project: str) -> dict[str, str]:
@@ -260,6 +268,8 @@ def _wants_internet_facing(raw: dict) -> bool:
 # CloudWatch Logs accepted retention values (CloudWatch Logs API reference, PutRetentionPolicy).
 # AWS Budgets: at most 10 e-mail subscribers per notification (AWS Billing User Guide, Budgets quotas).
 MAX_BUDGET_EMAILS = 10
+# Our limit, not an SNS one: every address confirms its own subscription; teams subscribe a list or a pager.
+MAX_ALARM_EMAILS = 10
 # EC2 spread placement groups: at most 7 running instances per AZ (EC2 User Guide, placement groups).
 MAX_SPREAD_PER_AZ = 7
 
@@ -447,6 +457,17 @@ def _budget(p: Problems, raw: dict, prod: bool) -> BudgetConfig:
               "e-mail subscribers per alert; subscribe the rest to the alert SNS topic")
     return BudgetConfig(p.number(b, "monthlyUSD", "budget.monthlyUSD", 20_000.0 if prod else 1_000.0, 1, 1e8),
                         emails)
+
+
+def _observability(p: Problems, raw: dict) -> ObservabilityConfig:
+    o = p.section(raw, "observability", "observability", {"alarmEmails"})
+    emails = p.string_list(o, "alarmEmails", "observability.alarmEmails", [], check=lambda v: bool(_EMAIL.match(v)),
+                           what="e-mail addresses")
+    if len(emails) > MAX_ALARM_EMAILS:
+        p.add("observability.alarmEmails", f"{len(emails)} addresses", f"at most {MAX_ALARM_EMAILS} addresses "
+              "(each confirms its own subscription); subscribe a team list or a paging service to the "
+              "ops-alerts topic instead")
+    return ObservabilityConfig(emails)
 
 
 def choose_azs(cfg: StackConfig, available: list[str]) -> list[str]:

@@ -52,7 +52,8 @@ class LoadBalancerArgs:
 
 
 class S3LoadBalancer(pulumi.ComponentResource):
-    """``dns_name``, ``zone_id``, ``arn``, ``security_group_id``, ``target_group_arns`` (for the node ASGs)."""
+    """``dns_name``, ``zone_id``, ``arn``, ``security_group_id``, ``target_group_arns`` (for the node ASGs),
+    ``arn_suffix`` and ``s3_target_group_arn_suffix`` (CloudWatch dimensions)."""
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("rustfs:cluster:LoadBalancer", name, None, opts)
@@ -81,8 +82,11 @@ class S3LoadBalancer(pulumi.ComponentResource):
         self.dns_name: pulumi.Output[str] = self.load_balancer.dns_name
         self.zone_id: pulumi.Output[str] = self.load_balancer.zone_id
         self.arn: pulumi.Output[str] = self.load_balancer.arn
+        # CloudWatch's AWS/NetworkELB dimensions name the load balancer and target groups by ARN suffix.
+        self.arn_suffix: pulumi.Output[str] = self.load_balancer.arn_suffix
 
         self.s3_target_group = self._target_group("s3", S3_PORT, HEALTH_PATH)
+        self.s3_target_group_arn_suffix: pulumi.Output[str] = self.s3_target_group.arn_suffix
         self._listener("s3", S3_PORT, self.s3_target_group)
         self.target_groups = [self.s3_target_group]
         if args.console:

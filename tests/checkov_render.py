@@ -25,6 +25,7 @@ TERRAFORM_TYPES = {
     "aws:cfg/rule:Rule": "aws_config_config_rule",
     "aws:cloudtrail/trail:Trail": "aws_cloudtrail",
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
     "aws:dlm/lifecyclePolicy:LifecyclePolicy": "aws_dlm_lifecycle_policy",
     "aws:ebs/volume:Volume": "aws_ebs_volume",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
@@ -67,6 +68,7 @@ TERRAFORM_TYPES = {
     "aws:secretsmanager/secretVersion:SecretVersion": "aws_secretsmanager_secret_version",
     "aws:sns/topic:Topic": "aws_sns_topic",
     "aws:sns/topicPolicy:TopicPolicy": "aws_sns_topic_policy",
+    "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
     "random:index/randomPassword:RandomPassword": "random_password",
@@ -94,7 +96,7 @@ RENAMED_INPUTS = {
 }
 
 # Object-valued inputs that are Terraform maps (key/value attributes), not nested blocks.
-MAP_INPUTS = {"tags", "tagsAll", "keepers", "targetTags", "tagsToAdd", "variableTags"}
+MAP_INPUTS = {"tags", "tagsAll", "keepers", "targetTags", "tagsToAdd", "variableTags", "dimensions"}
 # ... except where a type uses one of those names for a block (path of camelCase names, list levels skipped).
 BLOCKS_NAMED_LIKE_MAPS = {"aws_budgets_budget": {("filterExpression", "ands", "tags"),
                                                  ("filterExpression", "tags")}}

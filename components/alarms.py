@@ -1,0 +1,188 @@
+"""CloudWatch alarms a storage team pages on, and the ops-alerts SNS topic they notify.
+
+Per node (one Auto Scaling group of one instance each):
+- *not in service*: the group has had no InService instance for 15 minutes - the node is down or being replaced
+  and has not come back. RustFS keeps serving while every erasure set keeps its quorum.
+- *status check*: EC2 reports a failed system or instance status check for 2 minutes.
+
+Cluster (the S3 target group of the load balancer, port 9000, health check ``/health/ready``):
+- *unhealthy hosts*: at least one node has failed the health check for 5 minutes.
+- *write quorum at risk*: healthy nodes have fallen to the edge of what the erasure layout tolerates - one more
+  node lost (whichever it is) and some erasure set drops below write quorum (``quorum_alarm_threshold``).
+
+Every alarm notifies the topic on ALARM and on OK. The topic is encrypted with the ``messaging`` KMS key (whose
+key policy already admits CloudWatch alarms of this account, ``key_policies._publishers``) and its policy lets
+only CloudWatch alarms of this account and region publish (Amazon SNS Developer Guide, "Amazon SNS access
+policy examples": ``aws:SourceAccount`` / ``aws:SourceArn``).
+
+Statistics (AWS ELB User Guide, "CloudWatch metrics for your Network Load Balancer"): with cross-zone load
+balancing every load balancer node health-checks every target, so a Sum over the LoadBalancer/TargetGroup
+dimensions counts a target once per AZ; Minimum (healthy) and Maximum (unhealthy) read one node's view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from rustfs_model.layout import Layout
+
+ASG_NAMESPACE = "AWS/AutoScaling"
+EC2_NAMESPACE = "AWS/EC2"
+NLB_NAMESPACE = "AWS/NetworkELB"
+
+
+def tolerated_node_losses(layout: Layout) -> int:
+    """How many nodes may be lost at once, whichever they are, with every erasure set still able to read and
+    write: for each set, the worst k nodes to lose are the k holding most of its drives; a set keeps quorum
+    while those hold at most ``set_size - max(read quorum, write quorum)`` of its drives."""
+    nodes = sum(len(pool.nodes) for pool in layout.pools)
+    tolerated = nodes
+    for erasure_set in layout.sets:
+        pool = layout.pool_layouts[erasure_set.pool]
+        spare = pool.set_size - max(pool.read_quorum, pool.write_quorum)
+        heaviest_first = sorted(Counter(name for name, _ in erasure_set.drives).values(), reverse=True)
+        lost, k = 0, 0
+        for drives in heaviest_first:
+            if lost + drives > spare:
+                break
+            lost, k = lost + drives, k + 1
+        else:
+            k = nodes  # losing every node that holds drives of this set still leaves it quorum (cannot happen)
+        tolerated = min(tolerated, k)
+    return tolerated
+
+
+def quorum_alarm_threshold(layout: Layout) -> int:
+    """Healthy nodes at or below which the cluster is one node loss away from losing write quorum.
+
+    ``nodes - tolerated``: at that count the layout's whole tolerance is used up. A layout that tolerates no
+    node loss has no edge to warn at, so its threshold is ``nodes - 1`` (any loss already costs quorum)."""
+    nodes = sum(len(pool.nodes) for pool in layout.pools)
+    return nodes - max(1, tolerated_node_losses(layout))
+
+
+def topic_policy(topic_arn: str, account_id: str, partition: str, region: str) -> dict:
+    """Only CloudWatch alarms of this account and region may publish to the ops-alerts topic."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": "SNS:Publish", "Resource": topic_arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
+                      "ArnLike": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:*"}}}]}
+
+
+@dataclass
+class ClusterAlarmsArgs:
+    name: str  # StackConfig.name, e.g. rustfs-dev: prefixes the topic and alarm names
+    stack: str
+    region: str
+    account_id: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    messaging_key_arn: pulumi.Input[str]
+    layout: Layout  # the plan's erasure layout (ClusterPlan.layout)
+    group_names: dict[str, pulumi.Input[str]]  # node DNS name -> its Auto Scaling group's name
+    load_balancer_arn_suffix: pulumi.Input[str]
+    s3_target_group_arn_suffix: pulumi.Input[str]
+    emails: list[str] = field(default_factory=list)  # observability.alarmEmails
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class ClusterAlarms(pulumi.ComponentResource):
+    """``topic_arn`` (subscribe chat or paging to it) and ``alarm_names``."""
+
+    def __init__(self, name: str, args: ClusterAlarmsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("rustfs:observability:ClusterAlarms", name, None, opts)
+        self._name = name
+        self._args = args
+        topic_name = f"{args.name}-ops-alerts"
+        self.topic = aws.sns.Topic(
+            f"{name}-ops-alerts", name=topic_name, kms_master_key_id=args.messaging_key_arn,
+            tags={**args.tags, "Name": topic_name, "rustfs:stack": args.stack},
+            opts=pulumi.ResourceOptions(parent=self))
+        aws.sns.TopicPolicy(
+            f"{name}-ops-alerts", arn=self.topic.arn,
+            policy=pulumi.Output.all(self.topic.arn, args.account_id, args.partition).apply(
+                lambda v: json.dumps(topic_policy(v[0], v[1], v[2], args.region))),
+            opts=pulumi.ResourceOptions(parent=self.topic))
+        for email in args.emails:
+            # Named by the address, not its position: reordering the list replaces no subscription.
+            digest = hashlib.sha256(email.lower().encode()).hexdigest()[:10]
+            aws.sns.TopicSubscription(
+                f"{name}-email-{digest}", topic=self.topic.arn, protocol="email", endpoint=email,
+                opts=pulumi.ResourceOptions(parent=self.topic))
+
+        self.alarms: list[aws.cloudwatch.MetricAlarm] = []
+        for node_name, group_name in args.group_names.items():
+            self._node_alarms(node_name.split(".")[0], group_name)
+        self._cluster_alarms()
+        self.topic_arn: pulumi.Output[str] = self.topic.arn
+        self.alarm_names: list[pulumi.Output[str]] = [a.name for a in self.alarms]
+        self.register_outputs({"topicArn": self.topic_arn, "alarmNames": self.alarm_names})
+
+    def _alarm(self, suffix: str, description: str, **settings) -> None:
+        alarm_name = f"{self._args.name}-{suffix}"
+        self.alarms.append(aws.cloudwatch.MetricAlarm(
+            f"{self._name}-{suffix}", name=alarm_name, alarm_description=description,
+            alarm_actions=[self.topic.arn], ok_actions=[self.topic.arn], actions_enabled=True,
+            tags={**self._args.tags, "Name": alarm_name, "rustfs:stack": self._args.stack},
+            opts=pulumi.ResourceOptions(parent=self), **settings))
+
+    def _node_alarms(self, short: str, group_name: pulumi.Input[str]) -> None:
+        self._alarm(
+            f"{short}-not-in-service",
+            f"RustFS node {short}: its Auto Scaling group has had no InService instance for 15 minutes, so the "
+            "node is down or its replacement has not come up. RustFS keeps serving while every erasure set "
+            "keeps quorum; watch the write-quorum-at-risk alarm. Check the group's activity history and the "
+            "node's bootstrap log (volume take-over, RustFS start); do not detach or delete its data volumes.",
+            namespace=ASG_NAMESPACE, metric_name="GroupInServiceInstances",
+            dimensions={"AutoScalingGroupName": group_name}, statistic="Maximum", period=300,
+            evaluation_periods=3, datapoints_to_alarm=3, threshold=1, comparison_operator="LessThanThreshold",
+            # The group publishes every minute while its metrics are enabled: silence means the group or
+            # its metrics collection is gone, which must not read as a healthy node.
+            treat_missing_data="breaching")
+        self._alarm(
+            f"{short}-status-check",
+            f"RustFS node {short}: EC2 reports a failed system or instance status check for 2 minutes. The "
+            "Auto Scaling group (EC2 health checks) replaces the instance; if this alarm stays on, look at the "
+            "instance's console output and system log in EC2 and the group's activity history.",
+            namespace=EC2_NAMESPACE, metric_name="StatusCheckFailed",
+            dimensions={"AutoScalingGroupName": group_name}, statistic="Maximum", period=60,
+            evaluation_periods=2, datapoints_to_alarm=2, threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            # No running instance reports no status check; the not-in-service alarm owns that case, so a
+            # gap here must not page twice.
+            treat_missing_data="notBreaching")
+
+    def _cluster_alarms(self) -> None:
+        a = self._args
+        dimensions = {"TargetGroup": a.s3_target_group_arn_suffix, "LoadBalancer": a.load_balancer_arn_suffix}
+        self._alarm(
+            "s3-unhealthy-hosts",
+            "RustFS S3 (port 9000): at least one node has failed the load balancer's /health/ready check for 5 "
+            "minutes; it gets no client traffic. RustFS answers 503 there without storage, IAM or lock quorum. "
+            "Find the node in the target group's health status, then check its RustFS log and drives.",
+            namespace=NLB_NAMESPACE, metric_name="UnHealthyHostCount", dimensions=dimensions,
+            statistic="Maximum", period=60, evaluation_periods=5, datapoints_to_alarm=5, threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            # No data: no target registered at all; the healthy-host alarm below breaches then.
+            treat_missing_data="notBreaching")
+        nodes = sum(len(pool.nodes) for pool in a.layout.pools)
+        edge = quorum_alarm_threshold(a.layout)
+        self._alarm(
+            "s3-write-quorum-at-risk",
+            f"RustFS S3 (port 9000): {edge} or fewer of {nodes} nodes pass the health check. The erasure layout "
+            f"(sets of {a.layout.set_size}, EC {a.layout.data_shards}+{a.layout.parity}) keeps write quorum "
+            f"with at most {nodes - edge} node(s) lost: one more loss stops writes (and may stop reads). "
+            "Bring nodes back first (not-in-service and status-check alarms); avoid any maintenance that "
+            "takes a node down until this alarm is OK.",
+            namespace=NLB_NAMESPACE, metric_name="HealthyHostCount", dimensions=dimensions,
+            statistic="Minimum", period=60, evaluation_periods=3, datapoints_to_alarm=3, threshold=edge,
+            comparison_operator="LessThanOrEqualToThreshold",
+            # The load balancer reports healthy hosts whenever health checks run: without data nothing
+            # vouches that the cluster holds quorum.
+            treat_missing_data="breaching")
