@@ -1,0 +1,264 @@
+"""The cluster alarms and their ops-alerts topic, as the real program declares them for dev and prod."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from iam_review import unexplained
+
+from components.alarms import quorum_alarm_threshold, tolerated_node_losses, topic_policy
+from components.config import ConfigError
+from preflight.fake_aws import ACCOUNT_ID
+from preflight.runner import run_stack
+from rustfs_model.layout import LayoutError, Node, Pool, compute_layout, place_nodes
+
+ROOT = Path(__file__).resolve().parent.parent
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+ASG = "aws:autoscaling/group:Group"
+COMPONENT = "rustfs:observability:ClusterAlarms"
+NODES = {"dev": 4, "prod": 6}  # Pulumi.<stack>.yaml
+
+
+def _layout(nodes: int, drives: int, azs: int = 3):
+    placed = place_nodes(nodes, [f"az{i}" for i in range(azs)])
+    return compute_layout([Pool(nodes=tuple(Node(f"rustfs-{i + 1}", placed[i], drives, 100)
+                                            for i in range(nodes)))])
+
+
+# --- the quorum arithmetic, checked by hand ------------------------------------------------------------------
+
+@pytest.mark.parametrize("nodes,drives,azs,tolerated,threshold", [
+    # dev: 8 drives, one set of 8 = 2 drives per node; EC 4+4, write quorum 4+1 = 5 (data == parity), so a
+    # set may lose 3 drives: one node (2) is fine, two (4) are not. Edge: 4 - 1 = 3 healthy nodes.
+    (4, 2, 2, 1, 3),
+    # prod: 96 drives, sets of 12 = 2 drives per node; EC 8+4, write quorum 8, a set may lose 4 drives:
+    # two nodes (4) are fine, three (6) are not. Edge: 6 - 2 = 4 healthy nodes.
+    (6, 16, 3, 2, 4),
+    # 8 nodes x 1 drive: one set of 8, one drive per node, EC 4+4, may lose 3 drives = 3 nodes. Edge 5.
+    (8, 1, 3, 3, 5),
+    # 32 nodes x 1 drive: two sets of 16 consecutive nodes, EC 12+4, each may lose 4 drives; the worst 5
+    # losses all hit one set, so 4 nodes are tolerated. Edge 28.
+    (32, 1, 4, 4, 28),
+    # 2 nodes x 2 drives: one set of 4, EC 2+2, write quorum 3: one drive may go, a node holds 2. Nothing
+    # is tolerated, so any loss already costs quorum: threshold 2 - 1 = 1.
+    (2, 2, 2, 0, 1),
+])
+def test_tolerated_losses_and_threshold_by_hand(nodes, drives, azs, tolerated, threshold):
+    layout = _layout(nodes, drives, azs)
+    assert tolerated_node_losses(layout) == tolerated
+    assert quorum_alarm_threshold(layout) == threshold
+
+
+def _survives(layout, lost: set[str]) -> bool:
+    for erasure_set in layout.sets:
+        pool = layout.pool_layouts[erasure_set.pool]
+        gone = sum(1 for name, _ in erasure_set.drives if name in lost)
+        if gone > pool.set_size - max(pool.read_quorum, pool.write_quorum):
+            return False
+    return True
+
+
+def test_tolerated_losses_match_every_combination_of_lost_nodes():
+    """Brute force over small clusters: k nodes are tolerated iff every k-subset of nodes can be lost."""
+    checked = 0
+    for nodes, drives in itertools.product(range(1, 9), range(1, 5)):
+        try:
+            layout = _layout(nodes, drives)
+        except LayoutError:
+            continue
+        names = [n.name for n in layout.pools[0].nodes]
+        brute = max(k for k in range(nodes + 1)
+                    if all(_survives(layout, set(c)) for c in itertools.combinations(names, k)))
+        assert tolerated_node_losses(layout) == brute, (nodes, drives)
+        assert (brute >= 1) == layout.survives_node_loss
+        checked += 1
+    assert checked > 20
+
+
+# --- the recorded stacks -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def stack(request):
+    return request.param, run_stack(request.param)
+
+
+def _topic(recording):
+    return recording.one(TOPIC, f"rustfs-{recording.settings.stack}-alarms-ops-alerts")
+
+
+def _alarms(recording, metric: str) -> list:
+    return [a for a in recording.of_type(ALARM) if a.inputs["metricName"] == metric]
+
+
+def _messaging_key_arn(recording) -> str:
+    [key] = [k for k in recording.of_type("aws:kms/key:Key")
+             if k.inputs["tags"].get("rustfs:key-purpose") == "messaging"]
+    return key.outputs["arn"]
+
+
+def test_topic_is_encrypted_with_the_messaging_key_and_belongs_to_the_component(stack):
+    name, recording = stack
+    topic = _topic(recording)
+    assert topic.inputs["name"] == f"rustfs-{name}-ops-alerts"
+    assert topic.inputs["kmsMasterKeyId"] == _messaging_key_arn(recording)
+    assert recording.by_urn(topic.parent).type == COMPONENT
+    assert recording.outputs["opsAlertTopicArn"] == topic.outputs["arn"]
+
+
+def test_only_cloudwatch_alarms_of_this_account_and_region_may_publish(stack):
+    _, recording = stack
+    topic = _topic(recording)
+    policy = recording.one(TOPIC_POLICY, topic.name)
+    assert policy.inputs["arn"] == topic.outputs["arn"]
+    document = json.loads(policy.inputs["policy"])
+    [statement] = document["Statement"]
+    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statement["Action"] == "SNS:Publish" and statement["Resource"] == topic.outputs["arn"]
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT_ID}:alarm:*"}}
+    assert unexplained(document, "topic-policy") == []
+
+
+def test_messaging_key_lets_cloudwatch_alarms_encrypt_to_the_topic(stack):
+    _, recording = stack
+    [key] = [k for k in recording.of_type("aws:kms/key:Key")
+             if k.inputs["tags"].get("rustfs:key-purpose") == "messaging"]
+    statement = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}["CloudWatchAlarmsPublish"]
+    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"] == {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT_ID}:alarm:*"}
+
+
+def test_every_alarm_notifies_the_topic_on_alarm_and_ok_and_says_what_to_do(stack):
+    name, recording = stack
+    topic_arn = _topic(recording).outputs["arn"]
+    alarms = recording.of_type(ALARM)
+    assert len(alarms) == 2 * NODES[name] + 2
+    for alarm in alarms:
+        assert alarm.inputs["alarmActions"] == [topic_arn] and alarm.inputs["okActions"] == [topic_arn]
+        assert alarm.inputs.get("actionsEnabled", True) is True
+        assert alarm.inputs["name"].startswith(f"rustfs-{name}-")
+        assert alarm.name.startswith(f"rustfs-{name}-alarms-")
+        description = alarm.inputs["alarmDescription"]
+        assert 80 < len(description) <= 1024  # CloudWatch PutMetricAlarm: AlarmDescription up to 1,024
+        assert recording.by_urn(alarm.parent).type == COMPONENT
+
+
+def test_one_not_in_service_alarm_per_node_group(stack):
+    name, recording = stack
+    groups = sorted(g.outputs["name"] for g in recording.of_type(ASG))
+    alarms = _alarms(recording, "GroupInServiceInstances")
+    assert sorted(a.inputs["dimensions"]["AutoScalingGroupName"] for a in alarms) == groups
+    assert len(groups) == NODES[name]
+    for alarm in alarms:
+        i = alarm.inputs
+        assert (i["namespace"], i["statistic"], i["period"], i["evaluationPeriods"], i["datapointsToAlarm"]) == (
+            "AWS/AutoScaling", "Maximum", 300, 3, 3)
+        assert (i["comparisonOperator"], i["threshold"]) == ("LessThanThreshold", 1)
+        assert i["treatMissingData"] == "breaching"
+        assert list(i["dimensions"]) == ["AutoScalingGroupName"]
+    group_metrics = {m for g in recording.of_type(ASG) for m in g.inputs["enabledMetrics"]}
+    assert "GroupInServiceInstances" in group_metrics  # the metric exists only when the group publishes it
+
+
+def test_one_status_check_alarm_per_node_group(stack):
+    _, recording = stack
+    groups = sorted(g.outputs["name"] for g in recording.of_type(ASG))
+    alarms = _alarms(recording, "StatusCheckFailed")
+    assert sorted(a.inputs["dimensions"]["AutoScalingGroupName"] for a in alarms) == groups
+    for alarm in alarms:
+        i = alarm.inputs
+        assert (i["namespace"], i["statistic"], i["period"], i["evaluationPeriods"], i["datapointsToAlarm"]) == (
+            "AWS/EC2", "Maximum", 60, 2, 2)
+        assert (i["comparisonOperator"], i["threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+        assert i["treatMissingData"] == "notBreaching"
+
+
+def _s3_dimensions(recording) -> dict:
+    [lb] = recording.of_type("aws:lb/loadBalancer:LoadBalancer")
+    [s3] = [tg for tg in recording.of_type("aws:lb/targetGroup:TargetGroup") if tg.inputs["port"] == 9000]
+    return {"TargetGroup": s3.outputs["arnSuffix"], "LoadBalancer": lb.outputs["arnSuffix"]}
+
+
+def test_unhealthy_hosts_alarm_watches_the_s3_target_group(stack):
+    _, recording = stack
+    [alarm] = _alarms(recording, "UnHealthyHostCount")
+    i = alarm.inputs
+    assert i["dimensions"] == _s3_dimensions(recording)
+    assert i["dimensions"]["TargetGroup"].startswith("targetgroup/")
+    assert i["dimensions"]["LoadBalancer"].startswith("net/")
+    assert (i["namespace"], i["statistic"], i["period"], i["evaluationPeriods"], i["datapointsToAlarm"]) == (
+        "AWS/NetworkELB", "Maximum", 60, 5, 5)
+    assert (i["comparisonOperator"], i["threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+    assert i["treatMissingData"] == "notBreaching"
+
+
+def test_write_quorum_alarm_fires_at_the_layouts_edge(stack):
+    name, recording = stack
+    [alarm] = _alarms(recording, "HealthyHostCount")
+    i = alarm.inputs
+    # Hand-computed above: dev tolerates 1 of 4 nodes, prod 2 of 6.
+    assert i["threshold"] == {"dev": 3, "prod": 4}[name]
+    assert i["comparisonOperator"] == "LessThanOrEqualToThreshold"
+    assert i["dimensions"] == _s3_dimensions(recording)
+    assert (i["namespace"], i["statistic"], i["period"], i["evaluationPeriods"]) == ("AWS/NetworkELB", "Minimum", 60, 3)
+    assert i["treatMissingData"] == "breaching"
+    assert {"dev": "EC 4+4", "prod": "EC 8+4"}[name] in i["alarmDescription"]
+
+
+def test_no_subscription_without_configured_emails(stack):
+    _, recording = stack
+    assert recording.of_type(SUBSCRIPTION) == []
+
+
+def test_configured_emails_are_subscribed_to_the_topic():
+    emails = ["storage-oncall@example.com", "platform@example.com"]
+    recording = run_stack("dev", {"rustfs-aws:observability": {"alarmEmails": emails}})
+    topic_arn = _topic(recording).outputs["arn"]
+    subscriptions = recording.of_type(SUBSCRIPTION)
+    assert sorted(s.inputs["endpoint"] for s in subscriptions) == sorted(emails)
+    assert all(s.inputs["protocol"] == "email" and s.inputs["topic"] == topic_arn for s in subscriptions)
+    reordered = run_stack("dev", {"rustfs-aws:observability": {"alarmEmails": emails[::-1]}})
+    assert sorted(s.name for s in reordered.of_type(SUBSCRIPTION)) == sorted(s.name for s in subscriptions)
+
+
+def test_more_than_ten_emails_are_refused_naming_the_key():
+    emails = [f"user{i}@example.com" for i in range(11)]
+    with pytest.raises(ConfigError, match=r"rustfs-aws:observability\.alarmEmails: got '11 addresses'; at most 10"):
+        run_stack("dev", {"rustfs-aws:observability": {"alarmEmails": emails}})
+
+
+def test_a_malformed_email_is_refused_naming_its_index():
+    with pytest.raises(ConfigError, match=r"rustfs-aws:observability\.alarmEmails\[1\]"):
+        run_stack("dev", {"rustfs-aws:observability": {"alarmEmails": ["a@example.com", "not-an-address"]}})
+
+
+def test_topic_policy_document_passes_parliament_and_cloudsplaining():
+    doc = topic_policy(f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:rustfs-dev-ops-alerts", ACCOUNT_ID, "aws", "eu-west-1")
+    assert doc["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"].startswith("arn:aws:cloudwatch:eu-west-1:")
+    assert unexplained(doc, "topic-policy") == []
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_preflight_has_no_mandatory_violation_and_none_on_the_alarms(name, tmp_path):
+    report_path = tmp_path / f"{name}.json"
+    result = subprocess.run([sys.executable, "-m", "preflight", "--stack", name, "--json", str(report_path)],
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr + result.stdout[-3000:]
+    report = json.loads(report_path.read_text())
+    assert report["summary"]["mandatory"] == 0
+    ours = {r["urn"] for r in report["resources"] if "-alarms-" in r["urn"]}
+    kinds = Counter(urn.split("::")[-2].split("$")[-1] for urn in ours)
+    assert kinds[ALARM] == 2 * NODES[name] + 2 and kinds[TOPIC] == 1 and kinds[TOPIC_POLICY] == 1
+    assert [v for v in report["policy"]["violations"] if v["urn"] in ours] == []
