@@ -57,7 +57,8 @@ def _check_topology(resources: list[Res], cfg: dict, report) -> None:
 
     prod = is_prod(stack_environment(resources, cfg), cfg)
     for cluster, nodes in _clusters(resources, cfg).items():
-        anchor = nodes[sorted(nodes)[0]][0].urn
+        # The first node's first drive by URN: resources arrive in registration order, which is not stable.
+        anchor = min(v.urn for v in nodes[sorted(nodes)[0]])
         facts = {name: _node_facts(volumes) for name, volumes in nodes.items()}
         complete = True
         for name, (azs, sizes, unknown) in facts.items():
