@@ -393,7 +393,8 @@ def _denied(action: str, statements: list[dict]) -> bool:
 
 
 def _check_boundaries(resources: list[Res], cfg: dict, report) -> None:
-    for policy in (r for r in resources if r.urn in boundary_urns(resources)):
+    boundaries = boundary_urns(resources)
+    for policy in (r for r in resources if r.urn in boundaries):
         parsed = _iam.parse(policy.get("policy"))
         if not parsed.document:
             continue
