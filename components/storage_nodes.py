@@ -43,9 +43,8 @@ from rustfs_model.layout import Layout, Node, Pool, compute_layout, node_name, p
 
 from .bootstrap.render import UserDataParams, render_user_data_base64
 from .config import ClusterConfig
+from .load_balancer import CONSOLE_PORT, S3_PORT
 
-S3_PORT = 9000
-CONSOLE_PORT = 9001
 HTTPS_PORT = 443
 ROOT_VOLUME_GIB = 30  # AL2023 + RustFS binary + logs; data never lands here (RequiresMountsFor in the unit)
 ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023 root device name
@@ -53,7 +52,6 @@ MAX_PER_AZ_GROUP = 7  # AWS: partition groups hold <= 7 partitions per AZ (sprea
 BOOT_GRACE_SECONDS = 900  # binary download + volume take-over before EC2 health checks count
 # The AL2023 AMI by architecture (AL2023 User Guide, "Finding the AL2023 AMI": public SSM parameters).
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
-_SSM_ARCH = {"x86_64": "x86_64", "arm64": "arm64"}
 _RELEASE_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
 
 
