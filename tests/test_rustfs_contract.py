@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from user_data import decode_user_data
+from user_data import decode_user_data, env_file
 
 from components.bootstrap.render import UserDataParams, rustfs_environment
 from preflight.runner import run_stack
@@ -91,10 +91,6 @@ class RenderedNode:
     files: dict[str, str]
     rustfs_env: dict[str, str]
     unit: str
-
-
-def env_file(text: str) -> dict[str, str]:
-    return dict(word.split("=", 1) for word in shlex.split(text, comments=True))
 
 
 def unit_values(unit: str, key: str) -> list[str]:
