@@ -97,8 +97,7 @@ node_access = iam.grant_node_access(NodeAccessInputs(
     hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name)))
 
 cluster = RustfsCluster(f"{cfg.name}-cluster", ClusterArgs(
-    cluster_id=cfg.name, stack=cfg.stack, region=cfg.region, cluster=cluster_cfg, plan=plan, azs=network.azs,
-    ami_id=cluster_cfg.ami_id,
+    cluster_id=cfg.name, stack=cfg.stack, region=cfg.region, cluster=cluster_cfg, plan=plan,
     subnet_ids=network.private_subnet_ids, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
     admin_cidrs=cfg.network.admin_cidrs, hosted_zone_id=dns.zone_id, data_key_arn=keys.arns["data"],
     credentials_secret_arn=credentials.secret_arn, tls_secret_arns=cluster_tls.node_secret_arns,

@@ -116,8 +116,7 @@ class ClusterArgs:
     region: str
     cluster: ClusterConfig
     plan: ClusterPlan
-    azs: list[str]
-    subnet_ids: list[pulumi.Input[str]]  # private subnet per AZ, same order as ``azs``
+    subnet_ids: list[pulumi.Input[str]]  # private subnet per AZ, in the order the plan was made with
     vpc_id: pulumi.Input[str]
     vpc_cidr: str
     admin_cidrs: list[str]
@@ -132,7 +131,6 @@ class ClusterArgs:
     # The node role's policy: instances must not boot before it exists (their take-over step needs it).
     node_access: pulumi.Resource | None = None
     nat: bool = True  # a NAT gateway routes the private subnets to the internet
-    ami_id: pulumi.Input[str] | None = None  # Image Builder output; None: Amazon Linux 2023
     protect: bool = False  # prod: data volumes protected, retained, final snapshot
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -149,7 +147,7 @@ class RustfsCluster(pulumi.ComponentResource):
         self.arch = release_arch(c.instance_type)
         self.security_group = self._security_group()
         self.security_group_id: pulumi.Output[str] = self.security_group.id
-        image_id = args.ami_id or aws.ssm.get_parameter(
+        image_id = c.ami_id or aws.ssm.get_parameter(
             name=AL2023_PARAMETER.format(arch="arm64" if self.arch == "aarch64" else "x86_64"),
             opts=pulumi.InvokeOptions(parent=self)).value
         groups = self._placement_groups()
