@@ -63,7 +63,7 @@ audit = Audit(f"{cfg.name}-audit", AuditArgs(
 
 # --- the RustFS cluster: names and layout first (DNS, certificates and IAM need them), then the nodes ------
 cluster_cfg = cfg.cluster
-plan = plan_cluster(cluster_cfg, network.azs, cluster_cfg.domain)
+plan = plan_cluster(cluster_cfg, network.azs)
 endpoint = endpoint_name(cluster_cfg.domain)
 endpoint_names = [endpoint, f"*.{endpoint}", *([console_name(cluster_cfg.domain)] if cluster_cfg.console else [])]
 

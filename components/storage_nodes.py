@@ -78,8 +78,9 @@ class ClusterPlan:
         return [n.name for n in self.nodes]
 
 
-def plan_cluster(cluster: ClusterConfig, azs: list[str], domain: str) -> ClusterPlan:
+def plan_cluster(cluster: ClusterConfig, azs: list[str]) -> ClusterPlan:
     """Node names, AZs (round-robin, ``layout.place_nodes``), the erasure layout and ``RUSTFS_VOLUMES``."""
+    domain = cluster.domain
     placed = place_nodes(cluster.nodes, azs)
     nodes = tuple(NodePlan(i + 1, node_name(i + 1, domain), az, azs.index(az)) for i, az in enumerate(placed))
     pool = Pool(nodes=tuple(Node(n.name, n.az, cluster.drives_per_node, cluster.volume.size_gib) for n in nodes))
