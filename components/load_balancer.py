@@ -1,7 +1,8 @@
 """The S3 endpoint: a Network Load Balancer across the cluster's AZs in front of every node.
 
 - Internal by default (``cluster.internetFacing`` puts it in the public subnets), cross-zone on, deletion
-  protection and access logs in prod, a security group of its own (nodes admit the load balancer by it).
+  protection in prod, access logs in every environment, a security group of its own (nodes admit the load
+  balancer by it).
 - Port 9000: TLS passthrough (TCP listener; the nodes' private-CA certificates reach the client) by default;
   with ``tls.mode: acm`` a TLS listener with the ACM certificate and ``ELBSecurityPolicy-TLS13-1-2-2021-06``
   (TLS 1.2+, AWS ELB User Guide "Security policies for your Network Load Balancer"), re-encrypting to the
