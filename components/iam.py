@@ -1,8 +1,8 @@
 """Identities of the stack: permissions boundary, storage-node role, operator role, cross-account role.
 
 The node role and its instance profile exist from the start (launch templates need the profile); its
-inline policy needs ARNs the storage cluster creates (secrets, log groups, hosted zone), so the cluster
-component calls ``Iam.grant_node_access(NodeAccessInputs(...))`` once it has them. Every policy is built
+inline policy needs ARNs other components create (secrets, log groups, hosted zone), so the composition
+root calls ``Iam.grant_node_access(NodeAccessInputs(...))`` once they exist. Every policy is built
 by ``iam_documents`` from plain strings.
 """
 
@@ -45,7 +45,7 @@ class IamArgs:
 
 @dataclass
 class NodeAccessInputs:
-    """ARNs the storage cluster creates; see iam_documents.NodeAccess for their meaning."""
+    """ARNs the node role needs, created by other components; see iam_documents.NodeAccess for their meaning."""
     secret_arns: list[pulumi.Input[str]]
     secrets_key_arn: pulumi.Input[str]
     data_key_arn: pulumi.Input[str]
