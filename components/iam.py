@@ -117,14 +117,14 @@ class Iam(pulumi.ComponentResource):
         })
 
     def role(self, purpose: str, trust: dict | pulumi.Output, description: str, *,
-             max_session_duration: int | None = None, parent: pulumi.Resource | None = None) -> aws.iam.Role:
+             max_session_duration: int | None = None) -> aws.iam.Role:
         """A role of this stack, always under the permissions boundary."""
         policy = pulumi.Output.json_dumps(trust) if isinstance(trust, pulumi.Output) else json.dumps(trust)
         return aws.iam.Role(
             f"{self._name}-{purpose}", name=f"{self._args.name}-{purpose}", assume_role_policy=policy,
             description=description, permissions_boundary=self.permissions_boundary_arn,
             max_session_duration=max_session_duration, tags=self._tags(f"{self._args.name}-{purpose}"),
-            opts=pulumi.ResourceOptions(parent=parent or self))
+            opts=pulumi.ResourceOptions(parent=self))
 
     def grant_node_access(self, access: NodeAccessInputs) -> aws.iam.RolePolicy:
         """The node role's one inline policy, built once the cluster's ARNs exist."""
