@@ -265,7 +265,6 @@ def _wants_internet_facing(raw: dict) -> bool:
     return isinstance(cluster, dict) and cluster.get("internetFacing") is True
 
 
-# CloudWatch Logs accepted retention values (CloudWatch Logs API reference, PutRetentionPolicy).
 # AWS Budgets: at most 10 e-mail subscribers per notification (AWS Billing User Guide, Budgets quotas).
 MAX_BUDGET_EMAILS = 10
 # Our limit, not an SNS one: every address confirms its own subscription; teams subscribe a list or a pager.
@@ -273,6 +272,7 @@ MAX_ALARM_EMAILS = 10
 # EC2 spread placement groups: at most 7 running instances per AZ (EC2 User Guide, placement groups).
 MAX_SPREAD_PER_AZ = 7
 
+# CloudWatch Logs accepted retention values (CloudWatch Logs API reference, PutRetentionPolicy).
 _RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                    2922, 3288, 3653]
 
