@@ -6,6 +6,7 @@ import fnmatch
 import json
 
 import pytest
+from iam_eval import as_list
 from iam_review import ALLOWED, allow_list_key, review, unexplained
 
 from components.iam_documents import (
@@ -94,10 +95,6 @@ def test_every_allow_list_entry_is_still_needed():
 
 def sids(doc: dict) -> dict[str, dict]:
     return {s["Sid"]: s for s in doc["Statement"]}
-
-
-def as_list(v) -> list:
-    return v if isinstance(v, list) else [v]
 
 
 # --- node policy -------------------------------------------------------------------------------------
