@@ -17,23 +17,22 @@ from pulumi.runtime.mocks import MockEngine, MockMonitor, MockSettings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from .analyzer import SECRET_SIG, SIG_KEY
+from .analyzer import UNKNOWN as UNKNOWN_WIRE
 from .fake_aws import FakeAws
 from .stackfiles import StackSettings, read_stack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
-_SIG = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def plain(value):
     """Engine wire values to plain JSON: secrets hidden, resource references by URN."""
     if isinstance(value, dict):
-        sig = value.get(_SIG)
-        if sig == _SECRET_SIG:
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
             return SECRET
         if sig == _RESOURCE_SIG:
             return value.get("urn")
@@ -42,7 +41,7 @@ def plain(value):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
-    if value == _UNKNOWN_VALUE:
+    if value == UNKNOWN_WIRE:
         return UNKNOWN
     return value
 
