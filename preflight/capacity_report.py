@@ -1,6 +1,6 @@
 """The ``capacity`` and ``performance`` report sections, from the recorded nodes and their data volumes.
 
-The layout comes from the same recorded volumes as the ``topology`` section (``topology.nodes_from_volumes``);
+The layout comes from the same recorded volumes as the ``topology`` section (``topology.recorded_layout``);
 the throughput bound adds each node's instance type (its launch template) and its volumes' type, IOPS and
 throughput. The models are ``rustfs_model.capacity`` and ``rustfs_model.performance``.
 """
@@ -8,18 +8,12 @@ throughput. The models are ``rustfs_model.capacity`` and ``rustfs_model.performa
 from __future__ import annotations
 
 from rustfs_model.capacity import capacity
-from rustfs_model.layout import Layout, from_resources
 from rustfs_model.performance import performance
 
 from .cluster_nodes import node_specs, recorded_nodes
 from .runner import Recording
 from .sections import SECTIONS, Section
-from .topology import nodes_from_volumes
-
-
-def recorded_layout(recording: Recording) -> Layout | None:
-    nodes = nodes_from_volumes(recording)
-    return from_resources(nodes) if nodes else None
+from .topology import recorded_layout, yes_no
 
 
 def compute_capacity(recording: Recording) -> dict | None:
@@ -34,16 +28,13 @@ def compute_performance(recording: Recording) -> dict | None:
     return performance(node_specs(recorded_nodes(recording)), layout.data_shards, layout.parity)
 
 
-def _yes(flag: bool) -> str:
-    return "yes" if flag else "NO"
-
-
 def capacity_human(value: dict) -> list[str]:
     pools = "; ".join(f"pool {p['pool']}: {p['nodes']} nodes x {p['drivesPerNode']} x {p['driveSizeGiB']} GiB, "
                       f"{p['sets']} sets of {p['setSize']} ({p['erasure']})" for p in value["pools"])
     return [f"Capacity: raw {value['rawTiB']} TiB, usable {value['usableTiB']} TiB "
             f"({value['efficiency']:.0%} after erasure coding); {pools}",
-            f"  survives a node loss: {_yes(value['survivesNodeLoss'])}, an AZ loss: {_yes(value['survivesAzLoss'])}"]
+            f"  survives a node loss: {yes_no(value['survivesNodeLoss'])}, "
+            f"an AZ loss: {yes_no(value['survivesAzLoss'])}"]
 
 
 def performance_human(value: dict) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rustfs_model.layout import LayoutError, Node, from_resources
+from rustfs_model.layout import Layout, LayoutError, Node, from_resources
 
 from .runner import Recording
 
@@ -42,11 +42,16 @@ def nodes_from_volumes(recording: Recording) -> list[Node]:
     return nodes
 
 
-def compute(recording: Recording) -> dict | None:
+def recorded_layout(recording: Recording) -> Layout | None:
+    """The erasure layout of the recorded data volumes; None when the stack declares none."""
     nodes = nodes_from_volumes(recording)
-    if not nodes:
+    return from_resources(nodes) if nodes else None
+
+
+def compute(recording: Recording) -> dict | None:
+    layout = recorded_layout(recording)
+    if layout is None:
         return None
-    layout = from_resources(nodes)
     ordered = [n for pool in layout.pools for n in pool.nodes]
     return {
         "platform": "ec2",
@@ -68,7 +73,7 @@ def _by_az(value: dict) -> dict[str, list[str]]:
     return dict(sorted(azs.items()))
 
 
-def _yes(flag: bool) -> str:
+def yes_no(flag: bool) -> str:
     return "yes" if flag else "NO"
 
 
@@ -81,8 +86,8 @@ def human(value: dict) -> list[str]:
         f"{len(_by_az(value))} AZs; {value['sets']} erasure sets of {value['setSize']} drives, "
         f"EC {value['setSize'] - value['parity']}+{value['parity']}",
         f"  capacity: raw {value['rawTiB']} TiB, usable {value['usableTiB']} TiB",
-        f"  survives: {t['drivesPerSet']} lost drives per set; a node loss: {_yes(t['nodeLoss'])}; "
-        f"an AZ loss: {_yes(t['azLoss'])}",
+        f"  survives: {t['drivesPerSet']} lost drives per set; a node loss: {yes_no(t['nodeLoss'])}; "
+        f"an AZ loss: {yes_no(t['azLoss'])}",
     ]
     lines += [f"  {az}: {', '.join(names)}" for az, names in _by_az(value).items()]
     return lines
