@@ -179,7 +179,7 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     prod = env == "prod"
     tags = _tags(p, raw, env, project)
     network = _network(p, raw, prod)
-    cluster = _cluster(p, raw, prod, env, stack)
+    cluster = _cluster(p, raw, prod, stack)
     _erasure_layout(p, cluster, network, prod)
     if network.nat_gateways == "none" and not cluster.ami_id:
         # Without NAT the private subnets reach only the VPC endpoints: a stock AL2023 node could not download
@@ -300,7 +300,7 @@ def _volume(p: Problems, cluster: dict, prod: bool) -> VolumeConfig:
     return VolumeConfig(vtype, size, iops, throughput)
 
 
-def _cluster(p: Problems, raw: dict, prod: bool, env: str, stack: str) -> ClusterConfig:
+def _cluster(p: Problems, raw: dict, prod: bool, stack: str) -> ClusterConfig:
     known = {"platform", "nodes", "drivesPerNode", "instanceType", "rustfsVersion", "volume",
              "allowUnknownInstanceType", "allowAzLossUnsafe", "clientCidrs", "console", "placement",
              "internetFacing", "domain", "amiId"}
