@@ -271,13 +271,12 @@ class PolicyPack:
         return [self._diagnostic(d, "") for d in self._call("AnalyzeStack", request).diagnostics]
 
     def _diagnostic(self, d: Any, default_urn: str) -> dict[str, Any]:
-        severity = analyzer_pb2.PolicySeverity.Name(d.severity).removeprefix("POLICY_SEVERITY_").lower()
         return {
             "policy": d.policyName, "packName": d.policyPackName,
             "packVersion": self.version or d.policyPackVersion,
             "urn": d.urn or default_urn, "message": d.message,
-            "enforcementLevel": analyzer_pb2.EnforcementLevel.Name(d.enforcementLevel).lower(),
-            "severity": "" if severity == "unspecified" else severity, "description": d.description,
+            "enforcementLevel": _level_name(d.enforcementLevel), "severity": _severity_name(d.severity),
+            "description": d.description,
         }
 
 
@@ -285,13 +284,21 @@ def _provider(p: ProviderInfo) -> analyzer_pb2.AnalyzerProviderResource:
     return analyzer_pb2.AnalyzerProviderResource(type=p.type, urn=p.urn, name=p.name, properties=p.properties)
 
 
+def _level_name(level: int) -> str:
+    return analyzer_pb2.EnforcementLevel.Name(level).lower()
+
+
+def _severity_name(severity: int) -> str:
+    """The severity in lower case ("low", "medium", ...), or "" when the policy sets none."""
+    name = analyzer_pb2.PolicySeverity.Name(severity).removeprefix("POLICY_SEVERITY_").lower()
+    return "" if name == "unspecified" else name
+
+
 def _policy_info(p: Any) -> dict[str, Any]:
-    severity = analyzer_pb2.PolicySeverity.Name(p.severity).removeprefix("POLICY_SEVERITY_").lower()
     schema = json_format.MessageToDict(p.configSchema) if p.HasField("configSchema") else {}
     return {
         "name": p.name, "description": p.description,
-        "enforcementLevel": analyzer_pb2.EnforcementLevel.Name(p.enforcementLevel).lower(),
-        "severity": "" if severity == "unspecified" else severity,
+        "enforcementLevel": _level_name(p.enforcementLevel), "severity": _severity_name(p.severity),
         "type": "stack" if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK else "resource",
         "configSchema": schema, "framework": json_format.MessageToDict(p.framework),
         "tags": list(p.tags), "remediationSteps": p.remediation_steps,
