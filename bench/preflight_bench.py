@@ -45,12 +45,16 @@ def _stack_file(root: Path, nodes: int, drives: int, base: str) -> str:
 def _run(root: Path, stack: str) -> dict:
     report = root / f"{stack}.json"
     cmd = [sys.executable, "-m", "preflight", "--stack", stack, "--cwd", str(root), "--json", str(report)]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(PROJECT)})
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    # Output goes to files, not pipes: nothing reads a pipe while wait4 blocks, so a full one would hang the run.
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=root, stdout=out_file, stderr=err_file,
+                                env={**os.environ, "PYTHONPATH": str(PROJECT)})
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read().decode(), err_file.read().decode()
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):  # 1 = mandatory policy violations, still a complete run
         raise RuntimeError(f"preflight {stack} exited {code}:\n{err or out}")
