@@ -37,11 +37,15 @@ EC2_NAMESPACE = "AWS/EC2"
 NLB_NAMESPACE = "AWS/NetworkELB"
 
 
+def node_count(layout: Layout) -> int:
+    return sum(len(pool.nodes) for pool in layout.pools)
+
+
 def tolerated_node_losses(layout: Layout) -> int:
     """How many nodes may be lost at once, whichever they are, with every erasure set still able to read and
     write: for each set, the worst k nodes to lose are the k holding most of its drives; a set keeps quorum
     while those hold at most ``set_size - max(read quorum, write quorum)`` of its drives."""
-    nodes = sum(len(pool.nodes) for pool in layout.pools)
+    nodes = node_count(layout)
     tolerated = nodes
     for erasure_set in layout.sets:
         pool = layout.pool_layouts[erasure_set.pool]
@@ -63,7 +67,7 @@ def quorum_alarm_threshold(layout: Layout) -> int:
 
     ``nodes - tolerated``: at that count the layout's whole tolerance is used up. A layout that tolerates no
     node loss has no edge to warn at, so its threshold is ``nodes - 1`` (any loss already costs quorum)."""
-    nodes = sum(len(pool.nodes) for pool in layout.pools)
+    nodes = node_count(layout)
     return nodes - max(1, tolerated_node_losses(layout))
 
 
@@ -171,7 +175,7 @@ class ClusterAlarms(pulumi.ComponentResource):
             comparison_operator="GreaterThanOrEqualToThreshold",
             # No data: no target registered at all; the healthy-host alarm below breaches then.
             treat_missing_data="notBreaching")
-        nodes = sum(len(pool.nodes) for pool in a.layout.pools)
+        nodes = node_count(a.layout)
         edge = quorum_alarm_threshold(a.layout)
         self._alarm(
             "s3-write-quorum-at-risk",
