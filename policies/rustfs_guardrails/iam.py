@@ -58,8 +58,7 @@ def resource_document(res: Res) -> Parsed:
 
 def _named_by_arn(arn: object, policy: Res) -> bool:
     name = policy.get("name")
-    return isinstance(arn, str) and isinstance(name, str) and arn.endswith(f":policy/{name}") or \
-        (isinstance(arn, str) and isinstance(name, str) and arn.endswith(f"/{name}") and ":policy/" in arn)
+    return isinstance(arn, str) and isinstance(name, str) and ":policy/" in arn and arn.endswith(f"/{name}")
 
 
 def boundary_urns(resources: list[Res]) -> set[str]:
