@@ -261,7 +261,7 @@ class RustfsCluster(pulumi.ComponentResource):
         return [
             aws.ebs.Volume(
                 f"{self._name}-{node.short}-drive{d}", availability_zone=node.az, type=vol.type,
-                size=vol.size_gib, iops=vol.iops, throughput=vol.throughput_mibps if vol.type == "gp3" else None,
+                size=vol.size_gib, iops=vol.iops, throughput=vol.throughput_mibps,
                 encrypted=True, kms_key_id=a.data_key_arn, final_snapshot=a.protect,
                 tags=self._drive_tags(node, d), opts=opts)
             for d in range(a.cluster.drives_per_node)
