@@ -78,8 +78,7 @@ def boundary_urns(resources: list[Res]) -> set[str]:
     return found
 
 
-def identity_policy(name: str, description: str, *, severity, check, checks=(), topics=(), config=None,
-                    types=None):
+def identity_policy(name: str, description: str, *, severity, check, checks=(), topics=(), config=None):
     """A stack policy running ``check`` on every identity document except permissions boundaries."""
 
     def stack_check(resources: list[Res], cfg: dict, report) -> None:
@@ -129,7 +128,7 @@ def _check_wildcard_actions(res: Res, cfg: dict, report) -> None:
 wildcard_actions = identity_policy(
     "rustfs-iam-policy-disallow-wildcard-actions",
     "Identity policies allow no '*' or 'service:*' actions.",
-    severity=Severity.HIGH, types=IDENTITY_DOC_TYPES, check=_check_wildcard_actions,
+    severity=Severity.HIGH, check=_check_wildcard_actions,
     checks=["CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_1", "IAM.1", "IAM.21", "trivy:AWS-0345"], topics=["iam"],
     config={"allowedServiceWildcards": {"type": "array", "items": {"type": "string"}, "default": []}})
 
@@ -144,7 +143,7 @@ def _check_not_action(res: Res, cfg: dict, report) -> None:
 not_action = identity_policy(
     "rustfs-iam-policy-disallow-allow-not-action",
     "Identity policies never combine Allow with NotAction or NotResource.",
-    severity=Severity.HIGH, types=IDENTITY_DOC_TYPES, check=_check_not_action, topics=["iam"])
+    severity=Severity.HIGH, check=_check_not_action, topics=["iam"])
 
 
 @lru_cache(maxsize=512)
@@ -169,7 +168,7 @@ def _check_wildcard_resource(res: Res, cfg: dict, report) -> None:
 wildcard_resource = identity_policy(
     "rustfs-iam-policy-disallow-wildcard-resource",
     "Actions that support resource-level permissions are not allowed on Resource '*' without a condition.",
-    severity=Severity.HIGH, types=IDENTITY_DOC_TYPES, check=_check_wildcard_resource,
+    severity=Severity.HIGH, check=_check_wildcard_resource,
     checks=["CKV_AWS_355", "CKV_AWS_290", "CKV_AWS_111", "trivy:AWS-0342", "trivy:AWS-0057"], topics=["iam"],
     config={"accessLevels": {"type": "array", "items": {"type": "string"},
                              "default": ["Write", "Permissions management", "Tagging"]},
@@ -201,7 +200,7 @@ _EXCLUSIONS = {"excludeActions": {"type": "array", "items": {"type": "string"}, 
 def _cloudsplaining_policy(name: str, category: str, checks: list[str]):
     return identity_policy(
         name, f"Identity policies allow no {category} (cloudsplaining).",
-        severity=Severity.HIGH, types=IDENTITY_DOC_TYPES, check=_cloudsplaining_check(category), checks=checks,
+        severity=Severity.HIGH, check=_cloudsplaining_check(category), checks=checks,
         topics=["iam"], config=_EXCLUSIONS)
 
 
@@ -228,7 +227,7 @@ def _check_kms_all_keys(res: Res, cfg: dict, report) -> None:
 kms_all_keys = identity_policy(
     "rustfs-iam-policy-disallow-decrypt-all-kms-keys",
     "Identity policies do not allow kms:Decrypt or kms:ReEncryptFrom on all KMS keys.",
-    severity=Severity.MEDIUM, types=IDENTITY_DOC_TYPES, check=_check_kms_all_keys, checks=["KMS.1", "KMS.2"],
+    severity=Severity.MEDIUM, check=_check_kms_all_keys, checks=["KMS.1", "KMS.2"],
     topics=["iam", "encryption"])
 
 
