@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from iam_review import unexplained
+from recorded_keys import key_for
 
 from components.alarms import quorum_alarm_threshold, tolerated_node_losses, topic_policy
 from components.config import ConfigError
@@ -100,17 +101,11 @@ def _alarms(recording, metric: str) -> list:
     return [a for a in recording.of_type(ALARM) if a.inputs["metricName"] == metric]
 
 
-def _messaging_key_arn(recording) -> str:
-    [key] = [k for k in recording.of_type("aws:kms/key:Key")
-             if k.inputs["tags"].get("rustfs:key-purpose") == "messaging"]
-    return key.outputs["arn"]
-
-
 def test_topic_is_encrypted_with_the_messaging_key_and_belongs_to_the_component(stack):
     name, recording = stack
     topic = _topic(recording)
     assert topic.inputs["name"] == f"rustfs-{name}-ops-alerts"
-    assert topic.inputs["kmsMasterKeyId"] == _messaging_key_arn(recording)
+    assert topic.inputs["kmsMasterKeyId"] == key_for(recording, "messaging").outputs["arn"]
     assert recording.by_urn(topic.parent).type == COMPONENT
     assert recording.outputs["opsAlertTopicArn"] == topic.outputs["arn"]
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from iam_review import unexplained
+from recorded_keys import key_for
 
 from components.budget import topic_policy
 from preflight.fake_aws import ACCOUNT_ID
@@ -14,23 +15,17 @@ from preflight.runner import run_stack
 BUDGET = "aws:budgets/budget:Budget"
 TOPIC = "aws:sns/topic:Topic"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+EMAILS = ["storage-oncall@example.com", "finance@example.com"]
 
 
 def _alerts(recording) -> str:
     """The budget's alert topic (and its policy) among the stack's topics."""
     return f"rustfs-{recording.settings.stack}-budget-alerts"
-KEY = "aws:kms/key:Key"
-EMAILS = ["storage-oncall@example.com", "finance@example.com"]
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
 def stack(request):
     return request.param, run_stack(request.param)
-
-
-def _messaging_key_arn(recording) -> str:
-    [key] = [k for k in recording.of_type(KEY) if k.inputs["tags"].get("rustfs:key-purpose") == "messaging"]
-    return key.outputs["arn"]
 
 
 def test_limit_comes_from_budget_monthly_usd(stack):
@@ -64,7 +59,8 @@ def test_alerts_at_80_percent_actual_and_100_percent_forecast_go_to_the_topic(st
 
 def test_topic_is_encrypted_with_the_messaging_key(stack):
     _, recording = stack
-    assert recording.one(TOPIC, _alerts(recording)).inputs["kmsMasterKeyId"] == _messaging_key_arn(recording)
+    messaging_key = key_for(recording, "messaging")
+    assert recording.one(TOPIC, _alerts(recording)).inputs["kmsMasterKeyId"] == messaging_key.outputs["arn"]
 
 
 def test_only_aws_budgets_of_this_account_may_publish(stack):
@@ -86,7 +82,7 @@ def test_budget_waits_for_the_topic_policy(stack):
 
 def test_messaging_key_lets_aws_budgets_encrypt_to_the_topic(stack):
     _, recording = stack
-    [key] = [k for k in recording.of_type(KEY) if k.inputs["tags"].get("rustfs:key-purpose") == "messaging"]
+    key = key_for(recording, "messaging")
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     publish = statements["BudgetsPublish"]
     assert publish["Principal"] == {"Service": "budgets.amazonaws.com"}
