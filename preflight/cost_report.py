@@ -12,7 +12,7 @@ from rustfs_model.cost import monthly_cost
 from .capacity_report import recorded_layout
 from .cluster_nodes import stack_config
 from .runner import Recording
-from .sections import SECTIONS, Section
+from .sections import SECTIONS, Section, md_cell
 
 
 def usage_of(cfg) -> dict:
@@ -53,16 +53,12 @@ def human(value: dict) -> list[str]:
     return lines
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def markdown(value: dict) -> list[str]:
     out = ["### Monthly cost", "",
            f"**{_usd(value['monthlyUSD'])} per month**{_budget_note(value)}, on-demand {value['region']} prices "
            f"(oldest price table {value['priceDate']}); usage assumptions in `rustfs-aws:usage`.", "",
            "| item | USD/month | basis |", "|---|---:|---|"]
-    out += [f"| {_cell(i['what'])} | {i['monthlyUSD']:,.2f} | {_cell(i['basis'])} |" for i in value["items"]]
+    out += [f"| {md_cell(i['what'])} | {i['monthlyUSD']:,.2f} | {md_cell(i['basis'])} |" for i in value["items"]]
     out += [f"| **total** | **{value['monthlyUSD']:,.2f}** | |", ""]
     if value.get("unpriced"):
         out += ["Not priced (no sourced price, counted as 0):", ""] + [f"- {u}" for u in value["unpriced"]] + [""]

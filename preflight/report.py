@@ -6,6 +6,7 @@ from collections import Counter
 
 from .analysis import PolicyResult
 from .runner import Recording
+from .sections import md_cell
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "": 4}
 
@@ -74,10 +75,6 @@ def human(report: dict, section_lines: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def markdown(report: dict, section_blocks: list[str]) -> str:
     s = report["summary"]
     verdict = "❌ blocked by mandatory policy violations" if s["mandatory"] else "✅ no mandatory violations"
@@ -94,7 +91,7 @@ def markdown(report: dict, section_blocks: list[str]) -> str:
     if report["policy"]["violations"]:
         out += ["| level | severity | policy | resource | message |", "|---|---|---|---|---|"]
         out += [f"| {v['enforcementLevel']} | {v['severity']} | `{v['policy']}` | `{_short_urn(v['urn'])}` | "
-                f"{_md_escape(_finding(v['message']))} |" for v in report["policy"]["violations"]]
+                f"{md_cell(_finding(v['message']))} |" for v in report["policy"]["violations"]]
     else:
         out.append("No violations.")
     counts = Counter(r["type"] for r in report["resources"])

@@ -23,6 +23,11 @@ class Section:
 SECTIONS: list[Section] = []
 
 
+def md_cell(text: str) -> str:
+    """Text fit for one Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def _load() -> None:
     """Import the section modules, which register themselves. Done on first use, not at import time: they
     import this module, so importing them from here at load time would be circular. Report order: diagram
