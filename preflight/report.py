@@ -55,14 +55,19 @@ def _short_urn(urn: str) -> str:
     return urn.rsplit("::", 1)[-1] if urn else "(stack)"
 
 
+def _type_counts(report: dict) -> list[tuple[str, int]]:
+    """(type, count), most numerous first."""
+    counts = Counter(r["type"] for r in report["resources"])
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def human(report: dict, section_lines: list[str]) -> str:
     lines = [f"Stack {report['project']}/{report['stack']} in {report['region']} (offline preview, fake AWS)"]
     if report["placeholders"]:
         lines.append("Secret config values replaced by placeholders (not decryptable offline): "
                      + ", ".join(report["placeholders"]))
-    counts = Counter(r["type"] for r in report["resources"])
     lines.append("Resources by type:")
-    lines += [f"  {n:4d}  {t}" for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    lines += [f"  {n:4d}  {t}" for t, n in _type_counts(report)]
     lines += section_lines
     violations = report["policy"]["violations"]
     lines.append(f"Policy pack {report['policy']['pack']} {report['policy']['version']}: "
@@ -94,8 +99,7 @@ def markdown(report: dict, section_blocks: list[str]) -> str:
                 f"{md_cell(_finding(v['message']))} |" for v in report["policy"]["violations"]]
     else:
         out.append("No violations.")
-    counts = Counter(r["type"] for r in report["resources"])
     out += ["", "<details><summary>Resources by type</summary>", "", "| count | type |", "|---:|---|"]
-    out += [f"| {n} | `{t}` |" for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    out += [f"| {n} | `{t}` |" for t, n in _type_counts(report)]
     out += ["", "</details>", ""]
     return "\n".join(out)
