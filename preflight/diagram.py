@@ -110,6 +110,8 @@ def mermaid(recording: Recording) -> str:
     internet_facing = any(lb.inputs.get("internal") is not True for lb in lbs)
     distributions = recording.of_type(CLOUDFRONT)
     igws = recording.of_type(IGW)
+    endpoints = recording.of_type(ENDPOINT)
+    zones = recording.of_type(ZONE)
 
     m.add(f"clients([{label('S3 clients', 'internet' if internet_facing else 'in the VPC or peered networks')}])")
     if distributions:
@@ -117,34 +119,33 @@ def mermaid(recording: Recording) -> str:
         for i, d in enumerate(distributions, 1):
             m.add(f"cf{i}[{label('CloudFront', d.name)}]")
         m.close()
-    for i, zone in enumerate(recording.of_type(ZONE), 1):
+    for i, zone in enumerate(zones, 1):
         scope = "private" if zone.inputs.get("vpcs") else "public"
         m.add(f"zone{i}[{label(f'Route 53 {scope} zone', zone.inputs.get('name'))}]")
 
     m.open("region", label(f"AWS {recording.settings.region}"))
-    for v, vpc in enumerate(recording.of_type(VPC) or [None], 1):
-        if vpc is not None:
-            m.open(_id("vpc", v), label("VPC", known(vpc.inputs.get("cidrBlock"))))
-        for i, lb in enumerate(lbs, 1):
-            m.add(f"lb{i}{{{{{_lb_label(lb, listeners)}}}}}")
-        for az in azs:
-            m.open(az_ids[az], label(az))
-            for n in (n for n in nodes if n.az == az):
-                m.add(f"{_id('n', n.index)}[{_node_label(n)}]")
-            for k in range(1, len(nats_by_az.get(az, [])) + 1):
-                m.add(f"{az_ids[az]}_nat{k}[{label('NAT gateway')}]")
-            m.close()
-        for k, _ in enumerate(nats_by_az.get(None, []), 1):
-            m.add(f"nat{k}[{label('NAT gateway')}]")
-        endpoints = recording.of_type(ENDPOINT)
-        if endpoints:
-            services = sorted({str(known(e.inputs.get("serviceName")) or e.name).rsplit(".", 1)[-1] for e in endpoints})
-            m.add(f"vpce[{label(f'VPC endpoints ({len(endpoints)})', ', '.join(services))}]")
-        if igws:
-            m.add(f"igw[{label('Internet gateway')}]")
-        if vpc is not None:
-            m.close()
-        break  # one VPC per stack
+    vpcs = recording.of_type(VPC)
+    vpc = vpcs[0] if vpcs else None  # one VPC per stack
+    if vpc is not None:
+        m.open("vpc1", label("VPC", known(vpc.inputs.get("cidrBlock"))))
+    for i, lb in enumerate(lbs, 1):
+        m.add(f"lb{i}{{{{{_lb_label(lb, listeners)}}}}}")
+    for az in azs:
+        m.open(az_ids[az], label(az))
+        for n in (n for n in nodes if n.az == az):
+            m.add(f"{_id('n', n.index)}[{_node_label(n)}]")
+        for k in range(1, len(nats_by_az.get(az, [])) + 1):
+            m.add(f"{az_ids[az]}_nat{k}[{label('NAT gateway')}]")
+        m.close()
+    for k, _ in enumerate(nats_by_az.get(None, []), 1):
+        m.add(f"nat{k}[{label('NAT gateway')}]")
+    if endpoints:
+        services = sorted({str(known(e.inputs.get("serviceName")) or e.name).rsplit(".", 1)[-1] for e in endpoints})
+        m.add(f"vpce[{label(f'VPC endpoints ({len(endpoints)})', ', '.join(services))}]")
+    if igws:
+        m.add(f"igw[{label('Internet gateway')}]")
+    if vpc is not None:
+        m.close()
     buckets = [b for t in BUCKETS for b in recording.of_type(t)]
     if buckets:
         m.open("s3", label("S3"))
@@ -164,7 +165,7 @@ def mermaid(recording: Recording) -> str:
             m.add(f"lb{i} --> {az_ids[az]}")
     if not lbs and nodes:
         m.add(" & ".join(entry) + " --> " + " & ".join(az_ids[az] for az in sorted(node_azs)))
-    for i, _ in enumerate(recording.of_type(ZONE), 1):
+    for i, _ in enumerate(zones, 1):
         m.add(f"zone{i} -.->|names| " + (" & ".join(f"lb{k}" for k in range(1, len(lbs) + 1)) or "region"))
     if igws:
         nat_ids = [f"{az_ids[az]}_nat{k}" for az in azs for k in range(1, len(nats_by_az.get(az, [])) + 1)]
@@ -172,7 +173,7 @@ def mermaid(recording: Recording) -> str:
         if nat_ids:
             m.add(" & ".join(nat_ids) + " --> igw")
         m.add("igw --> internet((Internet))")
-    if buckets and recording.of_type(ENDPOINT):
+    if buckets and endpoints:
         m.add("vpce -.-> s3")
     return "\n".join(m.lines) + "\n"
 
