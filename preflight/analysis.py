@@ -97,8 +97,7 @@ def configured_pack(settings: StackSettings, policy_config: dict, *, pack_dir: P
     with PolicyPack(pack_dir) as pack:
         pack.configure_stack(project=settings.project, stack=settings.stack, config=settings.config,
                              secret_keys=settings.secret_keys, dry_run=preview)
-        pack.info()
-        pack.configure(policy_config)
+        pack.configure(policy_config)  # asks GetAnalyzerInfo first, as the CLI does
         yield pack
 
 
