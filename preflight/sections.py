@@ -1,4 +1,4 @@
-"""Report sections computed from the recorded resources (topology, capacity, performance, cost).
+"""Report sections computed from the recorded resources (diagram, topology, capacity, performance, cost).
 
 Each section has a JSON key, a function computing its value from the recording (None: not applicable),
 and renderers for the human summary and the Markdown report. Modules register theirs in ``SECTIONS``.
