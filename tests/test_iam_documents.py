@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from functools import cache
 
 import pytest
 from iam_eval import as_list
@@ -38,6 +39,7 @@ ACCESS = NodeAccess(partition="aws", region=REGION, account_id=ACCOUNT, stack="d
 OPERATORS = ["arn:aws:iam::123456789012:role/StorageOps", "arn:aws:iam::123456789012:user/alice"]
 
 
+@cache
 def documents() -> dict[str, tuple[str, dict]]:
     """Every document the stack generates, by label: (kind, document)."""
     docs = {
@@ -68,6 +70,7 @@ def test_document_has_no_unexplained_finding(label):
     assert unexplained(doc, kind) == [], label
 
 
+@cache
 def recorded_documents() -> list[tuple[str, dict]]:
     """Every IAM-style document the dev stack declares, as the engine sees it."""
     rec = run_stack("dev")
