@@ -7,6 +7,7 @@ import re
 from pulumi_policy import Severity
 
 from . import _userdata
+from ._env import own_tags
 from ._kit import Res, is_false, is_true, is_unknown, items, known_num, known_str, resource_policy, stack_policy
 
 INSTANCE = "aws:ec2/instance:Instance"
@@ -281,19 +282,12 @@ instance_families = resource_policy(
 
 # ---- Auto Scaling ----
 
-def _asg_tag_keys(res: Res) -> set:
-    tags = res.get("tags")
-    if not isinstance(tags, list):
-        return set()
-    return {t.get("key") for t in tags if isinstance(t, dict) and isinstance(t.get("key"), str)}
-
-
 def _check_asg_health(res: Res, cfg: dict, report) -> None:
     target_groups = res.get("targetGroupArns")
     if not (isinstance(target_groups, list) and target_groups):
         return
     check_type = res.get("healthCheckType")
-    if cfg["storageNodeTag"] in _asg_tag_keys(res):
+    if cfg["storageNodeTag"] in own_tags(res):
         # RustFS answers 503 on /health/ready on every node while the cluster lacks quorum: with ELB health
         # checks an AZ outage would make Auto Scaling terminate the healthy survivors too.
         if check_type == "ELB":
