@@ -72,7 +72,8 @@ def _erasure(resources: list[Res]) -> dict:
 
     nodes: dict[str, list[Res]] = {}
     for v in (r for r in resources if r.type == VOLUME):
-        node = own_tags(v).get("rustfs:node-name") or own_tags(v).get("rustfs:node")
+        tags = own_tags(v)
+        node = tags.get("rustfs:node-name") or tags.get("rustfs:node")
         if isinstance(node, str):
             nodes.setdefault(node, []).append(v)
     if not nodes:
