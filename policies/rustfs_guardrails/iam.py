@@ -21,9 +21,9 @@ USER_POLICY = aws("iam", "UserPolicy")
 GROUP_POLICY = aws("iam", "GroupPolicy")
 LOGIN_PROFILE = aws("iam", "UserLoginProfile")
 ACCESS_KEY = aws("iam", "AccessKey")
-ATTACHMENTS = [aws("iam", "RolePolicyAttachment"), aws("iam", "UserPolicyAttachment"),
-               aws("iam", "GroupPolicyAttachment"), aws("iam", "PolicyAttachment")]
+ROLE_ATTACHMENT = aws("iam", "RolePolicyAttachment")
 USER_ATTACHMENT = aws("iam", "UserPolicyAttachment")
+ATTACHMENTS = [ROLE_ATTACHMENT, USER_ATTACHMENT, aws("iam", "GroupPolicyAttachment"), aws("iam", "PolicyAttachment")]
 IDENTITY_DOC_TYPES = [ROLE, ROLE_POLICY, POLICY, USER_POLICY, GROUP_POLICY]
 
 BUCKET_POLICY = aws("s3", "BucketPolicy")
@@ -411,7 +411,7 @@ boundary_denies = stack_policy(
 
 def _check_role_conflicts(resources: list[Res], cfg: dict, report) -> None:
     separate_inline = [r for r in resources if r.type == ROLE_POLICY]
-    separate_attached = [r for r in resources if r.type == aws("iam", "RolePolicyAttachment")]
+    separate_attached = [r for r in resources if r.type == ROLE_ATTACHMENT]
     for role in (r for r in resources if r.type == ROLE):
         if role.items("inlinePolicies") and any(p.refers_to("role", role) for p in separate_inline):
             report(f"Role '{role.name}' has inlinePolicies and separate aws.iam.RolePolicy resources: each update "
@@ -424,7 +424,7 @@ role_conflicts = stack_policy(
     "rustfs-iam-role-disallow-mixed-policy-management",
     "A role's policies are managed either on the role (inlinePolicies/managedPolicyArns) or as separate "
     "resources, never both.",
-    severity=Severity.MEDIUM, types=[ROLE, ROLE_POLICY, aws("iam", "RolePolicyAttachment")],
+    severity=Severity.MEDIUM, types=[ROLE, ROLE_POLICY, ROLE_ATTACHMENT],
     check=_check_role_conflicts, checks=["awsguard:iam-role-no-policy-management-conflicts"], topics=["iam"])
 
 POLICIES = [boundary_denies, role_conflicts, parseable, wildcard_actions, not_action, wildcard_resource,
