@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import time
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -201,13 +202,9 @@ def _address_of_name(document: dict) -> dict[str, str]:
     return {name: f"{tf_type}.{name}" for tf_type, named in document["resource"].items() for name in named}
 
 
-_recordings: dict[str, Recording] = {}
-
-
+@cache
 def recording_of(stack: str) -> Recording:
-    if stack not in _recordings:
-        _recordings[stack] = run_stack(stack)
-    return _recordings[stack]
+    return run_stack(stack)
 
 
 @pytest.fixture(scope="module")
