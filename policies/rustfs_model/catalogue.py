@@ -94,11 +94,6 @@ def families() -> list[str]:
     return sorted({t.family for t in INSTANCE_TYPES.values()})
 
 
-def types_in_family(family: str) -> list[InstanceType]:
-    """Catalogued sizes of one family, smallest first."""
-    return sorted((t for t in INSTANCE_TYPES.values() if t.family == family), key=lambda t: (t.vcpu, t.name))
-
-
 # --- Prices -------------------------------------------------------------------------------------------
 
 PRICES_FILE = Path(__file__).with_name("data") / "prices.json"
@@ -129,11 +124,6 @@ def price(region: str, table: str, key: str) -> float:
             + (f" (sourced for: {', '.join(priced)})" if priced else "")
         )
     return float(values[key])
-
-
-def instance_hourly_usd(name: str, region: str) -> float:
-    """On-demand Linux USD per hour of ``name`` in ``region`` (PriceNotSourced if unknown)."""
-    return price(region, "ec2", name)
 
 
 def has_price(region: str, table: str, key: str) -> bool:
