@@ -326,7 +326,8 @@ def test_node_role_may_attach_only_this_clusters_volumes_and_read_its_secrets(st
 def test_groups_wait_for_the_node_role_policy_before_launching():
     r = rec("prod")
     [policy] = [p for p in r.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == "rustfs-prod-iam-node"]
-    assert all(policy.urn in g.dependencies for g in r.of_type(GROUP))
+    groups = r.of_type(GROUP)
+    assert groups and all(policy.urn in g.dependencies for g in groups)
 
 
 # --- outputs ----------------------------------------------------------------------------------------------
