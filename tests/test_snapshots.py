@@ -31,7 +31,8 @@ def test_policy_targets_exactly_the_data_volumes_by_tag(stack):
     details = r.one(POLICY).inputs["policyDetails"]
     assert details["policyType"] == "EBS_SNAPSHOT_MANAGEMENT" and details["resourceTypes"] == ["VOLUME"]
     [(key, value)] = details["targetTags"].items()
-    assert all(v.inputs["tags"].get(key) == value for v in r.of_type(VOLUME))
+    volumes = r.of_type(VOLUME)
+    assert volumes and all(v.inputs["tags"].get(key) == value for v in volumes)
     for lt in r.of_type("aws:ec2/launchTemplate:LaunchTemplate"):  # root volumes must not match
         root = next(t["tags"] for t in lt.inputs["tagSpecifications"] if t["resourceType"] == "volume")
         assert root.get(key) != value
