@@ -1,8 +1,11 @@
 """The cost of the dev and prod stacks, recomputed from what the program records under preflight."""
 
+import json
+
 import pytest
 
-from preflight.runner import run_stack
+from preflight.runner import PROJECT_DIR, run_stack
+from preflight.stackfiles import read_stack
 from rustfs_model.cost import monthly_cost
 
 NO_TRAFFIC = {"writeMBps": 0.0, "readMBps": 0.0, "natGBPerMonth": 0.0, "kmsRequestsPerMonth": 0,
@@ -64,8 +67,4 @@ def test_nodes_and_drives_follow_the_stack_config(stack):
 
 
 def _cluster(stack: str) -> dict:
-    import yaml
-
-    from preflight.runner import PROJECT_DIR
-
-    return yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]["rustfs-aws:cluster"]
+    return json.loads(read_stack(PROJECT_DIR, stack).config["rustfs-aws:cluster"])
