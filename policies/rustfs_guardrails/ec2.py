@@ -17,7 +17,6 @@ VOLUME = "aws:ebs/volume:Volume"
 VOLUME_ATTACHMENT = "aws:ec2/volumeAttachment:VolumeAttachment"
 SNAPSHOT_COPY = "aws:ebs/snapshotCopy:SnapshotCopy"
 EBS_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
-EBS_DEFAULT_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
 COMPUTE = [INSTANCE, LAUNCH_TEMPLATE]
 
 
