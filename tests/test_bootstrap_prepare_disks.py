@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,10 @@ def _why_no_loop_devices() -> str | None:
     for tool in ("losetup", "mkfs.xfs", "mkfs.ext4", "blkid", "wipefs", "findmnt", "xfs_info"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed"
-    probe = Path("/tmp/.prepare-disks-loop-probe")
+    # A file of its own: pytest-xdist workers collect this module at the same time.
+    fd, name = tempfile.mkstemp(prefix="prepare-disks-loop-probe-")
+    os.close(fd)
+    probe = Path(name)
     probe.write_bytes(b"\0" * 65536)
     try:
         attached = sh("losetup", "-f", "--show", probe, check=False)
