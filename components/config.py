@@ -132,6 +132,11 @@ class ObservabilityConfig:
 
 
 @dataclass(frozen=True)
+class QuotasConfig:
+    check: bool = True  # read the account's applied service quotas and fail the preview below the stack's need
+
+
+@dataclass(frozen=True)
 class StackConfig:
     project: str
     stack: str
@@ -148,6 +153,7 @@ class StackConfig:
     budget: BudgetConfig
     secret_keys: list[str] = field(default_factory=list)
     observability: ObservabilityConfig = field(default_factory=lambda: ObservabilityConfig([]))
+    quotas: QuotasConfig = field(default_factory=QuotasConfig)
 
     @property
     def is_prod(self) -> bool:
@@ -160,7 +166,7 @@ class StackConfig:
 
 
 TOP_LEVEL = {"environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
-             "usage", "budget", "observability"}
+             "usage", "budget", "observability", "quotas"}
 
 
 def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
@@ -193,11 +199,12 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     usage = _usage(p, raw)
     budget = _budget(p, raw, prod)
     observability = _observability(p, raw)
+    quotas = _quotas(p, raw)
     p.raise_if_any()
     return StackConfig(project=project, stack=stack, region=region, environment=env, tags=tags,
                        network=network, cluster=cluster, tls=tls, security=security, audit=audit,
                        backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []),
-                       observability=observability)
+                       observability=observability, quotas=quotas)
 
 
 def _tags(p: Problems, raw: dict, env: str, project: str) -> dict[str, str]:
@@ -468,6 +475,11 @@ def _observability(p: Problems, raw: dict) -> ObservabilityConfig:
               "(each confirms its own subscription); subscribe a team list or a paging service to the "
               "ops-alerts topic instead")
     return ObservabilityConfig(emails)
+
+
+def _quotas(p: Problems, raw: dict) -> QuotasConfig:
+    q = p.section(raw, "quotas", "quotas", {"check"})
+    return QuotasConfig(p.boolean(q, "check", "quotas.check", True))
 
 
 def choose_azs(cfg: StackConfig, available: list[str]) -> list[str]:
