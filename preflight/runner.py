@@ -131,7 +131,7 @@ class ProgramError(Exception):
 
 
 def run_stack(stack: str, overrides: dict | None = None, *, project_dir: Path = PROJECT_DIR,
-              preview: bool = True, new_stack: bool = False) -> Recording:
+              preview: bool = True, new_stack: bool = False, fake: FakeAws | None = None) -> Recording:
     """Run ``__main__.py`` of ``project_dir`` for ``stack`` under the fake AWS.
 
     ``overrides`` replaces config values: ``{"rustfs-aws:cluster": {...}}`` (objects or strings); a value of
@@ -143,14 +143,15 @@ def run_stack(stack: str, overrides: dict | None = None, *, project_dir: Path = 
             settings.config.pop(key, None)
         else:
             settings.config[key] = value if isinstance(value, str) else json.dumps(value)
-    return run_settings(settings, project_dir=project_dir, preview=preview, new_stack=new_stack)
+    return run_settings(settings, project_dir=project_dir, preview=preview, new_stack=new_stack, fake=fake)
 
 
 def run_settings(settings: StackSettings, *, project_dir: Path = PROJECT_DIR, preview: bool = True,
-                 new_stack: bool = False) -> Recording:
+                 new_stack: bool = False, fake: FakeAws | None = None) -> Recording:
     """``new_stack``: preview a stack that does not exist yet (computed outputs unknown), as a first
-    ``pulumi preview`` sees it; otherwise every output is known, as in a preview of a deployed stack."""
-    fake = FakeAws(settings.region or "us-east-1", new_stack=new_stack)
+    ``pulumi preview`` sees it; otherwise every output is known, as in a preview of a deployed stack.
+    ``fake``: a fake AWS set up for a test (e.g. an impaired zone); default: the region's plain fake."""
+    fake = fake or FakeAws(settings.region or "us-east-1", new_stack=new_stack)
     monitor = RecordingMonitor(fake)
     mock_settings = MockSettings(
         monitor=monitor, monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
