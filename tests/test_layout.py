@@ -87,8 +87,34 @@ def test_rejects_what_rustfs_rejects(arg):
         parse_volume_arg(arg)
 
 
-def test_volumes_split_on_spaces():
-    assert split_volumes(" a{1...2}  b{1...2} ") == ["a{1...2}", "b{1...2}"]
+def test_volumes_split_on_single_spaces():
+    assert split_volumes("a{1...2} b{1...2}") == ["a{1...2}", "b{1...2}"]
+
+
+@pytest.mark.parametrize("volumes", ["a{1...2}  b{1...2}", " a{1...2}", "a{1...2} ", ""])
+def test_an_empty_volumes_argument_is_refused_as_rustfs_refuses_it(volumes):
+    # clap value_delimiter ' ' + NonEmptyStringValueParser (rustfs/src/config/cli.rs; config_test.rs
+    # test_volumes_boundary_cases: "Multiple consecutive spaces should cause parsing failure").
+    with pytest.raises(EllipsesError, match="empty argument"):
+        split_volumes(volumes)
+    with pytest.raises(LayoutError, match="empty argument"):
+        sets_from_volumes(volumes)
+
+
+@pytest.mark.parametrize("volumes,sets", [
+    ("http://a/d1 http://b/d1 http://c/d1 http://d/d1", [4]),    # legacy: the arguments are one pool
+    ("/d1 /d2 /d3 /d4 /d5 /d6 /d7 /d8 /d9 /d10 /d11 /d12", [12]),  # largest divisor, no symmetry rule
+    ("/data/vol1", [1]),                                          # one drive: RustFS's single-drive layout
+])
+def test_legacy_form_without_ranges_is_one_pool(volumes, sets):
+    # disks_layout.rs DisksLayout::from_volumes, legacy branch; config_test.rs test case 2 (4 paths, 1 set of 4).
+    [pool] = sets_from_volumes(volumes)
+    assert [len(s) for s in pool] == sets
+
+
+def test_legacy_form_with_a_count_no_set_size_divides_is_refused():
+    with pytest.raises(LayoutError, match="erasure sets"):
+        sets_from_volumes(" ".join(f"/d{i}" for i in range(17)))
 
 
 # --- set size: RustFS's own vectors (disks_layout.rs test_get_set_indexes) ----------------------------

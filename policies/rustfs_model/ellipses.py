@@ -1,10 +1,15 @@
 """RustFS ``{N...M}`` range expansion for ``RUSTFS_VOLUMES`` arguments.
 
 Facts taken from rustfs/rustfs ``crates/utils/src/string.rs`` (``find_ellipses_patterns``,
-``parse_ellipses_range``, ``ArgPattern::expand``) at commit 20d1266496ba50dbec09b2263c504416840c61f7:
+``parse_ellipses_range``, ``ArgPattern::expand``) at tag 1.0.0-rc.3 (commit 1aae680, the newest release tag
+the stored snapshot has; unchanged at main 20d1266; tests/data/rustfs_settings.json):
 
-* ``RUSTFS_VOLUMES`` is split on single spaces; every piece is one server pool
-  (``rustfs/src/config/cli.rs``, ``value_delimiter = ' '``).
+* ``RUSTFS_VOLUMES`` is split on every single space (``rustfs/src/config/cli.rs``, ``value_delimiter = ' '``
+  with ``NonEmptyStringValueParser``): an empty piece - a double, leading or trailing space - is refused at
+  start-up (``rustfs/src/config/config_test.rs``, "Multiple consecutive spaces should cause parsing failure").
+* Forms (``crates/ecstore/src/layout/disks_layout.rs`` ``DisksLayout::from_volumes``): when any argument has
+  a range, every piece is one server pool and, with several pieces, each must have a range; when none has a
+  range (the legacy form), all pieces together are the endpoints of one pool.
 * A range is ``{start...end}``. Bounds are decimal, or hexadecimal when either bound holds a letter a-f
   (hex values are zero-padded to the width of ``end``, upper case kept). A decimal range whose start has a
   leading zero (``{01...32}``) is zero-padded to the width of ``end``. ``start > end`` is an error, and a
@@ -99,5 +104,24 @@ def parse_volume_arg(arg: str) -> VolumeArg:
 
 
 def split_volumes(volumes: str) -> list[str]:
-    """``RUSTFS_VOLUMES`` -> one argument per pool (RustFS splits on ' ' and drops empty pieces)."""
-    return [piece for piece in volumes.split(" ") if piece]
+    """``RUSTFS_VOLUMES`` -> its space-separated arguments; an empty one is refused, as RustFS refuses it."""
+    pieces = volumes.split(" ")
+    if not all(pieces):
+        raise EllipsesError(f"RUSTFS_VOLUMES {volumes!r} has an empty argument (a double, leading or trailing "
+                            "space, or nothing at all): RustFS refuses it")
+    return pieces
+
+
+def is_legacy(args: list[str]) -> bool:
+    """No argument has a range: all arguments together are the endpoints of one pool."""
+    return not any(has_ellipses(a) for a in args)
+
+
+def expand_volumes(volumes: str) -> list[str]:
+    """Every endpoint of ``RUSTFS_VOLUMES`` in RustFS order, in either form (ranges or the legacy list)."""
+    args = split_volumes(volumes)
+    if is_legacy(args):
+        return args
+    if len(args) > 1 and not all(has_ellipses(a) for a in args):
+        raise EllipsesError("with several pools every RUSTFS_VOLUMES argument must use {N...M} ranges")
+    return [e for arg in args for e in parse_volume_arg(arg).expand()]

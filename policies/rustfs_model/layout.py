@@ -1,12 +1,14 @@
 """RustFS erasure layout: which drives form each erasure set, and what a node or AZ loss does.
 
-Facts (not code) from rustfs/rustfs at commit 20d1266496ba50dbec09b2263c504416840c61f7:
+Facts (not code) from rustfs/rustfs at tag 1.0.0-rc.3 (commit 1aae6803739a5bac67e0d702ac46d43f09fb06dd, the
+newest release tag of the stored snapshot; unchanged at main 20d1266; tests/data/rustfs_settings.json):
 
 1. Expansion (``crates/utils/src/string.rs``, see ``ellipses.py``): each space-separated
    ``RUSTFS_VOLUMES`` argument is one pool; its ranges expand with the **leftmost range fastest**, so
    ``https://rustfs-{1...4}.d:9000/data/rustfs{0...7}`` lists drive 0 of nodes 1..4, then drive 1 of
    nodes 1..4, and so on. With several pools every argument must contain a range
-   (``crates/ecstore/src/layout/disks_layout.rs``, ``DisksLayout::from_volumes``).
+   (``crates/ecstore/src/layout/disks_layout.rs``, ``DisksLayout::from_volumes``); with no range anywhere
+   all arguments are one pool (legacy form). An empty argument (double space) is refused (``ellipses.py``).
 2. Set size (``disks_layout.rs``, ``get_set_indexes``), decided per pool from that pool's argument alone:
    the pool's drive count must be >= 2 (and >= the override); candidate sizes are the divisors of the drive
    count in 2..16; a candidate is kept only if it is "symmetric" with the **leftmost** range length L
@@ -39,7 +41,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rustfs_model.ellipses import EllipsesError, has_ellipses, parse_volume_arg, split_volumes
+from rustfs_model.ellipses import EllipsesError, has_ellipses, is_legacy, parse_volume_arg, split_volumes
 
 SET_SIZES = tuple(range(2, 17))
 MIN_TOTAL_DRIVES = 4
@@ -171,9 +173,21 @@ def choose_set_size(total: int, leftmost_range: int, override: int | None = None
 
 def sets_from_volumes(volumes: str, set_drive_count: int | None = None) -> list[list[list[str]]]:
     """Endpoints per set per pool, exactly as RustFS would build them from a ``RUSTFS_VOLUMES`` value."""
-    args = split_volumes(volumes)
-    if not args:
-        raise LayoutError("RUSTFS_VOLUMES is empty")
+    try:
+        args = split_volumes(volumes)
+    except EllipsesError as err:
+        raise LayoutError(str(err)) from err
+    if is_legacy(args):
+        # One pool of the listed endpoints; no range, so no symmetry rule (disks_layout.rs get_all_sets).
+        size = 1 if len(args) == 1 else max(
+            (s for s in SET_SIZES if len(args) % s == 0 and (not set_drive_count or s == set_drive_count)),
+            default=0)
+        if not size:
+            raise LayoutError(f"{len(args)} endpoints cannot be split into erasure sets of 2..16 drives"
+                              + (f" of {set_drive_count}" if set_drive_count else ""))
+        if len(set(args)) != len(args):
+            raise LayoutError("RUSTFS_VOLUMES contains a duplicate endpoint after range expansion")
+        return [[args[i : i + size] for i in range(0, len(args), size)]]
     if len(args) > 1 and not all(has_ellipses(a) for a in args):
         raise LayoutError("with several pools every RUSTFS_VOLUMES argument must use {N...M} ranges")
     pools = []
