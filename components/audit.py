@@ -138,7 +138,9 @@ class Audit(pulumi.ComponentResource):
         arn = trail_arn(a.partition, a.region, a.account_id, self.trail_name)
         role = aws.iam.Role(
             f"{name}-trail-logs", name=f"{a.name}-trail-logs",
-            assume_role_policy=json.dumps(service_trust("cloudtrail.amazonaws.com", a.account_id, arn)),
+            # No aws:SourceAccount/SourceArn: CloudTrail does not send them when it assumes this role, and a
+            # condition on them fails CreateTrail (rustfs_model.service_context).
+            assume_role_policy=json.dumps(service_trust("cloudtrail.amazonaws.com")),
             description="Lets CloudTrail deliver this stack's trail to its log group",
             permissions_boundary=a.permissions_boundary_arn, tags=self._tags("trail-logs"), opts=child)
         policy = aws.iam.RolePolicy(

@@ -2,7 +2,8 @@
 
 Versioning, all four public-access-block flags, BucketOwnerEnforced (ACLs off), SSE-KMS with bucket keys,
 a caller-built policy (which must include bucket_policies.tls_only), lifecycle to cheaper classes and
-expiry, optional server access logging. In prod: protect + retain_on_delete.
+expiry, optional server access logging. In prod: protect + retain_on_delete; elsewhere force_destroy, so a
+non-prod stack destroys and re-creates cleanly.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ class HardenedBucket(pulumi.ComponentResource):
     def __init__(self, name: str, args: HardenedBucketArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("rustfs:storage:HardenedBucket", name, None, opts)
         self.bucket = aws.s3.Bucket(
-            name, bucket=args.bucket, force_destroy=False, tags={**args.tags, "Name": args.bucket},
+            # Outside prod, destroy empties the bucket first: S3 refuses to delete a bucket that still holds
+            # objects or versions (BucketNotEmpty), and these buckets receive logs from the first minutes.
+            name, bucket=args.bucket, force_destroy=not args.protect, tags={**args.tags, "Name": args.bucket},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
         part = pulumi.ResourceOptions(parent=self.bucket)
         bucket_id = self.bucket.id

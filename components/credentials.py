@@ -23,6 +23,15 @@ def secret_name(stack: str) -> str:
     return f"rustfs/{stack}/root-credentials"
 
 
+def recovery_window_days(protect: bool) -> int:
+    """Prod: 30 days, AWS's maximum, to undo a deletion of the keys to all the data. Elsewhere 0 (force
+    delete): a secret deleted with a window keeps its fixed name reserved for that window, and re-creating
+    the stack fails with "a secret with this name is already scheduled for deletion" (Secrets Manager API
+    reference, DeleteSecret; the provider retries that error only for its short propagation timeout,
+    terraform-provider-aws internal/service/secretsmanager/secret.go)."""
+    return 30 if protect else 0
+
+
 @dataclass
 class CredentialsArgs:
     stack: str
@@ -48,7 +57,7 @@ class RootCredentials(pulumi.ComponentResource):
         self.secret = aws.secretsmanager.Secret(
             f"{name}-secret", name=secret_name(args.stack), kms_key_id=args.secrets_key_arn,
             description=f"RustFS root credentials of stack {args.stack} (read by the nodes at boot)",
-            recovery_window_in_days=30 if args.protect else 7,
+            recovery_window_in_days=recovery_window_days(args.protect),
             tags={**args.tags, "Name": secret_name(args.stack), "rustfs:stack": args.stack},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
         aws.secretsmanager.SecretVersion(

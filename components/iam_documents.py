@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rustfs_model.service_context import SOURCE_ACCOUNT, SOURCE_ARN, unsent_keys
+
 STACK_TAG = "rustfs:stack"  # every resource the stack's roles act on carries it (value: the stack name)
 SSM_MANAGED_POLICY = "AmazonSSMManagedInstanceCore"
 
@@ -48,15 +50,20 @@ def _doc(*statements: dict) -> dict:
 
 
 def service_trust(service: str, account_id: str | None = None, source_arn: str | None = None) -> dict:
-    """Trust policy for an AWS service; with account/ARN conditions where the service sets them."""
+    """Trust policy for an AWS service; with account/ARN conditions only where the service sends them on
+    AssumeRole (rustfs_model.service_context): a condition on a key it never sends denies the service."""
     stmt: dict = {"Sid": "ServiceAssumesRole", "Effect": "Allow", "Principal": {"Service": service},
                   "Action": "sts:AssumeRole"}
     condition: dict = {}
     if account_id:
-        condition["StringEquals"] = {"aws:SourceAccount": account_id}
+        condition["StringEquals"] = {SOURCE_ACCOUNT: account_id}
     if source_arn:
-        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+        condition["ArnLike"] = {SOURCE_ARN: source_arn}
     if condition:
+        unsent = unsent_keys(service, {*condition.get("StringEquals", {}), *condition.get("ArnLike", {})})
+        if unsent is None or unsent:
+            raise ValueError(f"{service} does not send {sorted(unsent or [])} on AssumeRole, or is not in "
+                             "rustfs_model.service_context: add its documented keys there first")
         stmt["Condition"] = condition
     return _doc(stmt)
 
@@ -174,8 +181,12 @@ def operator_policy(*, partition: str, region: str, account_id: str, name: str, 
         {"Sid": "StartSessionsOnStackNodes", "Effect": "Allow", "Action": "ssm:StartSession",
          "Resource": f"arn:{arn.format(service='ec2')}:instance/*",
          "Condition": {"StringEquals": {f"ssm:resourceTag/{STACK_TAG}": stack}}},
+        # The default session document is the account's own (Session Manager creates it with the
+        # preferences), so its ARN names the account; only AWS-owned documents (AWS-*) have none (Systems
+        # Manager User Guide, "Sample IAM policies for Session Manager"; tests/iam_review.py checks every
+        # document ARN's shape).
         {"Sid": "StartSessionsWithShellDocument", "Effect": "Allow", "Action": "ssm:StartSession",
-         "Resource": f"arn:{partition}:ssm:{region}::document/SSM-SessionManagerRunShell"},
+         "Resource": f"{ssm}:document/SSM-SessionManagerRunShell"},
         {"Sid": "ManageOwnSessions", "Effect": "Allow",
          "Action": ["ssm:ResumeSession", "ssm:TerminateSession"],
          "Resource": f"{ssm}:session/${{aws:userid}}-*"},

@@ -139,6 +139,12 @@ def _cloudtrail(partition: str, region: str, account_id: str, trail_name: str) -
             "CloudTrailEncryptsLogs", "cloudtrail.amazonaws.com", ["kms:GenerateDataKey*"],
             {**source, "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trails}}),
         _service_statement("CloudTrailDescribesKey", "cloudtrail.amazonaws.com", ["kms:DescribeKey"], source),
+        # "If you are using an existing S3 bucket with an S3 Bucket Key, kms:Decrypt permissions are required
+        # to create or update a trail with SSE-KMS encryption enabled" (same guide, "Granting decrypt
+        # permissions": "Allow CloudTrail to decrypt a trail"). The audit bucket uses a Bucket Key with this
+        # key, so without it CreateTrail fails, with or without security.keyAdminRoleArn: a service principal
+        # is never covered by the account's IAM statement.
+        _service_statement("CloudTrailDecryptsWithBucketKey", "cloudtrail.amazonaws.com", ["kms:Decrypt"], source),
     ]
 
 

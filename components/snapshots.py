@@ -56,9 +56,9 @@ class SnapshotsArgs:
     data_key_arn: pulumi.Input[str]
     interval_hours: int
     retain_count: int
+    permissions_boundary_arn: pulumi.Input[str]  # every role of the stack carries it
     copy_region: str | None = None
     key_admin_role_arn: str | None = None
-    permissions_boundary_arn: pulumi.Input[str] | None = None
     protect: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -121,8 +121,10 @@ class Snapshots(pulumi.ComponentResource):
         """DLM's execution role: AWS's managed DLM policy plus use of the keys the snapshots need (AWS DLM
         User Guide, "Default service roles" and "Cross-Region copy of encrypted snapshots")."""
         a = self._args
-        trust = pulumi.Output.from_input(a.account_id).apply(
-            lambda account: json.dumps(service_trust("dlm.amazonaws.com", account_id=account)))
+        # DLM sends aws:SourceAccount and aws:SourceArn (its lifecycle policy) when it assumes the role
+        # (rustfs_model.service_context); the policy id is unknown until it exists, hence policy/*.
+        trust = pulumi.Output.all(a.account_id, a.partition).apply(lambda v: json.dumps(service_trust(
+            "dlm.amazonaws.com", account_id=v[0], source_arn=f"arn:{v[1]}:dlm:{a.region}:{v[0]}:policy/*")))
         role = aws.iam.Role(
             f"{self._name}-dlm", name=f"{a.cluster_id}-dlm", assume_role_policy=trust,
             description="Data Lifecycle Manager: snapshots of the RustFS data volumes",

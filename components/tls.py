@@ -24,6 +24,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_tls as tls
 
+from .credentials import recovery_window_days
+
 CA_VALIDITY_HOURS = 10 * 8_760
 # Two years, renewed by the first `pulumi up` in the last 60 days (pulumi-tls early_renewal_hours replaces
 # the certificate; nodes pick it up at their next restart, one at a time).
@@ -87,10 +89,13 @@ class ClusterTls(pulumi.ComponentResource):
             secret = aws.secretsmanager.Secret(
                 f"{name}-{short}", name=tls_secret_name(args.stack, node), kms_key_id=args.secrets_key_arn,
                 description=f"TLS certificate and key of RustFS node {node} (read by that node at boot)",
-                recovery_window_in_days=30 if args.protect else 7,
+                recovery_window_in_days=recovery_window_days(args.protect),
                 tags={**args.tags, "Name": tls_secret_name(args.stack, node), "rustfs:stack": args.stack,
                       "rustfs:node-name": node},
-                opts=child)
+                # Protected like the credentials: a prod destroy that stops at the protected data would
+                # otherwise delete these and leave their names reserved for 30 days, so the next `up`
+                # could not re-create them.
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
             aws.secretsmanager.SecretVersion(
                 f"{name}-{short}", secret_id=secret.id,
                 # PKCS#8 PEM: the format rustls reads for every key algorithm.

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 from dataclasses import dataclass
 
 import parliament
 from cloudsplaining.scan.policy_document import PolicyDocument
 from parliament import analyze_policy_string, enhance_finding
+
+from rustfs_model.service_context import trust_condition_keys, unsent_keys
 
 # The community auditors' findings carry their severity in their own config file (the parliament CLI
 # loads it the same way when run with --include-community-auditors).
@@ -77,13 +80,76 @@ class Finding:
         return f"[{self.severity}] {self.sid}: {self.issue} {self.detail}"
 
 
+# SSM document ARNs: documents owned by AWS have no account in their ARN, the account's own documents do
+# (arn:aws:ssm:<region>::document/AWS-RunShellScript vs arn:aws:ssm:<region>:<account>:document/Mine). AWS
+# reserves these name prefixes for its own documents (Systems Manager API reference, CreateDocument, Name).
+_SSM_DOCUMENT = re.compile(r"^arn:aws[a-z-]*:ssm:(?P<region>[^:]*):(?P<account>[^:]*):document/(?P<name>.+)$")
+AWS_DOCUMENT_PREFIXES = ("aws", "amazon", "amzn")
+
+
+def ssm_document_problem(arn: str) -> str | None:
+    """Why an SSM document ARN can never match its document, or None when its shape fits the owner."""
+    match = _SSM_DOCUMENT.match(arn)
+    if not match:
+        return None
+    region, account, name = match["region"], match["account"], match["name"]
+    literal = re.split(r"[*?$]", name, maxsplit=1)[0]
+    if not region:
+        return f"{arn}: documents are regional, the ARN needs a region"
+    if literal.lower().startswith(AWS_DOCUMENT_PREFIXES):
+        return None if account == "" else f"{arn}: an AWS-owned document's ARN has no account id"
+    if not literal:
+        return None  # document/* : either owner
+    return None if re.fullmatch(r"\d{12}", account) else \
+        f"{arn}: {name} is a document of the account (not an AWS-* document): its ARN needs the account id"
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def arn_shape_findings(sid: str, stmt: dict) -> list[Finding]:
+    """Resource ARNs (and condition values) that name an SSM document with the wrong owner shape."""
+    values = _strings([stmt.get("Resource"), stmt.get("NotResource"), stmt.get("Condition")])
+    return [Finding(sid, "SSM_DOCUMENT_ARN_SHAPE", "HIGH", problem)
+            for problem in filter(None, map(ssm_document_problem, values))]
+
+
+def trust_findings(sid: str, stmt: dict) -> list[Finding]:
+    """A trust condition on a confused-deputy key the trusted service never sends on AssumeRole denies the
+    service (rustfs_model.service_context has the documented keys per service)."""
+    principal = stmt.get("Principal")
+    services = _strings(principal.get("Service")) if isinstance(principal, dict) else []
+    keys = trust_condition_keys(stmt)
+    findings = []
+    for service in services:
+        unsent = unsent_keys(service, keys)
+        if unsent is None and keys:
+            findings.append(Finding(sid, "TRUST_SERVICE_UNKNOWN", "HIGH", f"{service} with conditions "
+                                    f"{sorted(keys)}: add the keys it sends to rustfs_model.service_context"))
+        elif unsent:
+            findings.append(Finding(sid, "TRUST_CONDITION_KEY_NOT_SENT", "HIGH",
+                                    f"{service} does not send {sorted(unsent)} on AssumeRole"))
+    return findings
+
+
 def review(document: dict, kind: str) -> list[Finding]:
-    """Every finding of MEDIUM or higher, and every cloudsplaining risk category, per statement."""
+    """Every finding of MEDIUM or higher, and every cloudsplaining risk category, per statement; plus SSM
+    document ARN shapes everywhere and trust conditions the trusted service can satisfy."""
     statements = document["Statement"]
     denies = [s for s in statements if s["Effect"] == "Deny"]
     findings: list[Finding] = []
     for index, stmt in enumerate(statements):
         sid = stmt.get("Sid", f"#{index}")
+        findings += arn_shape_findings(sid, stmt)
+        if kind == "trust" and stmt["Effect"] == "Allow":
+            findings += trust_findings(sid, stmt)
         # A trust policy has no Resource (the role itself is the resource); parliament needs one.
         parliament_stmt = {**stmt, "Resource": "*"} if kind == "trust" else stmt
         single = {"Version": document["Version"], "Statement": [parliament_stmt]}

@@ -57,7 +57,8 @@ def test_one_secret_encrypted_with_the_secrets_key():
                        if r.inputs["tags"]["rustfs:key-purpose"] == "secrets")
     assert secret.inputs["kmsKeyId"] == secrets_key.outputs["arn"]
     assert secret.inputs["name"] == secret_name("dev") == "rustfs/dev/root-credentials"
-    assert secret.inputs["recoveryWindowInDays"] == 7 and secret.protect is False
+    # Force-deleted outside prod: a window would keep the fixed name reserved (test_destroy_recreate.py).
+    assert secret.inputs["recoveryWindowInDays"] == 0 and secret.protect is False
     assert root_version(rec).inputs["secretId"] == secret.outputs["id"]
 
 

@@ -8,7 +8,7 @@ from functools import cache
 
 import pytest
 from iam_eval import as_list
-from iam_review import ALLOWED, allow_list_key, review, unexplained
+from iam_review import ALLOWED, allow_list_key, review, ssm_document_problem, unexplained
 
 from components.iam_documents import (
     EC2_ON_EXISTING,
@@ -52,8 +52,9 @@ def documents() -> dict[str, tuple[str, dict]]:
         "cross-account-trust": ("trust", cross_account_trust(partition="aws", account_id="210987654321",
                                                              external_id="dr-account-external-id-1")),
         "cross-account": ("identity", cross_account_policy(region=REGION)),
-        "trail-logs-trust": ("trust", service_trust(
-            "cloudtrail.amazonaws.com", ACCOUNT, f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/rustfs-dev-trail")),
+        "trail-logs-trust": ("trust", service_trust("cloudtrail.amazonaws.com")),
+        "dlm-trust": ("trust", service_trust("dlm.amazonaws.com", ACCOUNT,
+                                             f"arn:aws:dlm:{REGION}:{ACCOUNT}:policy/*")),
         "trail-logs": ("identity", log_delivery_policy(f"{LOG_GROUP}:*")),
     }
     for purpose in PURPOSES:
@@ -70,17 +71,27 @@ def test_document_has_no_unexplained_finding(label):
     assert unexplained(doc, kind) == [], label
 
 
+# dev, and prod with every optional role (operators, a DR account) and a snapshot copy region.
+PROD_WITH_OPTIONAL_ROLES = {
+    "rustfs-aws:security": {"operatorPrincipals": OPERATORS, "crossAccount": {
+        "accountId": "210987654321", "externalId": "dr-account-external-id-1"}},
+    "rustfs-aws:backup": {"copyRegion": "us-west-2"},
+}
+
+
 @cache
 def recorded_documents() -> list[tuple[str, dict]]:
-    """Every IAM-style document the dev stack declares, as the engine sees it."""
-    rec = run_stack("dev")
-    found = [("identity", json.loads(r.inputs["policy"])) for r in rec.of_type("aws:iam/rolePolicy:RolePolicy")]
-    found += [("trust", json.loads(r.inputs["assumeRolePolicy"])) for r in rec.of_type("aws:iam/role:Role")]
-    found += [("key-policy", json.loads(r.inputs["policy"])) for r in rec.of_type("aws:kms/key:Key")]
-    found += [("bucket-policy", json.loads(r.inputs["policy"]))
-              for r in rec.of_type("aws:s3/bucketPolicy:BucketPolicy")]
-    found += [("boundary", json.loads(r.inputs["policy"])) for r in rec.of_type("aws:iam/policy:Policy")
-              if r.name.endswith("-permissions-boundary")]
+    """Every IAM-style document the dev and prod stacks declare, as the engine sees it."""
+    found = []
+    for rec in (run_stack("dev"), run_stack("prod", overrides=PROD_WITH_OPTIONAL_ROLES)):
+        found += [("identity", json.loads(r.inputs["policy"]))
+                  for r in rec.of_type("aws:iam/rolePolicy:RolePolicy")]
+        found += [("trust", json.loads(r.inputs["assumeRolePolicy"])) for r in rec.of_type("aws:iam/role:Role")]
+        found += [("key-policy", json.loads(r.inputs["policy"])) for r in rec.of_type("aws:kms/key:Key")]
+        found += [("bucket-policy", json.loads(r.inputs["policy"]))
+                  for r in rec.of_type("aws:s3/bucketPolicy:BucketPolicy")]
+        found += [("boundary" if r.name.endswith("-permissions-boundary") else "identity",
+                   json.loads(r.inputs["policy"])) for r in rec.of_type("aws:iam/policy:Policy")]
     return found
 
 
@@ -209,12 +220,18 @@ def test_operator_starts_sessions_only_on_stack_nodes_with_the_shell_document():
     nodes = s["StartSessionsOnStackNodes"]
     assert nodes["Resource"] == f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/*"
     assert nodes["Condition"] == {"StringEquals": {f"ssm:resourceTag/{STACK_TAG}": "dev"}}
-    assert s["StartSessionsWithShellDocument"]["Resource"].endswith("::document/SSM-SessionManagerRunShell")
+    # The default session document belongs to the account (Session Manager creates it): its ARN names it.
+    assert s["StartSessionsWithShellDocument"]["Resource"] == \
+        f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/SSM-SessionManagerRunShell"
     assert s["ManageOwnSessions"]["Resource"].endswith(":session/${aws:userid}-*")
     assert s["ReadStackLogs"]["Resource"].endswith("log-group:/rustfs/rustfs-dev/*")
-    writes = {a for st in s.values() for a in as_list(st["Action"])
+    writes = {(sid, a) for sid, st in s.items() for a in as_list(st["Action"])
               if a.split(":")[1].startswith(("Put", "Delete", "Create", "Update", "Send"))}
-    assert writes == set(), writes
+    # The one write: Run Command with the stack's restart documents on its nodes (tests/test_operations.py).
+    assert writes == {("SendRestartDocuments", "ssm:SendCommand"), ("SendCommandsToStackNodes", "ssm:SendCommand")}
+    assert s["SendRestartDocuments"]["Resource"] == [
+        f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/rustfs-dev-restart-{kind}" for kind in ("coordinated", "rolling")]
+    assert s["SendCommandsToStackNodes"]["Condition"] == nodes["Condition"]
 
 
 def test_cross_account_trust_requires_the_external_id():
@@ -224,7 +241,59 @@ def test_cross_account_trust_requires_the_external_id():
     assert stmt["Condition"] == {"StringEquals": {"sts:ExternalId": "dr-account-external-id-1"}}
 
 
-def test_service_trust_carries_source_conditions():
-    stmt = documents()["trail-logs-trust"][1]["Statement"][0]
-    assert stmt["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
-    assert stmt["Condition"]["ArnLike"]["aws:SourceArn"].endswith(":trail/rustfs-dev-trail")
+def test_service_trust_carries_the_source_conditions_the_service_sends():
+    stmt = documents()["dlm-trust"][1]["Statement"][0]
+    assert stmt["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT},
+                                 "ArnLike": {"aws:SourceArn": f"arn:aws:dlm:{REGION}:{ACCOUNT}:policy/*"}}
+    # CloudTrail sends neither when it assumes its CloudWatch Logs role: no condition, or CreateTrail fails.
+    assert "Condition" not in documents()["trail-logs-trust"][1]["Statement"][0]
+
+
+def test_service_trust_refuses_a_condition_the_service_never_sends():
+    with pytest.raises(ValueError, match="does not send"):
+        service_trust("cloudtrail.amazonaws.com", ACCOUNT)
+    with pytest.raises(ValueError, match="not in rustfs_model.service_context"):
+        service_trust("unknown.amazonaws.com", ACCOUNT)
+
+
+@pytest.mark.parametrize(("arn", "problem"), [
+    ("arn:aws:ssm:eu-west-1::document/AWS-RunShellScript", None),
+    ("arn:aws:ssm:eu-west-1:123456789012:document/SSM-SessionManagerRunShell", None),
+    ("arn:aws:ssm:eu-west-1::document/SSM-SessionManagerRunShell", "needs the account id"),
+    ("arn:aws:ssm:eu-west-1:123456789012:document/AWS-RunShellScript", "has no account id"),
+    ("arn:aws:ssm:eu-west-1::document/AmazonCloudWatch-ManageAgent", None),
+    ("arn:aws:ssm:::document/AWS-RunShellScript", "regional"),
+    ("arn:aws:ssm:eu-west-1::document/*", None),
+    ("arn:aws:ssm:eu-west-1::document/rustfs-*", "needs the account id"),
+    ("arn:aws:ssm:eu-west-1:123456789012:parameter/x", None),
+])
+def test_ssm_document_arns_are_classified_by_owner(arn, problem):
+    found = ssm_document_problem(arn)
+    assert (found is None) if problem is None else (problem in found), found
+
+
+@pytest.mark.parametrize(("service", "condition", "issue"), [
+    ("cloudtrail.amazonaws.com", {"StringEquals": {"aws:SourceAccount": ACCOUNT}}, "TRUST_CONDITION_KEY_NOT_SENT"),
+    ("ec2.amazonaws.com", {"ArnLike": {"aws:SourceArn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/*"}},
+     "TRUST_CONDITION_KEY_NOT_SENT"),
+    ("dlm.amazonaws.com", {"StringEquals": {"AWS:SourceAccount": ACCOUNT}}, None),
+    ("cloudtrail.amazonaws.com", {"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}}, None),
+    ("new.amazonaws.com", {"StringEquals": {"aws:SourceAccount": ACCOUNT}}, "TRUST_SERVICE_UNKNOWN"),
+])
+def test_trust_review_fails_conditions_the_service_cannot_satisfy(service, condition, issue):
+    trust = {"Version": "2012-10-17", "Statement": [{"Sid": "T", "Effect": "Allow", "Principal": {
+        "Service": service}, "Action": "sts:AssumeRole", "Condition": condition}]}
+    issues = {f.issue for f in review(trust, "trust")} - {"CREDENTIALS_EXPOSURE"}
+    assert issues == ({issue} if issue else set()), issues
+
+
+def test_every_recorded_trust_and_document_arn_was_reviewed():
+    """The review above ran over every role trust of dev and prod (with optional roles): make sure the
+    recordings hold the trusts this class is about, so the check cannot pass vacuously."""
+    services = {s for kind, doc in recorded_documents() if kind == "trust" for st in doc["Statement"]
+                for s in as_list(st.get("Principal", {}).get("Service", []))}
+    assert {"ec2.amazonaws.com", "dlm.amazonaws.com", "cloudtrail.amazonaws.com",
+            "vpc-flow-logs.amazonaws.com"} <= services, services
+    arns = [r for kind, doc in recorded_documents() for st in doc["Statement"] for r in as_list(st.get("Resource"))
+            if isinstance(r, str) and ":document/" in r]
+    assert any(a.endswith(":document/SSM-SessionManagerRunShell") for a in arns), arns

@@ -84,6 +84,14 @@ def test_ca_is_protected_in_prod_only():
     assert rec("prod").one(CA).protect and not rec("dev").one(CA).protect
 
 
+def test_node_secrets_are_protected_in_prod_and_force_deleted_elsewhere():
+    for stack, window in (("prod", 30), ("dev", 0)):
+        secrets = rec(stack).of_type("aws:secretsmanager/secret:Secret")
+        nodes = [s for s in secrets if "/tls/" in s.inputs["name"]]
+        assert nodes and all(s.protect is (stack == "prod") for s in nodes), stack
+        assert {s.inputs["recoveryWindowInDays"] for s in nodes} == {window}, stack
+
+
 def test_acm_mode_keeps_node_certificates_for_the_hop_to_the_nodes():
     r = rec("prod", acm=True)
     assert len(r.of_type(CERT)) == 6  # internode and load balancer -> node traffic stay HTTPS
