@@ -1,4 +1,4 @@
-"""Report sections computed from the recorded resources (diagram, topology, capacity, performance, cost).
+"""Report sections computed from the recorded resources (diagram, topology, capacity, performance, cost, quotas).
 
 Each section has a JSON key, a function computing its value from the recording (None: not applicable),
 and renderers for the human summary and the Markdown report. Modules register theirs in ``SECTIONS``.
@@ -31,8 +31,8 @@ def md_cell(text: str) -> str:
 def _load() -> None:
     """Import the section modules, which register themselves. Done on first use, not at import time: they
     import this module, so importing them from here at load time would be circular. Report order: diagram
-    (inserts itself first), topology, capacity, performance, cost (capacity_report imports topology)."""
-    from . import capacity_report, cost_report, diagram, topology  # noqa: F401
+    (inserts itself first), topology, capacity, performance, cost (capacity_report imports topology), quotas."""
+    from . import capacity_report, cost_report, diagram, quota_report, topology  # noqa: F401
 
 
 def compute_all(recording: Recording) -> dict[str, dict]:
