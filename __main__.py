@@ -15,6 +15,7 @@ from components.keys import Keys, KeysArgs
 from components.load_balancer import CONSOLE_PORT, S3_PORT, LoadBalancerArgs, S3LoadBalancer
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
+from components.quotas import check_quotas
 from components.snapshots import Snapshots, SnapshotsArgs
 from components.storage_nodes import ClusterArgs, RustfsCluster, plan_cluster
 from components.tls import ClusterTls, TlsArgs
@@ -26,6 +27,7 @@ invoke = pulumi.InvokeOptions(provider=provider)
 account_id = aws.get_caller_identity(opts=invoke).account_id
 partition = aws.get_partition(opts=invoke).partition
 opts = pulumi.ResourceOptions(provider=provider)
+check_quotas(cfg, invoke)  # the account's applied service quotas against the stack's need, before any resource
 azs = choose_azs(cfg, aws.get_availability_zones(state="available", opts=invoke).names)
 
 keys = Keys(f"{cfg.name}-keys", KeysArgs(

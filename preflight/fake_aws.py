@@ -14,6 +14,8 @@ import string
 
 import pulumi
 
+from .fake_quotas import QuotaWorld, instance_type
+
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
 
@@ -58,13 +60,17 @@ class UnknownToFake(Exception):
 
 class FakeAws(pulumi.runtime.Mocks):
     def __init__(self, region: str, account_id: str = ACCOUNT_ID, partition: str = PARTITION,
-                 new_stack: bool = False):
+                 new_stack: bool = False, *, quotas: dict[str, float] | None = None,
+                 quotas_readable: bool = True):
+        """``quotas``: the account's applied service quotas by code (others answer AWS's default);
+        ``quotas_readable``: False when the caller may not read them (preflight/fake_quotas.py)."""
         if region not in REGION_AZS:
             raise UnknownToFake(f"the fake AWS knows regions {', '.join(REGION_AZS)}, not {region!r}; "
                                 "add its AZ names to preflight/fake_aws.py")
         self.region = region
         self.account_id = account_id
         self.partition = partition
+        self.quotas = QuotaWorld(region, account_id, partition, quotas, quotas_readable)
         self._provider_regions: dict[str, str] = {}  # provider id -> its region (e.g. a backup-copy region)
         # A preview of a stack that does not exist yet: providers answer with the inputs only, so ids, ARNs
         # and every other computed output are unknown to the program and to the policy pack.
@@ -440,4 +446,6 @@ _INVOKES = {
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
     "aws:ec2/getAmi:getAmi": _ami,
     "aws:ec2/getPrefixList:getPrefixList": _prefix_list,
+    "aws:servicequotas/getServiceQuota:getServiceQuota": lambda f, a: f.quotas.service_quota(a),
+    "aws:ec2/getInstanceType:getInstanceType": lambda f, a: instance_type(a),
 }
