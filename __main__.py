@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import ClusterAlarms, ClusterAlarmsArgs
+from components.alarms import NODE_NAMESPACE, ClusterAlarms, ClusterAlarmsArgs
 from components.audit import Audit, AuditArgs
 from components.budget import BudgetArgs, StackBudget
 from components.config import choose_azs, load
@@ -15,6 +15,7 @@ from components.keys import Keys, KeysArgs
 from components.load_balancer import CONSOLE_PORT, S3_PORT, LoadBalancerArgs, S3LoadBalancer
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
+from components.operations import RestartDocuments, RestartDocumentsArgs
 from components.quotas import check_quotas
 from components.snapshots import Snapshots, SnapshotsArgs
 from components.storage_nodes import ClusterArgs, RustfsCluster, plan_cluster
@@ -96,7 +97,8 @@ node_access = iam.grant_node_access(NodeAccessInputs(
     secret_arns=[credentials.secret_arn, *cluster_tls.node_secret_arns.values()],
     secrets_key_arn=keys.arns["secrets"], data_key_arn=keys.arns["data"],
     log_group_arns=[observability.node_log_group_arn],
-    hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name)))
+    hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name),
+    metric_namespace=NODE_NAMESPACE))  # the nodes' TLS expiry metric (alarms.py)
 
 cluster = RustfsCluster(f"{cfg.name}-cluster", ClusterArgs(
     cluster_id=cfg.name, stack=cfg.stack, region=cfg.region, cluster=cluster_cfg, plan=plan,
@@ -111,6 +113,10 @@ cluster = RustfsCluster(f"{cfg.name}-cluster", ClusterArgs(
     nat=cfg.network.nat_gateways != "none", node_access=node_access, protect=cfg.is_prod, tags=cfg.tags),
     opts=opts)
 load_balancer.allow_to_nodes(cluster.security_group_id)
+
+# Rolling and coordinated restarts as SSM Command documents (README, Day 2); the operator role may send them.
+restart_documents = RestartDocuments(f"{cfg.name}-operations", RestartDocumentsArgs(
+    cluster_id=cfg.name, stack=cfg.stack, tags=cfg.tags), opts=opts)
 
 snapshots = Snapshots(f"{cfg.name}-snapshots", SnapshotsArgs(
     cluster_id=cfg.name, stack=cfg.stack, region=cfg.region, account_id=account_id, partition=partition,
@@ -145,3 +151,4 @@ pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("budgetAlertTopicArn", budget.topic_arn)
 pulumi.export("opsAlertTopicArn", alarms.topic_arn)
+pulumi.export("restartDocuments", restart_documents.document_names)

@@ -10,6 +10,16 @@ Cluster (the S3 target group of the load balancer, port 9000, health check ``/he
 - *write quorum at risk*: healthy nodes have fallen to the edge of what the erasure layout tolerates - one more
   node lost (whichever it is) and some erasure set drops below write quorum (``quorum_alarm_threshold``).
 
+Certificates (the node metric ``RustFS/Node`` ``TlsCertificateDaysToExpiry``, dimension ``ClusterId``: whole days
+until a node's certificate expires, published every 6 hours by each node's rustfs-tls-refresh.timer,
+components/bootstrap; its Minimum is the soonest-expiring certificate of the cluster):
+- *certificate expiring*: under ``CERTIFICATE_ALARM_DAYS`` days left over the last day. Renewal starts 60 days
+  before expiry (tls.py ``NODE_EARLY_RENEWAL_HOURS``, the weekly renewal job of the delivery workflow), so this
+  means renewal or its pickup has failed for four weeks: a human must act well before the certificate expires.
+- *certificate expiry not reported*: no node reported the metric for a day. Silence is not health: the timer, its
+  IAM permission or every node may be gone, and the expiry alarm above cannot see an expiry it gets no data for.
+  docs/security.md describes the whole certificate lifecycle.
+
 Every alarm notifies the topic on ALARM and on OK. The topic is encrypted with the ``messaging`` KMS key (whose
 key policy already admits CloudWatch alarms of this account, ``key_policies._publishers``) and its policy lets
 only CloudWatch alarms of this account and region publish (Amazon SNS Developer Guide, "Amazon SNS access
@@ -35,6 +45,9 @@ from rustfs_model.layout import Layout
 ASG_NAMESPACE = "AWS/AutoScaling"
 EC2_NAMESPACE = "AWS/EC2"
 NLB_NAMESPACE = "AWS/NetworkELB"
+NODE_NAMESPACE = "RustFS/Node"  # published by the nodes (components/bootstrap); the node role may write only this
+CERTIFICATE_METRIC = "TlsCertificateDaysToExpiry"
+CERTIFICATE_ALARM_DAYS = 30
 
 
 def node_count(layout: Layout) -> int:
@@ -124,6 +137,7 @@ class ClusterAlarms(pulumi.ComponentResource):
         for node_name, group_name in args.group_names.items():
             self._node_alarms(node_name.split(".")[0], group_name)
         self._cluster_alarms()
+        self._certificate_alarms()
         self.topic_arn: pulumi.Output[str] = self.topic.arn
         self.alarm_names: list[pulumi.Output[str]] = [a.name for a in self.alarms]
         self.register_outputs({"topicArn": self.topic_arn, "alarmNames": self.alarm_names})
@@ -189,4 +203,35 @@ class ClusterAlarms(pulumi.ComponentResource):
             comparison_operator="LessThanOrEqualToThreshold",
             # The load balancer reports healthy hosts whenever health checks run: without data nothing
             # vouches that the cluster holds quorum.
+            treat_missing_data="breaching")
+
+    def _certificate_alarms(self) -> None:
+        dimensions = {"ClusterId": self._args.name}
+        day = 86_400  # PutMetricAlarm: Period x EvaluationPeriods <= 7 days for periods of an hour or more
+        self._alarm(
+            "tls-certificate-expiring",
+            f"RustFS cluster {self._args.name}: a node certificate expires in under {CERTIFICATE_ALARM_DAYS} days. "
+            "Pulumi re-issues node certificates 60 days before expiry (the workflow's weekly renew-certificates "
+            "job, or any `pulumi up`) and every node's rustfs-tls-refresh.timer installs the new secret version "
+            "within 6 hours, so either renewal has not run (the renew-certificates job; `pulumi preview` shows the "
+            "certificates' replacement) or a node did not pick it up (journalctl -u rustfs-tls-refresh). A node "
+            "that has the new files but serves the old certificate: the rolling-restart document. "
+            "docs/security.md, certificate lifecycle.",
+            namespace=NODE_NAMESPACE, metric_name=CERTIFICATE_METRIC, dimensions=dimensions, statistic="Minimum",
+            period=day, evaluation_periods=1, threshold=CERTIFICATE_ALARM_DAYS,
+            comparison_operator="LessThanThreshold",
+            # Silence keeps the last verdict: an expiring certificate must not turn OK (and notify OK) because
+            # the nodes stopped reporting; the not-reported alarm below pages for the silence itself.
+            treat_missing_data="ignore")
+        self._alarm(
+            "tls-certificate-expiry-not-reported",
+            f"RustFS cluster {self._args.name}: no node has reported {NODE_NAMESPACE} {CERTIFICATE_METRIC} for a "
+            "day (each node reports every 6 hours), so nothing watches the node certificates' expiry. Check that "
+            "the nodes run (not-in-service alarms), `systemctl list-timers rustfs-tls-refresh.timer` and "
+            "journalctl -u rustfs-tls-refresh on a node, and that the node role may put metrics in "
+            f"{NODE_NAMESPACE}. docs/security.md, certificate lifecycle.",
+            namespace=NODE_NAMESPACE, metric_name=CERTIFICATE_METRIC, dimensions=dimensions,
+            statistic="SampleCount", period=day, evaluation_periods=1, threshold=1,
+            comparison_operator="LessThanThreshold",
+            # A reported value always counts at least one sample: this alarm fires on missing data only.
             treat_missing_data="breaching")

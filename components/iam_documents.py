@@ -163,6 +163,11 @@ def node_policy(a: NodeAccess) -> dict:
     )
 
 
+def restart_document_names(name: str) -> dict[str, str]:
+    """Purpose -> name of the stack's restart documents (components/operations.py creates them)."""
+    return {"rolling": f"{name}-restart-rolling", "coordinated": f"{name}-restart-coordinated"}
+
+
 def operator_trust(principals: list[str], max_mfa_age_seconds: int) -> dict:
     return _doc({
         "Sid": "ConfiguredPrincipalsWithMfa", "Effect": "Allow", "Principal": {"AWS": sorted(principals)},
@@ -172,11 +177,12 @@ def operator_trust(principals: list[str], max_mfa_age_seconds: int) -> dict:
 
 
 def operator_policy(*, partition: str, region: str, account_id: str, name: str, stack: str) -> dict:
-    """Start Session Manager sessions on this stack's nodes and read its monitoring (AWS Systems Manager
-    User Guide, "Sample IAM policies for Session Manager")."""
+    """Start Session Manager sessions on this stack's nodes, run its restart documents there, and read its
+    monitoring (AWS Systems Manager User Guide, "Sample IAM policies for Session Manager")."""
     arn = f"{partition}:{{service}}:{region}:{account_id}"
     ssm = f"arn:{partition}:ssm:{region}:{account_id}"
     logs = f"arn:{partition}:logs:{region}:{account_id}:log-group:/rustfs/{name}/*"
+    restart_documents = sorted(f"{ssm}:document/{n}" for n in restart_document_names(name).values())
     return _doc(
         {"Sid": "StartSessionsOnStackNodes", "Effect": "Allow", "Action": "ssm:StartSession",
          "Resource": f"arn:{arn.format(service='ec2')}:instance/*",
@@ -203,6 +209,19 @@ def operator_policy(*, partition: str, region: str, account_id: str, name: str, 
         {"Sid": "ReadStackLogs", "Effect": "Allow",
          "Action": ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents", "logs:StartQuery"],
          "Resource": logs},
+        # Run Command authorizes SendCommand on the document and on every target instance (Service
+        # Authorization Reference, ssm:SendCommand: document*, instance; ssm:resourceTag applies to both): only
+        # the stack's restart documents (components/operations.py, tagged for the stack), only its nodes.
+        {"Sid": "SendRestartDocumentsToStackNodes", "Effect": "Allow", "Action": "ssm:SendCommand",
+         "Resource": [*restart_documents, f"arn:{arn.format(service='ec2')}:instance/*"],
+         "Condition": {"StringEquals": {f"ssm:resourceTag/{STACK_TAG}": stack}}},
+        {"Sid": "ReadRestartDocuments", "Effect": "Allow", "Action": ["ssm:DescribeDocument", "ssm:GetDocument"],
+         "Resource": restart_documents},
+        # Following and cancelling commands has no resource-level permission; scoped to the stack's region.
+        {"Sid": "FollowAndCancelCommands", "Effect": "Allow",
+         "Action": ["ssm:CancelCommand", "ssm:GetCommandInvocation", "ssm:ListCommandInvocations",
+                    "ssm:ListCommands"],
+         "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": region}}},
     )
 
 

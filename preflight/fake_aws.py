@@ -14,6 +14,7 @@ import string
 
 import pulumi
 
+from .fake_operations import checked_alarm, ssm_document
 from .fake_quotas import QuotaWorld, instance_type
 
 ACCOUNT_ID = "123456789012"
@@ -362,7 +363,8 @@ _RESOURCES = {
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
-    "aws:cloudwatch/metricAlarm:MetricAlarm": _named("cloudwatch", "alarm:{name}"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": checked_alarm(_named("cloudwatch", "alarm:{name}")),
+    "aws:ssm/document:Document": ssm_document,
     "aws:cloudwatch/dashboard:Dashboard": _named("cloudwatch", "dashboard/{name}", region=False,
                                                  name_key="dashboardName"),
     "aws:sns/topic:Topic": _named("sns", "{name}", id_is="arn"),

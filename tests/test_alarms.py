@@ -14,8 +14,16 @@ import pytest
 from iam_review import unexplained
 from recorded_keys import key_for
 
-from components.alarms import quorum_alarm_threshold, tolerated_node_losses, topic_policy
+from components.alarms import (
+    CERTIFICATE_ALARM_DAYS,
+    CERTIFICATE_METRIC,
+    NODE_NAMESPACE,
+    quorum_alarm_threshold,
+    tolerated_node_losses,
+    topic_policy,
+)
 from components.config import ConfigError
+from components.tls import NODE_EARLY_RENEWAL_HOURS
 from preflight.fake_aws import ACCOUNT_ID
 from preflight.runner import run_stack
 from rustfs_model.layout import LayoutError, Node, Pool, compute_layout, place_nodes
@@ -138,7 +146,7 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_ok_and_says_what_to_do(stac
     name, recording = stack
     topic_arn = _topic(recording).outputs["arn"]
     alarms = recording.of_type(ALARM)
-    assert len(alarms) == 2 * NODES[name] + 2
+    assert len(alarms) == 2 * NODES[name] + 2 + 2  # per node, cluster, certificates
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [topic_arn] and alarm.inputs["okActions"] == [topic_arn]
         assert alarm.inputs.get("actionsEnabled", True) is True
@@ -211,6 +219,31 @@ def test_write_quorum_alarm_fires_at_the_layouts_edge(stack):
     assert {"dev": "EC 4+4", "prod": "EC 8+4"}[name] in i["alarmDescription"]
 
 
+def test_certificate_expiry_alarm_watches_the_soonest_expiring_node_certificate(stack):
+    name, recording = stack
+    [expiring, silent] = sorted(_alarms(recording, CERTIFICATE_METRIC), key=lambda a: a.inputs["statistic"])
+    for alarm in (expiring, silent):
+        i = alarm.inputs
+        assert (i["namespace"], i["dimensions"]) == (NODE_NAMESPACE, {"ClusterId": f"rustfs-{name}"})
+        assert (i["period"], i["evaluationPeriods"]) == (86_400, 1)  # one day
+    e = expiring.inputs
+    assert (e["statistic"], e["comparisonOperator"], e["threshold"]) == ("Minimum", "LessThanThreshold", 30)
+    assert e["treatMissingData"] == "ignore"  # silence must not turn an expiring certificate OK
+    # Alarm well before expiry, after renewal (60 days before expiry) has had weeks to happen.
+    assert CERTIFICATE_ALARM_DAYS * 24 < NODE_EARLY_RENEWAL_HOURS - 14 * 24
+    s = silent.inputs
+    assert (s["statistic"], s["comparisonOperator"], s["threshold"]) == ("SampleCount", "LessThanThreshold", 1)
+    assert s["treatMissingData"] == "breaching"  # fires on missing data only
+    assert "not-reported" in silent.inputs["name"] and "expiring" in expiring.inputs["name"]
+
+
+def test_nodes_may_publish_the_certificate_metric_and_nothing_else(stack):
+    _, recording = stack
+    [policy] = [p for p in recording.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("-iam-node")]
+    [put] = [s for s in json.loads(policy.inputs["policy"])["Statement"] if s["Sid"] == "PutOwnMetrics"]
+    assert put["Condition"] == {"StringEquals": {"cloudwatch:namespace": NODE_NAMESPACE}}
+
+
 def test_no_subscription_without_configured_emails(stack):
     _, recording = stack
     assert recording.of_type(SUBSCRIPTION) == []
@@ -255,5 +288,5 @@ def test_preflight_has_no_mandatory_violation_and_none_on_the_alarms(name, tmp_p
     assert report["summary"]["mandatory"] == 0
     ours = {r["urn"] for r in report["resources"] if "-alarms-" in r["urn"]}
     kinds = Counter(urn.split("::")[-2].split("$")[-1] for urn in ours)
-    assert kinds[ALARM] == 2 * NODES[name] + 2 and kinds[TOPIC] == 1 and kinds[TOPIC_POLICY] == 1
+    assert kinds[ALARM] == 2 * NODES[name] + 4 and kinds[TOPIC] == 1 and kinds[TOPIC_POLICY] == 1
     assert [v for v in report["policy"]["violations"] if v["urn"] in ours] == []

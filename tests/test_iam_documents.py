@@ -228,10 +228,12 @@ def test_operator_starts_sessions_only_on_stack_nodes_with_the_shell_document():
     writes = {(sid, a) for sid, st in s.items() for a in as_list(st["Action"])
               if a.split(":")[1].startswith(("Put", "Delete", "Create", "Update", "Send"))}
     # The one write: Run Command with the stack's restart documents on its nodes (tests/test_operations.py).
-    assert writes == {("SendRestartDocuments", "ssm:SendCommand"), ("SendCommandsToStackNodes", "ssm:SendCommand")}
-    assert s["SendRestartDocuments"]["Resource"] == [
-        f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/rustfs-dev-restart-{kind}" for kind in ("coordinated", "rolling")]
-    assert s["SendCommandsToStackNodes"]["Condition"] == nodes["Condition"]
+    assert writes == {("SendRestartDocumentsToStackNodes", "ssm:SendCommand")}
+    documents = [f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/rustfs-dev-restart-{kind}" for kind in ("coordinated",
+                                                                                                  "rolling")]
+    assert s["SendRestartDocumentsToStackNodes"]["Resource"] == [*documents, nodes["Resource"]]
+    assert s["SendRestartDocumentsToStackNodes"]["Condition"] == nodes["Condition"]
+    assert s["ReadRestartDocuments"]["Resource"] == documents
 
 
 def test_cross_account_trust_requires_the_external_id():

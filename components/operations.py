@@ -1,0 +1,214 @@
+"""Restarts as code: the cluster's two restart procedures as SSM Command documents (Run Command).
+
+``<name>-restart-rolling`` restarts one node per invocation and succeeds only once that node answers 200 on
+``/health/ready`` within ``ReadyTimeoutSeconds``. Sent to the cluster's instances with ``--max-concurrency 1
+--max-errors 0``, Run Command restarts the nodes one after another and stops at the first node that does not come
+back (SendCommand API: MaxErrors "when the command fails one more time beyond the value of MaxErrors, the system
+stops sending the command to additional targets"; with one target at a time nothing else is in flight). Use it
+after a certificate renewal, an OS update or a settings change: every other node keeps serving, so erasure sets
+lose at most one node at a time (the alarms' ``tolerated_node_losses`` is at least 1 for every shipped layout).
+
+``<name>-restart-coordinated`` (``Phase`` = ``stop`` | ``start``) stops RustFS on every node, then starts it on
+every node: the procedure after a root-credential rotation. RustFS derives the internode RPC secret from the root
+credentials unless ``RUSTFS_RPC_SECRET`` is set (rustfs/rustfs ``crates/credentials``), so a node started with
+new keys and a node still running with the old ones reject each other's RPCs; a rolling restart would pass
+through exactly that mixed state. Both phases are sent to all nodes at once; ``start`` refuses to run on a node
+that is still running (its ``stop`` was skipped or failed), and waits, bounded, for ``/health/ready``.
+
+Every start re-reads the secrets (rustfs.service fetches them at each start, components/bootstrap), so both
+documents pick up rotated credentials and renewed certificates.
+
+Rejected: one coordinated document with a barrier in the script (each node waits until no peer answers before it
+starts). Run Command has no barrier between targets; a script that polls peers couples the document to the
+topology and, when one node's agent is offline, leaves the others waiting and then guessing. Two explicit phases,
+each of which must succeed on every node (``--max-errors 0``), make the barrier the operator's (or the caller's)
+``aws ssm wait`` between two commands. Rejected too: ``AWS-RunShellScript`` with commands pasted at run time -
+unreviewed, untested, and a grant on ``AWS-RunShellScript`` is a grant to run anything as root.
+
+How the scripts reach the node's health endpoint: the node serves TLS with a certificate that names its DNS name
+(components/tls.py), not 127.0.0.1; ``curl --resolve <node>:<port>:127.0.0.1 --cacert <tls dir>/ca.crt`` asks for
+the right name on the loopback address and verifies the certificate against the cluster CA, so a restart after a
+renewal also proves that the node serves a valid certificate. ``-k`` would accept any certificate, expired or not.
+Without TLS (no ``RUSTFS_TLS_PATH`` in /etc/default/rustfs, components/bootstrap/render.py) it asks
+``http://127.0.0.1:<port>`` directly. ``--noproxy '*'``: a proxy configured for the agent must not see loopback.
+
+The agent runs ``sh -c <script>`` (amazon-ssm-agent agent/plugins/runscript/runshellscript.go and runscript.go),
+which executes the script file by its shebang: the scripts are bash. Parameters are substituted into the text
+before it runs, so every parameter has ``allowedValues`` or an ``allowedPattern`` that admits digits only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from .iam_documents import restart_document_names
+
+# Run Command's own bound on one step (aws:runShellScript timeoutSeconds); ReadyTimeoutSeconds stays below it.
+STEP_TIMEOUT_SECONDS = 3600
+MAX_READY_TIMEOUT_SECONDS = 3000
+ROLLING_READY_DEFAULT = "600"  # one node rejoining a running cluster: drives mounted, peers up
+COORDINATED_READY_DEFAULT = "1200"  # every node at once: quorum forms only when enough peers are up
+
+_SHEBANG = "#!/bin/bash\nset -euo pipefail\n"
+_PREAMBLE = r"""# The RUSTFS_* overrides exist for tests/test_operations.py; the SSM agent sets none of them.
+unit="${RUSTFS_UNIT:-rustfs.service}"
+rustfs_env="${RUSTFS_ENV_FILE:-/etc/default/rustfs}"
+boot_env="${RUSTFS_BOOT_ENV_FILE:-/etc/rustfs/bootstrap.env}"
+poll_seconds="${RUSTFS_POLL_SECONDS:-5}"
+
+log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $*"; }
+
+setting() { # setting FILE KEY: KEY from a systemd EnvironmentFile written by render.py; empty when unset
+    [ -r "$1" ] || return 0
+    # shellcheck source=/dev/null
+    (set +eu; . "$1"; printf '%s' "${!2:-}")
+}
+
+if ! [[ "$ready_timeout" =~ ^[0-9]+$ ]] || [ "$ready_timeout" -lt 1 ] || [ "$ready_timeout" -gt @@MAX@@ ]; then
+    log "ERROR: ReadyTimeoutSeconds must be 1..@@MAX@@, got '$ready_timeout'"
+    exit 2
+fi
+address="$(setting "$rustfs_env" RUSTFS_ADDRESS)"
+port="${address##*:}"
+port="${port:-9000}"
+tls_dir="$(setting "$rustfs_env" RUSTFS_TLS_PATH)"
+node="$(setting "$boot_env" BOOT_NODE_NAME)"
+node="${node:-$(hostname)}"
+
+ready_code() { # HTTP status of this node's /health/ready; 000 when nothing answers
+    local probe=(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 --noproxy '*')
+    if [ -n "$tls_dir" ]; then
+        "${probe[@]}" --cacert "$tls_dir/ca.crt" --resolve "$node:$port:127.0.0.1" \
+            "https://$node:$port/health/ready" || true
+    else
+        "${probe[@]}" "http://127.0.0.1:$port/health/ready" || true
+    fi
+}
+
+cycle_and_wait() { # cycle_and_wait restart|start: run it, then wait for /health/ready within ready_timeout
+    local deadline code
+    deadline=$(( $(date +%s) + ready_timeout ))
+    log "$1 $unit on $node (ready bound ${ready_timeout}s)"
+    # Type=notify: systemctl returns once RustFS reports READY=1, so the old process is gone by then.
+    if ! timeout "$ready_timeout" systemctl "$1" "$unit"; then
+        log "ERROR: systemctl $1 $unit did not complete within ${ready_timeout}s"
+        systemctl status "$unit" --no-pager --lines=30 || true
+        return 1
+    fi
+    while :; do
+        code="$(ready_code)"
+        if [ "$code" = 200 ]; then
+            log "$node is ready (HTTP 200 on /health/ready)"
+            return 0
+        fi
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            log "ERROR: $node not ready within ${ready_timeout}s (last /health/ready answer: HTTP $code)"
+            systemctl status "$unit" --no-pager --lines=30 || true
+            return 1
+        fi
+        sleep "$poll_seconds"
+    done
+}
+"""
+
+ROLLING_SCRIPT = _SHEBANG + 'ready_timeout="{{ ReadyTimeoutSeconds }}"\n' + _PREAMBLE + r"""
+# Run Command sends this to one node at a time (--max-concurrency 1 --max-errors 0): a node that does not
+# come back fails here, and no further node is restarted.
+cycle_and_wait restart
+"""
+
+COORDINATED_SCRIPT = _SHEBANG + 'phase="{{ Phase }}"\nready_timeout="{{ ReadyTimeoutSeconds }}"\n' + _PREAMBLE + r"""
+case "$phase" in
+    stop)
+        log "stopping $unit on $node"
+        systemctl stop "$unit"
+        if systemctl is-active --quiet "$unit"; then
+            log "ERROR: $unit is still active after stop"
+            exit 1
+        fi
+        log "$unit stopped on $node; send Phase=start once every node reports success"
+        ;;
+    start)
+        if systemctl is-active --quiet "$unit"; then
+            log "ERROR: $unit is running on $node: send Phase=stop to every node first (no node may start" \
+                "with new credentials while another still runs with the old ones)"
+            exit 1
+        fi
+        cycle_and_wait start
+        ;;
+    *)
+        log "ERROR: Phase must be stop or start, got '$phase'"
+        exit 2
+        ;;
+esac
+"""
+
+
+def _script(text: str) -> list[str]:
+    return text.replace("@@MAX@@", str(MAX_READY_TIMEOUT_SECONDS)).splitlines()
+
+
+def _timeout_parameter(default: str, what: str) -> dict:
+    return {"type": "String", "default": default, "allowedPattern": "^[1-9][0-9]{0,3}$",
+            "description": f"Seconds {what} may take to answer 200 on /health/ready (1..{MAX_READY_TIMEOUT_SECONDS})."}
+
+
+def command_document(description: str, parameters: dict, step: str, script: str) -> dict:
+    """A schema 2.2 Command document with one aws:runShellScript step (Linux only)."""
+    return {
+        "schemaVersion": "2.2", "description": description, "parameters": parameters,
+        "mainSteps": [{"action": "aws:runShellScript", "name": step,
+                       "precondition": {"StringEquals": ["platformType", "Linux"]},
+                       "inputs": {"timeoutSeconds": str(STEP_TIMEOUT_SECONDS), "runCommand": _script(script)}}],
+    }
+
+
+def rolling_restart_document(cluster_id: str) -> dict:
+    return command_document(
+        f"RustFS cluster {cluster_id}: restart rustfs.service on this node and wait for /health/ready. Send with "
+        "--max-concurrency 1 --max-errors 0 to restart the cluster one node at a time (README, Day 2).",
+        {"ReadyTimeoutSeconds": _timeout_parameter(ROLLING_READY_DEFAULT, "the restarted node")},
+        "rollingRestart", ROLLING_SCRIPT)
+
+
+def coordinated_restart_document(cluster_id: str) -> dict:
+    return command_document(
+        f"RustFS cluster {cluster_id}: coordinated restart after a root-credential rotation. Send Phase=stop to "
+        "every node, wait until all succeed, then Phase=start to every node (README, Day 2).",
+        {"Phase": {"type": "String", "allowedValues": ["stop", "start"],
+                   "description": "stop on every node first; start on every node once all have stopped."},
+         "ReadyTimeoutSeconds": _timeout_parameter(COORDINATED_READY_DEFAULT, "each node, once started,")},
+        "coordinatedRestart", COORDINATED_SCRIPT)
+
+
+@dataclass
+class RestartDocumentsArgs:
+    cluster_id: str  # StackConfig.name: prefixes the document names; the instances' rustfs:cluster tag value
+    stack: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class RestartDocuments(pulumi.ComponentResource):
+    """``document_names`` (purpose -> name) and ``document_arns`` (purpose -> ARN)."""
+
+    def __init__(self, name: str, args: RestartDocumentsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("rustfs:operations:RestartDocuments", name, None, opts)
+        contents = {"rolling": rolling_restart_document(args.cluster_id),
+                    "coordinated": coordinated_restart_document(args.cluster_id)}
+        # The operator policy grants SendCommand on exactly these names (iam_documents.operator_policy).
+        self.document_names = restart_document_names(args.cluster_id)
+        self.document_arns: dict[str, pulumi.Output[str]] = {}
+        for purpose, document_name in self.document_names.items():
+            # No `permissions`: the documents stay private to the account (never shared, let alone publicly).
+            document = aws.ssm.Document(
+                f"{name}-{purpose}", name=document_name, document_type="Command", document_format="JSON",
+                content=json.dumps(contents[purpose], indent=2), target_type="/AWS::EC2::Instance",
+                tags={**args.tags, "Name": document_name, "rustfs:stack": args.stack,
+                      "rustfs:cluster": args.cluster_id},
+                opts=pulumi.ResourceOptions(parent=self))
+            self.document_arns[purpose] = document.arn
+        self.register_outputs({"documentNames": self.document_names, "documentArns": self.document_arns})
