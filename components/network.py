@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_model.aws_repositories import repository_buckets
+
 from .subnets import plan_subnets
 
 # Interface endpoints a private storage node needs: Session Manager (ssm, ssmmessages, ec2messages),
@@ -213,26 +215,27 @@ S3_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:
 
 
 def aws_owned_buckets(region: str, partition: str) -> list[str]:
-    """AWS-owned buckets our nodes read through the endpoint: the AL2023 package repositories (AL2023 User
-    Guide, "Using a VPC endpoint with AL2023") and the buckets SSM Agent needs (Systems Manager User Guide,
-    "Create VPC endpoints", S3 bucket permissions for SSM Agent)."""
-    names = [f"al2023-repos-{region}-de612dc2", f"aws-ssm-{region}", f"amazon-ssm-{region}",
-             f"amazon-ssm-packages-{region}", f"{region}-birdwatcher-prod", f"aws-ssm-distributor-file-{region}",
-             f"aws-ssm-document-attachments-{region}", f"patch-baseline-snapshot-{region}"]
-    return [f"arn:{partition}:s3:::{n}/*" for n in names]
+    """Object ARNs of the AWS-owned repositories the nodes read unsigned (rustfs_model.aws_repositories)."""
+    return [f"arn:{partition}:s3:::{name}/*" for name in repository_buckets(region)]
 
 
 def s3_endpoint_policy(*, account_id: str, partition: str, region: str) -> dict:
     """A data perimeter on the S3 gateway: this account's principals, to this account's buckets, plus reads of
-    the AWS-owned repositories the nodes install from. Without a policy AWS allows any principal anything."""
+    the AWS-owned repositories the nodes install from. Without a policy AWS allows any principal anything.
+
+    The repository reads carry no principal condition: dnf and SSM Agent send them unsigned, and an unsigned
+    request has no aws:PrincipalAccount (IAM User Guide, "AWS global condition context keys"), so the earlier
+    `aws:PrincipalAccount` condition refused every package download. They stay limited to s3:GetObject on
+    exactly those buckets, as in AWS's data-perimeter example (aws-samples/data-perimeter-policy-examples,
+    s3_endpoint_policy.json, "AllowRequestsToAWSOwnedResources"); reading AWS's public repositories discloses
+    nothing of ours, and no write or list passes for an unsigned caller."""
     own = {"StringEquals": {"aws:PrincipalAccount": account_id, "aws:ResourceAccount": account_id}}
     return {
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "OwnPrincipalsToOwnBuckets", "Effect": "Allow", "Principal": "*", "Action": S3_OBJECT_ACTIONS,
              "Resource": "*", "Condition": own},
-            {"Sid": "OwnPrincipalsReadAwsRepositories", "Effect": "Allow", "Principal": "*",
-             "Action": "s3:GetObject", "Resource": aws_owned_buckets(region, partition),
-             "Condition": {"StringEquals": {"aws:PrincipalAccount": account_id}}},
+            {"Sid": "UnsignedReadsOfAwsRepositories", "Effect": "Allow", "Principal": "*",
+             "Action": "s3:GetObject", "Resource": aws_owned_buckets(region, partition)},
         ],
     }

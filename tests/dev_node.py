@@ -1,5 +1,5 @@
 """The dev stack's RustFS nodes as recorded by preflight: user data, role, policies, volumes, secrets,
-keys and zones.
+keys and zones (any other stack on request: world("prod")).
 """
 
 from __future__ import annotations
@@ -15,8 +15,14 @@ from user_data import decode_user_data, env_file
 from preflight.runner import run_stack
 
 STACK = "dev"
-NODE_ROLE_POLICY = f"rustfs-{STACK}-iam-node"  # recorded name of the node role's inline policy
-BOUNDARY_POLICY = f"rustfs-{STACK}-iam-permissions-boundary"
+
+
+def node_role_policy(stack: str) -> str:
+    return f"rustfs-{stack}-iam-node"  # recorded name of the node role's inline policy
+
+
+def boundary_policy(stack: str) -> str:
+    return f"rustfs-{stack}-iam-permissions-boundary"
 
 
 @dataclass
@@ -44,10 +50,15 @@ class World:
 
 
 @cache
-def world() -> World:
-    r = run_stack(STACK)
-    [policy] = [p for p in r.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == NODE_ROLE_POLICY]
-    [boundary] = [p for p in r.of_type("aws:iam/policy:Policy") if p.name == BOUNDARY_POLICY]
+def recording(stack: str = STACK):
+    return run_stack(stack)
+
+
+@cache
+def world(stack: str = STACK) -> World:
+    r = recording(stack)
+    [policy] = [p for p in r.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == node_role_policy(stack)]
+    [boundary] = [p for p in r.of_type("aws:iam/policy:Policy") if p.name == boundary_policy(stack)]
     [role] = [x for x in r.of_type("aws:iam/role:Role") if x.inputs.get("name") == policy.inputs["role"]]
     assert role.inputs["permissionsBoundary"] == boundary.outputs["arn"], "node role is not under the boundary"
     attachments = [a.inputs["policyArn"] for a in r.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from aws_cli_scan import split_aws_argv
-from dev_node import Node, World, world
+from dev_node import STACK, Node, World, world
 
 OWNER = pwd.getpwuid(os.getuid()).pw_name
 INSTANCE_ID = "i-0aaaaaaaaaaaaaaa1"  # the node's own instance in the fake AWS
@@ -79,7 +79,8 @@ def load_takeover(node: Node, tmp_path: Path):
     return module
 
 
-def run_takeover(node: Node, fake: FakeAwsCli, instance_id: str, tmp_path: Path, *extra: str) -> None:
+def run_takeover(node: Node, fake: FakeAwsCli, instance_id: str, tmp_path: Path, *extra: str,
+                 w: World | None = None) -> None:
     takeover = load_takeover(node, tmp_path)
 
     def fake_run(argv, **_):
@@ -92,13 +93,13 @@ def run_takeover(node: Node, fake: FakeAwsCli, instance_id: str, tmp_path: Path,
         "--cluster-id", env["BOOT_CLUSTER_ID"], "--node-index", env["BOOT_NODE_INDEX"],
         "--drives", env["BOOT_DRIVES"], "--hosted-zone-id", env["BOOT_HOSTED_ZONE_ID"],
         "--record-name", env["BOOT_NODE_NAME"], "--region", env["BOOT_REGION"],
-        "--instance-id", instance_id, "--availability-zone", node_az(node), "--private-ip", "10.0.0.10",
+        "--instance-id", instance_id, "--availability-zone", node_az(node, w), "--private-ip", "10.0.0.10",
         "--initial-delay", "0", "--max-delay", "0", "--timeout", "5", *extra])
     assert rc == 0, f"takeover failed on the recorded resources of {node.name}"
 
 
-def node_az(node: Node) -> str:
-    w = world()
+def node_az(node: Node, w: World | None = None) -> str:
+    w = w or world()
     azs = {v["az"] for v in w.volumes.values() if v["tags"].get("rustfs:node-name") == node.name}
     [az] = azs
     return az
@@ -132,27 +133,27 @@ def run_secret_steps(node: Node, tmp_path: Path) -> list[list[str]]:
 
 
 @cache
-def exercised_calls(node_name: str) -> tuple[tuple[str, ...], ...]:
+def exercised_calls(node_name: str, stack: str = STACK) -> tuple[tuple[str, ...], ...]:
     """Every argv the node's scripts send to the AWS CLI, over the scenarios that reach every call."""
     with tempfile.TemporaryDirectory() as tmp:
-        return _exercise(node_name, Path(tmp))
+        return _exercise(node_name, Path(tmp), world(stack))
 
 
-def _exercise(node_name: str, base: Path) -> tuple[tuple[str, ...], ...]:
-    [node] = [n for n in world().nodes if n.name == node_name]
+def _exercise(node_name: str, base: Path, w: World) -> tuple[tuple[str, ...], ...]:
+    [node] = [n for n in w.nodes if n.name == node_name]
     calls: list[list[str]] = []
     me = INSTANCE_ID
     # Fresh start: every volume available.
     (base / "fresh").mkdir(parents=True)
-    fresh = FakeAwsCli(world(), node, me)
-    run_takeover(node, fresh, me, base / "fresh")
+    fresh = FakeAwsCli(w, node, me)
+    run_takeover(node, fresh, me, base / "fresh", w=w)
     calls += fresh.calls
     # Replacement: drive 0 still attached to the terminated predecessor (same launch template, same tags).
     (base / "replace").mkdir()
-    drive0 = next(vid for vid, v in world().volumes.items()
+    drive0 = next(vid for vid, v in w.volumes.items()
                   if v["tags"].get("rustfs:node-name") == node.name and v["tags"].get("rustfs:drive") == "0")
-    replace = FakeAwsCli(world(), node, me, {drive0: ("i-0dead00000000000d", "terminated")})
-    run_takeover(node, replace, me, base / "replace", "--force-detach-dead")
+    replace = FakeAwsCli(w, node, me, {drive0: ("i-0dead00000000000d", "terminated")})
+    run_takeover(node, replace, me, base / "replace", "--force-detach-dead", w=w)
     calls += replace.calls
     (base / "secrets").mkdir()
     calls += run_secret_steps(node, base / "secrets")

@@ -1,6 +1,6 @@
 """A small IAM policy evaluator: Allow/Deny statements, conditions, resource matching, the permissions
-boundary and a resource-based (key) policy. It raises on anything it does not implement rather than
-guess.
+boundary and a resource-based (key) policy, and a resource-based policy alone (a VPC endpoint policy) for
+signed or unsigned (anonymous) requests. It raises on anything it does not implement rather than guess.
 """
 
 from __future__ import annotations
@@ -74,7 +74,21 @@ class Request:
         return dict(self.context)
 
 
-def statement_applies(stmt: dict, req: Request, principal: str | None = None, account: str | None = None) -> bool:
+def principal_named(stmt: dict, principal: str | None, account: str | None) -> bool:
+    """Whether a resource-policy statement names the caller: a role by its ARN, its account or the account root,
+    or everyone. An unsigned (anonymous) request, principal None, is named only by the everyone wildcard,
+    "*" or {"AWS": "*"} (IAM User Guide, "AWS JSON policy elements: Principal", anonymous users)."""
+    if "NotPrincipal" in stmt:
+        raise ValueError("NotPrincipal: not implemented in this evaluator")
+    named = stmt.get("Principal", {})
+    named = as_list(named.get("AWS", [])) if isinstance(named, dict) else as_list(named)
+    if principal is None:
+        return "*" in named
+    return any(p in ("*", principal, account, f"arn:aws:iam::{account}:root") for p in named)
+
+
+def statement_applies(stmt: dict, req: Request, principal: str | None = None, account: str | None = None,
+                      *, anonymous: bool = False) -> bool:
     if "Action" in stmt and not any(_glob(a, req.action, True) for a in as_list(stmt["Action"])):
         return False
     if "NotAction" in stmt and any(_glob(a, req.action, True) for a in as_list(stmt["NotAction"])):
@@ -87,11 +101,10 @@ def statement_applies(stmt: dict, req: Request, principal: str | None = None, ac
         return False
     if "NotResource" in stmt and any(_glob(r, req.resource, False) for r in as_list(stmt["NotResource"])):
         return False
-    if principal is not None:  # resource-based policy: the node role, directly or through its account
-        named = stmt.get("Principal", {})
-        named = as_list(named.get("AWS", [])) if isinstance(named, dict) else as_list(named)
-        if not any(p in ("*", principal, account, f"arn:aws:iam::{account}:root") for p in named):
-            return False
+    # A resource-based policy: the node role, directly or through its account; or nobody in particular.
+    if (anonymous or principal is not None) and not principal_named(stmt, None if anonymous else principal,
+                                                                     account):
+        return False
     return all(condition_holds(op, key, values, req.ctx)
                for op, entries in stmt.get("Condition", {}).items() for key, values in entries.items())
 
@@ -129,4 +142,38 @@ def evaluate(req: Request, identity: dict, boundary: dict, resource_policy: dict
                     v.denied_by.append(f"key-policy/{stmt.get('Sid', '?')}")
                 else:
                     v.resource_policy_allows = True
+    return v
+
+
+# Keys only a signed request carries (IAM User Guide, "AWS global condition context keys", Availability of
+# aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalOrgID, ...: "Anonymous requests do not include this key").
+SIGNED_ONLY_KEY_PREFIXES = ("aws:Principal", "aws:userid", "aws:username", "aws:MultiFactorAuth",
+                            "aws:TokenIssueTime", "aws:SourceIdentity", "aws:FederatedProvider")
+
+
+@dataclass
+class ResourcePolicyVerdict:
+    allowed_by: list[str] = field(default_factory=list)
+    denied_by: list[str] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.allowed_by) and not self.denied_by
+
+
+def evaluate_resource_policy(req: Request, policy: dict, principal: str | None = None,
+                             account: str | None = None) -> ResourcePolicyVerdict:
+    """One resource-based policy on its own, as AWS applies a VPC endpoint policy: a filter that every request
+    through the endpoint must pass, besides the caller's own policies (AWS PrivateLink Guide, "Control access
+    to VPC endpoints using endpoint policies"). principal None: the request is unsigned, so it has no identity
+    policy and no boundary, and only statements naming every principal can match it."""
+    anonymous = principal is None
+    if anonymous:
+        signed = sorted(k for k in req.ctx if k.startswith(SIGNED_ONLY_KEY_PREFIXES))
+        if signed:
+            raise ValueError(f"an unsigned request carries no {signed}: {req.why}")
+    v = ResourcePolicyVerdict()
+    for stmt in policy["Statement"]:
+        if statement_applies(stmt, req, principal, account, anonymous=anonymous):
+            (v.denied_by if stmt["Effect"] == "Deny" else v.allowed_by).append(stmt.get("Sid", "?"))
     return v

@@ -10,7 +10,7 @@ import shlex
 from functools import cache
 
 from aws_cli_scan import split_aws_argv
-from dev_node import Node, World, world
+from dev_node import STACK, Node, World, world
 from fake_aws_cli import INSTANCE_ID, exercised_calls
 from iam_actions import arn_fits, iam_action, required_resource_types, sar_arn_format
 from iam_eval import Request, Verdict, evaluate
@@ -98,11 +98,12 @@ def implied_kms_requests(action: str, rtype: str, value: str, region: str, base:
 
 
 @cache
-def node_requests(node_name: str) -> tuple[Request, ...]:
-    [node] = [n for n in world().nodes if n.name == node_name]
+def node_requests(node_name: str, stack: str = STACK) -> tuple[Request, ...]:
+    w = world(stack)
+    [node] = [n for n in w.nodes if n.name == node_name]
     out: dict[tuple, Request] = {}
-    for argv in exercised_calls(node_name):
-        for req in requests_for(list(argv), node, INSTANCE_ID, world()):
+    for argv in exercised_calls(node_name, stack):
+        for req in requests_for(list(argv), node, INSTANCE_ID, w):
             out[(req.action, req.resource, json.dumps(req.context))] = req
     return tuple(out.values())
 

@@ -599,3 +599,52 @@ pair("rustfs-iam-role-disallow-mixed-policy-management",
       Spec(ROLE_POLICY, "p", {"role": "r", "policy": GOOD}, {"role": ["r"]})],
      [Spec(ROLE, "r", {"assumeRolePolicy": doc(EC2_TRUST)}), Spec(ROLE_POLICY, "p", {"role": "r", "policy": GOOD},
                                                                  {"role": ["r"]})])
+
+# ---- issue 9 §1: the S3 gateway endpoint lets unsigned repository reads through (dnf, SSM Agent) ----
+_S3_GW = {"vpcEndpointType": "Gateway", "serviceName": "com.amazonaws.eu-west-1.s3", "routeTableIds": ["rtb-1"]}
+_OWN = {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": "111122223333", "aws:ResourceAccount": "111122223333"}}}
+_REPOS = ["arn:aws:s3:::al2023-repos-eu-west-1-de612dc2/*", "arn:aws:s3:::amazon-ssm-eu-west-1/*"]
+_SIGNED_REPOS = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": _REPOS,
+                 "Condition": {"StringEquals": {"aws:PrincipalAccount": "111122223333"}}}
+_UNSIGNED_REPOS = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": _REPOS}
+pair("rustfs-ec2-vpcendpoint-allow-unsigned-repository-reads",
+     [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {**_S3_GW, "policy": doc(_OWN, _SIGNED_REPOS)})],
+     [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {**_S3_GW, "policy": doc(_OWN, _UNSIGNED_REPOS)})],
+     label="principal-condition-on-aws-buckets")
+one("rustfs-ec2-vpcendpoint-allow-unsigned-repository-reads", "own-buckets-only",
+    [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {**_S3_GW, "policy": doc(_OWN)})], True)
+one("rustfs-ec2-vpcendpoint-allow-unsigned-repository-reads", "perimeter-deny-of-outside-principals",
+    [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {**_S3_GW, "policy": doc(_OWN, _UNSIGNED_REPOS, {
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}}})})], True)
+one("rustfs-ec2-vpcendpoint-allow-unsigned-repository-reads", "separate-endpoint-policy",
+    [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", _S3_GW),
+     Spec("aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy", "s3-policy", {"vpcEndpointId": "vpce-1",
+                                                                       "policy": doc(_OWN, _SIGNED_REPOS)},
+          {"vpcEndpointId": ["s3"]})], True)
+one("rustfs-ec2-vpcendpoint-allow-unsigned-repository-reads", "aws-default-full-access",
+    [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", _S3_GW)], False)
+one("rustfs-ec2-vpcendpoint-allow-unsigned-repository-reads", "no-route-tables",
+    [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {**_S3_GW, "routeTableIds": [], "policy": doc(_OWN)})], False)
+one("rustfs-ec2-vpcendpoint-allow-unsigned-repository-reads", "condition-on-the-endpoint-itself",
+    [Spec("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {**_S3_GW, "policy": doc(_OWN, {
+        **_UNSIGNED_REPOS, "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}})})], False)
+
+# ---- account-level singletons: declared only by the stack that owns the account (issue 9 §3, §9) ----
+# The pack's cases run as stack "dev" of project rustfs-aws (tests/policy_harness.urn).
+_OWNER = "rustfs-account-singleton-require-owner-stack"
+_RECORDER = [Spec("aws:cfg/recorder:Recorder", "recorder", {"name": "rustfs-dev-recorder", "roleArn": "arn:aws:iam::"
+                  "111122223333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"})]
+_CONFIG_ROLE = [Spec("aws:iam/serviceLinkedRole:ServiceLinkedRole", "config-role",
+                     {"awsServiceName": "config.amazonaws.com"})]
+_EBS = [Spec("aws:ebs/encryptionByDefault:EncryptionByDefault", "ebs", {"enabled": True}),
+        Spec("aws:ebs/defaultKmsKey:DefaultKmsKey", "ebs-key", {"keyArn": KEY})]
+one(_OWNER, "recorder-without-owner-config", _RECORDER, True)
+one(_OWNER, "service-linked-role-of-another-stacks-account", _CONFIG_ROLE, True,
+    config={_OWNER: {"accountOwners": ["rustfs-aws/prod"]}})
+one(_OWNER, "ebs-default-of-another-stacks-account", _EBS, True, config={_OWNER: {"accountOwners": ["prod"]}})
+one(_OWNER, "recorder-of-the-owner", _RECORDER + _CONFIG_ROLE, False,
+    config={_OWNER: {"accountOwners": ["rustfs-aws/dev"]}})
+one(_OWNER, "ebs-default-of-the-owner-by-stack-name", _EBS, False, config={_OWNER: {"accountOwners": ["dev"]}})
+one(_OWNER, "no-singleton-no-owner-needed", [Spec("aws:cfg/rule:Rule", "rule", {"name": "rustfs-dev-rule"})], False)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from pulumi_policy import Severity
 
-from ._kit import Res, is_true, known_str, resource_policy, stack_policy
+from rustfs_model.aws_repositories import first_unsigned_reads
+
+from . import _iam
+from ._kit import Res, is_true, is_unknown, known_str, resource_policy, stack_policy
+from ._unsigned import unsigned_access
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+ENDPOINT_POLICY = "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy"
+ENDPOINT_ROUTES = "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation"
 
 
 def _check_flow_logs(resources: list[Res], cfg: dict, report) -> None:
@@ -62,4 +69,62 @@ subnet_no_public_ip = resource_policy(
     remediation="Set map_public_ip_on_launch=False; only internet-facing load balancers belong in "
     "public subnets.")
 
-POLICIES = [vpc_flow_logs, subnet_no_public_ip]
+def _s3_gateway_region(endpoint: Res) -> str | None:
+    """The region of an S3 gateway endpoint (service com.amazonaws.<region>.s3); None if it is not one or
+    that is not known yet. The provider's default endpoint type is Gateway."""
+    kind = endpoint.get("vpcEndpointType")
+    service = known_str(endpoint.get("serviceName"))
+    if is_unknown(kind) or (kind or "Gateway") != "Gateway" or not service:
+        return None
+    parts = service.split(".")
+    return parts[-2] if len(parts) >= 4 and parts[-1] == "s3" else None
+
+
+def _carries_traffic(endpoint: Res, resources: list[Res]) -> bool:
+    tables = endpoint.get("routeTableIds")
+    if is_unknown(tables) or (isinstance(tables, list) and tables):
+        return True  # unknown during preview: the program attaches route tables it is creating
+    return any(r.type == ENDPOINT_ROUTES and r.refers_to("vpcEndpointId", endpoint) for r in resources)
+
+
+def _effective_policy(endpoint: Res, resources: list[Res]):
+    separate = [r for r in resources if r.type == ENDPOINT_POLICY and r.refers_to("vpcEndpointId", endpoint)]
+    return separate[-1].get("policy") if separate else endpoint.get("policy")
+
+
+def _check_unsigned_repository_reads(resources: list[Res], cfg: dict, report) -> None:
+    for endpoint in (r for r in resources if r.type == ENDPOINT):
+        region = _s3_gateway_region(endpoint)
+        if region is None or not _carries_traffic(endpoint, resources):
+            continue
+        parsed = _iam.parse(_effective_policy(endpoint, resources))
+        if not parsed.document:
+            continue  # no policy (AWS's full-access default), unknown during preview, or invalid (reported elsewhere)
+        for client, obj in first_unsigned_reads(region).items():
+            outcome = unsigned_access(parsed.statements, "s3:GetObject", f"arn:aws:s3:::{obj}")
+            if outcome.allowed:
+                continue
+            report(f"S3 gateway endpoint '{endpoint.name}' refuses the unsigned GET of s3://{obj} ({client}): "
+                   f"{_reason(outcome)}. The endpoint route wins over NAT, so the node gets 403.", endpoint.urn)
+
+
+def _reason(outcome) -> str:
+    if outcome.denied_by:
+        return f"denied by {', '.join(outcome.denied_by)}"
+    if outcome.needs_signature:
+        return (f"{', '.join(outcome.needs_signature)} cover it but require keys only signed requests carry "
+                "(aws:PrincipalAccount, aws:PrincipalArn, aws:PrincipalOrgID)")
+    return "no statement allows it"
+
+
+unsigned_repository_reads = stack_policy(
+    "rustfs-ec2-vpcendpoint-allow-unsigned-repository-reads",
+    "An S3 gateway endpoint on the route tables lets unsigned requests read the AWS-owned repositories the nodes "
+    "install and update from (AL2023 dnf repository, SSM Agent); unsigned requests carry no principal keys.",
+    severity=Severity.HIGH, types=[ENDPOINT, ENDPOINT_POLICY, ENDPOINT_ROUTES],
+    check=_check_unsigned_repository_reads, topics=["network", "operations"],
+    remediation="Add a statement {Effect: Allow, Principal: '*', Action: 's3:GetObject', Resource: "
+    "['arn:aws:s3:::al2023-repos-<region>-de612dc2/*', 'arn:aws:s3:::amazon-ssm-<region>/*', ...]} without a "
+    "condition on aws:PrincipalAccount/PrincipalArn/PrincipalOrgID.")
+
+POLICIES = [vpc_flow_logs, subnet_no_public_ip, unsigned_repository_reads]
