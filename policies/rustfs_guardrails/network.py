@@ -7,15 +7,15 @@ from pulumi_policy import Severity
 from rustfs_model.aws_repositories import first_unsigned_reads
 
 from . import _iam
-from ._kit import Res, is_true, is_unknown, known_str, resource_policy, stack_policy
+from ._kit import Res, aws, is_true, is_unknown, known_str, resource_policy, stack_policy
 from ._unsigned import unsigned_access
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
-ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-ENDPOINT_POLICY = "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy"
-ENDPOINT_ROUTES = "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation"
+ENDPOINT = aws("ec2", "VpcEndpoint")
+ENDPOINT_POLICY = aws("ec2", "VpcEndpointPolicy")
+ENDPOINT_ROUTES = aws("ec2", "VpcEndpointRouteTableAssociation")
 
 
 def _check_flow_logs(resources: list[Res], cfg: dict, report) -> None:
