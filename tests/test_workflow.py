@@ -8,6 +8,7 @@ comment scripts are run here (preflight for real, in a copy of the repository; `
 
 from __future__ import annotations
 
+import datetime
 import glob
 import json
 import os
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from preflight.runner import run_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "rustfs-aws.yml"
@@ -171,6 +174,8 @@ class _Expression:
             return self.ctx["job_status"][name]
         if name == "format":
             return re.sub(r"\{(\d+)\}", lambda m: _text(args[1 + int(m.group(1))]), args[0])
+        if name == "fromJSON":
+            return json.loads(args[0])
         raise AssertionError(f"function {name}() is not modelled by this test")
 
 
@@ -211,7 +216,7 @@ def run_steps(job: dict) -> list[dict]:
     return [s for s in job["steps"] if "run" in s]
 
 
-def github_context(event: str, head_repo: str | None = None) -> dict:
+def github_context(event: str, head_repo: str | None = None, ref: str = "refs/heads/main") -> dict:
     repo = "acme/rustfs-aws"
     ctx = {"repository": repo, "event_name": event, "sha": "0" * 40, "run_id": "42", "token": "ghs_fake",
            "server_url": "https://github.com", "event": {}}
@@ -219,7 +224,7 @@ def github_context(event: str, head_repo: str | None = None) -> dict:
         ctx["ref"] = "refs/pull/7/merge"
         ctx["event"] = {"pull_request": {"number": 7, "head": {"sha": "f" * 40, "repo": {"full_name": head_repo}}}}
     else:
-        ctx["ref"] = "refs/heads/main"
+        ctx["ref"] = ref  # schedules always run on the default branch
     return ctx
 
 
@@ -250,26 +255,37 @@ def sees_secrets(job: dict) -> bool:
             or job.get("permissions", {}).get("id-token") == "write")
 
 
-def test_triggers_are_pull_requests_and_pushes_to_main_never_pull_request_target():
+def test_triggers_are_pull_requests_pushes_to_main_and_the_weekly_renewal_never_pull_request_target():
     on = triggers(load())
-    assert set(on) == {"pull_request", "push"}
+    assert set(on) == {"pull_request", "push", "schedule", "workflow_dispatch"}
     assert on["push"]["branches"] == ["main"]
     assert on["pull_request"]["branches"] == ["main"]
+    [schedule] = on["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    # Weekly: a certificate enters its 60-day renewal window at most 7 days before the check sees it.
+    assert (day, month) == ("*", "*") and weekday.isdigit() and minute.isdigit() and hour.isdigit()
 
 
 @pytest.mark.parametrize(("event", "head_repo", "expected"), [
     ("pull_request", "mallory/rustfs-aws", {"preflight"}),
     ("pull_request", "acme/rustfs-aws", {"preflight", "preflight-comment", "preview"}),
     ("push", None, {"preflight", "up"}),
-], ids=["fork-pull-request", "same-repo-pull-request", "push-to-main"])
+    ("schedule", None, {"preflight", "certificates-due", "renew-certificates"}),
+    ("workflow_dispatch", None, {"preflight", "certificates-due", "renew-certificates"}),
+], ids=["fork-pull-request", "same-repo-pull-request", "push-to-main", "weekly-schedule", "manual-run-on-main"])
 def test_which_jobs_run_for_each_event(event, head_repo, expected):
     assert jobs_that_run(load(), github_context(event, head_repo)) == expected
+
+
+def test_a_manual_run_from_another_branch_renews_nothing():
+    github = github_context("workflow_dispatch", ref="refs/heads/feature")
+    assert jobs_that_run(load(), github) == {"preflight"}
 
 
 def test_forks_never_reach_a_job_with_secrets_the_aws_role_or_a_write_token():
     wf = load()
     secret_jobs = {name for name, job in wf["jobs"].items() if sees_secrets(job)}
-    assert secret_jobs == {"preview", "up"}
+    assert secret_jobs == {"preview", "up", "certificates-due", "renew-certificates"}
     fork_jobs = jobs_that_run(wf, github_context("pull_request", "mallory/rustfs-aws"))
     for name in fork_jobs:
         assert not sees_secrets(wf["jobs"][name]), name
@@ -308,9 +324,9 @@ def test_up_runs_per_stack_one_at_a_time_in_its_environment():
     assert len(groups) == len(STACKS)
     [pulumi] = uses_steps(up, "pulumi/actions")
     assert pulumi["with"]["command"] == "up"
-    commands = {s["with"]["command"] for j in wf["jobs"].values() for s in uses_steps(j, "pulumi/actions")}
-    assert commands == {"preview", "up"}
-    assert [n for n, j in wf["jobs"].items() if "environment" in j] == ["up"]
+    commands = {s["with"].get("command") for j in wf["jobs"].values() for s in uses_steps(j, "pulumi/actions")}
+    assert commands == {"preview", "up", None}  # None: the CLI only (pulumi/actions src/main.ts, installOnly)
+    assert [n for n, j in wf["jobs"].items() if "environment" in j] == ["up", "renew-certificates"]
 
 
 def test_preview_and_up_run_the_policy_pack_with_each_stack_config():
@@ -471,7 +487,7 @@ def test_readme_names_every_secret_and_variable_the_workflow_reads():
         assert f"`{name}`" in section, name
 
 
-@pytest.mark.parametrize("job_name", ["preview", "up"])
+@pytest.mark.parametrize("job_name", ["preview", "up", "renew-certificates"])
 def test_region_step_reads_each_stack_file_and_install_step_is_the_readme_one(job_name, tmp_path):
     job = load()["jobs"][job_name]
     readme = (ROOT / "README.md").read_text()
@@ -530,3 +546,133 @@ def test_comment_job_keeps_one_comment_per_stack(tmp_path):
     body = (tmp_path / "comment.md").read_text()  # the last one written: prod's
     assert body.startswith("<!-- rustfs-aws preflight: prod -->\n") and "## preflight prod" in body
     assert "f" * 40 in body and "/actions/runs/42" in body
+
+
+# --- certificate renewal: the weekly check and the targeted update ------------------------------------------------
+
+CERT_TYPES = ("tls:index/locallySignedCert:LocallySignedCert", "tls:index/selfSignedCert:SelfSignedCert")
+FAKE_PULUMI = """#!/usr/bin/env python3
+import os, sys
+args = sys.argv[1:]
+with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
+    log.write(" ".join(args) + "\\n")
+if args[:3] != ["stack", "export", "--stack"]:
+    sys.exit("fake pulumi: only `stack export --stack NAME`")
+sys.stdout.write(open(os.path.join(os.environ["FAKE_STATES"], args[3].replace("/", "_") + ".json")).read())
+"""
+
+
+def _exported_state(stack: str, node_days_left: float) -> dict:
+    """The stack's state as `pulumi stack export` gives it: the program's certificates (recorded URNs and inputs)
+    with node certificates ending in ``node_days_left`` days and the CA in ten years."""
+    now = datetime.datetime.now(datetime.UTC)
+    resources = []
+    for r in run_stack(stack).resources:
+        if r.type not in CERT_TYPES:
+            continue
+        days = node_days_left if r.type == CERT_TYPES[0] else 3650
+        end = (now + datetime.timedelta(days=days)).astimezone(datetime.timezone(datetime.timedelta(hours=2)))
+        resources.append({"urn": r.urn, "custom": True, "type": r.type, "inputs": r.inputs,
+                          "outputs": {**r.outputs, "validityEndTime": end.isoformat(), "readyForRenewal": False}})
+    assert resources
+    return {"version": 3, "deployment": {"manifest": {}, "resources": resources}}
+
+
+def _renewal_world(tmp_path: Path, days_left: dict[str, float]) -> tuple[Path, dict]:
+    repo = tmp_path / "repo"
+    (repo / "tools").mkdir(parents=True)
+    shutil.copy(ROOT / "tools" / "certificates_due.py", repo / "tools")
+    for stack in STACKS:
+        shutil.copy(ROOT / f"Pulumi.{stack}.yaml", repo)
+    states, bin_dir = tmp_path / "states", tmp_path / "bin"
+    states.mkdir()
+    bin_dir.mkdir()
+    for stack, days in days_left.items():
+        (states / f"acme_{stack}.json").write_text(json.dumps(_exported_state(stack, days)))
+    (bin_dir / "pulumi").write_text(FAKE_PULUMI)
+    (bin_dir / "pulumi").chmod(stat.S_IRWXU)
+    (repo / "github-output").write_text("")
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_STATES": str(states),
+           "FAKE_PULUMI_LOG": str(tmp_path / "pulumi.log")}
+    return repo, env
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    """$GITHUB_OUTPUT as the runner reads it: name=value lines and name<<DELIMITER blocks."""
+    out, lines = {}, path.read_text().splitlines()
+    while lines:
+        line = lines.pop(0)
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            block = []
+            while (item := lines.pop(0)) != delimiter:
+                block.append(item)
+            out[name] = "\n".join(block)
+        else:
+            name, value = line.split("=", 1)
+            out[name] = value
+    return out
+
+
+def _renewal_context(stack: str | None = None, **needs_outputs) -> dict:
+    return {"github": github_context("schedule"), "secrets": {"PULUMI_ACCESS_TOKEN": "pul-fake"},
+            "vars": {"PULUMI_ORG": "acme"}, "matrix": {"stack": stack},
+            "needs": {"certificates-due": {"outputs": needs_outputs}}}
+
+
+def test_weekly_check_lists_only_stacks_with_certificates_in_their_renewal_window(tmp_path):
+    job = load()["jobs"]["certificates-due"]
+    # dev's certificates have 400 days left; prod's 45, inside the 60-day early-renewal window.
+    repo, env = _renewal_world(tmp_path, {"dev": 400, "prod": 45})
+    assert run_job_steps(job, _renewal_context(), repo, env) == [0]
+    assert _outputs(repo / "github-output") == {"stacks": '["prod"]'}
+    assert (tmp_path / "pulumi.log").read_text().splitlines() == [
+        "stack export --stack acme/dev", "stack export --stack acme/prod"]  # no --show-secrets
+    summary = (repo / "step-summary.md").read_text()
+    assert summary.count("| prod |") == 7 and summary.count("**yes**") == 6  # 6 nodes due, the CA not
+    assert job["outputs"]["stacks"] == "${{ steps.due.outputs.stacks }}"
+    assert set(job["permissions"].values()) == {"read"} and "id-token" not in job["permissions"]
+
+
+def test_renewal_runs_per_due_stack_and_not_at_all_when_nothing_is_due():
+    renew = load()["jobs"]["renew-certificates"]
+    for stacks, runs in (('["prod"]', True), ('["dev", "prod"]', True), ("[]", False)):
+        ctx = {**_renewal_context(stacks=stacks), "job_status": {"success": True}}
+        assert _truthy(evaluate(renew["if"], ctx)) is runs
+        if runs:
+            assert evaluate(renew["strategy"]["matrix"]["stack"], ctx) == json.loads(stacks)
+
+
+def test_renewal_goes_through_the_same_gates_as_every_update():
+    jobs = load()["jobs"]
+    renew, up = jobs["renew-certificates"], jobs["up"]
+    assert renew["needs"] == ["preflight", "certificates-due"]
+    assert renew["environment"] == up["environment"] == "${{ matrix.stack }}"  # prod waits for its reviewers
+    assert renew["concurrency"] == up["concurrency"]  # never beside or instead of an update of the stack
+    assert renew["strategy"]["max-parallel"] == 1 and renew["strategy"]["fail-fast"] is True
+    [install, targeted] = uses_steps(renew, "pulumi/actions")
+    [full] = uses_steps(up, "pulumi/actions")
+    assert "command" not in install["with"]
+    same = ("stack-name", "pulumi-version", "policyPacks", "policyPackConfigs")
+    assert {k: targeted["with"][k] for k in same} == {k: full["with"][k] for k in same}
+    assert targeted["with"]["command"] == "up" and targeted["with"]["target-dependents"] is True
+    assert targeted["with"]["target"] == "${{ steps.due.outputs.urns }}"
+    assert targeted["env"] == full["env"]
+    [aws] = uses_steps(renew, "aws-actions/configure-aws-credentials")
+    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+    assert aws["if"] == targeted["if"] == "steps.due.outputs.urns != ''"
+
+
+@pytest.mark.parametrize(("days_left", "due"), [(45, 6), (400, 0)])
+def test_renewal_targets_exactly_the_due_certificates(tmp_path, days_left, due):
+    renew = load()["jobs"]["renew-certificates"]
+    [step] = [s for s in run_steps(renew) if s.get("id") == "due"]
+    repo, env = _renewal_world(tmp_path, {"prod": days_left})
+    assert run_job_steps({**renew, "steps": [step]}, _renewal_context("prod", stacks='["prod"]'), repo, env) == [0]
+    urns = _outputs(repo / "github-output")["urns"]
+    state = json.loads((tmp_path / "states" / "acme_prod.json").read_text())
+    nodes = sorted(r["urn"] for r in state["deployment"]["resources"] if r["type"] == CERT_TYPES[0])
+    assert sorted(filter(None, urns.splitlines())) == (nodes if due else [])
+    assert len(nodes) == 6
+    runs = _truthy(evaluate(renew["steps"][-1]["if"], {"steps": {"due": {"outputs": {"urns": urns}}}}))
+    assert runs is bool(due)
