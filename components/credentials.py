@@ -3,6 +3,15 @@
 The values flow from the random passwords into the secret version and nowhere else: nodes read the
 secret at boot through their role (see iam_documents.node_policy), so user data, tags, outputs and reports
 carry the secret's ARN, never its value.
+
+The same secret holds the internode RPC secret (``rpcSecret`` -> ``RUSTFS_RPC_SECRET``), generated on its
+own. RustFS signs every internode call with it (HMAC, ``crates/ecstore/src/cluster/rpc/http_auth.rs``), so
+all nodes must hold the same value; unset, each node derives it from its root keys
+(``crates/credentials/src/credentials.rs`` ``derive_rpc_secret``, HMAC-SHA256 of the access key under the
+secret key). Rejected: that derivation. It ties the RPC secret to the root keys, so rotating them would split
+a rolling restart into two clusters that refuse each other's calls; with a separate value the root keys
+rotate node by node. Its own keepers are none: it changes only when replaced on purpose
+(``pulumi up --replace`` on it), and then needs a coordinated restart (docs/security.md).
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import pulumi_random as random
 # systemd EnvironmentFile the nodes write all take them without quoting or escaping.
 ACCESS_KEY_LENGTH = 20
 SECRET_KEY_LENGTH = 40
+RPC_SECRET_LENGTH = 64  # RustFS refuses an empty RPC secret or the public default (normalize_rpc_secret)
 
 
 def secret_name(stack: str) -> str:
@@ -42,7 +52,7 @@ class CredentialsArgs:
 
 
 class RootCredentials(pulumi.ComponentResource):
-    """Outputs ``secret_arn`` and ``secret_name``. The secret JSON is ``{"accessKey", "secretKey"}``."""
+    """Outputs ``secret_arn`` and ``secret_name``. The secret JSON is ``{"accessKey", "secretKey", "rpcSecret"}``."""
 
     def __init__(self, name: str, args: CredentialsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("rustfs:security:RootCredentials", name, None, opts)
@@ -54,6 +64,9 @@ class RootCredentials(pulumi.ComponentResource):
         secret_key = random.RandomPassword(
             f"{name}-secret-key", length=SECRET_KEY_LENGTH, upper=True, lower=True, numeric=True,
             special=False, min_upper=4, min_lower=4, min_numeric=4, keepers=keepers, opts=child)
+        rpc_secret = random.RandomPassword(
+            f"{name}-rpc-secret", length=RPC_SECRET_LENGTH, upper=True, lower=True, numeric=True, special=False,
+            min_upper=4, min_lower=4, min_numeric=4, opts=child)
         self.secret = aws.secretsmanager.Secret(
             f"{name}-secret", name=secret_name(args.stack), kms_key_id=args.secrets_key_arn,
             description=f"RustFS root credentials of stack {args.stack} (read by the nodes at boot)",
@@ -63,7 +76,7 @@ class RootCredentials(pulumi.ComponentResource):
         aws.secretsmanager.SecretVersion(
             f"{name}-secret-version", secret_id=self.secret.id,
             secret_string=pulumi.Output.secret(pulumi.Output.json_dumps(
-                {"accessKey": access_key.result, "secretKey": secret_key.result})),
+                {"accessKey": access_key.result, "secretKey": secret_key.result, "rpcSecret": rpc_secret.result})),
             opts=pulumi.ResourceOptions(parent=self.secret))
         self.secret_arn: pulumi.Output[str] = self.secret.arn
         self.secret_name: pulumi.Output[str] = self.secret.name

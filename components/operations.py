@@ -9,11 +9,13 @@ after a certificate renewal, an OS update or a settings change: every other node
 lose at most one node at a time (the alarms' ``tolerated_node_losses`` is at least 1 for every shipped layout).
 
 ``<name>-restart-coordinated`` (``Phase`` = ``stop`` | ``start``) stops RustFS on every node, then starts it on
-every node: the procedure after a root-credential rotation. RustFS derives the internode RPC secret from the root
-credentials unless ``RUSTFS_RPC_SECRET`` is set (rustfs/rustfs ``crates/credentials``), so a node started with
-new keys and a node still running with the old ones reject each other's RPCs; a rolling restart would pass
-through exactly that mixed state. Both phases are sent to all nodes at once; ``start`` refuses to run on a node
-that is still running (its ``stop`` was skipped or failed), and waits, bounded, for ``/health/ready``.
+every node: the procedure after the internode RPC secret changed (``rpcSecret`` of the root-credentials secret,
+``RUSTFS_RPC_SECRET``; components/credentials.py). RustFS signs every internode call with it (rustfs/rustfs
+``crates/ecstore/src/cluster/rpc/http_auth.rs``), so a node started with a new one and a node still running
+with the old one reject each other's RPCs; a rolling restart would pass through exactly that mixed state. Root
+keys rotate with the rolling document: the RPC secret is generated on its own, not derived from them. Both phases
+are sent to all nodes at once; ``start`` refuses to run on a node that is still running (its ``stop`` was
+skipped or failed), and waits, bounded, for ``/health/ready``.
 
 Every start re-reads the secrets (rustfs.service fetches them at each start, components/bootstrap), so both
 documents pick up rotated credentials and renewed certificates.
@@ -177,7 +179,7 @@ def rolling_restart_document(cluster_id: str) -> dict:
 
 def coordinated_restart_document(cluster_id: str) -> dict:
     return command_document(
-        f"RustFS cluster {cluster_id}: coordinated restart after a root-credential rotation. Send Phase=stop to "
+        f"RustFS cluster {cluster_id}: coordinated restart after the internode RPC secret changed. Send Phase=stop to "
         "every node, wait until all succeed, then Phase=start to every node (README, Day 2).",
         {"Phase": {"type": "String", "allowedValues": ["stop", "start"],
                    "description": "stop on every node first; start on every node once all have stopped."},

@@ -106,6 +106,7 @@ def node_az(node: Node, w: World | None = None) -> str:
 
 
 SECRET_JSON = json.dumps({"accessKey": "AKIAFAKENODEACCESS", "secretKey": "fake-secret-key-0123456789",
+                          "rpcSecret": "fake-rpc-secret-0123456789abcdef0123456789",  # RUSTFS_RPC_SECRET
                           "certificate": "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----",
                           "privateKey": "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----"})
 

@@ -133,11 +133,12 @@ def test_zip_with_wrong_version_inside_is_rejected(node):
 
 
 def test_credentials_are_written_0600_for_the_service_user(node):
-    node.secrets({"creds": {"accessKey": "AK" + "X" * 18, "secretKey": "s3cr3t" * 6}})
+    node.secrets({"creds": {"accessKey": "AK" + "X" * 18, "secretKey": "s3cr3t" * 6, "rpcSecret": "rpc" * 12}})
     result = node.run("write_credentials")
     assert result.returncode == 0, result.stderr
     credentials = node.root / "etc" / "credentials"
-    assert credentials.read_text() == f"RUSTFS_ACCESS_KEY=AK{'X' * 18}\nRUSTFS_SECRET_KEY={'s3cr3t' * 6}\n"
+    assert credentials.read_text() == (f"RUSTFS_ACCESS_KEY=AK{'X' * 18}\nRUSTFS_SECRET_KEY={'s3cr3t' * 6}\n"
+                                       f"RUSTFS_RPC_SECRET={'rpc' * 12}\n")
     assert credentials.stat().st_mode & 0o777 == 0o600
     assert pwd.getpwuid(credentials.stat().st_uid).pw_name == OWNER
     assert "s3cr3t" not in result.stderr + result.stdout
@@ -149,6 +150,8 @@ def test_credentials_are_written_0600_for_the_service_user(node):
         {"accessKey": "rustfsadmin", "secretKey": "rustfsadmin"},
         {"accessKey": "AKXXXXXXXXXXXXXXXXXX", "secretKey": "short"},
         {"accessKey": "AKXXXXXXXXXXXXXXXXXX", "secretKey": 'with"quote-and-more'},
+        {"accessKey": "AKXXXXXXXXXXXXXXXXXX", "secretKey": "s3cr3t" * 6},  # no rpcSecret: RustFS would derive one
+        {"accessKey": "AKXXXXXXXXXXXXXXXXXX", "secretKey": "s3cr3t" * 6, "rpcSecret": "short"},
         {"username": "x"},
     ],
 )

@@ -10,7 +10,7 @@ import pytest
 from google.protobuf import json_format
 
 from components.config import ConfigError, parse
-from components.credentials import ACCESS_KEY_LENGTH, SECRET_KEY_LENGTH, secret_name
+from components.credentials import ACCESS_KEY_LENGTH, RPC_SECRET_LENGTH, SECRET_KEY_LENGTH, secret_name
 from preflight.runner import run_stack
 
 PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -28,7 +28,7 @@ def recording(stack: str = "dev", version: int | None = None):
 def generated(rec) -> dict[str, str]:
     prefix = f"rustfs-{rec.settings.stack}-root-credentials-"
     passwords = {r.name.rsplit("-", 2)[-2]: r for r in rec.of_type(PASSWORD) if r.name.startswith(prefix)}
-    assert set(passwords) == {"access", "secret"}
+    assert set(passwords) == {"access", "secret", "rpc"}
     return {kind: r.outputs["result"] for kind, r in passwords.items()}
 
 
@@ -48,6 +48,8 @@ def test_generated_values_are_long_alphanumeric_and_distinct():
     assert re.fullmatch(r"[A-Za-z0-9]+", values["secret"]), values["secret"]
     assert values["access"] != values["secret"]
     assert "rustfsadmin" not in values.values()
+    assert len(values["rpc"]) >= RPC_SECRET_LENGTH >= 32 and re.fullmatch(r"[A-Za-z0-9]+", values["rpc"])
+    assert len(set(values.values())) == 3
 
 
 def test_one_secret_encrypted_with_the_secrets_key():
@@ -67,7 +69,8 @@ def test_secret_version_holds_both_values_as_a_secret():
     values = generated(rec)
     wire = json_format.MessageToDict(root_version(rec).wire_inputs)["secretString"]
     assert wire["4dabf18193072939515e22adb298388d"] == _SECRET_SIG  # marked secret on the wire
-    assert json.loads(wire["value"]) == {"accessKey": values["access"], "secretKey": values["secret"]}
+    assert json.loads(wire["value"]) == {"accessKey": values["access"], "secretKey": values["secret"],
+                                         "rpcSecret": values["rpc"]}
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -96,9 +99,13 @@ def test_prod_secret_is_protected_with_the_longest_recovery_window():
 def test_bumping_the_version_changes_the_generators_keepers():
     for rec, version in ((recording(version=2), "2"), (recording(), "1")):
         ours = [r for r in rec.of_type(PASSWORD) if "-root-credentials-" in r.name]
-        assert len(ours) == 2
-        for res in ours:
+        root_keys = [r for r in ours if not r.name.endswith("-rpc-secret")]
+        assert len(root_keys) == 2 and len(ours) == 3
+        for res in root_keys:
             assert res.inputs["keepers"] == {"rootCredentialsVersion": version}
+        # The internode RPC secret stays through a root-key rotation, so the rotation can be rolling.
+        [rpc] = [r for r in ours if r.name.endswith("-rpc-secret")]
+        assert not rpc.inputs.get("keepers")
 
 
 BASE = {"environment": "dev", "tags": {"Owner": "o", "CostCenter": "c"}}
