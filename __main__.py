@@ -6,20 +6,21 @@ import pulumi_aws as aws
 from components.alarms import NODE_NAMESPACE, ClusterAlarms, ClusterAlarmsArgs
 from components.audit import Audit, AuditArgs
 from components.budget import BudgetArgs, StackBudget
-from components.config import choose_azs, load
+from components.config import load
 from components.credentials import CredentialsArgs, RootCredentials
 from components.dns import ClusterDns, DnsArgs, console_name, endpoint_name
 from components.iam import Iam, IamArgs, NodeAccessInputs
 from components.key_policies import trail_name
 from components.keys import Keys, KeysArgs
 from components.load_balancer import CONSOLE_PORT, S3_PORT, LoadBalancerArgs, S3LoadBalancer
-from components.network import Network, NetworkArgs
+from components.network import GATEWAY_ENDPOINT_SERVICES, INTERFACE_ENDPOINT_SERVICES, Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.operations import RestartDocuments, RestartDocumentsArgs
 from components.quotas import check_quotas
 from components.snapshots import Snapshots, SnapshotsArgs
 from components.storage_nodes import ClusterArgs, RustfsCluster, plan_cluster
 from components.tls import ClusterTls, TlsArgs
+from components.zones import resolve_zones
 
 cfg = load()  # validates everything before any resource is declared
 
@@ -29,7 +30,9 @@ account_id = aws.get_caller_identity(opts=invoke).account_id
 partition = aws.get_partition(opts=invoke).partition
 opts = pulumi.ResourceOptions(provider=provider)
 check_quotas(cfg, invoke)  # the account's applied service quotas against the stack's need, before any resource
-azs = choose_azs(cfg, aws.get_availability_zones(state="available", opts=invoke).names)
+# The stack's AZs by ID, never from the zones' current state; instance type and endpoints offered in each.
+zones = resolve_zones(cfg, invoke, interface_services=INTERFACE_ENDPOINT_SERVICES,
+                      gateway_services=GATEWAY_ENDPOINT_SERVICES)
 
 keys = Keys(f"{cfg.name}-keys", KeysArgs(
     name=cfg.name, stack=cfg.stack, account_id=account_id, partition=partition, region=cfg.region,
@@ -50,7 +53,8 @@ iam = Iam(f"{cfg.name}-iam", IamArgs(
     cross_account_external_id=cfg.security.cross_account_external_id, tags=cfg.tags), opts=opts)
 
 network = Network(f"{cfg.name}-net", NetworkArgs(
-    cidr=cfg.network.cidr, azs=azs, nat_gateways=cfg.network.nat_gateways,
+    cidr=cfg.network.cidr, azs=[z.name for z in zones], az_ids=[z.id for z in zones],
+    nat_gateways=cfg.network.nat_gateways,
     region=cfg.region, account_id=account_id, partition=partition,
     flow_log_kms_key_arn=keys.arns["logs"], flow_log_retention_days=cfg.network.flow_log_retention_days,
     log_group_prefix=keys.log_group_prefix, permissions_boundary_arn=iam.permissions_boundary_arn,
@@ -148,6 +152,7 @@ pulumi.export("rustfsVolumes", plan.volumes)
 pulumi.export("rawCapacityTiB", round(plan.layout.raw_gib / 1024, 2))
 pulumi.export("usableCapacityTiB", round(plan.layout.usable_gib / 1024, 2))
 pulumi.export("vpcId", network.vpc_id)
+pulumi.export("availabilityZoneIds", network.az_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("budgetAlertTopicArn", budget.topic_arn)
 pulumi.export("opsAlertTopicArn", alarms.topic_arn)

@@ -18,8 +18,9 @@ from rustfs_model.cost import CONFIG_USAGE_DEFAULTS
 from .bootstrap.render import load_releases
 from .subnets import MAX_AZS, plan_subnets
 from .validation import _MISSING, NAMESPACE, ConfigError, Problems
+from .zones import ZONE_ID, zone_id_prefix
 
-__all__ = ["ConfigError", "StackConfig", "choose_azs", "load", "parse", "REQUIRED_TAG_KEYS"]
+__all__ = ["ConfigError", "StackConfig", "load", "parse", "REQUIRED_TAG_KEYS"]
 
 ENVIRONMENTS = ["dev", "staging", "prod"]
 REQUIRED_TAG_KEYS = ("Project", "Environment", "Owner", "CostCenter")
@@ -50,6 +51,7 @@ class NetworkConfig:
     nat_gateways: str  # single | perAz | none
     admin_cidrs: list[str]
     flow_log_retention_days: int
+    az_ids: list[str] = field(default_factory=list)  # pinned AZ IDs, in order; empty: the default (zones.py)
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     env = p.enum(raw, "environment", "environment", ENVIRONMENTS)
     prod = env == "prod"
     tags = _tags(p, raw, env, project)
-    network = _network(p, raw, prod)
+    network = _network(p, raw, prod, region)
     cluster = _cluster(p, raw, prod, stack)
     _erasure_layout(p, cluster, network, prod)
     if network.nat_gateways == "none" and not cluster.ami_id:
@@ -238,13 +240,20 @@ def _tags(p: Problems, raw: dict, env: str, project: str) -> dict[str, str]:
     return tags
 
 
-def _network(p: Problems, raw: dict, prod: bool) -> NetworkConfig:
-    known = {"cidr", "azCount", "natGateways", "adminCidrs", "flowLogRetentionDays"}
+def _network(p: Problems, raw: dict, prod: bool, region: str) -> NetworkConfig:
+    known = {"cidr", "azCount", "azIds", "natGateways", "adminCidrs", "flowLogRetentionDays"}
     net = p.section(raw, "network", "network", known)
     cidr = p.cidr(net.get("cidr", "10.40.0.0/16"), "network.cidr", 16, 24) or "10.40.0.0/16"
-    az_count = p.integer(net, "azCount", "network.azCount", 3 if prod else 2, 2, 6)
-    if prod and az_count < 3:
-        p.add("network.azCount", az_count, "prod needs at least 3 AZs (2–6 allowed, prod ≥ 3)")
+    az_ids = _az_ids(p, net, region, prod)
+    if az_ids:  # the list defines the AZ count; a differing azCount is a contradiction, not an override
+        az_count = min(len(az_ids), MAX_AZS)
+        if "azCount" in net and net["azCount"] != len(az_ids):
+            p.add("network.azCount", net["azCount"], f"network.azIds lists {len(az_ids)} zones and defines the AZ "
+                  f"count; remove azCount or set it to {len(az_ids)}")
+    else:
+        az_count = p.integer(net, "azCount", "network.azCount", 3 if prod else 2, 2, 6)
+        if prod and az_count < 3:
+            p.add("network.azCount", az_count, "prod needs at least 3 AZs (2–6 allowed, prod ≥ 3)")
     nat = p.enum(net, "natGateways", "network.natGateways", ["single", "perAz", "none"],
                  "perAz" if prod else "single")
     admin = p.cidr_list(net, "adminCidrs", "network.adminCidrs", [])
@@ -259,7 +268,32 @@ def _network(p: Problems, raw: dict, prod: bool) -> NetworkConfig:
         plan_subnets(cidr, min(az_count, MAX_AZS), public=needs_public)
     except ValueError as exc:
         p.add("network.cidr", cidr, str(exc))
-    return NetworkConfig(cidr, az_count, nat, admin, retention)
+    return NetworkConfig(cidr, az_count, nat, admin, retention, az_ids)
+
+
+def _az_ids(p: Problems, net: dict, region: str, prod: bool) -> list[str]:
+    """``network.azIds``: distinct AZ IDs of the stack's region; their number is the AZ count (zones.py)."""
+    if "azIds" not in net:
+        return []
+    prefix = zone_id_prefix(region) if isinstance(region, str) else None
+    example = f"{prefix or 'use1'}-az1"
+    ids = p.string_list(net, "azIds", "network.azIds", [], what=f"AZ IDs such as {example}")
+    for i, zone_id in enumerate(ids):
+        match = ZONE_ID.match(zone_id)
+        if not match:
+            p.add(f"network.azIds[{i}]", zone_id, f"expected an AZ ID such as {example} (an ID, not a zone name "
+                  "like us-east-1a: names differ per account; see README, AZ IDs)")
+        elif prefix and match.group(1) != prefix:
+            p.add(f"network.azIds[{i}]", zone_id, f"not a zone of aws:region {region}; its AZ IDs are "
+                  f"{prefix}-az<n>")
+    repeated = sorted({z for z in ids if ids.count(z) > 1})
+    if repeated:
+        p.add("network.azIds", ids, f"lists {', '.join(repeated)} more than once; each AZ once")
+    if isinstance(net.get("azIds"), list) and not 2 <= len(ids) <= MAX_AZS:
+        p.add("network.azIds", ids, f"list 2–{MAX_AZS} AZ IDs (it defines the AZ count)")
+    elif prod and len(ids) < 3:
+        p.add("network.azIds", ids, "prod needs at least 3 AZs (2–6 allowed, prod ≥ 3)")
+    return ids
 
 
 def _wants_internet_facing(raw: dict) -> bool:
@@ -480,14 +514,6 @@ def _observability(p: Problems, raw: dict) -> ObservabilityConfig:
 def _quotas(p: Problems, raw: dict) -> QuotasConfig:
     q = p.section(raw, "quotas", "quotas", {"check"})
     return QuotasConfig(p.boolean(q, "check", "quotas.check", True))
-
-
-def choose_azs(cfg: StackConfig, available: list[str]) -> list[str]:
-    """The first ``network.azCount`` of the region's available AZs; too few is a configuration error."""
-    if len(available) < cfg.network.az_count:
-        raise ConfigError([f"{NAMESPACE}:network.azCount: got {cfg.network.az_count}; region {cfg.region} has only "
-                           f"{len(available)} available AZs ({', '.join(available)})"])
-    return list(available[: cfg.network.az_count])
 
 
 def load() -> StackConfig:

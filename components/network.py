@@ -17,12 +17,13 @@ from .subnets import plan_subnets
 # (logs, monitoring) and role credentials (sts).
 INTERFACE_ENDPOINT_SERVICES = ("ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "monitoring",
                                "secretsmanager", "sts")
+GATEWAY_ENDPOINT_SERVICES = ("s3",)  # the S3 gateway of ``_endpoints``: package repositories, RustFS tiers
 
 
 @dataclass
 class NetworkArgs:
     cidr: str
-    azs: list[str]  # the region's AZs to use, in order (components.config.choose_azs)
+    azs: list[str]  # this account's names of the stack's AZs, in order (components.zones.resolve_zones)
     nat_gateways: str  # single | perAz | none
     region: str
     account_id: pulumi.Input[str]
@@ -33,6 +34,7 @@ class NetworkArgs:
     public_subnets: bool = False  # also when an internet-facing load balancer needs them
     permissions_boundary_arn: pulumi.Input[str] | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    az_ids: list[str] = field(default_factory=list)  # the AZ IDs of ``azs``, same order (reported as outputs)
 
 
 class Network(pulumi.ComponentResource):
@@ -43,6 +45,7 @@ class Network(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         self.azs = list(args.azs)
+        self.az_ids = list(args.az_ids)
         needs_public = args.public_subnets or args.nat_gateways != "none"
         plan = plan_subnets(args.cidr, len(self.azs), public=needs_public)
 
@@ -78,6 +81,7 @@ class Network(pulumi.ComponentResource):
             "vpcId": self.vpc.id,
             "vpcCidr": args.cidr,
             "azs": self.azs,
+            "azIds": self.az_ids,
             "privateSubnetIds": dict(zip(self.azs, self.private_subnet_ids, strict=True)),
             "publicSubnetIds": dict(zip(self.azs, self.public_subnet_ids, strict=False)),
             "privateRouteTableIds": [rt.id for rt in self.private_route_tables],

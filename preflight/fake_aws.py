@@ -16,25 +16,10 @@ import pulumi
 
 from .fake_operations import checked_alarm, ssm_document
 from .fake_quotas import QuotaWorld, instance_type
+from .fake_zones import REGION_AZS, UnknownToFake, ZoneWorld
 
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
-
-# Real AZ names per region (EC2 DescribeAvailabilityZones; zone ids differ per account, these are one
-# account's mapping).
-REGION_AZS: dict[str, list[str]] = {
-    "us-east-1": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],
-    "us-east-2": ["us-east-2a", "us-east-2b", "us-east-2c"],
-    "us-west-2": ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
-    "eu-west-1": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
-    "eu-central-1": ["eu-central-1a", "eu-central-1b", "eu-central-1c"],
-    "eu-north-1": ["eu-north-1a", "eu-north-1b", "eu-north-1c"],
-    "ap-southeast-1": ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"],
-    "ap-northeast-1": ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"],
-}
-_ZONE_ID_PREFIX = {"us-east-1": "use1", "us-east-2": "use2", "us-west-2": "usw2", "eu-west-1": "euw1",
-                   "eu-central-1": "euc1", "eu-north-1": "eun1", "ap-southeast-1": "apse1",
-                   "ap-northeast-1": "apne1"}
 
 # The public SSM parameters for Amazon Linux 2023 (AL2023 User Guide, "Finding the AL2023 AMI").
 AL2023_PARAMETERS = {
@@ -55,20 +40,23 @@ def _fake_secret(name: str, length: int, alphabet: str) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
 
 
-class UnknownToFake(Exception):
-    pass
-
-
 class FakeAws(pulumi.runtime.Mocks):
     def __init__(self, region: str, account_id: str = ACCOUNT_ID, partition: str = PARTITION,
-                 new_stack: bool = False, *, quotas: dict[str, float] | None = None,
+                 new_stack: bool = False, *, impaired_zone_ids: frozenset[str] = frozenset(),
+                 endpoint_gaps: dict[str, set[str]] | None = None, absent_services: frozenset[str] = frozenset(),
+                 quotas: dict[str, float] | None = None,
                  quotas_readable: bool = True):
-        """``quotas``: the account's applied service quotas by code (others answer AWS's default);
+        """``impaired_zone_ids``: zones in state ``unavailable``; ``endpoint_gaps``: endpoint service -> zone IDs
+        that do not offer it; ``absent_services``: endpoint services the region lacks (preflight/fake_zones.py).
+        ``quotas``: the account's applied service quotas by code (others answer AWS's default);
         ``quotas_readable``: False when the caller may not read them (preflight/fake_quotas.py)."""
         if region not in REGION_AZS:
             raise UnknownToFake(f"the fake AWS knows regions {', '.join(REGION_AZS)}, not {region!r}; "
-                                "add its AZ names to preflight/fake_aws.py")
+                                "add its AZ names and IDs to preflight/fake_zones.py")
         self.region = region
+        self.zones = ZoneWorld(region, account_id, impaired_zone_ids=frozenset(impaired_zone_ids),
+                               endpoint_gaps=endpoint_gaps, absent_services=frozenset(absent_services),
+                               default_account=ACCOUNT_ID)
         self.account_id = account_id
         self.partition = partition
         self.quotas = QuotaWorld(region, account_id, partition, quotas, quotas_readable)
@@ -173,6 +161,24 @@ def _placement_group(fake: FakeAws, name: str, inputs: dict):
     pg_name = _autoname(name, inputs)
     return pg_name, {"name": pg_name, "placementGroupId": f"pg-{_hex('pg', name)}",
                      "arn": fake.arn("ec2", f"placement-group/{pg_name}"), "tagsAll": inputs.get("tags", {})}
+
+
+def _subnet(fake: FakeAws, name: str, inputs: dict):
+    """A subnet lives in one zone, given by name or by ID; EC2 reports both."""
+    physical, extra = _ec2("subnet", "subnet")(fake, name, inputs)
+    if inputs.get("availabilityZoneId") is not None:
+        zone_id = inputs["availabilityZoneId"]
+        zone_name = fake.zones.check_zone_id(f"subnet {name}", zone_id)
+    else:
+        zone_name = inputs.get("availabilityZone")
+        zone_id = fake.zones.check_zone_name(f"subnet {name}", zone_name)
+    return physical, {**extra, "availabilityZone": zone_name, "availabilityZoneId": zone_id}
+
+
+def _volume(fake: FakeAws, name: str, inputs: dict):
+    """An EBS volume takes a zone name only (it has no AZ-ID argument)."""
+    fake.zones.check_zone_name(f"volume {name}", inputs.get("availabilityZone"))
+    return _ec2("vol", "volume")(fake, name, inputs)
 
 
 def _named(service: str, arn_resource: str, *, region: bool = True, account: bool = True,
@@ -322,7 +328,7 @@ def _tls_cert_request(fake: FakeAws, name: str, inputs: dict):
 
 _RESOURCES = {
     "aws:ec2/vpc:Vpc": _vpc,
-    "aws:ec2/subnet:Subnet": _ec2("subnet", "subnet"),
+    "aws:ec2/subnet:Subnet": _subnet,
     "aws:ec2/internetGateway:InternetGateway": _ec2("igw", "internet-gateway"),
     "aws:ec2/eip:Eip": _eip,
     "aws:ec2/natGateway:NatGateway": _ec2("nat", "natgateway"),
@@ -343,7 +349,7 @@ _RESOURCES = {
     "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault": lambda f, n, i: ("ebs-encryption-default", {}),
     "aws:ebs/encryptionByDefault:EncryptionByDefault": lambda f, n, i: ("ebs-encryption-default", {}),
     "aws:ebs/defaultKmsKey:DefaultKmsKey": lambda f, n, i: (i.get("keyArn", n), {}),
-    "aws:ebs/volume:Volume": _ec2("vol", "volume"),
+    "aws:ebs/volume:Volume": _volume,
     "aws:ec2/volumeAttachment:VolumeAttachment": _ec2("vai"),
     "aws:autoscaling/group:Group": _asg,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
@@ -402,13 +408,6 @@ _RESOURCES = {
 }
 
 
-def _availability_zones(fake: FakeAws, args: dict):
-    names = REGION_AZS[fake.region]
-    prefix = _ZONE_ID_PREFIX[fake.region]
-    return {"id": fake.region, "names": names, "zoneIds": [f"{prefix}-az{i + 1}" for i in range(len(names))],
-            "groupNames": [fake.region] * len(names), "state": args.get("state", "available")}
-
-
 def _ssm_parameter(fake: FakeAws, args: dict):
     name = args.get("name", "")
     arch = AL2023_PARAMETERS.get(name)
@@ -435,7 +434,9 @@ def _prefix_list(fake: FakeAws, args: dict):
 
 
 _INVOKES = {
-    "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda f, a: f.zones.describe_zones(a),
+    "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": lambda f, a: f.zones.instance_type_offerings(a),
+    "aws:ec2/getVpcEndpointService:getVpcEndpointService": lambda f, a: f.zones.endpoint_service(a),
     "aws:index/getCallerIdentity:getCallerIdentity": lambda f, a: {
         "accountId": f.account_id, "id": f.account_id, "userId": "AIDAPREFLIGHTOFFLINE",
         "arn": f"arn:{f.partition}:iam::{f.account_id}:user/preflight"},

@@ -199,17 +199,6 @@ def test_spread_placement_holds_at_most_seven_nodes_per_az():
     parse(with_(raw, "cluster.nodes", 14), stack="t", region="us-east-1")
 
 
-def test_more_azs_than_the_region_has_is_a_config_error():
-    from components.config import choose_azs
-
-    cfg = parse(with_(PROD, "network.azCount", 4), stack="t", region="eu-central-1")
-    with pytest.raises(ConfigError) as exc:
-        choose_azs(cfg, ["eu-central-1a", "eu-central-1b", "eu-central-1c"])
-    assert exc.value.problems == ["rustfs-aws:network.azCount: got 4; region eu-central-1 has only 3 available AZs "
-                                  "(eu-central-1a, eu-central-1b, eu-central-1c)"]
-    assert choose_azs(cfg, ["a", "b", "c", "d", "e"]) == ["a", "b", "c", "d"]
-
-
 @pytest.mark.parametrize("stack", ["Prod", "my_stack", "a-very-long-stack-name-x", "9lives"])
 def test_stack_names_must_fit_the_physical_names_they_prefix(stack):
     with pytest.raises(ConfigError) as exc:

@@ -27,12 +27,16 @@ def subnets(rec, tier):
     return [s for s in rec.of_type(SUBNET) if s.inputs["tags"]["rustfs:tier"] == tier]
 
 
-@pytest.mark.parametrize("stack,azs", [("dev", ["us-east-1a", "us-east-1b"]),
-                                       ("prod", ["us-east-1a", "us-east-1b", "us-east-1c"])])
-def test_one_private_subnet_per_az_from_the_region(stack, azs, dev, prod):
+# The fake account maps us-east-1a->use1-az4, b->az6, c->az1, d->az2 (preflight/fake_zones.py): dev takes the
+# default (the first two names), prod pins use1-az1, az2, az4, which are c, d and a in this account.
+@pytest.mark.parametrize("stack,ids,names", [
+    ("dev", ["use1-az4", "use1-az6"], ["us-east-1a", "us-east-1b"]),
+    ("prod", ["use1-az1", "use1-az2", "use1-az4"], ["us-east-1c", "us-east-1d", "us-east-1a"])])
+def test_one_private_subnet_per_az_in_order(stack, ids, names, dev, prod):
     rec = {"dev": dev, "prod": prod}[stack]
-    private = subnets(rec, "private")
-    assert sorted(s.inputs["availabilityZone"] for s in private) == azs
+    private = sorted(subnets(rec, "private"), key=lambda s: s.name)
+    assert [s.inputs["availabilityZone"] for s in private] == names
+    assert [s.outputs["availabilityZoneId"] for s in private] == ids
 
 
 def test_vpc_has_dns(dev):

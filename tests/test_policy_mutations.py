@@ -326,10 +326,11 @@ def snapshot_copies_without_cmk(stack: StackEdit) -> None:
 # Topology, recomputed from the volumes
 
 @mutation("prod", Fired("rustfs-rustfs-cluster-require-resilient-topology", VOLUME,
-                        "rustfs-prod-cluster-rustfs-1-drive0", MANDATORY, "loses quorum if AZ us-east-1b fails"))
+                        "rustfs-prod-cluster-rustfs-1-drive0", MANDATORY, "loses quorum if AZ us-east-1d fails"))
 def prod_node_volumes_moved_to_another_az(stack: StackEdit) -> None:
+    # Node 1 (use1-az1, us-east-1c in the fake account) joins node 2's zone: us-east-1d then holds 3 of 6 nodes.
     for name in _node_volumes(stack, "1"):
-        stack.update(VOLUME, name, _set("availabilityZone", "us-east-1b"))
+        stack.update(VOLUME, name, _set("availabilityZone", "us-east-1d"))
 
 
 @mutation("prod", Fired("rustfs-rustfs-cluster-require-resilient-topology", VOLUME,

@@ -26,11 +26,12 @@ def test_prod_topology_survives_an_az_loss():
     assert (value["setSize"], value["sets"], value["parity"]) == (12, 8, 4)
     assert (value["rawTiB"], value["usableTiB"]) == (96.0, 64.0)
     assert value["tolerates"] == {"drivesPerSet": 4, "nodeLoss": True, "azLoss": True}
-    assert value["nodes"][0] == {"name": "rustfs-1.prod.rustfs.internal", "az": "us-east-1a", "drives": 16}
+    # prod pins use1-az1, az2, az4: us-east-1c, d and a in the fake account (preflight/fake_zones.py)
+    assert value["nodes"][0] == {"name": "rustfs-1.prod.rustfs.internal", "az": "us-east-1c", "drives": 16}
     per_az = {}
     for n in value["nodes"]:
         per_az[n["az"]] = per_az.get(n["az"], 0) + 1
-    assert per_az == {"us-east-1a": 2, "us-east-1b": 2, "us-east-1c": 2}
+    assert per_az == {"us-east-1a": 2, "us-east-1c": 2, "us-east-1d": 2}
 
 
 def test_dev_topology_survives_a_node_but_not_an_az():
@@ -43,11 +44,11 @@ def test_the_section_reads_resources_not_config():
     """Move one node's volumes to another AZ in the recording: the section follows the resources."""
     r = run_stack("prod")
     for v in r.of_type(topology.VOLUME):
-        if v.inputs["tags"]["rustfs:node"] == "4":  # us-east-1a -> us-east-1b: b now holds 3 of 6 nodes
-            v.inputs = {**v.inputs, "availabilityZone": "us-east-1b"}
+        if v.inputs["tags"]["rustfs:node"] == "4":  # us-east-1c -> us-east-1d: d now holds 3 of 6 nodes
+            v.inputs = {**v.inputs, "availabilityZone": "us-east-1d"}
     value = topology.compute(r)
     assert value["tolerates"]["azLoss"] is False
-    assert next(n for n in value["nodes"] if n["name"].startswith("rustfs-4."))["az"] == "us-east-1b"
+    assert next(n for n in value["nodes"] if n["name"].startswith("rustfs-4."))["az"] == "us-east-1d"
 
 
 def test_no_cluster_volumes_no_section():
@@ -63,7 +64,7 @@ def test_registered_first_and_rendered():
     human = "\n".join(topology.human(value))
     assert "6 nodes x 16 drives in 3 AZs; 8 erasure sets of 12 drives, EC 8+4" in human
     assert "usable 64.0 TiB" in human and "an AZ loss: yes" in human
-    assert "us-east-1a: rustfs-1, rustfs-4" in human
+    assert "us-east-1c: rustfs-1, rustfs-4" in human
     md = "\n".join(topology.markdown(value))
     assert "### Topology" in md and "| loss of any one AZ | ✅ |" in md
 
