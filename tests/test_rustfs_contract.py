@@ -1,8 +1,9 @@
-"""The bootstrap speaks RustFS's configuration language: names, value formats, TLS files, health paths.
+"""The bootstrap speaks RustFS's configuration language: names, value formats, TLS files, health paths, start-up.
 
-Facts come from tests/data/rustfs_settings.json (read from RustFS's sources, each with its path and commit);
-what is checked is the real user data the dev (and prod) stack renders, plus the files node-bootstrap writes
-when run as rendered (credentials, TLS directory) and the load balancer's health checks.
+Facts come from tests/data/rustfs_settings.json (read from RustFS's sources at the commit it pins, each with
+the file it was read from; the test reads the file, never the network). What is checked is the real user
+data the dev and prod stacks render, the files node-bootstrap writes when run as rendered (credentials, TLS
+directory), the load balancer's health checks and the RUSTFS_VOLUMES examples in docs/.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from user_data import decode_user_data, env_file
 
 from components.bootstrap.render import UserDataParams, rustfs_environment
 from preflight.runner import run_stack
+from rustfs_model.layout import sets_from_volumes
 
+ROOT = Path(__file__).resolve().parent.parent
 FACTS = json.loads((Path(__file__).parent / "data" / "rustfs_settings.json").read_text())
 SETTINGS = FACTS["env"]
 OWNER = pwd.getpwuid(os.getuid()).pw_name
 UNIT = "/etc/systemd/system/rustfs.service"
 BOOTSTRAP = "/usr/local/lib/rustfs/node-bootstrap"
+STACKS = ("dev", "prod")
 
 
 # --- RustFS's grammar, as its sources define it (tests/data/rustfs_settings.json "volumes") ------------------
@@ -51,8 +55,18 @@ def expand_range(braces: str) -> list[str]:
     return [str(i).zfill(width) for i in range(lo, hi + 1)]
 
 
+def split_volumes(volumes: str) -> list[str]:
+    """RustFS splits on every single space and refuses an empty piece (FACTS["volumes"]["separator"])."""
+    pieces = volumes.split(" ")
+    if not all(pieces):
+        raise ValueError(f"empty argument in {volumes!r}")
+    return pieces
+
+
 def expand_volumes(arg: str) -> list[str]:
-    """One RUSTFS_VOLUMES argument -> its endpoints; several {a...b} multiply (rightmost varies fastest)."""
+    """One RUSTFS_VOLUMES argument -> its endpoints; several {a...b} multiply, the LEFTMOST varying fastest
+    (crates/utils/src/string.rs ArgPattern::arg_expander; its test case 19: "{1...5} {65...70}" gives
+    "1 65", "2 65", ...)."""
     match = ELLIPSES.fullmatch(arg)
     if not match:
         if "{" in arg or "}" in arg:
@@ -61,7 +75,7 @@ def expand_volumes(arg: str) -> list[str]:
     prefix, braces, suffix = match.groups()
     if "{" in suffix or "}" in suffix:
         raise ValueError(f"braces outside a {{N...M}} range in {arg!r}")
-    return [p + value + suffix for p in expand_volumes(prefix) for value in expand_range(braces)]
+    return [p + value + suffix for value in expand_range(braces) for p in expand_volumes(prefix)]
 
 
 def check_endpoints(endpoints: list[str]) -> list[str]:
@@ -114,6 +128,9 @@ def dev_nodes() -> list[RenderedNode]:
     return rendered("dev")[0]
 
 
+RPC_SECRET = "fake-rpc-secret-0123456789abcdef0123456789"
+
+
 def run_secret_steps(node: RenderedNode, tmp_path: Path) -> Path:
     """node-bootstrap as rendered, steps write_credentials + write_tls, with an aws shim serving the secrets."""
     tmp_path.mkdir(parents=True)
@@ -121,6 +138,7 @@ def run_secret_steps(node: RenderedNode, tmp_path: Path) -> Path:
     script.write_text(node.files[BOOTSTRAP])
     script.chmod(0o755)
     secret = json.dumps({"accessKey": "AKIAFAKENODEACCESS", "secretKey": "fake-secret-key-0123456789",
+                         "rpcSecret": RPC_SECRET,
                          "certificate": "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----",
                          "privateKey": "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----",
                          "caCertificate": "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----"})
@@ -141,19 +159,41 @@ def run_secret_steps(node: RenderedNode, tmp_path: Path) -> Path:
 
 # === tests ====================================================================================================
 
-def test_facts_name_their_source_and_a_verified_commit():
+def shipped_rustfs_version(stack: str) -> str:
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return config["rustfs-aws:cluster"]["rustfsVersion"]
+
+
+def test_facts_name_their_source_and_a_pinned_commit():
+    source = FACTS["source"]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", FACTS["verified_on"])
-    assert re.fullmatch(r"[0-9a-f]{40}", FACTS["source"]["read_at"]["commit"])
+    assert source["repo"] == "rustfs/rustfs" and re.fullmatch(r"[0-9a-f]{40}", source["commit"])
+    if source["tag"] != source["pinned_tag"]:
+        # Read at another tag only when the pinned one was not to be had - and then it says so.
+        assert source["pinned_tag_in_snapshot"] is False
+        assert source["pinned_tag"] in source["caveat"] and source["tag"] in source["caveat"]
+    source_file = re.compile(r"[a-z_./-]+\.(rs|md|service|yaml)\b")
     for name, fact in SETTINGS.items():
-        assert name.startswith("RUSTFS_") and fact["source"] and fact["format"], name
-    releases = json.loads((Path(__file__).parent.parent / "components/bootstrap/releases.json").read_text())
-    assert FACTS["pinned_release"] == releases["default_version"], "re-verify the facts for the new release"
+        assert name.startswith("RUSTFS_") and fact["format"], name
+        assert source_file.search(fact["source"]), f"{name}: name the file the fact was read from"
+    for section in ("volumes", "tls", "health", "startup", "service"):
+        assert source_file.search(FACTS[section]["source"]), section
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_facts_are_of_the_release_the_stack_runs(stack):
+    releases = json.loads((ROOT / "components/bootstrap/releases.json").read_text())
+    assert FACTS["pinned_release"] == FACTS["source"]["pinned_tag"] == releases["default_version"]
+    assert shipped_rustfs_version(stack) == FACTS["pinned_release"], (
+        f"Pulumi.{stack}.yaml runs RustFS {shipped_rustfs_version(stack)}, the facts are of "
+        f"{FACTS['pinned_release']}: re-read tests/data/rustfs_settings.json at that release's tag")
 
 
 @pytest.mark.parametrize("arg, endpoints", [
     ("http://n{1...3}:9000/d", ["http://n1:9000/d", "http://n2:9000/d", "http://n3:9000/d"]),
     ("/data/rustfs{0...1}", ["/data/rustfs0", "/data/rustfs1"]),
-    ("http://h{1...2}/d{01...10}", [f"http://h{h}/d{d:02}" for h in (1, 2) for d in range(1, 11)]),
+    ("http://h{1...2}/d{01...10}", [f"http://h{h}/d{d:02}" for d in range(1, 11) for h in (1, 2)]),
+    ("{1...5} {65...70}", [f"{a} {b}" for b in range(65, 71) for a in range(1, 6)]),  # string.rs case 19
     ("/d{a...c}", ["/d" + c for c in "abc"]),
 ])
 def test_volume_range_grammar(arg, endpoints):
@@ -166,6 +206,24 @@ def test_volume_range_grammar_refuses_what_rustfs_refuses(arg):
         expand_volumes(arg)
 
 
+@pytest.mark.parametrize("volumes", ["/a{0...1}  /b{0...1}", " /a{0...1}", "/a{0...1} ", ""])
+def test_an_empty_volumes_argument_is_refused_here_in_the_model_and_at_render(volumes):
+    with pytest.raises(ValueError):
+        split_volumes(volumes)
+    with pytest.raises(ValueError, match="empty argument"):
+        sets_from_volumes(volumes)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_rendered_volumes_are_one_pool_argument_without_empty_pieces(stack):
+    for node in rendered(stack)[0]:
+        volumes = node.rustfs_env["RUSTFS_VOLUMES"]
+        args = split_volumes(volumes)
+        assert all("{" in a for a in args), "range form: one pool per argument (FACTS volumes.forms)"
+        assert [e for a in args for e in expand_volumes(a)] == [e for p in sets_from_volumes(volumes)
+                                                                 for st in p for e in st]
+
+
 def test_every_rustfs_variable_the_node_sets_is_a_real_setting(tmp_path):
     for node in dev_nodes():
         names = set(node.rustfs_env)
@@ -175,7 +233,8 @@ def test_every_rustfs_variable_the_node_sets_is_a_real_setting(tmp_path):
                                .read_text())
         names |= set(credentials)
         assert names <= set(SETTINGS), f"{node.name}: RustFS does not read {sorted(names - set(SETTINGS))}"
-        assert {"RUSTFS_ACCESS_KEY", "RUSTFS_SECRET_KEY"} <= set(credentials)
+        assert {"RUSTFS_ACCESS_KEY", "RUSTFS_SECRET_KEY", "RUSTFS_RPC_SECRET"} <= set(credentials)
+        assert credentials["RUSTFS_RPC_SECRET"] == RPC_SECRET
 
 
 def test_rustfs_reads_only_the_environment_files_meant_for_it():
@@ -295,3 +354,146 @@ def test_server_domains_take_effect(stack):
             assert all(re.fullmatch(r"[a-z0-9.-]+(:\d{1,5})?", d) for d in domains), domains
             assert env.get("RUSTFS_CONSOLE_ENABLE", SETTINGS["RUSTFS_CONSOLE_ENABLE"]["default"]) == "false", \
                 "RUSTFS_SERVER_DOMAINS is ignored while the console is enabled"
+
+
+# --- value forms: every rendered value in the form RustFS reads it (FACTS["env"][name]["format"]) ------------
+
+def _positive_seconds(value: str) -> bool:
+    return value.isdigit() and int(value) > 0  # RustFS reads 0 as "the default", never as 0 s
+
+
+FORMS = {
+    "seconds": _positive_seconds,
+    # parse_wait_duration accepts more; a bare number of seconds is the one form every release read.
+    "wait_duration": _positive_seconds,
+    "endpoint_host": lambda v: bool(re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", v)) and "*" not in v,
+    "rpc_secret": lambda v: bool(v.strip()) and v not in SETTINGS["RUSTFS_RPC_SECRET"]["refused"],
+}
+
+
+def rendered_values(node: RenderedNode, tmp_path: Path) -> dict[str, str]:
+    values = dict(node.rustfs_env)
+    for line in unit_values(node.unit, "Environment"):
+        values.update(env_file(line))
+    values.update(env_file((run_secret_steps(node, tmp_path) / "credentials").read_text()))
+    return values
+
+
+def test_every_rendered_value_has_the_form_rustfs_reads(tmp_path):
+    for node in dev_nodes():
+        for name, value in rendered_values(node, tmp_path / node.name.split(".")[0]).items():
+            fact = SETTINGS[name]
+            if fact["format"] == "enum":
+                assert value in fact["values"], (name, value, fact["values"])
+            elif fact["format"] in FORMS:
+                assert FORMS[fact["format"]](value), (name, value)
+            if "requires" in fact:
+                for other, wanted in fact["requires"].items():
+                    assert node.rustfs_env.get(other) == wanted, f"{name} needs {other}={wanted} ({fact['effect']})"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_local_endpoint_host_names_exactly_this_nodes_drives(stack):
+    """update_is_local_from_explicit_host: local = host equal and port equal to RUSTFS_ADDRESS's."""
+    for node in rendered(stack)[0]:
+        env = node.rustfs_env
+        port = int(env["RUSTFS_ADDRESS"].rsplit(":", 1)[1])
+        endpoints = [urlsplit(e) for a in split_volumes(env["RUSTFS_VOLUMES"]) for e in expand_volumes(a)]
+        local = sorted(e.path for e in endpoints if e.hostname == env["RUSTFS_LOCAL_ENDPOINT_HOST"]
+                       and (e.port or port) == port)
+        assert local == sorted(unit_values(node.unit, "RequiresMountsFor")[0].split()), node.name
+        assert env["RUSTFS_LOCAL_ENDPOINT_HOST"] == node.name
+
+
+# --- start-up bounds: RustFS decides, not systemd (FACTS["startup"]) -----------------------------------------
+
+def rustfs_start_bound(env: dict[str, str]) -> int:
+    """The longest RustFS may take to READY=1 or to its own exit, from the facts alone."""
+    startup = FACTS["startup"]
+    mode = env.get("RUSTFS_STARTUP_TOPOLOGY_WAIT_MODE", SETTINGS["RUSTFS_STARTUP_TOPOLOGY_WAIT_MODE"]["default"])
+    defaults = SETTINGS["RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT"]["default_seconds"]
+    topology = int(env["RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT"]) if "RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT" in env \
+        else defaults["orchestrated" if mode == "orchestrated" else "bounded"]
+    assert topology is not None, "orchestrated mode without RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT waits forever"
+    format_load = sum(startup["format_load_sleeps_seconds"]) \
+        + (startup["format_load_retries"] + 1) * startup["drive_check_timeout_seconds"]
+    readiness = int(env.get("RUSTFS_STARTUP_READINESS_MAX_WAIT_SECS")
+                    or SETTINGS["RUSTFS_STARTUP_READINESS_MAX_WAIT_SECS"]["default"])
+    return topology + format_load + readiness
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_systemd_waits_longer_than_rustfs_bounds_its_own_start(stack):
+    for node in rendered(stack)[0]:
+        [timeout] = unit_values(node.unit, "TimeoutStartSec")
+        seconds = int(timeout.removesuffix("s"))
+        bound = rustfs_start_bound(node.rustfs_env)
+        assert seconds > bound, f"{node.name}: systemd would kill RustFS ({seconds} s) before it decides ({bound} s)"
+        assert unit_values(node.unit, "Restart") == ["always"], "RustFS exits at its bound; systemd starts it again"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_start_up_bounds_are_longer_than_rustfs_defaults(stack):
+    """The shipped stacks wait at least as long as RustFS would; components/bootstrap/startup.py says why."""
+    for node in rendered(stack)[0]:
+        env = node.rustfs_env
+        assert int(env["RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT"]) >= \
+            SETTINGS["RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT"]["default_seconds"]["bounded"]
+        assert int(env["RUSTFS_STARTUP_READINESS_MAX_WAIT_SECS"]) > \
+            int(SETTINGS["RUSTFS_STARTUP_READINESS_MAX_WAIT_SECS"]["default"])
+
+
+# --- the internode RPC secret: one value, shared by every node -----------------------------------------------
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_node_reads_the_one_rpc_secret(stack):
+    """RUSTFS_RPC_SECRET signs every internode call (all_nodes_same); every node reads it from one secret."""
+    assert SETTINGS["RUSTFS_RPC_SECRET"]["all_nodes_same"]
+    nodes = rendered(stack)[0]
+    arns = {env_file(n.files["/etc/rustfs/bootstrap.env"])["BOOT_CREDENTIALS_SECRET_ARN"] for n in nodes}
+    assert len(arns) == 1 and len(nodes) > 1
+    for node in nodes:
+        assert "RUSTFS_RPC_SECRET" not in node.rustfs_env, "a secret value never goes into user data"
+
+
+# --- compression and logging ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_http_response_compression_is_mistaken_for_object_compression(stack):
+    http_family = [n for n, f in SETTINGS.items() if f.get("family") == "http_response_compression"]
+    assert http_family == ["RUSTFS_COMPRESS_ENABLE"]
+    for node in rendered(stack)[0]:
+        wrong = [k for k in node.rustfs_env if k.startswith("RUSTFS_COMPRESS_")]
+        assert not wrong, f"{wrong} compress HTTP responses; stored objects use RUSTFS_COMPRESSION_*"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_log_level_shows_warnings_without_a_span_per_request(stack):
+    levels = SETTINGS["RUSTFS_OBS_LOGGER_LEVEL"]["values"]  # most verbose first
+    for node in rendered(stack)[0]:
+        level = node.rustfs_env["RUSTFS_OBS_LOGGER_LEVEL"]
+        assert levels.index(level) < levels.index(SETTINGS["RUSTFS_OBS_LOGGER_LEVEL"]["default"]), \
+            "RustFS's default (error) hides DNS retries, offline drives and unreachable peers"
+        assert levels.index(level) > levels.index("info"), SETTINGS["RUSTFS_OBS_LOGGER_LEVEL"]["note"]
+
+
+# --- docs: RUSTFS_VOLUMES examples are what the shipped stacks render ------------------------------------
+
+DOC_EXAMPLE = re.compile(r"`(https?://[^`\s]*\{[0-9a-fA-F]*\.\.\.[0-9a-fA-F]*\}[^`]*)`")
+
+
+def doc_examples() -> list[tuple[str, str]]:
+    return [(doc.name, m.group(1)) for doc in sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+            for m in DOC_EXAMPLE.finditer(doc.read_text())]
+
+
+def test_docs_volumes_examples_are_what_the_stacks_render():
+    examples = doc_examples()
+    assert examples, "docs/cluster.md shows the shipped stacks' RUSTFS_VOLUMES"
+    shipped = {stack: rendered(stack)[0][0].rustfs_env["RUSTFS_VOLUMES"] for stack in STACKS}
+    for doc, example in examples:
+        sets_from_volumes(example)  # RustFS's grammar, or this raises
+        for stack, volumes in shipped.items():
+            if f".{stack}.rustfs.internal" in example:
+                assert example == volumes, f"{doc}: {example} is not what {stack} renders ({volumes})"
+    assert set(shipped.values()) <= {e for _, e in examples}, "each shipped stack's RUSTFS_VOLUMES is shown"
