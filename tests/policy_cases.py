@@ -648,3 +648,27 @@ one(_OWNER, "recorder-of-the-owner", _RECORDER + _CONFIG_ROLE, False,
     config={_OWNER: {"accountOwners": ["rustfs-aws/dev"]}})
 one(_OWNER, "ebs-default-of-the-owner-by-stack-name", _EBS, False, config={_OWNER: {"accountOwners": ["dev"]}})
 one(_OWNER, "no-singleton-no-owner-needed", [Spec("aws:cfg/rule:Rule", "rule", {"name": "rustfs-dev-rule"})], False)
+
+# ---- Run Command documents (issue 9 §6: restart documents; components/operations.py) ----
+SSM_DOCUMENT = "aws:ssm/document:Document"
+
+
+def command_document(parameter: dict[str, Any], **props: Any) -> Spec:
+    content = {"schemaVersion": "2.2", "description": "restart", "parameters": {"Phase": parameter},
+               "mainSteps": [{"action": "aws:runShellScript", "name": "restart",
+                              "inputs": {"runCommand": ["#!/bin/bash", 'phase="{{ Phase }}"']}}]}
+    return Spec(SSM_DOCUMENT, "restart", {"documentType": "Command", "documentFormat": "JSON",
+                                          "content": json.dumps(content), **props})
+
+
+CONSTRAINED = {"type": "String", "allowedValues": ["stop", "start"]}
+pair("rustfs-ssm-document-disallow-public-sharing",
+     [command_document(CONSTRAINED, permissions={"type": "Share", "account_ids": "All"})],
+     [command_document(CONSTRAINED, permissions={"type": "Share", "account_ids": "111122223333"})])
+one("rustfs-ssm-document-disallow-public-sharing", "among-named-accounts",
+    [command_document(CONSTRAINED, permissions={"type": "Share", "account_ids": "111122223333, all"})], True)
+one("rustfs-ssm-document-disallow-public-sharing", "not-shared", [command_document(CONSTRAINED)], False)
+pair("rustfs-ssm-document-require-constrained-parameters", [command_document({"type": "String"})],
+     [command_document(CONSTRAINED)])
+one("rustfs-ssm-document-require-constrained-parameters", "digits-only-pattern",
+    [command_document({"type": "String", "allowedPattern": "^[0-9]{1,4}$"})], False)

@@ -1,16 +1,20 @@
-"""Snapshot policies, DNS and budgets."""
+"""Snapshot policies, DNS, budgets and Run Command documents."""
 
 from __future__ import annotations
 
+import json
+import re
+
 from pulumi_policy import Severity
 
-from ._kit import Res, aws, get, is_false, is_unknown, items, resource_policy, stack_policy
+from ._kit import Res, aws, get, is_false, is_unknown, items, known_str, resource_policy, stack_policy
 
 DLM = aws("dlm", "LifecyclePolicy")
 ZONE = aws("route53", "Zone")
 QUERY_LOG = aws("route53", "QueryLog")
 DNSSEC = aws("route53", "HostedZoneDnsSec")
 BUDGET = aws("budgets", "Budget")
+SSM_DOCUMENT = aws("ssm", "Document")
 
 
 def _check_dlm(res: Res, cfg: dict, report) -> None:
@@ -85,4 +89,57 @@ budget_exists = stack_policy(
     severity=Severity.LOW, types=[BUDGET], check=_check_budget_exists, topics=["cost"],
     config={"minResources": {"type": "number", "minimum": 1, "default": 10}})
 
-POLICIES = [dlm_policy, public_zones, budget_notifications, budget_exists]
+
+
+def _check_document_sharing(res: Res, cfg: dict, report) -> None:
+    permissions = res.get("permissions")
+    if not isinstance(permissions, dict):
+        return
+    accounts = permissions.get("account_ids", permissions.get("accountIds"))
+    if isinstance(accounts, str) and "all" in (a.strip().lower() for a in accounts.split(",")):
+        report(f"SSM document '{res.name}' is shared with every AWS account (permissions account_ids 'All').")
+
+
+document_sharing = resource_policy(
+    "rustfs-ssm-document-disallow-public-sharing",
+    "SSM documents are never shared publicly: a Command document shows every AWS account what runs on the "
+    "nodes, as root.",
+    severity=Severity.HIGH, types=[SSM_DOCUMENT], check=_check_document_sharing,
+    checks=["CKV_AWS_303", "SSM.4"], topics=["exposure", "operations"],
+    remediation="Remove `permissions`, or share with named account IDs only.")
+
+_REFERENCE = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+_SHELL_ACTIONS = {"aws:runShellScript", "aws:runPowerShellScript"}
+
+
+def _check_document_parameters(res: Res, cfg: dict, report) -> None:
+    content = known_str(res.get("content"))
+    if res.get("documentType") != "Command" or content is None:
+        return
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return  # YAML/TEXT content: not read here
+    declared = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
+    for step in body.get("mainSteps") or []:
+        if not isinstance(step, dict) or step.get("action") not in _SHELL_ACTIONS:
+            continue
+        script = json.dumps((step.get("inputs") or {}).get("runCommand", ""))
+        for name in sorted(set(_REFERENCE.findall(script))):
+            spec = declared.get(name)
+            if isinstance(spec, dict) and spec.get("type", "String") in ("String", "StringList") and not (
+                    spec.get("allowedValues") or spec.get("allowedPattern")):
+                report(f"SSM document '{res.name}' step '{step.get('name')}' pastes parameter '{name}' into its "
+                       "script without allowedValues or allowedPattern: whoever may send the command can run "
+                       "any shell command as root.")
+
+
+document_parameters = resource_policy(
+    "rustfs-ssm-document-require-constrained-parameters",
+    "Run Command documents constrain every parameter they paste into a shell script (allowedValues or "
+    "allowedPattern): Run Command substitutes parameters into the script text before it runs.",
+    severity=Severity.MEDIUM, types=[SSM_DOCUMENT], check=_check_document_parameters,
+    topics=["iam", "operations"],
+    remediation="Give each such parameter allowedValues, or an allowedPattern that admits no shell syntax.")
+
+POLICIES = [dlm_policy, public_zones, budget_notifications, budget_exists, document_sharing, document_parameters]
