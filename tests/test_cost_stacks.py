@@ -68,3 +68,14 @@ def test_nodes_and_drives_follow_the_stack_config(stack):
 
 def _cluster(stack: str) -> dict:
     return json.loads(read_stack(PROJECT_DIR, stack).config["rustfs-aws:cluster"])
+
+
+def test_every_alarm_is_priced_and_the_restart_documents_add_no_line(stack):
+    # Alarms at $0.10 each (standard resolution, us-east-1), the certificate alarms included; SSM Command documents
+    # have no per-document charge, so they must not appear as a line, priced or not.
+    name, resources, cost = stack
+    alarms = [r for r in resources if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    assert any(r["inputs"]["metricName"] == "TlsCertificateDaysToExpiry" for r in alarms)
+    assert _line(cost, f"CloudWatch alarms ({len(alarms)})") == pytest.approx(0.10 * len(alarms), abs=0.01)
+    assert any(r["type"] == "aws:ssm/document:Document" for r in resources)
+    assert not [i for i in cost["items"] if "SSM" in i["what"] or "document" in i["what"].lower()]
