@@ -362,13 +362,37 @@ def _positive_seconds(value: str) -> bool:
     return value.isdigit() and int(value) > 0  # RustFS reads 0 as "the default", never as 0 s
 
 
+def _volumes(value: str) -> bool:
+    endpoints = [e for a in split_volumes(value) for e in expand_volumes(a)]
+    return not check_endpoints(endpoints)
+
+
+_HOST = r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?"
+_SAFE = re.compile(r"[A-Za-z0-9+/=._~-]+")  # needs no quoting in an EnvironmentFile
+# Every format the facts use has its check here (a new format without one fails the test below).
 FORMS = {
+    "volumes": _volumes,
+    "listen_address": lambda v: bool(re.fullmatch(r"[A-Za-z0-9.\-\[\]:]*:\d{1,5}", v)),
+    "clap_bool": lambda v: v in FACTS["booleans"]["clap_bool"],
+    "env_bool": lambda v: v in FACTS["booleans"]["env_bool_true"] + FACTS["booleans"]["env_bool_false"],
+    "compression_flag": lambda v: v in SETTINGS["RUSTFS_COMPRESSION_ENABLED"]["values"] + ["false", "off", "0"],
+    "domains": lambda v: all(re.fullmatch(_HOST + r"(:\d{1,5})?", d) for d in v.split(",")),
+    "aws_region": lambda v: bool(re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", v)),
+    "absolute_dir": lambda v: v.startswith("/") and not v.endswith("/"),
+    "absolute_file": lambda v: v.startswith("/") and not v.endswith("/"),
+    "otlp_http_base_url": lambda v: urlsplit(v).scheme in ("http", "https") and bool(urlsplit(v).hostname),
+    "credential": lambda v: bool(_SAFE.fullmatch(v)) and v != "rustfsadmin",
     "seconds": _positive_seconds,
     # parse_wait_duration accepts more; a bare number of seconds is the one form every release read.
     "wait_duration": _positive_seconds,
-    "endpoint_host": lambda v: bool(re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", v)) and "*" not in v,
-    "rpc_secret": lambda v: bool(v.strip()) and v not in SETTINGS["RUSTFS_RPC_SECRET"]["refused"],
+    "endpoint_host": lambda v: bool(re.fullmatch(_HOST, v)),
+    "rpc_secret": lambda v: bool(_SAFE.fullmatch(v)) and v not in SETTINGS["RUSTFS_RPC_SECRET"]["refused"],
+    "enum": None,  # checked against the fact's "values"
 }
+
+
+def test_every_format_of_the_facts_has_a_check():
+    assert {fact["format"] for fact in SETTINGS.values()} <= set(FORMS)
 
 
 def rendered_values(node: RenderedNode, tmp_path: Path) -> dict[str, str]:
@@ -379,14 +403,15 @@ def rendered_values(node: RenderedNode, tmp_path: Path) -> dict[str, str]:
     return values
 
 
-def test_every_rendered_value_has_the_form_rustfs_reads(tmp_path):
-    for node in dev_nodes():
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_rendered_value_has_the_form_rustfs_reads(stack, tmp_path):
+    for node in rendered(stack)[0]:
         for name, value in rendered_values(node, tmp_path / node.name.split(".")[0]).items():
             fact = SETTINGS[name]
             if fact["format"] == "enum":
                 assert value in fact["values"], (name, value, fact["values"])
-            elif fact["format"] in FORMS:
-                assert FORMS[fact["format"]](value), (name, value)
+            else:
+                assert FORMS[fact["format"]](value), (name, fact["format"], value)
             if "requires" in fact:
                 for other, wanted in fact["requires"].items():
                     assert node.rustfs_env.get(other) == wanted, f"{name} needs {other}={wanted} ({fact['effect']})"
