@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rustfs_model import catalogue, layout
 from rustfs_model.cost import CONFIG_USAGE_DEFAULTS
 
-from .bootstrap.render import load_releases
+from .bootstrap.render import MAX_DRIVES, load_releases
 from .subnets import MAX_AZS, plan_subnets
 from .validation import _MISSING, NAMESPACE, ConfigError, Problems
 from .zones import ZONE_ID, zone_id_prefix
@@ -351,7 +351,8 @@ def _cluster(p: Problems, raw: dict, prod: bool, stack: str) -> ClusterConfig:
         p.add("cluster.platform", "eks", "this release deploys RustFS on EC2 only; allowed values: ec2 "
               "(the EKS platform is on the roadmap, see README)")
     nodes = p.integer(c, "nodes", "cluster.nodes", 6 if prod else 4, 1, 64)
-    drives = p.integer(c, "drivesPerNode", "cluster.drivesPerNode", 8 if prod else 2, 1, 24)
+    # At most MAX_DRIVES: the take-over step attaches data volumes at /dev/sd[f-z] (bootstrap/takeover.py).
+    drives = p.integer(c, "drivesPerNode", "cluster.drivesPerNode", 8 if prod else 2, 1, MAX_DRIVES)
     if nodes * drives < 4:
         p.add("cluster.drivesPerNode", drives, f"nodes × drivesPerNode must be ≥ 4 (RustFS erasure coding "
               f"needs 4 drives); {nodes} × {drives} = {nodes * drives}")

@@ -14,6 +14,7 @@ import string
 
 import pulumi
 
+from .fake_limits import checked_user_data
 from .fake_operations import checked_alarm, ssm_document
 from .fake_quotas import QuotaWorld, instance_type
 from .fake_zones import REGION_AZS, UnknownToFake, ZoneWorld
@@ -342,9 +343,10 @@ _RESOURCES = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _ec2("sgr", "security-group-rule"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _ec2("sgr", "security-group-rule"),
     "aws:ec2/flowLog:FlowLog": _ec2("fl", "vpc-flow-log"),
-    "aws:ec2/instance:Instance": _instance,
+    "aws:ec2/instance:Instance": checked_user_data("aws:ec2/instance:Instance", _instance),
     "aws:ec2/networkInterface:NetworkInterface": _eni,
-    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:ec2/launchTemplate:LaunchTemplate": checked_user_data("aws:ec2/launchTemplate:LaunchTemplate",
+                                                               _launch_template),
     "aws:ec2/placementGroup:PlacementGroup": _placement_group,
     "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault": lambda f, n, i: ("ebs-encryption-default", {}),
     "aws:ebs/encryptionByDefault:EncryptionByDefault": lambda f, n, i: ("ebs-encryption-default", {}),

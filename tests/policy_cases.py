@@ -649,6 +649,69 @@ one(_OWNER, "recorder-of-the-owner", _RECORDER + _CONFIG_ROLE, False,
 one(_OWNER, "ebs-default-of-the-owner-by-stack-name", _EBS, False, config={_OWNER: {"accountOwners": ["dev"]}})
 one(_OWNER, "no-singleton-no-owner-needed", [Spec("aws:cfg/rule:Rule", "rule", {"name": "rustfs-dev-rule"})], False)
 
+# ---- issue 9 §8/§9 (destroy/re-create, trusts, boundaries, user data size): every role under the stack's
+# boundary; trust conditions the service sends; fixed-name secrets and buckets outside prod; 16 KB user data ----
+_BOUNDARY_ARN = "arn:aws:iam::111122223333:policy/rustfs-dev-permissions-boundary"
+_STACK_BOUNDARY = Spec("aws:iam/policy:Policy", "boundary", {"name": "rustfs-dev-permissions-boundary",
+                                                             "policy": doc(allow("*", "*"), DENY_IAM)})
+
+
+def _role(name: str, boundary: Any = None, deps: bool = True, trust: dict[str, Any] | None = None) -> Spec:
+    props = {"assumeRolePolicy": doc(trust or EC2_TRUST), "permissionsBoundary": boundary}
+    return Spec(ROLE, name, props, {"permissionsBoundary": ["boundary"]} if boundary and deps else {})
+
+
+_BOUNDED = "rustfs-iam-role-require-permissions-boundary"
+pair(_BOUNDED, [_STACK_BOUNDARY, _role("node", _BOUNDARY_ARN), _role("dlm")],
+     [_STACK_BOUNDARY, _role("node", _BOUNDARY_ARN), _role("dlm", _BOUNDARY_ARN)])
+one(_BOUNDED, "another-boundary", [_STACK_BOUNDARY, _role(
+    "dlm", "arn:aws:iam::111122223333:policy/other-stack-permissions", deps=False)], True)
+one(_BOUNDED, "stack-boundary-by-arn-without-dependency",
+    [_STACK_BOUNDARY, _role("dlm", _BOUNDARY_ARN, deps=False)], False)
+one(_BOUNDED, "service-linked-path", [_STACK_BOUNDARY, Spec(ROLE, "slr", {
+    "assumeRolePolicy": doc(EC2_TRUST), "path": "/aws-service-role/autoscaling.amazonaws.com/"})], False)
+one(_BOUNDED, "unknown-boundary-from-the-stack-policy", [_STACK_BOUNDARY, _role("dlm", UNKNOWN_VALUE)], False)
+
+_UNSENT = "rustfs-iam-role-disallow-unsent-trust-conditions"
+
+
+def _service_trust(service: str, condition: dict[str, Any] | None) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
+            **({"Condition": condition} if condition else {})}
+
+
+_ACCOUNT_CONDITION = {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+pair(_UNSENT, [_role("trail-logs", trust=_service_trust("cloudtrail.amazonaws.com", _ACCOUNT_CONDITION))],
+     [_role("trail-logs", trust=_service_trust("cloudtrail.amazonaws.com", None))], label="cloudtrail-logs-role")
+pair(_UNSENT, [_role("node", trust=_service_trust("ec2.amazonaws.com", {
+    "ArnLike": {"aws:SourceArn": "arn:aws:ec2:eu-west-1:111122223333:instance/*"}}))],
+     [_role("dlm", trust=_service_trust("dlm.amazonaws.com", {
+         **_ACCOUNT_CONDITION, "ArnLike": {"aws:SourceArn": "arn:aws:dlm:eu-west-1:111122223333:policy/*"}}))],
+     label="ec2-none-dlm-both")
+one(_UNSENT, "if-exists-tolerates-absence", [_role("trail-logs", trust=_service_trust(
+    "cloudtrail.amazonaws.com", {"StringEqualsIfExists": {"aws:SourceAccount": "111122223333"}}))], False)
+
+_FORCE_DELETE = "rustfs-secretsmanager-secret-require-force-delete-outside-prod"
+pair(_FORCE_DELETE, [Spec(SECRET, "s", {"name": "rustfs/dev/root-credentials", "recoveryWindowInDays": 7})],
+     [Spec(SECRET, "s", {"name": "rustfs/dev/root-credentials", "recoveryWindowInDays": 0})])
+one(_FORCE_DELETE, "aws-default-window", [Spec(SECRET, "s", {"name": "rustfs/dev/root-credentials"})], True)
+one(_FORCE_DELETE, "name-prefix", [Spec(SECRET, "s", {"namePrefix": "rustfs/dev/", "recoveryWindowInDays": 7})],
+    False)
+one(_FORCE_DELETE, "prod-keeps-its-window", [Spec(SECRET, "s", {"name": "rustfs/prod/root-credentials",
+                                                                "recoveryWindowInDays": 30})], False, env="prod")
+
+_FORCE_DESTROY = "rustfs-s3-bucket-require-force-destroy-outside-prod"
+pair(_FORCE_DESTROY, [Spec(BUCKET, "logs", {"bucket": "rustfs-dev-logs"})],
+     [Spec(BUCKET, "logs", {"bucket": "rustfs-dev-logs", "forceDestroy": True})])
+one(_FORCE_DESTROY, "prod-keeps-its-data", [Spec(BUCKET, "logs", {"bucket": "rustfs-prod-logs"})], False, env="prod")
+
+_USER_DATA_SIZE = "rustfs-ec2-launchtemplate-disallow-oversized-user-data"
+_LT = "aws:ec2/launchTemplate:LaunchTemplate"
+pair(_USER_DATA_SIZE, [Spec(_LT, "node", {"userData": base64.b64encode(b"#" * 16_385).decode()})],
+     [Spec(_LT, "node", {"userData": base64.b64encode(b"#" * 16_384).decode()})], label="at-the-limit")
+pair(_USER_DATA_SIZE, [Spec("aws:ec2/instance:Instance", "i", {"userData": "#" * 16_385})],
+     [Spec("aws:ec2/instance:Instance", "i", {"userData": "#" * 16_384})], label="instance-text")
+
 # ---- Run Command documents (issue 9 §6: restart documents; components/operations.py) ----
 SSM_DOCUMENT = "aws:ssm/document:Document"
 

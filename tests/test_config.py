@@ -71,7 +71,7 @@ def test_objects_may_arrive_as_json_strings_like_from_the_cli():
     ("network.natGateways", "one", "perAz", "allowed values: single | perAz | none"),
     ("network.adminCidrs", ["0.0.0.0/0"], ["198.51.100.0/24"], "never open to the internet"),
     ("cluster.platform", "k8s", "ec2", "allowed values: ec2 | eks"),
-    ("cluster.drivesPerNode", 25, 24, "allowed range 1–24"),
+    ("cluster.drivesPerNode", 22, 21, "allowed range 1–21"),  # data volumes attach at /dev/sd[f-z]
     ("cluster.nodes", 0, 8, "allowed range 1–64"),
     ("cluster.instanceType", "t2.micro", "i4i.2xlarge", "known families: "),
     ("cluster.rustfsVersion", "latest", "1.0.1", "version such as"),

@@ -189,11 +189,19 @@ def render_user_data(params: UserDataParams) -> str:
     )
 
 
-def render_user_data_base64(params: UserDataParams) -> str:
-    """Base64 user data for EC2; gzip-compressed when the text exceeds the 16 KB limit."""
+def user_data_bytes(params: UserDataParams) -> bytes:
+    """The user data as EC2 receives it before base64 (what its 16 KB limit counts): the text, gzip-compressed
+    when the text alone exceeds the limit. Not checked here: components/user_data_size.py refuses a layout
+    over the limit as a configuration error, before any resource exists."""
     raw = render_user_data(params).encode()
     if len(raw) > EC2_USER_DATA_LIMIT:
         raw = gzip.compress(raw, mtime=0)  # mtime=0: identical input -> identical bytes, no needless replace
-        if len(raw) > EC2_USER_DATA_LIMIT:
-            raise ValueError(f"user data is {len(raw)} bytes even gzip-compressed (limit {EC2_USER_DATA_LIMIT})")
+    return raw
+
+
+def render_user_data_base64(params: UserDataParams) -> str:
+    """Base64 user data for EC2 (the launch template API takes base64; the limit applies before it)."""
+    raw = user_data_bytes(params)
+    if len(raw) > EC2_USER_DATA_LIMIT:
+        raise ValueError(f"user data is {len(raw)} bytes even gzip-compressed (limit {EC2_USER_DATA_LIMIT})")
     return base64.b64encode(raw).decode()

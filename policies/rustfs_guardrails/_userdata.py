@@ -1,4 +1,4 @@
-"""Secrets in EC2 user data: decode (base64, gzip) and look for credentials."""
+"""EC2 user data: decode (base64, gzip), look for credentials, measure it against EC2's 16 KB limit."""
 
 from __future__ import annotations
 
@@ -46,3 +46,18 @@ def decode(text: str) -> str:
 def findings(text: str) -> list[str]:
     content = decode(text)
     return [label for label, pattern in _PATTERNS if pattern.search(content)]
+
+
+# "User data is limited to 16 KB, in raw form, before it is base64-encoded" (EC2 User Guide, "Work with instance
+# user data"); CreateLaunchTemplateVersion refuses more with InvalidUserData.Malformed.
+EC2_USER_DATA_LIMIT = 16_384
+
+
+def raw_size(text: str, is_base64: bool) -> int | None:
+    """The bytes EC2 counts (before base64; gzip stays compressed); None when the base64 is not valid."""
+    if not is_base64:
+        return len(text.encode())
+    try:
+        return len(base64.b64decode(text.strip(), validate=True))
+    except (binascii.Error, ValueError):
+        return None

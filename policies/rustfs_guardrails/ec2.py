@@ -201,6 +201,26 @@ user_data_secrets = resource_policy(
     checks=["CKV_AWS_46"], topics=["credentials"])
 
 
+# base64 inputs: a launch template's userData and an instance's userDataBase64; an instance's userData is text.
+_USER_DATA_FIELDS = {LAUNCH_TEMPLATE: (("userData", True),), INSTANCE: (("userData", False), ("userDataBase64", True))}
+
+
+def _check_user_data_size(res: Res, cfg: dict, report) -> None:
+    for field, is_base64 in _USER_DATA_FIELDS[res.type]:
+        text = res.get(field)
+        size = _userdata.raw_size(text, is_base64) if isinstance(text, str) else None
+        if size is not None and size > _userdata.EC2_USER_DATA_LIMIT:
+            report(f"'{res.name}' {field} is {size:,} bytes before base64; EC2 refuses more than "
+                   f"{_userdata.EC2_USER_DATA_LIMIT:,} (InvalidUserData.Malformed). Compress it (gzip, which "
+                   "cloud-init reads) or fetch the rest at boot.")
+
+
+user_data_size = resource_policy(
+    "rustfs-ec2-launchtemplate-disallow-oversized-user-data",
+    "User data fits EC2's 16 KB limit before base64 (the launch template or instance would be refused).",
+    severity=Severity.HIGH, types=COMPUTE, check=_check_user_data_size, topics=["operations"])
+
+
 # ---- instance profile, monitoring, EBS optimisation, families ----
 
 def _check_instance_profile(res: Res, cfg: dict, report) -> None:
@@ -326,5 +346,5 @@ volume_in_use = stack_policy(
     config={"attachedByTag": {"type": "string", "default": "rustfs:node"}})
 
 POLICIES = [imdsv2, no_public_ip, block_device_encryption, volume_encryption, snapshot_copy_encryption,
-            ebs_default_encryption, volume_type, no_multi_attach, user_data_secrets, instance_profile,
+            ebs_default_encryption, volume_type, no_multi_attach, user_data_secrets, user_data_size, instance_profile,
             detailed_monitoring, ebs_optimized, instance_families, asg_elb_health, volume_in_use]

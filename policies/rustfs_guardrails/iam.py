@@ -9,6 +9,8 @@ from json import dumps
 
 from pulumi_policy import Severity
 
+from rustfs_model.service_context import ASSUME_ROLE_CONTEXT, trust_condition_keys, unsent_keys
+
 from . import _iam
 from ._iam import Parsed
 from ._kit import Res, aws, is_unknown, resource_policy, stack_policy
@@ -427,6 +429,69 @@ role_conflicts = stack_policy(
     severity=Severity.MEDIUM, types=[ROLE, ROLE_POLICY, ROLE_ATTACHMENT],
     check=_check_role_conflicts, checks=["awsguard:iam-role-no-policy-management-conflicts"], topics=["iam"])
 
-POLICIES = [boundary_denies, role_conflicts, parseable, wildcard_actions, not_action, wildcard_resource,
+# ---- every role under the stack's ceiling ----
+
+def stack_boundaries(resources: list[Res], suffix: str) -> list[Res]:
+    """Managed policies that are the stack's permissions boundary: used as one, or named as one."""
+    used = boundary_urns(resources)
+    return [r for r in resources if r.type == POLICY and (r.urn in used or (
+        isinstance(r.get("name"), str) and r.get("name").endswith(suffix)))]
+
+
+def _check_role_boundaries(resources: list[Res], cfg: dict, report) -> None:
+    boundaries = stack_boundaries(resources, cfg["boundaryNameSuffix"])
+    allowed = set(cfg["allowedBoundaryArns"])
+    names = ", ".join(sorted(b.get("name") if isinstance(b.get("name"), str) else b.name for b in boundaries)) \
+        or "none declared"
+    for role in (r for r in resources if r.type == ROLE):
+        path = role.get("path")
+        if isinstance(path, str) and path.startswith("/aws-service-role/"):
+            continue  # service-linked roles take no boundary
+        value = role.get("permissionsBoundary")
+        if any(role.refers_to("permissionsBoundary", b) or _named_by_arn(value, b) for b in boundaries) or \
+                value in allowed:
+            continue
+        if value is None:
+            report(f"Role '{role.name}' has no permissions boundary: nothing caps what its policies, or a later "
+                   f"change to them, can grant (the stack's boundary: {names}).", role.urn)
+        elif not is_unknown(value):
+            report(f"Role '{role.name}' carries the boundary {value}, not the stack's ({names}).", role.urn)
+
+
+role_boundary = stack_policy(
+    "rustfs-iam-role-require-permissions-boundary",
+    "Every IAM role of the stack carries the stack's permissions boundary (service-linked roles excepted): "
+    "the boundary's denies (IAM changes, other stacks' secrets and keys) hold for every role.",
+    severity=Severity.HIGH, types=[ROLE, POLICY], check=_check_role_boundaries, topics=["iam"],
+    config={"boundaryNameSuffix": {"type": "string", "default": "-permissions-boundary",
+                                   "description": "name suffix of the stack's boundary policy"},
+            "allowedBoundaryArns": {"type": "array", "items": {"type": "string"}, "default": [],
+                                    "description": "boundaries set outside the stack (e.g. by the organization)"}})
+
+
+# ---- trust conditions the trusted service can satisfy ----
+
+def _check_trust_keys(res: Res, cfg: dict, report) -> None:
+    for index, statement in enumerate(_iam.parse(res.get("assumeRolePolicy")).statements):
+        principal = statement.get("Principal")
+        if not _iam.is_allow(statement) or not isinstance(principal, dict):
+            continue
+        keys = trust_condition_keys(statement)
+        for service in _iam.as_list(principal.get("Service")):
+            unsent = unsent_keys(service, keys) if isinstance(service, str) else None
+            if unsent:
+                report(f"Role '{res.name}' assumeRolePolicy Statement[{index}] requires {', '.join(sorted(unsent))}, "
+                       f"which {service} does not send when it assumes a role ({ASSUME_ROLE_CONTEXT[service].source})"
+                       ": the condition never matches and the service cannot use the role.")
+
+
+trust_keys = resource_policy(
+    "rustfs-iam-role-disallow-unsent-trust-conditions",
+    "Role trust policies condition a service principal only on the confused-deputy keys (aws:SourceAccount, "
+    "aws:SourceArn) that service sends on AssumeRole; a condition on a missing key denies the service.",
+    severity=Severity.HIGH, types=[ROLE], check=_check_trust_keys, topics=["iam"])
+
+POLICIES = [role_boundary, trust_keys, boundary_denies, role_conflicts, parseable, wildcard_actions, not_action,
+            wildcard_resource,
             privilege_escalation, credentials_exposure, data_exfiltration, permissions_management, kms_all_keys,
             admin_attachments, iam_users, user_attachments, trust_policies, public_principal, endpoint_policy]

@@ -1,0 +1,28 @@
+"""The fake AWS refuses user data over EC2's 16 KB limit (counted before base64), as EC2 does."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from preflight.fake_aws import _RESOURCES, FakeAws
+from preflight.fake_limits import USER_DATA_LIMIT, InvalidUserData
+
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+
+@pytest.mark.parametrize(("type_token", "key", "encode"), [
+    (LAUNCH_TEMPLATE, "userData", True), ("aws:ec2/instance:Instance", "userDataBase64", True),
+    ("aws:ec2/instance:Instance", "userData", False)])
+def test_the_fake_aws_refuses_user_data_over_16_kb_before_base64(type_token, key, encode):
+    handler = _RESOURCES[type_token]
+    fake = FakeAws("us-east-1")
+
+    def value(size: int) -> str:
+        raw = b"#" * size
+        return base64.b64encode(raw).decode() if encode else raw.decode()
+
+    handler(fake, "n", {key: value(USER_DATA_LIMIT)})  # at the limit: accepted (its base64 is ~21.8 KB)
+    with pytest.raises(InvalidUserData, match="limited to 16384 bytes"):
+        handler(fake, "n", {key: value(USER_DATA_LIMIT + 1)})
