@@ -78,6 +78,8 @@ def test_dlm_role_is_trusted_by_dlm_only_and_uses_the_keys_through_ec2(stack):
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "dlm.amazonaws.com"}
     assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+    # DLM also sends the lifecycle policy's ARN (rustfs_model.service_context), unknown until it exists.
+    assert trust["Condition"]["ArnLike"]["aws:SourceArn"].endswith(":123456789012:policy/*")
     assert role.inputs["permissionsBoundary"]
     [inline] = [p for p in r.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.outputs["id"]]
     statements = json.loads(inline.inputs["policy"])["Statement"]
