@@ -109,6 +109,7 @@ cluster = RustfsCluster(f"{cfg.name}-cluster", ClusterArgs(
     subnet_ids=network.private_subnet_ids, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
     admin_cidrs=cfg.network.admin_cidrs, hosted_zone_id=dns.zone_id, data_key_arn=keys.arns["data"],
     credentials_secret_arn=credentials.secret_arn, tls_secret_arns=cluster_tls.node_secret_arns,
+    credentials_secret_version=credentials.secret_version, tls_secret_versions=cluster_tls.node_secret_versions,
     instance_profile_arn=iam.node_instance_profile.arn,
     load_balancer_security_group_id=load_balancer.security_group_id,
     target_group_arns=load_balancer.target_group_arns,

@@ -52,7 +52,8 @@ class CredentialsArgs:
 
 
 class RootCredentials(pulumi.ComponentResource):
-    """Outputs ``secret_arn`` and ``secret_name``. The secret JSON is ``{"accessKey", "secretKey", "rpcSecret"}``."""
+    """Outputs ``secret_arn`` and ``secret_name``; ``secret_version`` is the resource whose creation makes the
+    value readable. The secret JSON is ``{"accessKey", "secretKey", "rpcSecret"}``."""
 
     def __init__(self, name: str, args: CredentialsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("rustfs:security:RootCredentials", name, None, opts)
@@ -73,7 +74,8 @@ class RootCredentials(pulumi.ComponentResource):
             recovery_window_in_days=recovery_window_days(args.protect),
             tags={**args.tags, "Name": secret_name(args.stack), "rustfs:stack": args.stack},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
-        aws.secretsmanager.SecretVersion(
+        # Nodes read the value at boot: their groups wait for this version, not only for the ARN.
+        self.secret_version = aws.secretsmanager.SecretVersion(
             f"{name}-secret-version", secret_id=self.secret.id,
             secret_string=pulumi.Output.secret(pulumi.Output.json_dumps(
                 {"accessKey": access_key.result, "secretKey": secret_key.result, "rpcSecret": rpc_secret.result})),

@@ -5,7 +5,7 @@
 --max-errors 0``, Run Command restarts the nodes one after another and stops at the first node that does not come
 back (SendCommand API: MaxErrors "when the command fails one more time beyond the value of MaxErrors, the system
 stops sending the command to additional targets"; with one target at a time nothing else is in flight). Use it
-after a certificate renewal, an OS update or a settings change: every other node keeps serving, so erasure sets
+after a root-key rotation, an OS update or a settings change: every other node keeps serving, so erasure sets
 lose at most one node at a time (the alarms' ``tolerated_node_losses`` is at least 1 for every shipped layout).
 
 ``<name>-restart-coordinated`` (``Phase`` = ``stop`` | ``start``) stops RustFS on every node, then starts it on

@@ -20,6 +20,18 @@ AZ and volumes aligned by construction.
 The groups use EC2 health checks, **not** the load balancer's: ``/health/ready`` is 503 on every node
 while the cluster lacks quorum, and ELB health checks would then terminate every node at once.
 
+A node that cannot become ready says so itself. First boot orders itself: a group waits for the secret
+*versions* its node reads (not only their ARNs; the TLS versions exist only after the load balancer), its
+volumes and the role's policy. At boot, ``node-bootstrap --boot`` retries what can become ready (secret
+values, volume attachment, the DNS record, the release download) with exponential backoff for
+``READY_TIMEOUT_SECONDS`` (20 min); a node still not ready calls ``autoscaling set-instance-health
+Unhealthy`` on its own instance, ignoring the grace period, and the group replaces it. The health-check
+grace (``BOOT_GRACE_SECONDS``) is longer than that bound, so until then only the node decides. Readiness
+counts only this node's own prerequisites, never its peers or quorum: a cluster that lost quorum does not
+replace its nodes (the same reason as the EC2-only health checks). Rejected: an instance that stays
+"healthy" without RustFS (the old oneshot without retry), or a lifecycle hook that also needs a timeout and
+a completion call from the node - the same call with more moving parts.
+
 Data volumes are ``aws.ebs.Volume`` resources of the stack (not block-device mappings of the launch
 template, which die with the instance). A change that would *replace* a data volume is refused, not
 planned: in prod every data volume is ``protect``-ed, and the Pulumi engine fails a preview whose plan
@@ -41,7 +53,7 @@ import pulumi_aws as aws
 from rustfs_model import catalogue
 from rustfs_model.layout import Layout, Node, Pool, compute_layout, node_name, place_nodes, volumes_string
 
-from .bootstrap.render import UserDataParams, render_user_data_base64
+from .bootstrap.render import READY_TIMEOUT_SECONDS, UserDataParams, render_user_data_base64
 from .config import ClusterConfig
 from .load_balancer import CONSOLE_PORT, S3_PORT
 
@@ -49,7 +61,9 @@ HTTPS_PORT = 443
 ROOT_VOLUME_GIB = 30  # AL2023 + RustFS binary + logs; data never lands here (RequiresMountsFor in the unit)
 ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023 root device name
 MAX_PER_AZ_GROUP = 7  # AWS: partition groups hold <= 7 partitions per AZ (spread: checked in config)
-BOOT_GRACE_SECONDS = 900  # binary download + volume take-over before EC2 health checks count
+# EC2 health checks start only after the node's own boot bound has run out: until then the decision is the
+# node's (node-bootstrap --boot reports itself Unhealthy, ignoring this grace, when it cannot get ready).
+BOOT_GRACE_SECONDS = READY_TIMEOUT_SECONDS + 300
 # The AL2023 AMI by architecture (AL2023 User Guide, "Finding the AL2023 AMI": public SSM parameters).
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
 _RELEASE_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
@@ -131,6 +145,10 @@ class ClusterArgs:
     server_domains: list[str]
     # The node role's policy: instances must not boot before it exists (their take-over step needs it).
     node_access: pulumi.Resource | None = None
+    # The resources that make those secrets readable (SecretVersion): a node reads them as it boots, so its
+    # group must not launch before they exist. The ARNs alone only order the groups after the Secrets.
+    credentials_secret_version: pulumi.Resource | None = None
+    tls_secret_versions: dict[str, pulumi.Resource] = field(default_factory=dict)  # node name -> version
     nat: bool = True  # a NAT gateway routes the private subnets to the internet
     protect: bool = False  # prod: data volumes protected, retained, final snapshot
     tags: dict[str, str] = field(default_factory=dict)
@@ -329,5 +347,7 @@ class RustfsCluster(pulumi.ComponentResource):
             enabled_metrics=["GroupInServiceInstances", "GroupPendingInstances", "GroupTerminatingInstances",
                              "GroupDesiredCapacity"],
             wait_for_capacity_timeout="15m", tags=tags,
-            # Volumes first on create; on destroy the group (and its instance) goes before the volumes.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*volumes, *filter(None, [a.node_access])]))
+            # Volumes, the role's policy and the secret values this node reads first on create; on destroy the
+            # group (and its instance) goes before the volumes.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*volumes, *filter(None, [
+                a.node_access, a.credentials_secret_version, a.tls_secret_versions.get(node.name)])]))

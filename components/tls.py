@@ -27,8 +27,9 @@ import pulumi_tls as tls
 from .credentials import recovery_window_days
 
 CA_VALIDITY_HOURS = 10 * 8_760
-# Two years, renewed by the first `pulumi up` in the last 60 days (pulumi-tls early_renewal_hours replaces
-# the certificate; nodes pick it up at their next restart, one at a time).
+# Two years, re-issued from 60 days before expiry by any plan (pulumi-tls early_renewal_hours): the delivery
+# workflow's weekly renew-certificates job runs that `up`, each node's rustfs-tls-refresh.timer installs the new
+# secret version within 6 hours, and the alarms (alarms.py) fire under 30 days left. docs/security.md.
 NODE_VALIDITY_HOURS = 2 * 8_760
 NODE_EARLY_RENEWAL_HOURS = 60 * 24
 NODE_USES = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]

@@ -221,7 +221,8 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
             (unit_dir / Path(path).name).write_text(entry["content"])
 
     result = subprocess.run(
-        ["systemd-analyze", "verify", f"--root={root}", "rustfs.service", "rustfs-bootstrap.service"],
+        ["systemd-analyze", "verify", f"--root={root}", "rustfs.service", "rustfs-bootstrap.service",
+         "rustfs-tls-refresh.service", "rustfs-tls-refresh.timer"],
         capture_output=True,
         text=True,
     )

@@ -77,3 +77,14 @@ def test_main_prints_due_stacks_and_urns_and_fails_on_an_unreadable_state(monkey
     monkeypatch.setattr(due, "export", broken)
     assert due.main(["prod"]) == 1
     assert "no such stack" in capsys.readouterr().err
+
+
+def test_a_due_ca_is_reported_but_never_targeted(monkeypatch, capsys):
+    ca = {**cert("ca", datetime.timedelta(days=-1), None), "type": due.CA_CERTIFICATE}
+    monkeypatch.setattr(due, "export", lambda stack: state(ca, cert("n", datetime.timedelta(days=400))))
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    assert due.main(["prod"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out) == [] and "the CA" in out.err and "coordinated restart" in out.err
+    assert due.main(["--urns", "prod"]) == 0
+    assert capsys.readouterr().out.strip() == ""

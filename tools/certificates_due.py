@@ -6,6 +6,8 @@ Default stacks: the ``Pulumi.<stack>.yaml`` files of the working directory. Stac
 when PULUMI_ORG is set. Prints the JSON list of stacks with a certificate due (the delivery workflow's matrix of
 the renew-certificates job), or with ``--urns`` the URNs of the due certificates of the given stacks, one per
 line (its ``target``). A table of every certificate goes to stderr and, in GitHub Actions, to the job summary.
+Only node certificates (LocallySignedCert) are renewed this way: a due CA (SelfSignedCert) is reported, never
+targeted, because replacing it re-signs every node and needs a coordinated restart (docs/security.md).
 
 A certificate is due when ``now >= validityEndTime - earlyRenewalHours``: the rule by which pulumi-tls plans
 to replace it (terraform-provider-tls internal/provider/common_cert.go, modifyPlanIfCertificateReadyForRenewal:
@@ -25,7 +27,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-CERTIFICATE_TYPES = ("tls:index/locallySignedCert:LocallySignedCert", "tls:index/selfSignedCert:SelfSignedCert")
+NODE_CERTIFICATE = "tls:index/locallySignedCert:LocallySignedCert"
+CA_CERTIFICATE = "tls:index/selfSignedCert:SelfSignedCert"
 
 
 class StateError(Exception):
@@ -42,18 +45,19 @@ def renew_from(resource: dict) -> datetime.datetime | None:
 
 
 def certificates(state: dict) -> list[dict]:
-    """Every certificate of an exported state: urn, validityEndTime, renewFrom (ISO, UTC) and due."""
+    """Every certificate of an exported state: urn, ca, validityEndTime, renewFrom (ISO, UTC) and due."""
     if "deployment" not in state:
         raise StateError("not a `pulumi stack export` document (no 'deployment')")
     now = datetime.datetime.now(datetime.UTC)
     found = []
     for resource in state["deployment"].get("resources") or []:
-        if resource.get("type") not in CERTIFICATE_TYPES or resource.get("delete"):
+        if resource.get("type") not in (NODE_CERTIFICATE, CA_CERTIFICATE) or resource.get("delete"):
             continue
         start = renew_from(resource)
         if start is None:
             raise StateError(f"{resource.get('urn')}: no validityEndTime in the state")
-        found.append({"urn": resource["urn"], "validityEndTime": resource["outputs"]["validityEndTime"],
+        found.append({"urn": resource["urn"], "ca": resource["type"] == CA_CERTIFICATE,
+                      "validityEndTime": resource["outputs"]["validityEndTime"],
                       "renewFrom": start.astimezone(datetime.UTC).isoformat(),
                       "due": now >= start or (resource.get("outputs") or {}).get("readyForRenewal") is True})
     return found
@@ -71,7 +75,8 @@ def export(stack: str) -> dict:
 def _report(rows: list[tuple[str, dict]]) -> str:
     lines = ["| stack | certificate | expires | renewal from | due |", "|---|---|---|---|---|"]
     lines += [f"| {stack} | `{c['urn'].rsplit('::', 1)[-1]}` | {c['validityEndTime']} | {c['renewFrom']} | "
-              f"{'**yes**' if c['due'] else 'no'} |" for stack, c in rows]
+              f"{('**yes: CA, coordinated restart by hand**' if c['ca'] else '**yes**') if c['due'] else 'no'} |"
+              for stack, c in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -93,10 +98,15 @@ def main(argv: list[str]) -> int:
     if summary and not urns:
         with open(summary, "a") as f:
             f.write("## Certificates and their renewal window\n\n" + report)
+    renew = [(stack, c) for stack, c in rows if c["due"] and not c["ca"]]
+    for stack, c in rows:
+        if c["due"] and c["ca"]:
+            print(f"::warning::{stack}: the CA {c['urn']} is due; it is not renewed automatically "
+                  "(docs/security.md, node certificates)", file=sys.stderr)
     if urns:
-        print("\n".join(c["urn"] for _, c in rows if c["due"]))
+        print("\n".join(c["urn"] for _, c in renew))
     else:
-        print(json.dumps([s for s in stacks if any(c["due"] for stack, c in rows if stack == s)]))
+        print(json.dumps([s for s in stacks if any(stack == s for stack, _ in renew)]))
     return 0
 
 

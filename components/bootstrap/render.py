@@ -28,6 +28,17 @@ EC2_USER_DATA_LIMIT = 16 * 1024
 LIB_DIR = "/usr/local/lib/rustfs"
 TLS_DIR = "/etc/rustfs/tls"
 MAX_DRIVES = 21  # takeover.py attaches at /dev/sd[f-z]
+# First boot bound: node-bootstrap --boot retries what can become ready (secret values, volumes, DNS, the
+# release download) with exponential backoff for this long, then reports its instance Unhealthy to its
+# group. 20 min covers a cold start of the whole stack (the last TLS secret versions are written after the
+# load balancer; a predecessor's volumes detach) with room; storage_nodes sets the group's health-check
+# grace above it.
+READY_TIMEOUT_SECONDS = 1200
+RETRY_INITIAL_SECONDS, RETRY_MAX_SECONDS = 5, 60
+BOOT_UNIT_MARGIN_SECONDS = 900  # the last attempt (download, take-over) and the report, before systemd's timeout
+# The namespace of the node's own CloudWatch metrics (node-bootstrap publish_tls_expiry: TlsCertificateDaysToExpiry,
+# dimension ClusterId, whole days), alarmed by components/alarms.py and granted by iam_documents.node_policy.
+NODE_METRIC_NAMESPACE = "RustFS/Node"
 
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
@@ -66,6 +77,7 @@ class UserDataParams:
     otlp_endpoint: str | None = None
     mount_root: str = "/data"
     start_timeout_seconds: int = 900
+    ready_timeout_seconds: int = READY_TIMEOUT_SECONDS  # node-bootstrap --boot bound (BOOT_READY_TIMEOUT_SECONDS)
     force_detach_dead: bool = False  # takeover may force-detach volumes of a stopped/terminated holder
     download_base: str | None = None  # mirror of the GitHub release downloads (same asset names)
 
@@ -105,6 +117,7 @@ class UserDataParams:
         need(self.otlp_endpoint is None or bool(_URL.match(self.otlp_endpoint)), "otlp_endpoint is not a URL")
         need(self.download_base is None or bool(_URL.match(self.download_base)), "download_base is not a URL")
         need(60 <= self.start_timeout_seconds <= 3600, "start_timeout_seconds must be 60..3600")
+        need(300 <= self.ready_timeout_seconds <= 3600, "ready_timeout_seconds must be 300..3600")
         return p
 
     @property
@@ -124,6 +137,10 @@ def rustfs_environment(params: UserDataParams) -> str:
     }
     if params.tls_secret_arn:
         env["RUSTFS_TLS_PATH"] = TLS_DIR
+        # RustFS polls the TLS directory (every RUSTFS_TLS_RELOAD_INTERVAL, default 30 s) and swaps in a changed
+        # certificate and CA set (rustfs/src/server/tls_material.rs spawn_reload_loop; off by default,
+        # crates/config/src/constants/tls.rs): a renewal written by rustfs-tls-refresh.timer needs no restart.
+        env["RUSTFS_TLS_RELOAD_ENABLE"] = "true"
     if params.server_domains:
         env["RUSTFS_SERVER_DOMAINS"] = ",".join(params.server_domains)
     if params.otlp_endpoint:
@@ -150,6 +167,10 @@ def bootstrap_environment(params: UserDataParams) -> str:
         "BOOT_TLS_SECRET_ARN": params.tls_secret_arn or "",
         "BOOT_TLS_DIR": TLS_DIR,
         "BOOT_FORCE_DETACH_DEAD": "1" if params.force_detach_dead else "0",
+        "BOOT_READY_TIMEOUT_SECONDS": str(params.ready_timeout_seconds),
+        "BOOT_RETRY_INITIAL_SECONDS": str(RETRY_INITIAL_SECONDS),
+        "BOOT_RETRY_MAX_SECONDS": str(RETRY_MAX_SECONDS),
+        "BOOT_METRIC_NAMESPACE": NODE_METRIC_NAMESPACE,
         "RUSTFS_MOUNT_ROOT": params.mount_root,
     }
     return "".join(f"{key}={shlex.quote(value)}\n" for key, value in env.items())
@@ -163,6 +184,13 @@ def render_unit(params: UserDataParams) -> str:
     )
 
 
+def render_bootstrap_unit(params: UserDataParams) -> str:
+    return _Template((TEMPLATES / "rustfs-bootstrap.service").read_text()).substitute(
+        ready_timeout_seconds=params.ready_timeout_seconds,
+        unit_timeout_seconds=params.ready_timeout_seconds + BOOT_UNIT_MARGIN_SECONDS,
+    )
+
+
 def embedded_files(params: UserDataParams) -> list[tuple[str, str, str]]:
     """(path, mode, content) of every file the user data writes."""
     return [
@@ -172,8 +200,10 @@ def embedded_files(params: UserDataParams) -> list[tuple[str, str, str]]:
         (f"{LIB_DIR}/prepare-disks", "0755", (HERE / "prepare-disks").read_text()),
         ("/etc/rustfs/bootstrap.env", "0644", bootstrap_environment(params)),
         ("/etc/default/rustfs", "0644", rustfs_environment(params)),
-        ("/etc/systemd/system/rustfs-bootstrap.service", "0644", (TEMPLATES / "rustfs-bootstrap.service").read_text()),
+        ("/etc/systemd/system/rustfs-bootstrap.service", "0644", render_bootstrap_unit(params)),
         ("/etc/systemd/system/rustfs.service", "0644", render_unit(params)),
+        *((f"/etc/systemd/system/{unit}", "0644", (TEMPLATES / unit).read_text())
+          for unit in ("rustfs-tls-refresh.service", "rustfs-tls-refresh.timer")),
     ]
 
 
