@@ -58,7 +58,8 @@ class TlsArgs:
 
 
 class ClusterTls(pulumi.ComponentResource):
-    """``ca_cert_pem`` (public), ``node_secret_arns`` (node name -> secret ARN); the secret JSON is
+    """``ca_cert_pem`` (public), ``node_secret_arns`` (node name -> secret ARN), ``node_secret_versions`` (node
+    name -> the SecretVersion that makes the value readable); the secret JSON is
     ``{"certificate", "privateKey", "caCertificate"}``, the shape bootstrap/node-bootstrap reads)."""
 
     def __init__(self, name: str, args: TlsArgs, opts: pulumi.ResourceOptions | None = None):
@@ -73,6 +74,8 @@ class ClusterTls(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
         self.ca_cert_pem: pulumi.Output[str] = self.ca.cert_pem
         self.node_secret_arns: dict[str, pulumi.Output[str]] = {}
+        # Written only once the load balancer exists (its DNS name is a SAN): a node's group waits for it.
+        self.node_secret_versions: dict[str, aws.secretsmanager.SecretVersion] = {}
         for node in args.node_names:
             short = node.split(".")[0]
             key = tls.PrivateKey(f"{name}-{short}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)
@@ -97,7 +100,7 @@ class ClusterTls(pulumi.ComponentResource):
                 # otherwise delete these and leave their names reserved for 30 days, so the next `up`
                 # could not re-create them.
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
-            aws.secretsmanager.SecretVersion(
+            self.node_secret_versions[node] = aws.secretsmanager.SecretVersion(
                 f"{name}-{short}", secret_id=secret.id,
                 # PKCS#8 PEM: the format rustls reads for every key algorithm.
                 secret_string=pulumi.Output.secret(pulumi.Output.json_dumps(
