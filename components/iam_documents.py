@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from rustfs_model.service_context import SOURCE_ACCOUNT, SOURCE_ARN, unsent_keys
 
+from .bootstrap.render import NODE_METRIC_NAMESPACE
+
 STACK_TAG = "rustfs:stack"  # every resource the stack's roles act on carries it (value: the stack name)
 SSM_MANAGED_POLICY = "AmazonSSMManagedInstanceCore"
 
@@ -133,9 +135,11 @@ def node_policy(a: NodeAccess) -> dict:
         {"Sid": "WriteOwnLogGroups", "Effect": "Allow",
          "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
          "Resource": sorted([*groups, *(f"{g}:log-stream:*" for g in groups)])},
-        # cloudwatch:PutMetricData has no resource-level permission: the namespace condition scopes it.
+        # cloudwatch:PutMetricData has no resource-level permission: the namespace condition scopes it (the
+        # agents' namespace and node-bootstrap's, whose certificate-expiry metric the stack alarms on).
         {"Sid": "PutOwnMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-         "Condition": {"StringEquals": {"cloudwatch:namespace": a.metric_namespace}}},
+         "Condition": {"StringEquals": {"cloudwatch:namespace": sorted({a.metric_namespace,
+                                                                        NODE_METRIC_NAMESPACE})}}},
         # X-Ray trace and sampling calls have no resource-level permission; scoped to the stack's region.
         {"Sid": "WriteTraces", "Effect": "Allow",
          "Action": ["xray:GetSamplingRules", "xray:GetSamplingStatisticSummaries", "xray:GetSamplingTargets",
@@ -155,6 +159,16 @@ def node_policy(a: NodeAccess) -> dict:
                                          f"*.{a.record_domain}"},
              "ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": "A",
                                            "route53:ChangeResourceRecordSetsActions": "UPSERT"}}},
+        # A node that cannot become ready at boot reports itself Unhealthy so its group replaces it. The
+        # Service Authorization Reference (Amazon EC2 Auto Scaling) gives SetInstanceHealth one resource, the
+        # autoScalingGroup, with only aws:ResourceTag / autoscaling:ResourceTag conditions: no key names the
+        # target instance, and all nodes share this role, so IAM cannot say "its own instance" - the
+        # tightest grant is the cluster's groups, by tag, in this account and region. node-bootstrap does
+        # the rest: it names only its own instance id, read from IMDSv2 (tests/test_node_permissions.py).
+        {"Sid": "ReportOwnInstanceUnhealthy", "Effect": "Allow", "Action": "autoscaling:SetInstanceHealth",
+         "Resource": f"arn:{a.partition}:autoscaling:{a.region}:{a.account_id}:autoScalingGroup:*:"
+                     "autoScalingGroupName/*",
+         "Condition": tagged},
         # Reading the zone's records lets a re-run of the take-over step see its record is current and
         # write nothing (components/bootstrap/takeover.py).
         {"Sid": "ReadOwnZoneRecords", "Effect": "Allow", "Action": "route53:ListResourceRecordSets",

@@ -32,6 +32,8 @@ class Node:
     runcmd: list
     boot_env: dict[str, str]
     instance_tags: dict[str, str]
+    group_name: str = ""  # the node's Auto Scaling group
+    group_tags: dict[str, str] | None = None  # the group's own tags (propagated or not)
 
 
 @dataclass
@@ -75,8 +77,10 @@ def world(stack: str = STACK) -> World:
         propagated = {t["key"]: t["value"] for t in groups[lt.inputs["name"]].inputs.get("tags", [])
                       if t.get("propagateAtLaunch")}
         boot_env = env_file(files["/etc/rustfs/bootstrap.env"].content)
+        group = groups[lt.inputs["name"]]
         nodes.append(Node(spec["tags"]["rustfs:node-name"], files, cloud.get("runcmd", []), boot_env,
-                          {**spec["tags"], **propagated}))
+                          {**spec["tags"], **propagated}, group.inputs["name"],
+                          {t["key"]: t["value"] for t in group.inputs.get("tags", [])}))
     account = role.outputs["arn"].split(":")[4]
     return World(
         region=r.settings.region, account=account, role_arn=role.outputs["arn"],

@@ -24,6 +24,12 @@ RESOURCE_PARAMETERS = {
     ("route53", "list-resource-record-sets"): {"hostedzone": "--hosted-zone-id"},
     ("route53", "change-resource-record-sets"): {"hostedzone": "--hosted-zone-id"},
     ("secretsmanager", "get-secret-value"): {"secret": "--secret-id"},
+    # The resource is the group that holds the instance (Service Authorization Reference, SetInstanceHealth).
+    ("autoscaling", "set-instance-health"): {"autoscalinggroup": "--instance-id"},
+}
+# Condition keys taken from a request parameter (Service Authorization Reference, each action's keys).
+REQUEST_CONTEXT = {
+    ("cloudwatch", "put-metric-data"): {"cloudwatch:namespace": "--namespace"},
 }
 
 
@@ -43,6 +49,7 @@ def requests_for(argv: list[str], node: Node, instance_id: str, w: World) -> lis
     base = {"aws:RequestedRegion": region, "aws:PrincipalArn": w.role_arn, "aws:PrincipalAccount": w.account,
             "aws:SecureTransport": "true"}
     why = shlex.join(argv[:1] + [service, command])
+    base |= {key: opts[param] for key, param in REQUEST_CONTEXT.get((service, command), {}).items()}
     params = RESOURCE_PARAMETERS.get((service, command), {})
     required = required_resource_types(action)
     assert required <= set(params), f"{action} needs resources {required}; RESOURCE_PARAMETERS names {params}"
@@ -67,6 +74,13 @@ def requests_for(argv: list[str], node: Node, instance_id: str, w: World) -> lis
                         [c["ResourceRecordSet"]["Name"].lower().rstrip(".") for c in changes],
                     "route53:ChangeResourceRecordSetsRecordTypes": [c["ResourceRecordSet"]["Type"] for c in changes],
                     "route53:ChangeResourceRecordSetsActions": [c["Action"] for c in changes]}
+        elif rtype == "autoscalinggroup":
+            # IAM sees the instance's group; the script may name only its own instance (IMDSv2).
+            assert value == instance_id, f"{shlex.join(argv)}: names an instance other than the node's own"
+            group_id = "00000000-0000-4000-8000-000000000000"  # assigned by AWS at creation
+            arn = f"arn:aws:autoscaling:{region}:{w.account}:autoScalingGroup:{group_id}:" \
+                  f"autoScalingGroupName/{node.group_name}"
+            tags = node.group_tags or {}
         elif rtype == "secret":
             assert value in w.secrets, f"{value}: not a secret ARN of the stack"
             arn, tags = value, w.secrets[value]["tags"]

@@ -735,3 +735,16 @@ pair("rustfs-ssm-document-require-constrained-parameters", [command_document({"t
      [command_document(CONSTRAINED)])
 one("rustfs-ssm-document-require-constrained-parameters", "digits-only-pattern",
     [command_document({"type": "String", "allowedPattern": "^[0-9]{1,4}$"})], False)
+
+# ---- issue 9 §9: a storage-node group never runs two instances (two would claim the same volumes) ----
+SINGLE_NODE = "rustfs-autoscaling-group-require-single-storage-node-instance"
+NODE_GROUP = {"minSize": 1, "maxSize": 1, "desiredCapacity": 1, "tags": NODE_TAG,
+              "instanceMaintenancePolicy": {"minHealthyPercentage": 0, "maxHealthyPercentage": 100}}
+pair(SINGLE_NODE, [Spec(ASG, "node", {**NODE_GROUP, "maxSize": 2})], [Spec(ASG, "node", NODE_GROUP)])
+one(SINGLE_NODE, "launch-before-terminate",
+    [Spec(ASG, "node", {**NODE_GROUP, "instanceMaintenancePolicy": {"minHealthyPercentage": 100,
+                                                                    "maxHealthyPercentage": 200}})], True)
+one(SINGLE_NODE, "warm-pool", [Spec(ASG, "node", {**NODE_GROUP, "warmPool": {"poolState": "Stopped"}})], True)
+one(SINGLE_NODE, "capacity-rebalance", [Spec(ASG, "node", {**NODE_GROUP, "capacityRebalance": True})], True)
+one(SINGLE_NODE, "not-a-storage-node", [Spec(ASG, "web", {**NODE_GROUP, "maxSize": 4, "tags": []})], False)
+one(SINGLE_NODE, "size-unknown-at-preview", [Spec(ASG, "node", {**NODE_GROUP, "maxSize": UNKNOWN_VALUE})], False)

@@ -52,7 +52,6 @@ JUSTIFIED_GRANTS = {
     "logs:CreateLogStream": "CloudWatch agent / OTel collector (awscloudwatchlogs exporter)",
     "logs:DescribeLogStreams": "CloudWatch agent / OTel collector (awscloudwatchlogs exporter)",
     "logs:PutLogEvents": "CloudWatch agent / OTel collector (awscloudwatchlogs exporter)",
-    "cloudwatch:PutMetricData": "CloudWatch agent / OTel collector (awsemf exporter), namespace RustFS only",
     # The AWS managed AWSXrayWriteOnlyAccess policy: what the X-Ray daemon / OTel awsxray exporter calls.
     "xray:PutTraceSegments": "X-Ray daemon / OTel awsxray exporter (AWSXrayWriteOnlyAccess)",
     "xray:PutTelemetryRecords": "X-Ray daemon / OTel awsxray exporter (AWSXrayWriteOnlyAccess)",
@@ -202,6 +201,14 @@ def test_the_real_policies_refuse_what_the_node_must_not_do():
         req("secretsmanager:GetSecretValue", secret, **base, **tag_context(
             "secretsmanager", {**w.secrets[secret]["tags"], "rustfs:stack": "prod"})),
         req("secretsmanager:GetSecretValue", secret.replace("rustfs/", "other/"), **base),
+        # Another cluster's group (its tag), and metrics outside the node's namespaces.
+        req("autoscaling:SetInstanceHealth", f"arn:aws:autoscaling:{w.region}:{w.account}:autoScalingGroup:"
+            f"00000000-0000-4000-8000-000000000000:autoScalingGroupName/{node.group_name}", **base,
+            **tag_context("autoscaling", {**(node.group_tags or {}), "rustfs:cluster": "rustfs-other"})),
+        req("autoscaling:SetInstanceHealth", f"arn:aws:autoscaling:eu-west-1:{w.account}:autoScalingGroup:"
+            f"00000000-0000-4000-8000-000000000000:autoScalingGroupName/{node.group_name}",
+            **{"aws:RequestedRegion": "eu-west-1"}, **tag_context("autoscaling", node.group_tags or {})),
+        req("cloudwatch:PutMetricData", **base, **{"cloudwatch:namespace": "AWS/EC2"}),
     ]
     for r in refused:
         assert not evaluate(r, w.node_policy, w.boundary).allowed, r
@@ -231,7 +238,8 @@ def test_static_calls_are_exactly_the_exercised_calls():
         assert static == exercised, node.name
         assert static == {("ec2", "describe-volumes"), ("ec2", "describe-instances"), ("ec2", "attach-volume"),
                           ("ec2", "detach-volume"), ("route53", "list-resource-record-sets"),
-                          ("route53", "change-resource-record-sets"), ("secretsmanager", "get-secret-value")}
+                          ("route53", "change-resource-record-sets"), ("secretsmanager", "get-secret-value"),
+                          ("cloudwatch", "put-metric-data"), ("autoscaling", "set-instance-health")}
 
 
 def test_each_node_reads_exactly_its_own_secrets_and_attaches_exactly_its_own_volumes():

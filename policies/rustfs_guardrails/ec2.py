@@ -327,6 +327,43 @@ asg_elb_health = resource_policy(
     config={"storageNodeTag": {"type": "string", "default": "rustfs:node"}})
 
 
+def _second_instance_reasons(res: Res) -> list[str]:
+    """Ways a group could run two instances at once, from its inputs (unknown values: no finding)."""
+    reasons = [f"{key}={value:g}" for key in ("minSize", "maxSize", "desiredCapacity")
+               if (value := known_num(res.get(key))) is not None and value > 1]
+    warm_pool = res.get("warmPool")
+    if isinstance(warm_pool, dict):
+        reasons.append("a warm pool (its instances run the user data too)")
+    # Above 100 % Auto Scaling launches the replacement before it terminates the old instance.
+    for path in (("instanceMaintenancePolicy", "maxHealthyPercentage"),
+                 ("instanceRefresh", "preferences", "maxHealthyPercentage")):
+        value = known_num(res.get(*path))
+        if value is not None and value > 100:
+            reasons.append(f"{'.'.join(path)}={value:g} (launch before terminate)")
+    if is_true(res.get("capacityRebalance")):
+        reasons.append("capacityRebalance=true (launches a replacement before terminating)")
+    return reasons
+
+
+def _check_single_storage_node(res: Res, cfg: dict, report) -> None:
+    if cfg["storageNodeTag"] not in own_tags(res):
+        return
+    reasons = _second_instance_reasons(res)
+    if reasons:
+        report(f"Auto Scaling group '{res.name}' runs a RustFS storage node but could run two instances at once "
+               f"({'; '.join(reasons)}): both would claim the node's volumes and DNS name. One node is one group "
+               "of min=max=desired=1, maxHealthyPercentage <= 100, no warm pool.")
+
+
+single_storage_node = resource_policy(
+    "rustfs-autoscaling-group-require-single-storage-node-instance",
+    "An Auto Scaling group of a RustFS storage node never runs two instances at once (min, max and desired "
+    "capacity 1, no warm pool, no launch-before-terminate): two instances would claim the same volumes.",
+    severity=Severity.HIGH, types=[ASG], check=_check_single_storage_node, topics=["resilience", "rustfs"],
+    config={"storageNodeTag": {"type": "string", "default": "rustfs:node"}},
+    remediation="min_size=1, max_size=1, desired_capacity=1, instance_maintenance_policy max_healthy_percentage=100")
+
+
 def _check_volume_in_use(resources: list[Res], cfg: dict, report) -> None:
     attachments = [r for r in resources if r.type == VOLUME_ATTACHMENT]
     for volume in (r for r in resources if r.type == VOLUME):
@@ -347,4 +384,5 @@ volume_in_use = stack_policy(
 
 POLICIES = [imdsv2, no_public_ip, block_device_encryption, volume_encryption, snapshot_copy_encryption,
             ebs_default_encryption, volume_type, no_multi_attach, user_data_secrets, user_data_size, instance_profile,
-            detailed_monitoring, ebs_optimized, instance_families, asg_elb_health, volume_in_use]
+            detailed_monitoring, ebs_optimized, instance_families, asg_elb_health, single_storage_node,
+            volume_in_use]
