@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import NODE_NAMESPACE, ClusterAlarms, ClusterAlarmsArgs
+from components.alarms import ClusterAlarms, ClusterAlarmsArgs
 from components.audit import Audit, AuditArgs
 from components.budget import BudgetArgs, StackBudget
 from components.config import load
@@ -101,8 +101,7 @@ node_access = iam.grant_node_access(NodeAccessInputs(
     secret_arns=[credentials.secret_arn, *cluster_tls.node_secret_arns.values()],
     secrets_key_arn=keys.arns["secrets"], data_key_arn=keys.arns["data"],
     log_group_arns=[observability.node_log_group_arn],
-    hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name),
-    metric_namespace=NODE_NAMESPACE))  # the nodes' TLS expiry metric (alarms.py)
+    hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name)))
 
 cluster = RustfsCluster(f"{cfg.name}-cluster", ClusterArgs(
     cluster_id=cfg.name, stack=cfg.stack, region=cfg.region, cluster=cluster_cfg, plan=plan,

@@ -42,10 +42,12 @@ import pulumi_aws as aws
 
 from rustfs_model.layout import Layout
 
+from .bootstrap.render import NODE_METRIC_NAMESPACE
+
 ASG_NAMESPACE = "AWS/AutoScaling"
 EC2_NAMESPACE = "AWS/EC2"
 NLB_NAMESPACE = "AWS/NetworkELB"
-NODE_NAMESPACE = "RustFS/Node"  # published by the nodes (components/bootstrap); the node role may write only this
+NODE_NAMESPACE = NODE_METRIC_NAMESPACE  # the nodes publish here (node-bootstrap publish_tls_expiry)
 CERTIFICATE_METRIC = "TlsCertificateDaysToExpiry"
 CERTIFICATE_ALARM_DAYS = 30
 
