@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from rustfs_model import catalogue, layout
 from rustfs_model.cost import CONFIG_USAGE_DEFAULTS
 
-from .bootstrap.render import MAX_DRIVES, load_releases
+from .bootstrap.render import DEFAULT_READINESS_WAIT, MAX_DRIVES, load_releases
+from .bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, READINESS_WAIT_RANGE, TOPOLOGY_WAIT_RANGE
 from .subnets import MAX_AZS, plan_subnets
 from .validation import _MISSING, NAMESPACE, ConfigError, Problems
 from .zones import ZONE_ID, zone_id_prefix
@@ -63,6 +64,13 @@ class VolumeConfig:
 
 
 @dataclass(frozen=True)
+class StartupConfig:
+    """RustFS's own start-up bounds (components/bootstrap/startup.py explains the defaults)."""
+    topology_wait_seconds: int = DEFAULT_TOPOLOGY_WAIT  # RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT
+    readiness_wait_seconds: int = DEFAULT_READINESS_WAIT  # RUSTFS_STARTUP_READINESS_MAX_WAIT_SECS
+
+
+@dataclass(frozen=True)
 class ClusterConfig:
     platform: str  # ec2 | eks
     nodes: int
@@ -78,6 +86,7 @@ class ClusterConfig:
     internet_facing: bool
     domain: str  # private hosted zone of node names and the S3 endpoint
     ami_id: str | None = None  # e.g. an EC2 Image Builder output; None: the latest Amazon Linux 2023
+    startup: StartupConfig = field(default_factory=StartupConfig)
 
 
 @dataclass(frozen=True)
@@ -343,7 +352,7 @@ def _volume(p: Problems, cluster: dict, prod: bool) -> VolumeConfig:
 
 def _cluster(p: Problems, raw: dict, prod: bool, stack: str) -> ClusterConfig:
     known = {"platform", "nodes", "drivesPerNode", "instanceType", "rustfsVersion", "volume",
-             "allowUnknownInstanceType", "allowAzLossUnsafe", "clientCidrs", "console", "placement",
+             "allowUnknownInstanceType", "allowAzLossUnsafe", "clientCidrs", "console", "placement", "startup",
              "internetFacing", "domain", "amiId"}
     c = p.section(raw, "cluster", "cluster", known)
     platform = p.enum(c, "platform", "cluster.platform", ["ec2", "eks"], "ec2")
@@ -384,7 +393,18 @@ def _cluster(p: Problems, raw: dict, prod: bool, stack: str) -> ClusterConfig:
         placement=placement, internet_facing=p.boolean(c, "internetFacing", "cluster.internetFacing", False),
         domain=domain,
         ami_id=p.string(c, "amiId", "cluster.amiId", None, " AMI id such as ami-0123456789abcdef0",
-                        check=lambda v: bool(re.match(r"^ami-[0-9a-f]{8}([0-9a-f]{9})?$", v))))
+                        check=lambda v: bool(re.match(r"^ami-[0-9a-f]{8}([0-9a-f]{9})?$", v))),
+        startup=_startup(p, c))
+
+
+def _startup(p: Problems, cluster: dict) -> StartupConfig:
+    """``cluster.startup``: how long RustFS waits for its peers before it exits (bootstrap/startup.py)."""
+    s = p.section(cluster, "startup", "cluster.startup", {"topologyWaitSeconds", "readinessWaitSeconds"})
+    return StartupConfig(
+        p.integer(s, "topologyWaitSeconds", "cluster.startup.topologyWaitSeconds", DEFAULT_TOPOLOGY_WAIT,
+                  *TOPOLOGY_WAIT_RANGE, " seconds (RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT)"),
+        p.integer(s, "readinessWaitSeconds", "cluster.startup.readinessWaitSeconds", DEFAULT_READINESS_WAIT,
+                  *READINESS_WAIT_RANGE, " seconds (RUSTFS_STARTUP_READINESS_MAX_WAIT_SECS)"))
 
 
 def _erasure_layout(p: Problems, cluster: ClusterConfig, network: NetworkConfig, prod: bool) -> None:

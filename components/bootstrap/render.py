@@ -21,6 +21,11 @@ import shlex
 import string
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from rustfs_model.ellipses import EllipsesError, expand_volumes
+
+from .startup import DEFAULT_TOPOLOGY_WAIT, default_readiness_wait, rustfs_start_bound, unit_start_timeout
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -35,6 +40,9 @@ MAX_DRIVES = 21  # takeover.py attaches at /dev/sd[f-z]
 # grace above it.
 READY_TIMEOUT_SECONDS = 1200
 RETRY_INITIAL_SECONDS, RETRY_MAX_SECONDS = 5, 60
+# RustFS's own start-up bounds (RUSTFS_STARTUP_*, see startup.py): long enough to outlast a peer's boot bound.
+DEFAULT_READINESS_WAIT = default_readiness_wait(READY_TIMEOUT_SECONDS)
+RUSTFS_LOG_LEVEL = "warn"  # RUSTFS_OBS_LOGGER_LEVEL, see rustfs_environment
 BOOT_UNIT_MARGIN_SECONDS = 900  # the last attempt (download, take-over) and the report, before systemd's timeout
 # The namespace of the node's own CloudWatch metrics (node-bootstrap publish_tls_expiry: TlsCertificateDaysToExpiry,
 # dimension ClusterId, whole days), alarmed by components/alarms.py and granted by iam_documents.node_policy.
@@ -76,7 +84,9 @@ class UserDataParams:
     console_enabled: bool = False
     otlp_endpoint: str | None = None
     mount_root: str = "/data"
-    start_timeout_seconds: int = 900
+    topology_wait_seconds: int = DEFAULT_TOPOLOGY_WAIT  # RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT
+    readiness_wait_seconds: int = DEFAULT_READINESS_WAIT  # RUSTFS_STARTUP_READINESS_MAX_WAIT_SECS
+    start_timeout_seconds: int | None = None  # rustfs.service TimeoutStartSec; None: above RustFS's bounds
     ready_timeout_seconds: int = READY_TIMEOUT_SECONDS  # node-bootstrap --boot bound (BOOT_READY_TIMEOUT_SECONDS)
     force_detach_dead: bool = False  # takeover may force-detach volumes of a stopped/terminated holder
     download_base: str | None = None  # mirror of the GitHub release downloads (same asset names)
@@ -116,9 +126,33 @@ class UserDataParams:
         need(all(_DOMAIN.match(d) for d in self.server_domains), f"server_domains {self.server_domains!r}")
         need(self.otlp_endpoint is None or bool(_URL.match(self.otlp_endpoint)), "otlp_endpoint is not a URL")
         need(self.download_base is None or bool(_URL.match(self.download_base)), "download_base is not a URL")
-        need(60 <= self.start_timeout_seconds <= 3600, "start_timeout_seconds must be 60..3600")
+        need(1 <= self.topology_wait_seconds and 1 <= self.readiness_wait_seconds,
+             "topology_wait_seconds and readiness_wait_seconds must be >= 1 (RustFS reads 0 as its default)")
+        need(60 <= self.unit_start_timeout <= 3600, "start_timeout_seconds must be 60..3600")
+        need(self.unit_start_timeout > rustfs_start_bound(self.topology_wait_seconds, self.readiness_wait_seconds),
+             f"start_timeout_seconds ({self.unit_start_timeout}) must exceed RustFS's own start-up bound "
+             f"({rustfs_start_bound(self.topology_wait_seconds, self.readiness_wait_seconds)} s): RustFS, not "
+             "systemd, decides when a start has failed")
+        # RustFS refuses an empty RUSTFS_VOLUMES argument (clap NonEmptyStringValueParser, value_delimiter ' ').
+        need(all(self.volumes.split(" ")), "volumes (RUSTFS_VOLUMES) has an empty argument: a double, leading "
+             "or trailing space, which RustFS refuses")
+        need(self._node_in_volumes(),
+             f"node_name {self.node_name!r} is not a host of volumes (RUSTFS_LOCAL_ENDPOINT_HOST must name one)")
         need(300 <= self.ready_timeout_seconds <= 3600, "ready_timeout_seconds must be 300..3600")
         return p
+
+    def _node_in_volumes(self) -> bool:
+        try:
+            hosts = {urlsplit(e).hostname for e in expand_volumes(self.volumes)}
+        except (EllipsesError, ValueError):
+            return True  # malformed volumes are reported by the checks above
+        return self.node_name in hosts
+
+    @property
+    def unit_start_timeout(self) -> int:
+        if self.start_timeout_seconds is not None:
+            return self.start_timeout_seconds
+        return unit_start_timeout(self.topology_wait_seconds, self.readiness_wait_seconds)
 
     @property
     def data_paths(self) -> list[str]:
@@ -134,6 +168,16 @@ def rustfs_environment(params: UserDataParams) -> str:
         "RUSTFS_CONSOLE_ADDRESS": ":9001",
         "RUSTFS_REGION": params.region,
         "RUSTFS_OBS_LOG_DIRECTORY": "/var/log/rustfs",
+        # RustFS's default is "error" (crates/config/src/constants/app.rs DEFAULT_LOG_LEVEL): nothing about DNS
+        # retries, offline drives or unreachable peers. "warn" logs those; "info" would also build a tracing
+        # span for every HTTP request (rustfs/src/server/http.rs make_http_trace_span), on the data path.
+        "RUSTFS_OBS_LOGGER_LEVEL": RUSTFS_LOG_LEVEL,
+        # Start-up (startup.py): this node's drives are the endpoints of its own name, found without DNS
+        # (RustFS accepts an explicit local host only in orchestrated mode, whose wait is unbounded unless set).
+        "RUSTFS_LOCAL_ENDPOINT_HOST": params.node_name,
+        "RUSTFS_STARTUP_TOPOLOGY_WAIT_MODE": "orchestrated",
+        "RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT": str(params.topology_wait_seconds),
+        "RUSTFS_STARTUP_READINESS_MAX_WAIT_SECS": str(params.readiness_wait_seconds),
     }
     if params.tls_secret_arn:
         env["RUSTFS_TLS_PATH"] = TLS_DIR
@@ -180,7 +224,7 @@ def render_unit(params: UserDataParams) -> str:
     return _Template((TEMPLATES / "rustfs.service").read_text()).substitute(
         node_name=params.node_name,
         data_paths=" ".join(params.data_paths),
-        start_timeout_seconds=f"{params.start_timeout_seconds}s",
+        start_timeout_seconds=f"{params.unit_start_timeout}s",
     )
 
 
