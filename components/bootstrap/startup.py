@@ -9,7 +9,7 @@ missing, and systemd starts it again (``Restart=always``, ``RestartSec=10s``):
    ``update_is_local_from_explicit_host``); any lookup it still makes there retries for at most
    ``RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT`` (orchestrated mode waits forever unless it is set).
 2. Format load: 11 attempts with sleeps of 2, 4, 8 and then 16 s (126 s) plus the attempts' RPC timeouts
-   (5 s drive check): about 3 minutes, not configurable (``crates/ecstore/src/store/init.rs``).
+   (5 s drive check): 181 s, not configurable (``crates/ecstore/src/store/init.rs``).
 3. Readiness (storage, IAM and lock quorum) for ``RUSTFS_STARTUP_READINESS_MAX_WAIT_SECS``
    (``rustfs/src/server/readiness.rs``; RustFS's default 120 s, and 0 means that default). Only then does
    RustFS send READY=1, which ends systemd's start job.
@@ -27,7 +27,7 @@ Defaults fit a cold start of the whole cluster (every node booting, some replaci
   that long before it reports itself Unhealthy); then its record needs ``ROUTE53_PROPAGATION`` (Route 53
   FAQ: "designed to propagate updates ... within 60 seconds under normal conditions") plus
   ``NODE_RECORD_TTL`` (components/dns.py) to reach the others, and it runs its own format stage:
-  1,200 + 60 + 30 + 180 = 1,470 s, rounded up to 25 minutes. No RustFS bound is shorter than a peer's
+  1,200 + 60 + 30 + 181 = 1,471 s, rounded up to 25 minutes. No RustFS bound is shorter than a peer's
   legitimate boot.
 * topology: peer names exist from ``pulumi up`` (components/dns.py creates every record with a placeholder),
   so a lookup can only fail while a record is new: 60 s propagation + 30 s TTL. 300 s is three times that
@@ -39,7 +39,7 @@ Defaults fit a cold start of the whole cluster (every node booting, some replaci
 
 Rejected: RustFS's defaults (180 s / 120 s). After the format stage a node has its drive quorum but may
 still wait for IAM and lock quorum from a peer that is still booting; 120 s would end it there and start the
-whole sequence again. The format stage itself is fixed at about 3 minutes: without a drive quorum the
+whole sequence again. The format stage itself is fixed at 181 s: without a drive quorum the
 process exits and systemd starts it again ("store init failed to load formats" in the journal) - a loop
 this release does not let us configure away, and harmless (nothing is written before quorum).
 """
@@ -48,11 +48,13 @@ from __future__ import annotations
 
 ROUTE53_PROPAGATION = 60  # Route 53 FAQ, "How quickly will changes ... propagate globally?"
 NODE_RECORD_TTL = 30  # components/dns.py NODE_RECORD_TTL (a test keeps them equal; this module stays pure)
-FORMAT_LOAD_BOUND = 180  # rustfs crates/ecstore/src/store/init.rs: 126 s of sleeps + 11 attempts x 5 s
+# rustfs crates/ecstore/src/store/init.rs: sleeps of 2, 4, 8, then 16 s between 11 attempts, each bounded by the
+# 5 s drive check (crates/config/src/constants/drive.rs DEFAULT_DRIVE_ACTIVE_CHECK_TIMEOUT_SECS).
+FORMAT_LOAD_BOUND = 2 + 4 + 8 + 7 * 16 + 11 * 5
 START_MARGIN = 120
 RUSTFS_DEFAULT_TOPOLOGY_WAIT = 180  # crates/config/src/constants/app.rs DEFAULT_STARTUP_TOPOLOGY_WAIT_TIMEOUT_SECS
 # Config ranges (cluster.startup.*): at their maxima the systemd bound is one hour.
-TOPOLOGY_WAIT_RANGE = (30, 900)
+TOPOLOGY_WAIT_RANGE = (30, 600)
 READINESS_WAIT_RANGE = (60, 2_400)
 
 
