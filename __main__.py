@@ -64,7 +64,8 @@ audit = Audit(f"{cfg.name}-audit", AuditArgs(
     name=cfg.name, stack=cfg.stack, account_id=account_id, partition=partition, region=cfg.region,
     storage_key_arn=keys.arns["storage"], logs_key_arn=keys.arns["logs"], messaging_key_arn=keys.arns["messaging"],
     permissions_boundary_arn=iam.permissions_boundary_arn, cloud_trail=cfg.audit.cloud_trail,
-    config=cfg.audit.config, log_retention_days=cfg.audit.log_retention_days,
+    owns_account=cfg.account.owns_account_resources, config=cfg.audit.config,
+    config_service_linked_role=cfg.audit.config_service_linked_role, log_retention_days=cfg.audit.log_retention_days,
     transition_ia_days=cfg.audit.transition_ia_days, transition_glacier_days=cfg.audit.transition_glacier_days,
     expiration_days=cfg.audit.expiration_days, protect=cfg.is_prod, tags=cfg.tags), opts=opts)
 

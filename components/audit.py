@@ -1,4 +1,18 @@
-"""Audit baseline: logs and audit buckets, CloudTrail, AWS Config recorder and managed rules."""
+"""Audit baseline: logs and audit buckets, CloudTrail, AWS Config recorder and managed rules.
+
+Account ownership. AWS Config keeps one configuration recorder and one delivery channel per account and
+Region (Config API Reference, PutConfigurationRecorder / PutDeliveryChannel); its managed rules evaluate
+every resource of the account, and its service-linked role exists once per account (IAM is global). So
+these belong to one stack per account and Region, the one with ``owns_account``; every other stack there
+declares none of them (``config="existing"``) and is covered by the owner's recorder and rules, or by the
+organization's (Control Tower enables a recorder and delivery channel in every enrolled account).
+CloudTrail trails are not singletons: each stack keeps its own (at most 5 trails per Region, and a
+multi-region trail counts in every Region: CloudTrail User Guide, "Quotas in AWS CloudTrail").
+
+Rejected: per-stack Config rules and recorders (the issue 9 review): the second stack in an account fails
+with MaxNumberOfConfigurationRecordersExceededException, and a stack without a recorder in its Region cannot
+create rules at all (PutConfigRule: NoAvailableConfigurationRecorderException).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +27,6 @@ from .bucket_policies import (
     S3_ACCESS_LOG_PREFIX,
     TRAIL_PREFIX,
     audit_bucket_policy,
-    config_delivery_policy,
     logs_bucket_policy,
     trail_topic_policy,
 )
@@ -81,7 +94,11 @@ class AuditArgs:
     messaging_key_arn: pulumi.Input[str]  # the trail's delivery-notification topic
     permissions_boundary_arn: pulumi.Input[str]
     cloud_trail: str = "create"  # create | existing (the account has an organization trail)
-    config: str = "create"  # create | existing (the account already records); rules are created either way
+    # The account's singletons (see the module docstring): only the stack that owns the account declares
+    # them. config: create the recorder, delivery channel and status (owner only) | existing.
+    owns_account: bool = False  # also creates the managed rules (with the account's recorder)
+    config: str = "existing"
+    config_service_linked_role: str = "create"  # create | existing (with config="create")
     log_retention_days: int = 365
     transition_ia_days: int = 30
     transition_glacier_days: int = 90
@@ -94,9 +111,18 @@ class AuditArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+def config_service_linked_role_arn(partition: str, account_id: str) -> str:
+    """AWSServiceRoleForConfig: IAM names a service-linked role after its service, at a fixed path."""
+    return f"arn:{partition}:iam::{account_id}:role/aws-service-role/{CONFIG_SERVICE}/{CONFIG_SERVICE_ROLE}"
+
+
+CONFIG_SERVICE = "config.amazonaws.com"
+CONFIG_SERVICE_ROLE = "AWSServiceRoleForConfig"
+
+
 class Audit(pulumi.ComponentResource):
     """Outputs ``logs_bucket`` / ``audit_bucket`` (HardenedBucket: ``bucket_name``, ``arn``), ``trail`` and
-    ``recorder`` (None when the account already has them)."""
+    ``recorder`` (None when the account already has them), ``rules`` (empty unless ``owns_account``)."""
 
     def __init__(self, name: str, args: AuditArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("rustfs:security:Audit", name, None, opts)
@@ -104,6 +130,9 @@ class Audit(pulumi.ComponentResource):
         a = args
         lifecycle = Lifecycle(a.transition_ia_days, a.transition_glacier_days, a.expiration_days)
         self.trail_name = trail_name(a.name) if a.cloud_trail == "create" else None
+        if a.config == "create" and not a.owns_account:
+            raise ValueError("AuditArgs: config='create' declares account singletons; only the stack with "
+                             "owns_account=True may (components/config.py validates the stack config)")
         records = a.config == "create"
 
         self.logs_bucket = HardenedBucket(f"{name}-logs", HardenedBucketArgs(
@@ -123,7 +152,7 @@ class Audit(pulumi.ComponentResource):
 
         self.trail = self._trail() if self.trail_name else None
         self.recorder = self._recorder() if records else None
-        self.rules = self._rules()
+        self.rules = self._rules() if a.owns_account else []
         self.register_outputs({
             "logsBucket": self.logs_bucket.bucket_name, "auditBucket": self.audit_bucket.bucket_name,
             "trailArn": self.trail.arn if self.trail else None,
@@ -166,39 +195,50 @@ class Audit(pulumi.ComponentResource):
             tags=self._tags("trail"),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.audit_bucket, policy, topic_policy]))
 
+    def _config_role_arn(self) -> pulumi.Input[str]:
+        """The recorder records as AWS Config's service-linked role, not as a role of this stack.
+
+        A stack role would carry the stack's permissions boundary, which denies reading other teams' secrets,
+        keys and instances: in a shared account the recording would silently miss them. Rejected: exempting
+        a stack role from the boundary (the one unbounded role, and a deploy role allowed to create only
+        bounded roles could not create it). The service-linked role has AWS-maintained read permissions for
+        every type Config records (AWSConfigServiceRolePolicy), only Config can assume it, and nobody can
+        edit it; it cannot read the KMS key, so Config delivers to the bucket as the service principal,
+        which the audit bucket and storage key policies admit (Config Developer Guide, "Permissions for
+        the KMS Key" and "Permissions for the Amazon S3 Bucket", service-linked role sections).
+
+        The role exists once per account for every Region and appears when any tool first enables Config
+        (CreateServiceLinkedRole then fails: "Service role name AWSServiceRoleForConfig has been taken in this
+        account"): ``config_service_linked_role="existing"`` uses the one already there.
+        """
+        a = self._args
+        if a.config_service_linked_role == "existing":
+            return config_service_linked_role_arn(a.partition, a.account_id)
+        role = aws.iam.ServiceLinkedRole(
+            f"{self._name}-config-service-role", aws_service_name=CONFIG_SERVICE,
+            description=f"AWS Config recorder of the account, created by rustfs {a.stack}",
+            tags=self._tags("config-service-role"), opts=pulumi.ResourceOptions(parent=self))
+        return role.arn
+
     def _recorder(self) -> aws.cfg.Recorder:
         a, name = self._args, self._name
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-config", name=f"{a.name}-config",
-            assume_role_policy=json.dumps(service_trust("config.amazonaws.com", a.account_id)),
-            description="AWS Config recorder of this stack",
-            permissions_boundary=a.permissions_boundary_arn, tags=self._tags("config"), opts=child)
-        role_opts = pulumi.ResourceOptions(parent=role)
-        aws.iam.RolePolicyAttachment(
-            f"{name}-config-managed", role=role.name,
-            policy_arn=f"arn:{a.partition}:iam::aws:policy/service-role/AWS_ConfigRole", opts=role_opts)
-        delivery = aws.iam.RolePolicy(
-            f"{name}-config-delivery", role=role.id,
-            policy=pulumi.Output.all(self.audit_bucket.arn, a.storage_key_arn).apply(lambda v: json.dumps(
-                config_delivery_policy(bucket_arn=v[0], account_id=a.account_id, storage_key_arn=v[1],
-                                       region=a.region))),
-            opts=role_opts)
         recorder = aws.cfg.Recorder(
-            f"{name}-recorder", name=f"{a.name}-recorder", role_arn=role.arn,
+            f"{name}-recorder", name=f"{a.name}-recorder", role_arn=self._config_role_arn(),
             recording_group={"all_supported": True, "include_global_resource_types": a.record_global_types},
             opts=child)
         channel = aws.cfg.DeliveryChannel(
             f"{name}-delivery", name=f"{a.name}-delivery", s3_bucket_name=self.audit_bucket.bucket_name,
             s3_key_prefix=CONFIG_PREFIX, s3_kms_key_arn=a.storage_key_arn,
             snapshot_delivery_properties={"delivery_frequency": "TwentyFour_Hours"},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[recorder, self.audit_bucket, delivery]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[recorder, self.audit_bucket]))
         aws.cfg.RecorderStatus(
             f"{name}-recorder-status", name=recorder.name, is_enabled=True,
             opts=pulumi.ResourceOptions(parent=recorder, depends_on=[channel]))
         return recorder
 
     def _rules(self) -> list[aws.cfg.Rule]:
+        """The account owner's rules: unscoped, they evaluate every resource of the account and Region."""
         a = self._args
         depends = [self.recorder] if self.recorder else []
         rules = []

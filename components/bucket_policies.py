@@ -73,19 +73,6 @@ def audit_bucket_policy(*, bucket_arn: str, partition: str, region: str, account
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def config_delivery_policy(*, bucket_arn: str, account_id: str, storage_key_arn: str, region: str) -> dict:
-    """The AWS Config recorder role's own permission to deliver into the audit bucket."""
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "CheckAuditBucket", "Effect": "Allow", "Action": "s3:GetBucketAcl", "Resource": bucket_arn},
-        {"Sid": "DeliverToAuditBucket", "Effect": "Allow", "Action": "s3:PutObject",
-         "Resource": f"{bucket_arn}/{CONFIG_PREFIX}/AWSLogs/{account_id}/Config/*",
-         "Condition": {"StringEquals": OWNER_FULL_CONTROL}},
-        {"Sid": "EncryptWithStorageKeyThroughS3", "Effect": "Allow",
-         "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": storage_key_arn,
-         "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}},
-    ]}
-
-
 def trail_topic_policy(topic_arn: str, account_id: str, trail_arn: str) -> dict:
     """Only this stack's trail may publish its log-delivery notifications to the topic."""
     return {"Version": "2012-10-17", "Statement": [{

@@ -107,13 +107,22 @@ class SecurityConfig:
 
 
 @dataclass(frozen=True)
+class AccountConfig:
+    # The one stack per account and Region that declares the account's singletons there: the AWS Config
+    # recorder, delivery channel and rules, the Config service-linked role, EBS encryption by default and
+    # its key. Every other stack in that account and Region uses `existing` (components/audit.py).
+    owns_account_resources: bool = False
+
+
+@dataclass(frozen=True)
 class AuditConfig:
     cloud_trail: str  # create | existing
-    config: str  # create | existing
+    config: str  # create (only the account owner) | existing
     log_retention_days: int
     transition_ia_days: int
     transition_glacier_days: int
     expiration_days: int
+    config_service_linked_role: str = "create"  # create | existing (AWSServiceRoleForConfig, one per account)
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,7 @@ class StackConfig:
     secret_keys: list[str] = field(default_factory=list)
     observability: ObservabilityConfig = field(default_factory=lambda: ObservabilityConfig([]))
     quotas: QuotasConfig = field(default_factory=QuotasConfig)
+    account: AccountConfig = field(default_factory=AccountConfig)
 
     @property
     def is_prod(self) -> bool:
@@ -176,7 +186,7 @@ class StackConfig:
         return f"rustfs-{self.stack}"
 
 
-TOP_LEVEL = {"environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
+TOP_LEVEL = {"account", "environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
              "usage", "budget", "observability", "quotas"}
 
 
@@ -204,8 +214,13 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
         p.add("network.natGateways", "none", "nodes on stock Amazon Linux download RustFS from GitHub releases "
               "through NAT; use single | perAz, or set cluster.amiId to an AMI with the pinned RustFS installed")
     tls = _tls(p, raw)
+    account = _account(p, raw)
     security = _security(p, raw)
-    audit = _audit(p, raw, prod)
+    if security.ebs_encryption_by_default and not account.owns_account_resources:
+        p.add("security.ebsEncryptionByDefault", True, "EBS encryption by default and its default key are one "
+              "setting per account and Region, so only the stack that owns the account's resources sets them: "
+              "set account.ownsAccountResources: true in that one stack, or leave this false (the default)")
+    audit = _audit(p, raw, prod, account.owns_account_resources)
     backup = _backup(p, raw, prod, region)
     usage = _usage(p, raw)
     budget = _budget(p, raw, prod)
@@ -215,7 +230,12 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     return StackConfig(project=project, stack=stack, region=region, environment=env, tags=tags,
                        network=network, cluster=cluster, tls=tls, security=security, audit=audit,
                        backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []),
-                       observability=observability, quotas=quotas)
+                       observability=observability, quotas=quotas, account=account)
+
+
+def _account(p: Problems, raw: dict) -> AccountConfig:
+    a = p.section(raw, "account", "account", {"ownsAccountResources"})
+    return AccountConfig(p.boolean(a, "ownsAccountResources", "account.ownsAccountResources", False))
 
 
 def _tags(p: Problems, raw: dict, env: str, project: str) -> dict[str, str]:
@@ -467,9 +487,9 @@ def _security(p: Problems, raw: dict) -> SecurityConfig:
                                     1_000_000))
 
 
-def _audit(p: Problems, raw: dict, prod: bool) -> AuditConfig:
-    known = {"cloudTrail", "config", "logRetentionDays", "transitionIaDays", "transitionGlacierDays",
-             "expirationDays"}
+def _audit(p: Problems, raw: dict, prod: bool, owns_account: bool) -> AuditConfig:
+    known = {"cloudTrail", "config", "configServiceLinkedRole", "logRetentionDays", "transitionIaDays",
+             "transitionGlacierDays", "expirationDays"}
     a = p.section(raw, "audit", "audit", known)
     ia = p.integer(a, "transitionIaDays", "audit.transitionIaDays", 30, 30, 3_650, " days")
     glacier = p.integer(a, "transitionGlacierDays", "audit.transitionGlacierDays", 90, 60, 3_650, " days")
@@ -479,9 +499,21 @@ def _audit(p: Problems, raw: dict, prod: bool) -> AuditConfig:
         p.add("audit.transitionGlacierDays", glacier, f"must be later than audit.transitionIaDays ({ia})")
     if expiry <= glacier:
         p.add("audit.expirationDays", expiry, f"must be later than audit.transitionGlacierDays ({glacier})")
+    # One configuration recorder and one delivery channel per account and Region (AWS Config API Reference,
+    # PutConfigurationRecorder / PutDeliveryChannel): a second stack creating them fails.
+    config = p.enum(a, "config", "audit.config", ["create", "existing"], "create" if owns_account else "existing")
+    if config == "create" and not owns_account:
+        p.add("audit.config", "create", "the AWS Config recorder and delivery channel exist once per account and "
+              "Region, so only the stack that owns the account's resources creates them: set "
+              "account.ownsAccountResources: true in that one stack, and leave audit.config at existing (the "
+              "default) in every other")
+    role = p.enum(a, "configServiceLinkedRole", "audit.configServiceLinkedRole", ["create", "existing"], "create")
+    if "configServiceLinkedRole" in a and config != "create":
+        p.add("audit.configServiceLinkedRole", a["configServiceLinkedRole"],
+              "only used with audit.config: create (it is the role of the recorder this stack creates); remove it")
     return AuditConfig(
         cloud_trail=p.enum(a, "cloudTrail", "audit.cloudTrail", ["create", "existing"], "create"),
-        config=p.enum(a, "config", "audit.config", ["create", "existing"], "create"),
+        config=config, config_service_linked_role=role,
         log_retention_days=p.enum(a, "logRetentionDays", "audit.logRetentionDays", _RETENTION_DAYS,
                                   365 if prod else 30),
         transition_ia_days=ia, transition_glacier_days=glacier, expiration_days=expiry)

@@ -14,12 +14,12 @@ import string
 
 import pulumi
 
+from .fake_account import ACCOUNT_ID, SERVICE_LINKED_ROLES, FakeAccount
 from .fake_limits import checked_user_data
 from .fake_operations import checked_alarm, ssm_document
 from .fake_quotas import QuotaWorld, instance_type
 from .fake_zones import REGION_AZS, UnknownToFake, ZoneWorld
 
-ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
 
 # The public SSM parameters for Amazon Linux 2023 (AL2023 User Guide, "Finding the AL2023 AMI").
@@ -43,7 +43,8 @@ def _fake_secret(name: str, length: int, alphabet: str) -> str:
 
 class FakeAws(pulumi.runtime.Mocks):
     def __init__(self, region: str, account_id: str = ACCOUNT_ID, partition: str = PARTITION,
-                 new_stack: bool = False, *, impaired_zone_ids: frozenset[str] = frozenset(),
+                 new_stack: bool = False, *, account: FakeAccount | None = None,
+                 impaired_zone_ids: frozenset[str] = frozenset(),
                  endpoint_gaps: dict[str, set[str]] | None = None, absent_services: frozenset[str] = frozenset(),
                  quotas: dict[str, float] | None = None,
                  quotas_readable: bool = True):
@@ -59,6 +60,12 @@ class FakeAws(pulumi.runtime.Mocks):
                                endpoint_gaps=endpoint_gaps, absent_services=frozenset(absent_services),
                                default_account=ACCOUNT_ID)
         self.account_id = account_id
+        # The account's singletons, shared between program runs that deploy into one account
+        # (preflight/fake_account.py); default: a fresh account that takes the stack's `existing` on trust.
+        self.account = account if account is not None else FakeAccount(account_id, trust_existing=True)
+        if self.account.account_id != account_id:
+            raise ValueError(f"FakeAws account_id {account_id} differs from its FakeAccount's "
+                             f"{self.account.account_id}")
         self.partition = partition
         self.quotas = QuotaWorld(region, account_id, partition, quotas, quotas_readable)
         self._provider_regions: dict[str, str] = {}  # provider id -> its region (e.g. a backup-copy region)
@@ -71,7 +78,7 @@ class FakeAws(pulumi.runtime.Mocks):
         region = self._provider_regions.get((provider_ref or "").rsplit("::", 1)[-1])
         if not region or region == self.region:
             return self
-        return FakeAws(region, self.account_id, self.partition, self.new_stack)
+        return FakeAws(region, self.account_id, self.partition, self.new_stack, account=self.account)
 
     # --- resources -----------------------------------------------------------------------------
 
@@ -89,7 +96,9 @@ class FakeAws(pulumi.runtime.Mocks):
         if handler is None:
             raise UnknownToFake(f"the fake AWS does not know resource type {typ!r} (resource {name!r}); "
                                 "add it to preflight/fake_aws.py")
-        physical, extra = handler(self._in_region_of(args.provider), name, inputs)
+        in_region = self._in_region_of(args.provider)
+        in_region.account.declare(in_region.region, typ, pulumi.get_stack(), name, inputs)
+        physical, extra = handler(in_region, name, inputs)
         if self.new_stack:
             return "", inputs
         return physical, {**inputs, "id": physical, **extra}
@@ -196,6 +205,16 @@ def _named(service: str, arn_resource: str, *, region: bool = True, account: boo
 def _role(fake: FakeAws, name: str, inputs: dict):
     physical, extra = _named("iam", "role/{name}", region=False)(fake, name, inputs)
     return physical, {**extra, "uniqueId": f"AROA{_hex('role', name, length=17).upper()}"}
+
+
+def _service_linked_role(fake: FakeAws, name: str, inputs: dict):
+    """IAM names the role after its service, under /aws-service-role/<service>/ (IAM User Guide,
+    "Using service-linked roles"); FakeAccount has already refused a second one in the account."""
+    service = inputs["awsServiceName"]
+    role = SERVICE_LINKED_ROLES[service]
+    path = f"/aws-service-role/{service}/"
+    return role, {"name": role, "path": path, "arn": fake.arn("iam", f"role{path}{role}", region=False),
+                  "uniqueId": f"AROA{_hex('slr', service, length=17).upper()}", "tagsAll": inputs.get("tags", {})}
 
 
 def _log_group(fake: FakeAws, name: str, inputs: dict):
@@ -360,6 +379,7 @@ _RESOURCES = {
     "aws:kms/key:Key": _kms_key,
     "aws:kms/alias:Alias": _kms_alias,
     "aws:iam/role:Role": _role,
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": _service_linked_role,
     "aws:iam/rolePolicy:RolePolicy": lambda f, n, i: (f"{i.get('role')}:{_autoname(n, i)}", {
         "name": _autoname(n, i)}),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": lambda f, n, i: (

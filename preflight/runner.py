@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import runpy
@@ -140,6 +141,28 @@ def quota_check_off(config: dict[str, str]) -> dict[str, str]:
     return {**config, QUOTAS_KEY: json.dumps({**value, "check": False})}
 
 
+def _cancel_leftover_registrations() -> None:
+    """A program that failed half-way (e.g. the fake AWS refused a resource) leaves registrations pending in
+    the event loop and its error in the SDK's RPC manager, which ``configure`` does not replace: the next run
+    would execute the one and re-raise the other. Cancel and clear them."""
+    loop = asyncio.get_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    # The failed run's futures still hold its error; when the garbage collector frees them, asyncio would log
+    # each with its traceback, and formatting a traceback parses source (3.11's caret anchors): inside another
+    # ast.parse that trips "AST constructor recursion depth mismatch". The caller has the error already.
+    loop.set_exception_handler(_drop_unretrieved_errors)
+    runtime_settings._get_rpc_manager().clear()
+    runtime_settings.SETTINGS.outputs.clear()
+
+
+def _drop_unretrieved_errors(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    if not str(context.get("message", "")).endswith("exception was never retrieved"):
+        loop.default_exception_handler(context)
+
+
 class ProgramError(Exception):
     """The program failed for a reason other than invalid configuration."""
 
@@ -184,6 +207,9 @@ def run_settings(settings: StackSettings, *, project_dir: Path = PROJECT_DIR, pr
     os.chdir(project_dir)
     try:
         _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
+    except BaseException:
+        _cancel_leftover_registrations()
+        raise
     finally:
         sys.path[:] = saved_path
         os.chdir(saved_cwd)

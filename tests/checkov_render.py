@@ -45,6 +45,7 @@ TERRAFORM_TYPES = {
     "aws:iam/instanceProfile:InstanceProfile": "aws_iam_instance_profile",
     "aws:iam/policy:Policy": "aws_iam_policy",
     "aws:iam/role:Role": "aws_iam_role",
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": "aws_iam_service_linked_role",
     "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "aws_iam_role_policy_attachment",
     "aws:kms/alias:Alias": "aws_kms_alias",

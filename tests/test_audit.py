@@ -8,8 +8,13 @@ from functools import cache
 import pytest
 from iam_review import unexplained
 
-from components.audit import MANAGED_RULES, data_bucket_prefix, required_tags_parameters
-from components.bucket_policies import audit_bucket_policy, config_delivery_policy, logs_bucket_policy
+from components.audit import (
+    MANAGED_RULES,
+    config_service_linked_role_arn,
+    data_bucket_prefix,
+    required_tags_parameters,
+)
+from components.bucket_policies import audit_bucket_policy, logs_bucket_policy
 from components.buckets import bucket_name
 from components.key_policies import key_policy
 from preflight.fake_aws import ACCOUNT_ID
@@ -131,19 +136,14 @@ def test_logs_bucket_grants_only_log_delivery_services_of_this_account():
     assert not any("s3:PutBucketAcl" in str(s["Action"]) for s in g.values())
 
 
-@pytest.mark.parametrize("kind", ["audit", "logs", "config-role"])
+@pytest.mark.parametrize("kind", ["audit", "logs"])
 def test_bucket_documents_pass_parliament_and_cloudsplaining(kind):
     if kind == "audit":
         doc = audit_bucket_policy(bucket_arn=ARN, partition="aws", region="us-east-1", account_id=ACCOUNT_ID,
                                   trail_name="rustfs-dev-trail", config_delivery=True)
-        assert unexplained(doc, "bucket-policy") == []
-    elif kind == "logs":
-        doc = logs_bucket_policy(bucket_arn=ARN, partition="aws", account_id=ACCOUNT_ID, name="rustfs-dev")
-        assert unexplained(doc, "bucket-policy") == []
     else:
-        doc = config_delivery_policy(bucket_arn=ARN, account_id=ACCOUNT_ID, region="us-east-1",
-                                     storage_key_arn="arn:aws:kms:us-east-1:123456789012:key/k")
-        assert unexplained(doc, "identity") == []
+        doc = logs_bucket_policy(bucket_arn=ARN, partition="aws", account_id=ACCOUNT_ID, name="rustfs-dev")
+    assert unexplained(doc, "bucket-policy") == []
 
 
 def test_every_recorded_bucket_policy_and_role_policy_passes_review():
@@ -191,12 +191,13 @@ def test_trail_is_skipped_when_the_account_has_one_and_keys_stop_granting_it():
                                            for p in rec.of_type("aws:s3/bucketPolicy:BucketPolicy")])
 
 
-def test_storage_key_policy_matches_what_the_audit_component_creates():
-    rec = recording()
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_storage_key_policy_matches_what_the_audit_component_creates(stack):
+    rec = recording(stack)
     storage = next(k for k in rec.of_type("aws:kms/key:Key") if k.inputs["tags"]["rustfs:key-purpose"] == "storage")
     assert json.loads(storage.inputs["policy"]) == key_policy(
-        "storage", name="rustfs-dev", account_id=ACCOUNT_ID, partition="aws", region="us-east-1",
-        trail_name="rustfs-dev-trail", config_delivery=True)
+        "storage", name=f"rustfs-{stack}", account_id=ACCOUNT_ID, partition="aws", region="us-east-1",
+        trail_name=f"rustfs-{stack}-trail", config_delivery=stack == "prod")  # only the account owner records
 
 
 # --- AWS Config ------------------------------------------------------------------------------------
@@ -209,14 +210,25 @@ ISSUE_RULES = {
     "cloud-trail-log-file-validation-enabled", "cloudwatch-log-group-encrypted", "required-tags"}
 
 
+CONFIG_TYPES = ("aws:cfg/recorder:Recorder", "aws:cfg/deliveryChannel:DeliveryChannel",
+                "aws:cfg/recorderStatus:RecorderStatus", "aws:iam/serviceLinkedRole:ServiceLinkedRole",
+                "aws:cfg/rule:Rule")
+
+
+def test_a_stack_that_does_not_own_the_account_declares_no_config_singleton_and_no_rules():
+    rec = recording()  # dev: prod owns the account (tests/test_account_singletons.py deploys both)
+    assert [r.name for r in rec.resources if r.type in CONFIG_TYPES] == []
+
+
 def test_config_recorder_records_everything_and_delivers_to_the_audit_bucket():
-    rec = recording()
+    rec = recording("prod")
     recorder = rec.one("aws:cfg/recorder:Recorder")
     assert recorder.inputs["recordingGroup"] == {"allSupported": True, "includeGlobalResourceTypes": True}
-    role = rec.one("aws:iam/role:Role", "rustfs-dev-audit-config")
-    assert recorder.inputs["roleArn"] == role.outputs["arn"]
+    role = rec.one("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert role.inputs["awsServiceName"] == "config.amazonaws.com"
+    assert recorder.inputs["roleArn"] == role.outputs["arn"] == config_service_linked_role_arn("aws", ACCOUNT_ID)
     channel = rec.one("aws:cfg/deliveryChannel:DeliveryChannel").inputs
-    assert channel["s3BucketName"] == f"rustfs-dev-audit-{ACCOUNT_ID}-us-east-1"
+    assert channel["s3BucketName"] == f"rustfs-prod-audit-{ACCOUNT_ID}-us-east-1"
     assert channel["s3KeyPrefix"] == "config"
     status = rec.one("aws:cfg/recorderStatus:RecorderStatus")
     assert status.inputs["isEnabled"] is True and status.inputs["name"] == recorder.outputs["name"]
@@ -224,9 +236,16 @@ def test_config_recorder_records_everything_and_delivers_to_the_audit_bucket():
     assert channel_urn in status.dependencies
 
 
+def test_an_existing_service_linked_role_is_used_by_its_fixed_arn():
+    rec = recording("prod", json.dumps({"configServiceLinkedRole": "existing"}))
+    assert rec.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole") == []
+    assert rec.one("aws:cfg/recorder:Recorder").inputs["roleArn"] == (
+        "arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig")
+
+
 def test_config_rule_set_is_exactly_the_issues_list_with_our_tag_keys():
-    rec = recording()
-    rules = {r.inputs["name"].removeprefix("rustfs-dev-"): r for r in rec.of_type("aws:cfg/rule:Rule")}
+    rec = recording("prod")
+    rules = {r.inputs["name"].removeprefix("rustfs-prod-"): r for r in rec.of_type("aws:cfg/rule:Rule")}
     assert set(rules) == ISSUE_RULES == set(MANAGED_RULES)
     for name, rule in rules.items():
         assert rule.inputs["source"] == {"owner": "AWS", "sourceIdentifier": MANAGED_RULES[name]}
@@ -237,10 +256,9 @@ def test_config_rule_set_is_exactly_the_issues_list_with_our_tag_keys():
         required_tags_parameters([f"k{i}" for i in range(7)])
 
 
-def test_existing_config_skips_the_recorder_but_keeps_the_rules():
-    rec = recording(audit=json.dumps({"config": "existing"}))
-    for token in ("aws:cfg/recorder:Recorder", "aws:cfg/deliveryChannel:DeliveryChannel",
-                  "aws:cfg/recorderStatus:RecorderStatus"):
+def test_an_owner_in_an_account_that_already_records_skips_the_recorder_but_keeps_the_rules():
+    rec = recording("prod", json.dumps({"config": "existing"}))
+    for token in CONFIG_TYPES[:4]:
         assert rec.of_type(token) == []
     assert len(rec.of_type("aws:cfg/rule:Rule")) == len(MANAGED_RULES)
     storage = next(k for k in rec.of_type("aws:kms/key:Key") if k.inputs["tags"]["rustfs:key-purpose"] == "storage")

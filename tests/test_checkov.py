@@ -384,8 +384,10 @@ def test_values_of_other_resources_become_references():
     assert version["secret_id"] == "${aws_secretsmanager_secret.rustfs-dev-root-credentials-secret.id}"
     profile = _body(document, "aws_iam_instance_profile", "rustfs-dev-iam-node__iam_instance_profile")
     assert profile["role"] == "${aws_iam_role.rustfs-dev-iam-node.id}"
-    status = _body(document, "aws_config_configuration_recorder_status", "rustfs-dev-audit-recorder-status")
-    assert status["name"] == "${aws_config_configuration_recorder.rustfs-dev-audit-recorder.name}"
+    # only the account owner (prod) records with AWS Config
+    status = _body(render(recording_of("prod")), "aws_config_configuration_recorder_status",
+                   "rustfs-prod-audit-recorder-status")
+    assert status["name"] == "${aws_config_configuration_recorder.rustfs-prod-audit-recorder.name}"
     alias = _body(document, "aws_route53_record", "rustfs-dev-dns-s3")["alias"][0]
     assert alias["name"] == "${aws_lb.rustfs-dev-lb-nlb.dns_name}"
     assert alias["zone_id"] == "${aws_lb.rustfs-dev-lb-nlb.zone_id}"

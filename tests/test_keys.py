@@ -166,9 +166,10 @@ def test_dev_declares_one_rotating_key_per_purpose_with_alias_and_policy():
         assert rec.by_urn(key.parent).type == "rustfs:security:Keys"
         for tag in ("Project", "Environment", "Owner", "CostCenter"):
             assert key.inputs["tags"][tag]
+        # dev does not own the account: prod's AWS Config recorder delivers to prod's bucket, not dev's
         expected = key_policy(purpose, name="rustfs-dev", account_id=ACCOUNT_ID, partition="aws",
                               region="us-east-1", trail_name=trail_name("rustfs-dev"),
-                              config_delivery=True)
+                              config_delivery=False)
         assert json.loads(key.inputs["policy"]) == expected
         alias = aliases[alias_name("dev", purpose)]
         assert alias.inputs["targetKeyId"] == key.outputs["keyId"]
@@ -179,12 +180,14 @@ def test_prod_keys_are_protected():
     assert set(keys) == set(PURPOSES) and all(k.protect for k in keys.values())
 
 
-def test_ebs_encryption_by_default_is_off_unless_configured():
-    assert recording().of_type("aws:ebs/encryptionByDefault:EncryptionByDefault") == []
-    assert recording().of_type("aws:ebs/defaultKmsKey:DefaultKmsKey") == []
-    rec = recording(security=json.dumps({"ebsEncryptionByDefault": True}))
+def test_ebs_encryption_by_default_is_off_unless_the_account_owner_configures_it():
+    for stack in ("dev", "prod"):
+        assert recording(stack).of_type("aws:ebs/encryptionByDefault:EncryptionByDefault") == []
+        assert recording(stack).of_type("aws:ebs/defaultKmsKey:DefaultKmsKey") == []
+    # an account setting: only the stack that owns the account (prod) may turn it on (tests/test_account_singletons)
+    rec = recording("prod", security=json.dumps({"ebsEncryptionByDefault": True}))
     assert rec.one("aws:ebs/encryptionByDefault:EncryptionByDefault").inputs["enabled"] is True
-    data_key = keys_by_purpose(rec)["data"]
+    data_key = rec.one(KEY, "rustfs-prod-keys-data")  # the stack region's (prod has a copy-region key too)
     assert rec.one("aws:ebs/defaultKmsKey:DefaultKmsKey").inputs["keyArn"] == data_key.outputs["arn"]
 
 

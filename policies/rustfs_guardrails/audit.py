@@ -171,5 +171,67 @@ secret_rotation = stack_policy(
     checks=["CKV2_AWS_57", "SecretsManager.1", "SecretsManager.4"], topics=["credentials"],
     config={"maxRotationDays": {"type": "number", "minimum": 1, "default": 90}})
 
+# Resources of which an account (or an account and Region) has exactly one, whoever declares them: a second
+# stack declaring one fails (AWS Config: MaxNumberOfConfigurationRecordersExceededException; IAM: "Service role
+# name ... has been taken in this account") or silently takes over, and resets on destroy, what another stack
+# or the organization manages (EBS encryption by default, public-access blocks, account settings).
+ACCOUNT_SINGLETONS = {
+    RECORDER: "the AWS Config configuration recorder (one per account and Region)",
+    RECORDER_STATUS: "the start/stop switch of the account's AWS Config recorder",
+    DELIVERY_CHANNEL: "the AWS Config delivery channel (one per account and Region)",
+    aws("cfg", "RetentionConfiguration"): "the AWS Config retention period of the account and Region",
+    aws("iam", "ServiceLinkedRole"): "a service-linked role (one per service and account, for every Region)",
+    aws("ebs", "EncryptionByDefault"): "EBS encryption by default of the account and Region",
+    aws("ebs", "DefaultKmsKey"): "the EBS default KMS key of the account and Region",
+    aws("ebs", "SnapshotBlockPublicAccess"): "the EBS snapshot public-access block of the account and Region",
+    aws("ec2", "ImageBlockPublicAccess"): "the AMI public-access block of the account and Region",
+    aws("ec2", "SerialConsoleAccess"): "EC2 serial console access of the account and Region",
+    aws("ec2", "InstanceMetadataDefaults"): "the instance metadata defaults of the account and Region",
+    aws("ec2", "DefaultVpc"): "the default VPC of the account and Region",
+    aws("s3", "AccountPublicAccessBlock"): "the S3 public-access block of the account",
+    aws("iam", "AccountPasswordPolicy"): "the IAM password policy of the account",
+    aws("iam", "AccountAlias"): "the alias of the account",
+    aws("iam", "SecurityTokenServicePreferences"): "the STS token version of the account",
+    aws("guardduty", "Detector"): "the GuardDuty detector (one per account and Region)",
+    aws("securityhub", "Account"): "Security Hub enablement of the account and Region",
+    aws("macie2", "Account"): "Macie enablement of the account and Region",
+    aws("inspector2", "Enabler"): "Inspector enablement of the account",
+    aws("detective", "Graph"): "the Detective behavior graph of the account and Region",
+}
+
+
+def stack_of(urn: str) -> tuple[str, str]:
+    """(project, stack) of a resource URN: urn:pulumi:<stack>::<project>::<type>::<name>."""
+    head, _, rest = urn.partition("::")
+    return rest.partition("::")[0], head.rsplit(":", 1)[-1]
+
+
+def _check_account_owner(res: Res, cfg: dict, report) -> None:
+    project, stack = stack_of(res.urn)
+    owners = cfg["accountOwners"]
+    if f"{project}/{stack}" in owners or stack in owners:
+        return
+    report(f"'{res.name}' is {ACCOUNT_SINGLETONS[res.type]}, and stack '{project}/{stack}' does not own the "
+           f"account's resources (policy config accountOwners: {owners or 'none'}). Only the owning stack of an "
+           "account and Region declares these; the others use `existing` (rustfs-aws:audit.config) or leave "
+           "them off. A second declaration fails (MaxNumberOf...Exceeded, 'has been taken in this account') or "
+           "takes over, and its destroy resets, what the owner or the organization manages.")
+
+
+account_owner = resource_policy(
+    "rustfs-account-singleton-require-owner-stack",
+    "Account- and Region-level singletons (AWS Config recorder, delivery channel, service-linked roles, EBS "
+    "encryption by default and its key, account settings) are declared only by the stack that owns the account.",
+    severity=Severity.HIGH, types=list(ACCOUNT_SINGLETONS), check=_check_account_owner,
+    topics=["governance", "resilience"],
+    config={"accountOwners": {
+        "type": "array", "items": {"type": "string"}, "default": [],
+        "description": "stacks ('project/stack' or 'stack') that own their account and Region's singletons; "
+                       "the org sets it, in the policy group's config (one list for every stack), not the "
+                       "stack in its own config"}},
+    remediation="Set rustfs-aws:account.ownsAccountResources: true in the one stack that owns the account and "
+                "Region and list that stack in accountOwners; in every other stack leave it false (the default), "
+                "so audit.config is existing and security.ebsEncryptionByDefault is false.")
+
 POLICIES = [trail, trail_extras, config_recorder, config_recording, topic_kms, secret_kms, vault_kms,
-            secret_recovery, secret_rotation]
+            secret_recovery, secret_rotation, account_owner]
