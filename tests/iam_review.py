@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import pathlib
-import re
 from dataclasses import dataclass
 
 import parliament
@@ -16,6 +15,7 @@ from cloudsplaining.scan.policy_document import PolicyDocument
 from parliament import analyze_policy_string, enhance_finding
 
 from rustfs_model.service_context import trust_condition_keys, unsent_keys
+from rustfs_model.ssm_documents import ssm_document_problem
 
 # The community auditors' findings carry their severity in their own config file (the parliament CLI
 # loads it the same way when run with --include-community-auditors).
@@ -78,30 +78,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"[{self.severity}] {self.sid}: {self.issue} {self.detail}"
-
-
-# SSM document ARNs: documents owned by AWS have no account in their ARN, the account's own documents do
-# (arn:aws:ssm:<region>::document/AWS-RunShellScript vs arn:aws:ssm:<region>:<account>:document/Mine). AWS
-# reserves these name prefixes for its own documents (Systems Manager API reference, CreateDocument, Name).
-_SSM_DOCUMENT = re.compile(r"^arn:aws[a-z-]*:ssm:(?P<region>[^:]*):(?P<account>[^:]*):document/(?P<name>.+)$")
-AWS_DOCUMENT_PREFIXES = ("aws", "amazon", "amzn")
-
-
-def ssm_document_problem(arn: str) -> str | None:
-    """Why an SSM document ARN can never match its document, or None when its shape fits the owner."""
-    match = _SSM_DOCUMENT.match(arn)
-    if not match:
-        return None
-    region, account, name = match["region"], match["account"], match["name"]
-    literal = re.split(r"[*?$]", name, maxsplit=1)[0]
-    if not region:
-        return f"{arn}: documents are regional, the ARN needs a region"
-    if literal.lower().startswith(AWS_DOCUMENT_PREFIXES):
-        return None if account == "" else f"{arn}: an AWS-owned document's ARN has no account id"
-    if not literal:
-        return None  # document/* : either owner
-    return None if re.fullmatch(r"\d{12}", account) else \
-        f"{arn}: {name} is a document of the account (not an AWS-* document): its ARN needs the account id"
 
 
 def _strings(value) -> list[str]:

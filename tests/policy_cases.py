@@ -748,3 +748,13 @@ one(SINGLE_NODE, "warm-pool", [Spec(ASG, "node", {**NODE_GROUP, "warmPool": {"po
 one(SINGLE_NODE, "capacity-rebalance", [Spec(ASG, "node", {**NODE_GROUP, "capacityRebalance": True})], True)
 one(SINGLE_NODE, "not-a-storage-node", [Spec(ASG, "web", {**NODE_GROUP, "maxSize": 4, "tags": []})], False)
 one(SINGLE_NODE, "size-unknown-at-preview", [Spec(ASG, "node", {**NODE_GROUP, "maxSize": UNKNOWN_VALUE})], False)
+
+# ---- issue 9 §8: SSM document ARNs of their owner's shape (an account document's ARN names the account) ----
+_DOCUMENT_ARN = "rustfs-iam-policy-require-ssm-document-arn-owner"
+pair(_DOCUMENT_ARN, [Spec(ROLE_POLICY, "operator", {"role": "r", "policy": doc(allow(
+    "ssm:StartSession", "arn:aws:ssm:eu-west-1::document/SSM-SessionManagerRunShell"))})],
+     [Spec(ROLE_POLICY, "operator", {"role": "r", "policy": doc(allow("ssm:StartSession", [
+         "arn:aws:ssm:eu-west-1:111122223333:document/SSM-SessionManagerRunShell",
+         "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession"]))})])
+one(_DOCUMENT_ARN, "aws-document-with-account", [Spec(ROLE_POLICY, "operator", {"role": "r", "policy": doc(allow(
+    "ssm:SendCommand", "arn:aws:ssm:eu-west-1:111122223333:document/AWS-RunShellScript"))})], True)

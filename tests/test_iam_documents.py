@@ -8,7 +8,7 @@ from functools import cache
 
 import pytest
 from iam_eval import as_list
-from iam_review import ALLOWED, allow_list_key, review, ssm_document_problem, unexplained
+from iam_review import ALLOWED, allow_list_key, review, unexplained
 
 from components.iam_documents import (
     EC2_ON_EXISTING,
@@ -26,6 +26,7 @@ from components.iam_documents import (
 )
 from components.key_policies import PURPOSES, key_policy
 from preflight.runner import run_stack
+from rustfs_model.ssm_documents import ssm_document_problem
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

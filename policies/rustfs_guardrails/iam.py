@@ -10,6 +10,7 @@ from json import dumps
 from pulumi_policy import Severity
 
 from rustfs_model.service_context import ASSUME_ROLE_CONTEXT, trust_condition_keys, unsent_keys
+from rustfs_model.ssm_documents import ssm_document_problem
 
 from . import _iam
 from ._iam import Parsed
@@ -491,7 +492,23 @@ trust_keys = resource_policy(
     "aws:SourceArn) that service sends on AssumeRole; a condition on a missing key denies the service.",
     severity=Severity.HIGH, types=[ROLE], check=_check_trust_keys, topics=["iam"])
 
-POLICIES = [role_boundary, trust_keys, boundary_denies, role_conflicts, parseable, wildcard_actions, not_action,
-            wildcard_resource,
+# ---- grants that can never match: SSM document ARNs of the wrong owner shape ----
+
+def _check_document_arns(res: Res, cfg: dict, report) -> None:
+    for label, statement in _each_allow(res):
+        for arn in _iam.as_list(statement.get("Resource")):
+            problem = ssm_document_problem(arn) if isinstance(arn, str) else None
+            if problem:
+                report(f"'{res.name}' {label}: {problem}; the grant never matches the document.")
+
+
+document_arns = identity_policy(
+    "rustfs-iam-policy-require-ssm-document-arn-owner",
+    "SSM document ARNs in identity policies have their owner's shape: AWS-owned documents (AWS-*) without an "
+    "account id, the account's own documents (such as SSM-SessionManagerRunShell) with it.",
+    severity=Severity.MEDIUM, check=_check_document_arns, topics=["iam"])
+
+POLICIES = [role_boundary, trust_keys, document_arns, boundary_denies, role_conflicts, parseable, wildcard_actions,
+            not_action, wildcard_resource,
             privilege_escalation, credentials_exposure, data_exfiltration, permissions_management, kms_all_keys,
             admin_attachments, iam_users, user_attachments, trust_policies, public_principal, endpoint_policy]
