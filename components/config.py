@@ -18,6 +18,7 @@ from rustfs_model.cost import CONFIG_USAGE_DEFAULTS
 from .bootstrap.render import DEFAULT_READINESS_WAIT, MAX_DRIVES, load_releases
 from .bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, READINESS_WAIT_RANGE, TOPOLOGY_WAIT_RANGE
 from .subnets import MAX_AZS, plan_subnets
+from .user_data_size import user_data_problem
 from .validation import _MISSING, NAMESPACE, ConfigError, Problems
 from .zones import ZONE_ID, zone_id_prefix
 
@@ -208,6 +209,8 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     network = _network(p, raw, prod, region)
     cluster = _cluster(p, raw, prod, stack)
     _erasure_layout(p, cluster, network, prod)
+    if not p.items:  # the largest node's user data against EC2's 16 KB limit (user_data_size.py)
+        p.items.extend(filter(None, [user_data_problem(cluster, stack=stack, region=region)]))
     if network.nat_gateways == "none" and not cluster.ami_id:
         # Without NAT the private subnets reach only the VPC endpoints: a stock AL2023 node could not download
         # the pinned RustFS release from GitHub (dnf repositories stay reachable through the S3 endpoint).

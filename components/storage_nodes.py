@@ -53,9 +53,10 @@ import pulumi_aws as aws
 from rustfs_model import catalogue
 from rustfs_model.layout import Layout, Node, Pool, compute_layout, node_name, place_nodes, volumes_string
 
-from .bootstrap.render import READY_TIMEOUT_SECONDS, UserDataParams, render_user_data_base64
+from .bootstrap.render import READY_TIMEOUT_SECONDS, render_user_data_base64
 from .config import ClusterConfig
 from .load_balancer import CONSOLE_PORT, S3_PORT
+from .user_data_size import node_user_data_params
 
 HTTPS_PORT = 443
 ROOT_VOLUME_GIB = 30  # AL2023 + RustFS binary + logs; data never lands here (RequiresMountsFor in the unit)
@@ -288,11 +289,11 @@ class RustfsCluster(pulumi.ComponentResource):
     def _user_data(self, node: NodePlan) -> pulumi.Output[str]:
         a, c = self._args, self._args.cluster
         return pulumi.Output.all(a.hosted_zone_id, a.credentials_secret_arn, a.tls_secret_arns[node.name]).apply(
-            lambda v: render_user_data_base64(UserDataParams(
-                cluster_id=a.cluster_id, node_index=node.index, node_name=node.name, hosted_zone_id=v[0],
-                volumes=a.plan.volumes, drives_per_node=c.drives_per_node, rustfs_version=c.rustfs_version,
-                arch=self.arch, credentials_secret_arn=v[1], tls_secret_arn=v[2], region=a.region,
-                server_domains=tuple(a.server_domains), console_enabled=c.console)))
+            # The same mapping config.parse measured against EC2's 16 KB limit (user_data_size.py).
+            lambda v: render_user_data_base64(node_user_data_params(
+                c, cluster_id=a.cluster_id, node_index=node.index, node_name=node.name, volumes=a.plan.volumes,
+                arch=self.arch, region=a.region, server_domains=tuple(a.server_domains), hosted_zone_id=v[0],
+                credentials_secret_arn=v[1], tls_secret_arn=v[2])))
 
     def _launch_template(self, node: NodePlan, image_id: pulumi.Input[str],
                          group: aws.ec2.PlacementGroup | None, partition: int) -> aws.ec2.LaunchTemplate:
