@@ -67,7 +67,9 @@ class Keys(pulumi.ComponentResource):
 
         self.ebs_default: aws.ebs.DefaultKmsKey | None = None
         if args.ebs_encryption_by_default:
-            # Account- and region-wide: every new EBS volume in the account is encrypted with the data key.
+            # Account- and region-wide: every new EBS volume in the account is encrypted with the data key, and
+            # deleting these resources resets the setting for everyone. Only the account owner's stack sets it
+            # (config.py refuses security.ebsEncryptionByDefault otherwise; preflight/fake_account.py).
             aws.ebs.EncryptionByDefault(f"{name}-ebs-encryption-by-default", enabled=True,
                                         opts=pulumi.ResourceOptions(parent=self))
             self.ebs_default = aws.ebs.DefaultKmsKey(f"{name}-ebs-default-key", key_arn=self.arns["data"],
