@@ -149,6 +149,7 @@ def test_operator_may_send_exactly_the_stacks_restart_documents_to_the_stacks_no
               for d in recording("dev").of_type(DOCUMENT)}
     for arn in arns.values():
         assert _operator_verdict("ssm:SendCommand", arn, **tagged[arn]), arn
+        assert not _operator_verdict("ssm:SendCommand", arn), arn  # the document's rustfs:stack tag is load-bearing
         for action in ("ssm:DescribeDocument", "ssm:GetDocument"):
             assert _operator_verdict(action, arn), (action, arn)
     ssm = f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}"
