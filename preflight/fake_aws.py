@@ -46,8 +46,7 @@ class FakeAws(pulumi.runtime.Mocks):
                  new_stack: bool = False, *, account: FakeAccount | None = None,
                  impaired_zone_ids: frozenset[str] = frozenset(),
                  endpoint_gaps: dict[str, set[str]] | None = None, absent_services: frozenset[str] = frozenset(),
-                 quotas: dict[str, float] | None = None,
-                 quotas_readable: bool = True):
+                 quotas: dict[str, float] | None = None, quotas_readable: bool = True):
         """``impaired_zone_ids``: zones in state ``unavailable``; ``endpoint_gaps``: endpoint service -> zone IDs
         that do not offer it; ``absent_services``: endpoint services the region lacks (preflight/fake_zones.py).
         ``quotas``: the account's applied service quotas by code (others answer AWS's default);

@@ -141,7 +141,8 @@ def test_node_writes_only_its_log_groups_and_metric_namespace():
     s = sids(node_policy(ACCESS))
     assert s["WriteOwnLogGroups"]["Resource"] == [LOG_GROUP, f"{LOG_GROUP}:log-stream:*"]
     assert "logs:CreateLogGroup" not in s["WriteOwnLogGroups"]["Action"]
-    assert s["PutOwnMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "RustFS"}}
+    # RustFS's own metrics (OTLP through the collector) and the node scripts' (certificate expiry), nothing else.
+    assert s["PutOwnMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": ["RustFS", "RustFS/Node"]}}
 
 
 def test_node_takes_over_only_volumes_and_interfaces_tagged_for_its_cluster():
