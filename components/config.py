@@ -211,11 +211,6 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     _erasure_layout(p, cluster, network, prod)
     if not p.items:  # the largest node's user data against EC2's 16 KB limit (user_data_size.py)
         p.items.extend(filter(None, [user_data_problem(cluster, stack=stack, region=region)]))
-    if network.nat_gateways == "none" and not cluster.ami_id:
-        # Without NAT the private subnets reach only the VPC endpoints: a stock AL2023 node could not download
-        # the pinned RustFS release from GitHub (dnf repositories stay reachable through the S3 endpoint).
-        p.add("network.natGateways", "none", "nodes on stock Amazon Linux download RustFS from GitHub releases "
-              "through NAT; use single | perAz, or set cluster.amiId to an AMI with the pinned RustFS installed")
     tls = _tls(p, raw)
     account = _account(p, raw)
     security = _security(p, raw)
@@ -286,8 +281,15 @@ def _network(p: Problems, raw: dict, prod: bool, region: str) -> NetworkConfig:
         az_count = p.integer(net, "azCount", "network.azCount", 3 if prod else 2, 2, 6)
         if prod and az_count < 3:
             p.add("network.azCount", az_count, "prod needs at least 3 AZs (2–6 allowed, prod ≥ 3)")
-    nat = p.enum(net, "natGateways", "network.natGateways", ["single", "perAz", "none"],
-                 "perAz" if prod else "single")
+    if net.get("natGateways") == "none":
+        # The Network component can go without NAT, a cluster cannot: at every take-over a node updates its
+        # Route 53 record and, when it cannot become ready, reports itself to Auto Scaling; neither API has an
+        # interface endpoint in this VPC (network.INTERFACE_ENDPOINT_SERVICES), and a stock AL2023 node also
+        # downloads the pinned RustFS release from GitHub (tests/test_endpoint_policies.py routes every call).
+        p.add("network.natGateways", "none", "the nodes call Route 53 and Auto Scaling, which no VPC endpoint of "
+              "the stack carries, and stock nodes download RustFS from GitHub; use single | perAz")
+        net = {k: v for k, v in net.items() if k != "natGateways"}
+    nat = p.enum(net, "natGateways", "network.natGateways", ["single", "perAz"], "perAz" if prod else "single")
     admin = p.cidr_list(net, "adminCidrs", "network.adminCidrs", [])
     for i, c in enumerate(admin):
         if c in ("0.0.0.0/0",):
@@ -295,9 +297,8 @@ def _network(p: Problems, raw: dict, prod: bool, region: str) -> NetworkConfig:
                   "internet; list your office or VPN CIDRs")
     retention = p.enum(net, "flowLogRetentionDays", "network.flowLogRetentionDays", _RETENTION_DAYS,
                        365 if prod else 30)
-    needs_public = nat != "none" or _wants_internet_facing(raw)
-    try:
-        plan_subnets(cidr, min(az_count, MAX_AZS), public=needs_public)
+    try:  # every stack has NAT, so public subnets
+        plan_subnets(cidr, min(az_count, MAX_AZS), public=True)
     except ValueError as exc:
         p.add("network.cidr", cidr, str(exc))
     return NetworkConfig(cidr, az_count, nat, admin, retention, az_ids)
@@ -326,16 +327,6 @@ def _az_ids(p: Problems, net: dict, region: str, prod: bool) -> list[str]:
     elif prod and len(ids) < 3:
         p.add("network.azIds", ids, "prod needs at least 3 AZs (2–6 allowed, prod ≥ 3)")
     return ids
-
-
-def _wants_internet_facing(raw: dict) -> bool:
-    cluster = raw.get("cluster")
-    if isinstance(cluster, str):
-        try:
-            cluster = json.loads(cluster)
-        except json.JSONDecodeError:
-            return False
-    return isinstance(cluster, dict) and cluster.get("internetFacing") is True
 
 
 # AWS Budgets: at most 10 e-mail subscribers per notification (AWS Billing User Guide, Budgets quotas).

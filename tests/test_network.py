@@ -3,8 +3,11 @@
 import ipaddress
 import json
 
+import pulumi
 import pytest
 
+from components.network import Network, NetworkArgs
+from preflight.fake_aws import FakeAws
 from preflight.runner import run_stack
 
 VPC = "aws:ec2/vpc:Vpc"
@@ -58,12 +61,6 @@ def test_subnets_inside_vpc_disjoint_and_never_public_on_launch(stack, dev, prod
 def test_nat_count_per_mode(dev, prod):
     assert len(dev.of_type(NAT)) == 1
     assert len(prod.of_type(NAT)) == 3
-    cluster = {**json.loads(dev.settings.config["rustfs-aws:cluster"]), "amiId": "ami-0123456789abcdef0"}
-    none = run_stack("dev", {"rustfs-aws:network": {"cidr": "10.40.0.0/16", "azCount": 2, "natGateways": "none"},
-                             "rustfs-aws:cluster": cluster})
-    assert none.of_type(NAT) == []
-    assert subnets(none, "public") == [] and none.of_type("aws:ec2/internetGateway:InternetGateway") == []
-    assert none.of_type("aws:ec2/route:Route") == []  # no default route to nowhere
 
 
 def test_each_private_subnet_routes_through_its_own_az_nat_in_prod(prod):
@@ -140,3 +137,37 @@ def test_s3_endpoint_policy_passes_parliament_and_cloudsplaining():
 
     doc = s3_endpoint_policy(account_id="123456789012", partition="aws", region="eu-central-1")
     assert unexplained(doc, "bucket-policy") == []
+
+
+class _Capture(FakeAws):
+    def __init__(self):
+        super().__init__("us-east-1")
+        self.types: list[str] = []
+
+    def new_resource(self, args):
+        self.types.append(args.typ)
+        return super().new_resource(args)
+
+
+@pytest.fixture
+def capture():
+    mocks = _Capture()
+    pulumi.runtime.set_mocks(mocks, project="rustfs-aws", stack="dev", preview=False)
+    return mocks
+
+
+@pulumi.runtime.test
+def test_the_network_component_alone_can_go_without_nat(capture):
+    # The stack refuses natGateways=none (its nodes call Route 53, tests/test_config.py); the component, used in
+    # other programs, still builds a private-only VPC: no public subnets, no internet gateway, no default route.
+    net = Network("t-net", NetworkArgs(
+        cidr="10.40.0.0/16", azs=["us-east-1a", "us-east-1b"], nat_gateways="none", region="us-east-1",
+        account_id="123456789012", partition="aws", flow_log_kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/k",
+        flow_log_retention_days=30, log_group_prefix="/rustfs/t/"))
+
+    def check(_):
+        assert NAT not in capture.types and "aws:ec2/internetGateway:InternetGateway" not in capture.types
+        assert "aws:ec2/route:Route" not in capture.types
+        assert capture.types.count(SUBNET) == 2 and net.public_subnet_ids == []
+
+    return pulumi.Output.all(*net.private_subnet_ids).apply(check)
