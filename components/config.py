@@ -283,11 +283,11 @@ def _network(p: Problems, raw: dict, prod: bool, region: str) -> NetworkConfig:
             p.add("network.azCount", az_count, "prod needs at least 3 AZs (2–6 allowed, prod ≥ 3)")
     if net.get("natGateways") == "none":
         # The Network component can go without NAT, a cluster cannot: at every take-over a node updates its
-        # Route 53 record and, when it cannot become ready, reports itself to Auto Scaling; neither API has an
-        # interface endpoint in this VPC (network.INTERFACE_ENDPOINT_SERVICES), and a stock AL2023 node also
-        # downloads the pinned RustFS release from GitHub (tests/test_endpoint_policies.py routes every call).
-        p.add("network.natGateways", "none", "the nodes call Route 53 and Auto Scaling, which no VPC endpoint of "
-              "the stack carries, and stock nodes download RustFS from GitHub; use single | perAz")
+        # Route 53 record, and the Route 53 API has no PrivateLink endpoint (VPC PrivateLink guide, "AWS services
+        # that integrate with AWS PrivateLink"); a stock AL2023 node also downloads the pinned RustFS release
+        # from GitHub (tests/test_endpoint_policies.py routes every call a node makes).
+        p.add("network.natGateways", "none", "the nodes update their Route 53 records, an API no VPC endpoint "
+              "carries, and stock nodes download RustFS from GitHub; use single | perAz")
         net = {k: v for k, v in net.items() if k != "natGateways"}
     nat = p.enum(net, "natGateways", "network.natGateways", ["single", "perAz"], "perAz" if prod else "single")
     admin = p.cidr_list(net, "adminCidrs", "network.adminCidrs", [])

@@ -214,10 +214,10 @@ def test_longest_allowed_stack_name_still_makes_valid_bucket_names():
 
 
 def test_a_cluster_without_nat_is_refused_even_with_its_own_ami():
-    # Route 53 (take-over) and Auto Scaling (self-reported health) have no endpoint in the VPC.
+    # Route 53 (the take-over's record update) has no PrivateLink endpoint.
     for raw in (with_(BASE, "network.natGateways", "none"),
                 with_(with_(BASE, "network.natGateways", "none"), "cluster.amiId", "ami-0123456789abcdef0")):
         message = only_problem(raw)
-        assert message.startswith("rustfs-aws:network.natGateways: got 'none'; the nodes call Route 53 and Auto "
-                                  "Scaling"), message
+        assert message.startswith("rustfs-aws:network.natGateways: got 'none'; the nodes update their Route 53 "
+                                  "records"), message
         assert "use single | perAz" in message

@@ -296,8 +296,8 @@ def test_every_signed_call_of_the_aws_agents_gets_out_and_passes_its_endpoint(st
 
 @pytest.mark.parametrize("mode", ["single", "perAz"])
 def test_every_nat_mode_the_stack_allows_reaches_every_service_its_nodes_call(mode):
-    # natGateways=none is refused by the config (tests/test_config.py): without NAT the Route 53 take-over and
-    # the Auto Scaling health report would have no way out of the VPC. Every mode it does allow must route them.
+    # natGateways=none is refused by the config (tests/test_config.py): without NAT the Route 53 take-over would
+    # have no way out of the VPC (the Route 53 API has no PrivateLink endpoint). Every mode it does allow must route them.
     dev = recording("dev")
     network = {**json.loads(dev.settings.config["rustfs-aws:network"]), "natGateways": mode}
     nets = networks_of(run_stack("dev", {"rustfs-aws:network": network}))
