@@ -3,24 +3,24 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import ClusterAlarms, ClusterAlarmsArgs
-from components.audit import Audit, AuditArgs
-from components.budget import BudgetArgs, StackBudget
-from components.config import load
-from components.credentials import CredentialsArgs, RootCredentials
-from components.dns import ClusterDns, DnsArgs, console_name, endpoint_name
-from components.iam import Iam, IamArgs, NodeAccessInputs
-from components.key_policies import trail_name
-from components.keys import Keys, KeysArgs
-from components.load_balancer import CONSOLE_PORT, S3_PORT, LoadBalancerArgs, S3LoadBalancer
-from components.network import GATEWAY_ENDPOINT_SERVICES, INTERFACE_ENDPOINT_SERVICES, Network, NetworkArgs
-from components.observability import Observability, ObservabilityArgs
-from components.operations import RestartDocuments, RestartDocumentsArgs
-from components.quotas import check_quotas
-from components.snapshots import Snapshots, SnapshotsArgs
-from components.storage_nodes import ClusterArgs, RustfsCluster, plan_cluster
-from components.tls import ClusterTls, TlsArgs
-from components.zones import resolve_zones
+from rustfs_aws.cluster.dns import ClusterDns, DnsArgs, console_name, endpoint_name
+from rustfs_aws.cluster.load_balancer import CONSOLE_PORT, S3_PORT, LoadBalancerArgs, S3LoadBalancer
+from rustfs_aws.cluster.snapshots import Snapshots, SnapshotsArgs
+from rustfs_aws.cluster.storage_nodes import ClusterArgs, RustfsCluster, plan_cluster
+from rustfs_aws.cluster.tls import ClusterTls, TlsArgs
+from rustfs_aws.config import load
+from rustfs_aws.network.network import GATEWAY_ENDPOINT_SERVICES, INTERFACE_ENDPOINT_SERVICES, Network, NetworkArgs
+from rustfs_aws.network.zones import resolve_zones
+from rustfs_aws.observability.alarms import ClusterAlarms, ClusterAlarmsArgs
+from rustfs_aws.observability.observability import Observability, ObservabilityArgs
+from rustfs_aws.operations.budget import BudgetArgs, StackBudget
+from rustfs_aws.operations.quotas import check_quotas
+from rustfs_aws.operations.restart_documents import RestartDocuments, RestartDocumentsArgs
+from rustfs_aws.security.audit import Audit, AuditArgs
+from rustfs_aws.security.credentials import CredentialsArgs, RootCredentials
+from rustfs_aws.security.iam import Iam, IamArgs, NodeAccessInputs
+from rustfs_aws.security.key_policies import trail_name
+from rustfs_aws.security.keys import Keys, KeysArgs
 
 cfg = load()  # validates everything before any resource is declared
 

@@ -12,15 +12,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from rustfs_aws.cluster.bootstrap.render import DEFAULT_READINESS_WAIT, MAX_DRIVES, load_releases
+from rustfs_aws.cluster.bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, READINESS_WAIT_RANGE, TOPOLOGY_WAIT_RANGE
+from rustfs_aws.cluster.user_data_size import user_data_problem
+from rustfs_aws.network.subnets import MAX_AZS, plan_subnets
+from rustfs_aws.network.zones import ZONE_ID, zone_id_prefix
+from rustfs_aws.validation import _MISSING, NAMESPACE, ConfigError, Problems
 from rustfs_model import catalogue, layout
 from rustfs_model.cost import CONFIG_USAGE_DEFAULTS
-
-from .bootstrap.render import DEFAULT_READINESS_WAIT, MAX_DRIVES, load_releases
-from .bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, READINESS_WAIT_RANGE, TOPOLOGY_WAIT_RANGE
-from .subnets import MAX_AZS, plan_subnets
-from .user_data_size import user_data_problem
-from .validation import _MISSING, NAMESPACE, ConfigError, Problems
-from .zones import ZONE_ID, zone_id_prefix
 
 __all__ = ["ConfigError", "StackConfig", "load", "parse", "REQUIRED_TAG_KEYS"]
 
@@ -66,7 +65,7 @@ class VolumeConfig:
 
 @dataclass(frozen=True)
 class StartupConfig:
-    """RustFS's own start-up bounds (components/bootstrap/startup.py explains the defaults)."""
+    """RustFS's own start-up bounds (components/cluster/bootstrap/startup.py explains the defaults)."""
     topology_wait_seconds: int = DEFAULT_TOPOLOGY_WAIT  # RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT
     readiness_wait_seconds: int = DEFAULT_READINESS_WAIT  # RUSTFS_STARTUP_READINESS_MAX_WAIT_SECS
 
@@ -111,7 +110,7 @@ class SecurityConfig:
 class AccountConfig:
     # The one stack per account and Region that declares the account's singletons there: the AWS Config
     # recorder, delivery channel and rules, the Config service-linked role, EBS encryption by default and
-    # its key. Every other stack in that account and Region uses `existing` (components/audit.py).
+    # its key. Every other stack in that account and Region uses `existing` (components/security/audit.py).
     owns_account_resources: bool = False
 
 
@@ -391,7 +390,7 @@ def _cluster(p: Problems, raw: dict, prod: bool, stack: str) -> ClusterConfig:
     pinned = load_releases()["releases"]
     if _VERSION.match(version or "") and version not in pinned:
         p.add("cluster.rustfsVersion", version, f"no pinned SHA-256 for this release; pinned versions: "
-              f"{', '.join(pinned)} (add the release's checksums to components/bootstrap/releases.json)")
+              f"{', '.join(pinned)} (add the release's checksums to components/cluster/bootstrap/releases.json)")
     volume = _volume(p, c, prod)
     clients = p.cidr_list(c, "clientCidrs", "cluster.clientCidrs", [])
     if "0.0.0.0/0" in clients and not c.get("internetFacing"):

@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
 
 
 def _explain(exc: Exception) -> str:
-    from components.validation import ConfigError
+    from rustfs_aws.validation import ConfigError
 
     from .stackfiles import StackFileError
 

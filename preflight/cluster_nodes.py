@@ -1,6 +1,6 @@
 """The RustFS nodes a recording declares, read back from the resources (not from the config).
 
-A node is the set of EBS data volumes tagged ``rustfs:node=<index>`` (``components/storage_nodes.py``): their
+A node is the set of EBS data volumes tagged ``rustfs:node=<index>`` (``components/cluster/storage_nodes.py``): their
 AZ, size, type, IOPS and throughput. Its instance type comes from the launch template whose instance tag
 specification names the node (``rustfs:node``), else from the Auto Scaling group tagged for the node and the
 template it references (by name or id), else from the only instance type the stack's launch templates use.
@@ -113,8 +113,8 @@ def node_specs(nodes: list[RecordedNode]) -> list[NodeSpec]:
 
 def stack_config(recording: Recording):
     """The validated ``components.config.StackConfig`` of the recorded stack (defaults applied)."""
-    from components.config import parse
-    from components.validation import NAMESPACE
+    from rustfs_aws.config import parse
+    from rustfs_aws.validation import NAMESPACE
 
     prefix = f"{NAMESPACE}:"  # values stay the strings the CLI passes, as components.config.load reads them
     raw = {k[len(prefix):]: v for k, v in recording.settings.config.items() if k.startswith(prefix)}

@@ -2,7 +2,7 @@
 
 preflight cannot read an account's applied quotas, so this is a warning, never a failure: a need above the
 default says "request this increase before the first ``up`` unless your account already has it". Under the
-real CLI the program itself reads the applied values and fails the preview (``components/quotas.py``). The
+real CLI the program itself reads the applied values and fails the preview (``components/operations/quotas.py``). The
 need is the program's own model (``components.quotas.stack_needs``) of the validated stack configuration.
 """
 
@@ -19,7 +19,7 @@ BASIS = (f"AWS's default quota values (rustfs_model/data/service_quotas.json, ch
 
 
 def compute(recording: Recording) -> dict:
-    from components.quotas import stack_needs
+    from rustfs_aws.operations.quotas import stack_needs
 
     cfg = stack_config(recording)
     rows = [{"code": n.quota.code, "service": n.quota.service, "name": n.quota.name, "unit": n.quota.unit,

@@ -47,7 +47,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "the grant that lets the instance use a CMK-encrypted volume it attaches (AWS KMS Developer Guide, "
         "'How Amazon EBS uses AWS KMS').",
     ("identity", "GrantSnapshotKeysToEc2", "PERMISSIONS_MANAGEMENT_ACTIONS"):
-        "DLM role (components/snapshots.py): kms:CreateGrant only with kms:GrantIsForAWSResource, which EC2 "
+        "DLM role (components/cluster/snapshots.py): kms:CreateGrant only with kms:GrantIsForAWSResource, which EC2 "
         "needs to create and copy encrypted snapshots on the role's behalf.",
     # A trust policy's only action is sts:AssumeRole, which parliament counts as credentials exposure;
     # who may assume is pinned by Principal and conditions (MFA, ExternalId, SourceAccount), tested directly.

@@ -712,7 +712,7 @@ pair(_USER_DATA_SIZE, [Spec(_LT, "node", {"userData": base64.b64encode(b"#" * 16
 pair(_USER_DATA_SIZE, [Spec("aws:ec2/instance:Instance", "i", {"userData": "#" * 16_385})],
      [Spec("aws:ec2/instance:Instance", "i", {"userData": "#" * 16_384})], label="instance-text")
 
-# ---- Run Command documents (issue 9 §6: restart documents; components/operations.py) ----
+# ---- Run Command documents (issue 9 §6: restart documents; components/operations/restart_documents.py) ----
 SSM_DOCUMENT = "aws:ssm/document:Document"
 
 

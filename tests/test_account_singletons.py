@@ -14,7 +14,6 @@ import policy_harness  # noqa: F401 - puts the policy pack on sys.path
 import pytest
 from rustfs_guardrails.audit import ACCOUNT_SINGLETONS
 
-from components.config import ConfigError, parse
 from preflight.fake_account import (
     SERVICE_LINKED_ROLE,
     AccountConflict,
@@ -23,6 +22,7 @@ from preflight.fake_account import (
 from preflight.fake_aws import FakeAws
 from preflight.runner import PROJECT_DIR, run_stack
 from preflight.stackfiles import read_stack
+from rustfs_aws.config import ConfigError, parse
 
 RECORDER, CHANNEL = "aws:cfg/recorder:Recorder", "aws:cfg/deliveryChannel:DeliveryChannel"
 STATUS, RULE = "aws:cfg/recorderStatus:RecorderStatus", "aws:cfg/rule:Rule"

@@ -15,7 +15,11 @@ from dev_node import world
 from iam_review import unexplained
 from recorded_keys import key_for
 
-from components.alarms import (
+from preflight.fake_aws import ACCOUNT_ID
+from preflight.runner import run_stack
+from rustfs_aws.cluster.tls import NODE_EARLY_RENEWAL_HOURS
+from rustfs_aws.config import ConfigError
+from rustfs_aws.observability.alarms import (
     CERTIFICATE_ALARM_DAYS,
     CERTIFICATE_METRIC,
     NODE_NAMESPACE,
@@ -23,10 +27,6 @@ from components.alarms import (
     tolerated_node_losses,
     topic_policy,
 )
-from components.config import ConfigError
-from components.tls import NODE_EARLY_RENEWAL_HOURS
-from preflight.fake_aws import ACCOUNT_ID
-from preflight.runner import run_stack
 from rustfs_model.layout import LayoutError, Node, Pool, compute_layout, place_nodes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,7 +241,7 @@ def test_certificate_expiry_alarm_watches_the_soonest_expiring_node_certificate(
 def test_the_nodes_publish_exactly_the_metric_the_alarms_watch_and_may_do_so(stack):
     name, recording = stack
     [alarm, *_] = _alarms(recording, CERTIFICATE_METRIC)
-    bootstrap = (ROOT / "components" / "bootstrap" / "node-bootstrap").read_text()
+    bootstrap = (ROOT / "components" / "cluster" / "bootstrap" / "node-bootstrap").read_text()
     assert f"--metric-name {CERTIFICATE_METRIC}" in bootstrap
     assert '--dimensions "ClusterId=$BOOT_CLUSTER_ID"' in bootstrap
     assert '--namespace "$BOOT_METRIC_NAMESPACE"' in bootstrap

@@ -8,17 +8,17 @@ from functools import cache
 import pytest
 from iam_review import unexplained
 
-from components.audit import (
+from preflight.fake_aws import ACCOUNT_ID
+from preflight.runner import run_stack
+from rustfs_aws.security.audit import (
     MANAGED_RULES,
     config_service_linked_role_arn,
     data_bucket_prefix,
     required_tags_parameters,
 )
-from components.bucket_policies import audit_bucket_policy, logs_bucket_policy
-from components.buckets import bucket_name
-from components.key_policies import key_policy
-from preflight.fake_aws import ACCOUNT_ID
-from preflight.runner import run_stack
+from rustfs_aws.security.key_policies import key_policy
+from rustfs_aws.storage.bucket_policies import audit_bucket_policy, logs_bucket_policy
+from rustfs_aws.storage.buckets import bucket_name
 
 BUCKET = "aws:s3/bucket:Bucket"
 ARN = "arn:aws:s3:::rustfs-dev-audit-123456789012-us-east-1"

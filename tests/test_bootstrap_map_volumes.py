@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-MAP_VOLUMES = Path(__file__).resolve().parent.parent / "components" / "bootstrap" / "map-volumes"
+MAP_VOLUMES = Path(__file__).resolve().parent.parent / "components" / "cluster" / "bootstrap" / "map-volumes"
 LINK_PREFIX = "nvme-Amazon_Elastic_Block_Store_"
 
 

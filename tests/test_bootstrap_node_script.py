@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-NODE_BOOTSTRAP = Path(__file__).resolve().parent.parent / "components" / "bootstrap" / "node-bootstrap"
+NODE_BOOTSTRAP = Path(__file__).resolve().parent.parent / "components" / "cluster" / "bootstrap" / "node-bootstrap"
 VERSION = "1.0.1"
 OWNER = pwd.getpwuid(os.getuid()).pw_name
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-PREPARE_DISKS = Path(__file__).resolve().parent.parent / "components" / "bootstrap" / "prepare-disks"
+PREPARE_DISKS = Path(__file__).resolve().parent.parent / "components" / "cluster" / "bootstrap" / "prepare-disks"
 LOOP_FILE_BYTES = 320 * 1024 * 1024  # mkfs.xfs refuses devices under 300 MB
 UNRELATED_FSTAB = "UUID=0000-root / ext4 defaults 0 1\n# keep this comment\n"
 

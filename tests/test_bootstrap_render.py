@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.bootstrap.render import (
+from rustfs_aws.cluster.bootstrap.render import (
     EC2_USER_DATA_LIMIT,
     UserDataParams,
     load_releases,
@@ -24,7 +24,7 @@ from components.bootstrap.render import (
     render_user_data_base64,
 )
 
-BOOTSTRAP = Path(__file__).resolve().parent.parent / "components" / "bootstrap"
+BOOTSTRAP = Path(__file__).resolve().parent.parent / "components" / "cluster" / "bootstrap"
 VOLUMES = "http://rustfs-{0...5}.prod.rustfs.internal:9000/data/rustfs{0...3}"
 CRED_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rustfs/prod/root-credentials-AbCdEf"
 TLS_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rustfs/prod/tls-GhIjKl"

@@ -31,7 +31,7 @@ import pytest
 from aws_cli_scan import split_aws_argv
 from moto.server import ThreadedMotoServer
 
-BOOTSTRAP = Path(__file__).resolve().parent.parent / "components" / "bootstrap"
+BOOTSTRAP = Path(__file__).resolve().parent.parent / "components" / "cluster" / "bootstrap"
 REGION = "us-east-1"
 CLUSTER = "c1"
 NODE = "rustfs-1.c1.internal"

@@ -20,7 +20,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-TAKEOVER = Path(__file__).resolve().parent.parent / "components" / "bootstrap" / "takeover.py"
+TAKEOVER = Path(__file__).resolve().parent.parent / "components" / "cluster" / "bootstrap" / "takeover.py"
 REGION, ZONE = "us-east-1", "us-east-1a"
 CLUSTER = "c1"
 MUTATING = ("attach-volume", "detach-volume", "change-resource-record-sets")

@@ -8,9 +8,9 @@ import pytest
 from iam_review import unexplained
 from recorded_keys import key_for
 
-from components.budget import topic_policy
 from preflight.fake_aws import ACCOUNT_ID
 from preflight.runner import run_stack
+from rustfs_aws.operations.budget import topic_policy
 
 BUDGET = "aws:budgets/budget:Budget"
 TOPIC = "aws:sns/topic:Topic"
@@ -101,7 +101,7 @@ def test_configured_emails_and_a_custom_project_tag_reach_the_budget():
 
 def test_more_emails_than_aws_budgets_notifies_is_refused():
     emails = [f"user{i}@example.com" for i in range(11)]
-    from components.config import ConfigError
+    from rustfs_aws.config import ConfigError
 
     with pytest.raises(ConfigError, match="rustfs-aws:budget.emails: got '11 addresses'; AWS Budgets notifies at"):
         run_stack("dev", {"rustfs-aws:budget": {"monthlyUSD": 100, "emails": emails}})

@@ -195,7 +195,7 @@ def test_placement_groups_one_per_az_within_the_partition_limit(stack):
 
 def test_spread_placement_refuses_more_than_seven_nodes_in_an_az():
     cluster = json.loads(rec("dev").settings.config["rustfs-aws:cluster"])
-    from components.config import ConfigError
+    from rustfs_aws.config import ConfigError
 
     with pytest.raises(ConfigError, match="at most 7 running instances per AZ"):
         run_stack("dev", {"rustfs-aws:cluster": {**cluster, "nodes": 16, "placement": "spread"}})

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from components.config import ConfigError
 from preflight import topology
 from preflight.runner import PROJECT_DIR, Recording, run_stack
 from preflight.stackfiles import read_stack
+from rustfs_aws.config import ConfigError
 from rustfs_model.layout import LayoutError
 
 

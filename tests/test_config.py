@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from components.config import ConfigError, parse
+from rustfs_aws.config import ConfigError, parse
 
 BASE = {
     "environment": "dev",
@@ -207,7 +207,7 @@ def test_stack_names_must_fit_the_physical_names_they_prefix(stack):
 
 
 def test_longest_allowed_stack_name_still_makes_valid_bucket_names():
-    from components.buckets import bucket_name
+    from rustfs_aws.storage.buckets import bucket_name
 
     cfg = parse(BASE, stack="s" * 20, region="ap-southeast-1")
     assert len(bucket_name(cfg.name, "audit", "123456789012", cfg.region)) <= 63

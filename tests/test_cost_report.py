@@ -104,7 +104,7 @@ def cost_by_hand(recording, usage: dict, erasure: float) -> dict[str, float]:
     lines["CloudWatch Logs"] = LOGS_GB * p["cloudwatch"]["logs_ingested_gb"] + LOGS_GB * months * p["cloudwatch"][
         "logs_stored_gb_month"]
     alarms = len(recording.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
-    # components/alarms.py: two per node group, two for the cluster, two for the node certificates
+    # components/observability/alarms.py: two per node group, two for the cluster, two for the node certificates
     assert alarms == 2 * len(_inputs(recording, "aws:autoscaling/group:Group")) + 2 + 2
     lines["CloudWatch alarms"] = alarms * p["cloudwatch"]["alarm_standard_month"]
     keys = len(recording.of_type("aws:kms/key:Key"))

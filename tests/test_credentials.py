@@ -9,9 +9,9 @@ from functools import cache
 import pytest
 from google.protobuf import json_format
 
-from components.config import ConfigError, parse
-from components.credentials import ACCESS_KEY_LENGTH, RPC_SECRET_LENGTH, SECRET_KEY_LENGTH, secret_name
 from preflight.runner import run_stack
+from rustfs_aws.config import ConfigError, parse
+from rustfs_aws.security.credentials import ACCESS_KEY_LENGTH, RPC_SECRET_LENGTH, SECRET_KEY_LENGTH, secret_name
 
 PASSWORD = "random:index/randomPassword:RandomPassword"
 SECRET = "aws:secretsmanager/secret:Secret"

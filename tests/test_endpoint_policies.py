@@ -45,7 +45,7 @@ DEFAULT_ENDPOINT_POLICY = {"Version": "2012-10-17", "Statement": [
 API_HOST = {"cloudwatch": "monitoring"}
 NAT = "NAT gateway"
 # Where each service a node calls must leave the VPC: its interface endpoint (API host name), else NAT.
-# Route 53's API is global and X-Ray and Auto Scaling have no endpoint in components/network.py.
+# Route 53's API is global and X-Ray and Auto Scaling have no endpoint in components/network/network.py.
 EXPECTED_ROUTE = {"ec2": "ec2", "secretsmanager": "secretsmanager", "kms": "kms", "sts": "sts", "logs": "logs",
                   "cloudwatch": "monitoring", "ssm": "ssm", "ssmmessages": "ssmmessages",
                   "ec2messages": "ec2messages", "s3": "s3", "route53": NAT, "autoscaling": NAT, "xray": NAT}
@@ -297,7 +297,7 @@ def test_every_signed_call_of_the_aws_agents_gets_out_and_passes_its_endpoint(st
 @pytest.mark.parametrize("mode", ["single", "perAz"])
 def test_every_nat_mode_the_stack_allows_reaches_every_service_its_nodes_call(mode):
     # natGateways=none is refused by the config (tests/test_config.py): without NAT the Route 53 take-over would
-    # have no way out of the VPC (the Route 53 API has no PrivateLink endpoint). Every mode it does allow must route them.
+    # have no way out of the VPC (the Route 53 API has no PrivateLink endpoint). Every allowed mode must route it.
     dev = recording("dev")
     network = {**json.loads(dev.settings.config["rustfs-aws:network"]), "natGateways": mode}
     nets = networks_of(run_stack("dev", {"rustfs-aws:network": network}))

@@ -8,16 +8,16 @@ from functools import cache
 import pulumi
 import pytest
 
-from components.iam import Iam, IamArgs, NodeAccessInputs
-from components.iam_documents import (
+from preflight.fake_aws import ACCOUNT_ID, FakeAws
+from preflight.runner import run_stack
+from rustfs_aws.security.iam import Iam, IamArgs, NodeAccessInputs
+from rustfs_aws.security.iam_documents import (
     NodeAccess,
     cross_account_policy,
     node_policy,
     operator_policy,
     permissions_boundary,
 )
-from preflight.fake_aws import ACCOUNT_ID, FakeAws
-from preflight.runner import run_stack
 
 ROLE = "aws:iam/role:Role"
 OPS = "arn:aws:iam::123456789012:role/StorageOps"

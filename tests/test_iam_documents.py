@@ -10,7 +10,8 @@ import pytest
 from iam_eval import as_list
 from iam_review import ALLOWED, allow_list_key, review, unexplained
 
-from components.iam_documents import (
+from preflight.runner import run_stack
+from rustfs_aws.security.iam_documents import (
     EC2_ON_EXISTING,
     KEY_ADMINISTRATION,
     STACK_TAG,
@@ -24,8 +25,7 @@ from components.iam_documents import (
     permissions_boundary,
     service_trust,
 )
-from components.key_policies import PURPOSES, key_policy
-from preflight.runner import run_stack
+from rustfs_aws.security.key_policies import PURPOSES, key_policy
 from rustfs_model.ssm_documents import ssm_document_problem
 
 ACCOUNT = "123456789012"

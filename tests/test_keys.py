@@ -8,7 +8,9 @@ from functools import cache
 import pytest
 from iam_review import unexplained
 
-from components.key_policies import (
+from preflight.fake_aws import ACCOUNT_ID
+from preflight.runner import run_stack
+from rustfs_aws.security.key_policies import (
     ADMIN_ACTIONS,
     PURPOSES,
     alias_name,
@@ -16,8 +18,6 @@ from components.key_policies import (
     key_policy,
     trail_name,
 )
-from preflight.fake_aws import ACCOUNT_ID
-from preflight.runner import run_stack
 
 ACCOUNT = "123456789012"
 ADMIN = "arn:aws:iam::123456789012:role/KeyAdmin"

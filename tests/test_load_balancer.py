@@ -7,9 +7,9 @@ from functools import cache
 
 import pytest
 
-from components.load_balancer import TLS_POLICY
 from preflight.runner import PROJECT_DIR, run_stack
 from preflight.stackfiles import read_stack
+from rustfs_aws.cluster.load_balancer import TLS_POLICY
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
 TG = "aws:lb/targetGroup:TargetGroup"

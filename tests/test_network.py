@@ -6,9 +6,9 @@ import json
 import pulumi
 import pytest
 
-from components.network import Network, NetworkArgs
 from preflight.fake_aws import FakeAws
 from preflight.runner import run_stack
+from rustfs_aws.network.network import Network, NetworkArgs
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -132,7 +132,7 @@ def test_outputs(prod):
 
 
 def test_s3_endpoint_policy_passes_parliament_and_cloudsplaining():
-    from components.network import s3_endpoint_policy
+    from rustfs_aws.network.network import s3_endpoint_policy
     from tests.iam_review import unexplained
 
     doc = s3_endpoint_policy(account_id="123456789012", partition="aws", region="eu-central-1")

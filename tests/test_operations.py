@@ -1,4 +1,4 @@
-"""The restart documents (components/operations.py) as the stacks declare them.
+"""The restart documents (components/operations/restart_documents.py) as the stacks declare them.
 
 Their scripts are taken from the recorded document content, with parameters substituted as Run Command does,
 checked by shellcheck and run here: against a fake ``systemctl`` and a local ``/health/ready`` that answers 503
@@ -25,11 +25,11 @@ import pytest
 from dev_node import world
 from iam_eval import Request, evaluate
 
-from components.iam_documents import operator_policy, permissions_boundary
-from components.operations import MAX_READY_TIMEOUT_SECONDS
 from preflight.fake_aws import ACCOUNT_ID
 from preflight.fake_operations import AwsRejects, check_alarm, check_document
 from preflight.runner import run_stack
+from rustfs_aws.operations.restart_documents import MAX_READY_TIMEOUT_SECONDS
+from rustfs_aws.security.iam_documents import operator_policy, permissions_boundary
 
 DOCUMENT = "aws:ssm/document:Document"
 COMPONENT = "rustfs:operations:RestartDocuments"
@@ -314,7 +314,7 @@ def test_rolling_restart_fails_when_nothing_answers(tmp_path):
 
 
 def _tls_material(directory: Path, node: str) -> tuple[ssl.SSLContext, Path]:
-    """A cluster CA, the node's certificate for its DNS name (as components/tls.py issues), in the node's TLS
+    """A cluster CA, the node's certificate for its DNS name (as components/cluster/tls.py issues), in the node's TLS
     layout (ca.crt, rustfs_cert.pem, rustfs_key.pem)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization

@@ -12,8 +12,6 @@ from collections import Counter
 import pulumi
 import pytest
 
-from components.config import ConfigError
-from components.quotas import QuotaError, stack_needs
 from preflight import runner
 from preflight.analysis import PolicyResult
 from preflight.cluster_nodes import stack_config
@@ -22,6 +20,8 @@ from preflight.quota_report import SECTION
 from preflight.report import build_json, human, markdown
 from preflight.runner import run_stack
 from preflight.stackfiles import read_stack
+from rustfs_aws.config import ConfigError
+from rustfs_aws.operations.quotas import QuotaError, stack_needs
 from rustfs_model import catalogue
 from rustfs_model.quotas import QUOTAS, vcpu_quota
 

@@ -23,8 +23,8 @@ import pytest
 import yaml
 from user_data import decode_user_data, env_file
 
-from components.bootstrap.render import UserDataParams, rustfs_environment
 from preflight.runner import run_stack
+from rustfs_aws.cluster.bootstrap.render import UserDataParams, rustfs_environment
 from rustfs_model.layout import sets_from_volumes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,7 +182,7 @@ def test_facts_name_their_source_and_a_pinned_commit():
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_facts_are_of_the_release_the_stack_runs(stack):
-    releases = json.loads((ROOT / "components/bootstrap/releases.json").read_text())
+    releases = json.loads((ROOT / "components/cluster/bootstrap/releases.json").read_text())
     assert FACTS["pinned_release"] == FACTS["source"]["pinned_tag"] == releases["default_version"]
     assert shipped_rustfs_version(stack) == FACTS["pinned_release"], (
         f"Pulumi.{stack}.yaml runs RustFS {shipped_rustfs_version(stack)}, the facts are of "
@@ -459,7 +459,7 @@ def test_systemd_waits_longer_than_rustfs_bounds_its_own_start(stack):
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_start_up_bounds_are_longer_than_rustfs_defaults(stack):
-    """The shipped stacks wait at least as long as RustFS would; components/bootstrap/startup.py says why."""
+    """The shipped stacks wait at least as long as RustFS would; components/cluster/bootstrap/startup.py says why."""
     for node in rendered(stack)[0]:
         env = node.rustfs_env
         assert int(env["RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT"]) >= \

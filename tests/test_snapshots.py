@@ -7,8 +7,8 @@ from functools import cache
 
 import pytest
 
-from components.snapshots import copy_retention_days
 from preflight.runner import run_stack
+from rustfs_aws.cluster.snapshots import copy_retention_days
 
 POLICY = "aws:dlm/lifecyclePolicy:LifecyclePolicy"
 VOLUME = "aws:ebs/volume:Volume"

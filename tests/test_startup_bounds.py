@@ -1,6 +1,6 @@
 """RustFS's start-up bounds: config keys, their defaults' reasoning, and systemd's timeout above them.
 
-The numbers are explained in components/bootstrap/startup.py; the RustFS facts they rest on are in
+The numbers are explained in components/cluster/bootstrap/startup.py; the RustFS facts they rest on are in
 tests/data/rustfs_settings.json ("startup") and are checked against the rendered units by
 tests/test_rustfs_contract.py. Here: the defaults stay derived from the facts they depend on (the node's boot
 bound, the record TTL, the take-over script), and bad values fail with the key and the allowed range.
@@ -17,12 +17,12 @@ import pytest
 import yaml
 from user_data import decode_user_data, env_file
 
-from components import dns
-from components.bootstrap import startup
-from components.bootstrap.render import DEFAULT_READINESS_WAIT, READY_TIMEOUT_SECONDS, UserDataParams
-from components.bootstrap.takeover import parse_args as takeover_args
-from components.config import ConfigError, parse
 from preflight.runner import run_stack
+from rustfs_aws.cluster import dns
+from rustfs_aws.cluster.bootstrap import startup
+from rustfs_aws.cluster.bootstrap.render import DEFAULT_READINESS_WAIT, READY_TIMEOUT_SECONDS, UserDataParams
+from rustfs_aws.cluster.bootstrap.takeover import parse_args as takeover_args
+from rustfs_aws.config import ConfigError, parse
 
 FACTS = json.loads((Path(__file__).parent / "data" / "rustfs_settings.json").read_text())
 BASE = {"environment": "dev", "tags": {"Owner": "o", "CostCenter": "c"}}
@@ -100,7 +100,7 @@ def test_topology_wait_outlasts_a_new_record_becoming_visible():
 
 def test_takeover_waits_end_within_the_boot_bound():
     """The readiness default assumes a peer's take-over ends with its boot bound (node-bootstrap passes it)."""
-    script = (Path(__file__).parent.parent / "components/bootstrap/node-bootstrap").read_text()
+    script = (Path(__file__).parent.parent / "components/cluster/bootstrap/node-bootstrap").read_text()
     assert re.search(r'--timeout "\$\(\(.*BOOT_DEADLINE', script), "take-over no longer bounded by the boot bound"
     assert takeover_args(TAKEOVER_REQUIRED).timeout <= READY_TIMEOUT_SECONDS
 

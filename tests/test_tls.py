@@ -7,8 +7,8 @@ from functools import cache
 
 import pytest
 
-from components.tls import NODE_USES, tls_secret_name
 from preflight.runner import run_stack
+from rustfs_aws.cluster.tls import NODE_USES, tls_secret_name
 
 CA = "tls:index/selfSignedCert:SelfSignedCert"
 CSR = "tls:index/certRequest:CertRequest"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.key_policies import key_policy, trail_arn
+from rustfs_aws.security.key_policies import key_policy, trail_arn
 
 ACCOUNT, REGION, TRAIL = "123456789012", "eu-west-1", "rustfs-dev-trail"
 

@@ -15,11 +15,11 @@ from functools import cache
 import pytest
 from test_config import BASE, PROD, with_
 
-from components import user_data_size
-from components.bootstrap.render import EC2_USER_DATA_LIMIT, MAX_DRIVES
-from components.config import ConfigError, StackConfig, parse
 from preflight.runner import PROJECT_DIR, run_stack
 from preflight.stackfiles import read_stack
+from rustfs_aws.cluster import user_data_size
+from rustfs_aws.cluster.bootstrap.render import EC2_USER_DATA_LIMIT, MAX_DRIVES
+from rustfs_aws.config import ConfigError, StackConfig, parse
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 # The largest layout the config allows: 64 nodes of 21 drives (in prod only with the AZ-loss opt-out).

@@ -13,12 +13,12 @@ from functools import cache
 import pulumi
 import pytest
 
-from components.config import ConfigError, parse
-from components.zones import Zone, choose_zones, zone_id_prefix
 from preflight.fake_aws import FakeAws, UnknownToFake
 from preflight.fake_zones import InvalidParameterValue
 from preflight.runner import PROJECT_DIR, run_stack
 from preflight.stackfiles import read_stack
+from rustfs_aws.config import ConfigError, parse
+from rustfs_aws.network.zones import Zone, choose_zones, zone_id_prefix
 
 SUBNET = "aws:ec2/subnet:Subnet"
 VOLUME = "aws:ebs/volume:Volume"

@@ -14,7 +14,7 @@ every one of these reads. The gateway endpoint's prefix-list route is more speci
 and wins (VPC User Guide, "Route priority"), so a refused read has no other way out: cloud-init `packages:`
 and every later `dnf update` get 403.
 
-Both the program (components/network.py) and the guardrail use this one list; the tests state the URLs the
+Both the program (components/network/network.py) and the guardrail use this one list; the tests state the URLs the
 node really fetches independently of it (tests/test_endpoint_policies.py). Stdlib only, for the pack.
 """
 

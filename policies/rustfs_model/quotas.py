@@ -12,7 +12,7 @@ first resource is declared, or a partial ``up`` leaves node groups without their
 pack, which sees resources, cannot read the account's applied quotas.
 
 Self-healing does not add an instance: each node's group has one instance and an instance maintenance
-policy of min 0 % / max 100 % healthy (``components/storage_nodes.py``), so a replacement is launched only
+policy of min 0 % / max 100 % healthy (``components/cluster/storage_nodes.py``), so a replacement is launched only
 once the old instance no longer counts as in service or pending (EC2 Auto Scaling API reference,
 InstanceMaintenancePolicy). Root volumes are gp3 and count towards the gp3 storage quota.
 

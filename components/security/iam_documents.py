@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rustfs_aws.cluster.bootstrap.render import NODE_METRIC_NAMESPACE
 from rustfs_model.service_context import SOURCE_ACCOUNT, SOURCE_ARN, unsent_keys
-
-from .bootstrap.render import NODE_METRIC_NAMESPACE
 
 STACK_TAG = "rustfs:stack"  # every resource the stack's roles act on carries it (value: the stack name)
 SSM_MANAGED_POLICY = "AmazonSSMManagedInstanceCore"
@@ -170,7 +169,7 @@ def node_policy(a: NodeAccess) -> dict:
                      "autoScalingGroupName/*",
          "Condition": tagged},
         # Reading the zone's records lets a re-run of the take-over step see its record is current and
-        # write nothing (components/bootstrap/takeover.py).
+        # write nothing (components/cluster/bootstrap/takeover.py).
         {"Sid": "ReadOwnZoneRecords", "Effect": "Allow", "Action": "route53:ListResourceRecordSets",
          "Resource": f"arn:{a.partition}:route53:::hostedzone/{a.hosted_zone_id}"},
         *a.extra_statements,
@@ -178,7 +177,7 @@ def node_policy(a: NodeAccess) -> dict:
 
 
 def restart_document_names(name: str) -> dict[str, str]:
-    """Purpose -> name of the stack's restart documents (components/operations.py creates them)."""
+    """Purpose -> name of the stack's restart documents (components/operations/restart_documents.py creates them)."""
     return {"rolling": f"{name}-restart-rolling", "coordinated": f"{name}-restart-coordinated"}
 
 
@@ -225,7 +224,7 @@ def operator_policy(*, partition: str, region: str, account_id: str, name: str, 
          "Resource": logs},
         # Run Command authorizes SendCommand on the document and on every target instance (Service
         # Authorization Reference, ssm:SendCommand: document*, instance; ssm:resourceTag applies to both): only
-        # the stack's restart documents (components/operations.py, tagged for the stack), only its nodes.
+        # the stack's restart documents (operations/restart_documents.py, tagged for the stack), only its nodes.
         {"Sid": "SendRestartDocumentsToStackNodes", "Effect": "Allow", "Action": "ssm:SendCommand",
          "Resource": [*restart_documents, f"arn:{arn.format(service='ec2')}:instance/*"],
          "Condition": {"StringEquals": {f"ssm:resourceTag/{STACK_TAG}": stack}}},

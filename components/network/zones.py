@@ -14,7 +14,7 @@ states). It never shifts: an impaired zone stays in the list (it is ``state=avai
 it every later subnet, NAT gateway and data volume would move). Sorting by name rather than by ID keeps every
 stack created by the earlier "first N available names" rule in its zones (same names, same zones: no change is
 planned), and for accounts created since November 2025, whose names are mapped uniformly, it is the ID order.
-The order of ``network.azIds`` matters: the i-th zone gets the i-th private subnet block (components/subnets.py);
+The order of ``network.azIds`` matters: the i-th zone gets the i-th private subnet block (network/subnets.py);
 add zones at the end, never reorder.
 
 Resources get the zone's *name* in this account: ``aws.ebs.Volume`` only takes a name, and subnets keep
@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
-from .validation import NAMESPACE, ConfigError
+from rustfs_aws.validation import NAMESPACE, ConfigError
 
 if TYPE_CHECKING:
-    from .config import StackConfig
+    from rustfs_aws.config import StackConfig
 
 ZONE_ID = re.compile(r"^([a-z]+\d+)-az(\d+)$")
 # Region code words and their letters in AZ IDs: us-east-1 -> use1, ap-southeast-1 -> apse1, us-gov-west-1 ->

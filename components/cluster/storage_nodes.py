@@ -50,13 +50,12 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.cluster.bootstrap.render import READY_TIMEOUT_SECONDS, render_user_data_base64
+from rustfs_aws.cluster.load_balancer import CONSOLE_PORT, S3_PORT
+from rustfs_aws.cluster.user_data_size import node_user_data_params
+from rustfs_aws.config import ClusterConfig
 from rustfs_model import catalogue
 from rustfs_model.layout import Layout, Node, Pool, compute_layout, node_name, place_nodes, volumes_string
-
-from .bootstrap.render import READY_TIMEOUT_SECONDS, render_user_data_base64
-from .config import ClusterConfig
-from .load_balancer import CONSOLE_PORT, S3_PORT
-from .user_data_size import node_user_data_params
 
 HTTPS_PORT = 443
 ROOT_VOLUME_GIB = 30  # AL2023 + RustFS binary + logs; data never lands here (RequiresMountsFor in the unit)

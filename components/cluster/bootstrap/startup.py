@@ -26,10 +26,10 @@ Defaults fit a cold start of the whole cluster (every node booting, some replaci
   ``READY_TIMEOUT_SECONDS``: node-bootstrap retries secrets, the predecessor's volumes and its DNS record
   that long before it reports itself Unhealthy); then its record needs ``ROUTE53_PROPAGATION`` (Route 53
   FAQ: "designed to propagate updates ... within 60 seconds under normal conditions") plus
-  ``NODE_RECORD_TTL`` (components/dns.py) to reach the others, and it runs its own format stage:
+  ``NODE_RECORD_TTL`` (components/cluster/dns.py) to reach the others, and it runs its own format stage:
   1,200 + 60 + 30 + 181 = 1,471 s, rounded up to 25 minutes. No RustFS bound is shorter than a peer's
   legitimate boot.
-* topology: peer names exist from ``pulumi up`` (components/dns.py creates every record with a placeholder),
+* topology: peer names exist from ``pulumi up`` (components/cluster/dns.py creates every record with a placeholder),
   so a lookup can only fail while a record is new: 60 s propagation + 30 s TTL. 300 s is three times that
   (and above RustFS's own 180 s).
 * systemd's ``TimeoutStartSec`` is the sum of all three stages plus ``START_MARGIN`` (process start and the
@@ -47,7 +47,7 @@ this release does not let us configure away, and harmless (nothing is written be
 from __future__ import annotations
 
 ROUTE53_PROPAGATION = 60  # Route 53 FAQ, "How quickly will changes ... propagate globally?"
-NODE_RECORD_TTL = 30  # components/dns.py NODE_RECORD_TTL (a test keeps them equal; this module stays pure)
+NODE_RECORD_TTL = 30  # components/cluster/dns.py NODE_RECORD_TTL (a test keeps them equal; this module stays pure)
 # rustfs crates/ecstore/src/store/init.rs: sleeps of 2, 4, 8, then 16 s between 11 attempts, each bounded by the
 # 5 s drive check (crates/config/src/constants/drive.rs DEFAULT_DRIVE_ACTIVE_CHECK_TIMEOUT_SECS).
 FORMAT_LOAD_BOUND = 2 + 4 + 8 + 7 * 16 + 11 * 5

@@ -23,9 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from rustfs_aws.cluster.bootstrap.startup import (
+    DEFAULT_TOPOLOGY_WAIT,
+    default_readiness_wait,
+    rustfs_start_bound,
+    unit_start_timeout,
+)
 from rustfs_model.ellipses import EllipsesError, expand_volumes
-
-from .startup import DEFAULT_TOPOLOGY_WAIT, default_readiness_wait, rustfs_start_bound, unit_start_timeout
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -45,7 +49,7 @@ DEFAULT_READINESS_WAIT = default_readiness_wait(READY_TIMEOUT_SECONDS)
 RUSTFS_LOG_LEVEL = "warn"  # RUSTFS_OBS_LOGGER_LEVEL, see rustfs_environment
 BOOT_UNIT_MARGIN_SECONDS = 900  # the last attempt (download, take-over) and the report, before systemd's timeout
 # The namespace of the node's own CloudWatch metrics (node-bootstrap publish_tls_expiry: TlsCertificateDaysToExpiry,
-# dimension ClusterId, whole days), alarmed by components/alarms.py and granted by iam_documents.node_policy.
+# dimension ClusterId, whole days), alarmed by observability/alarms.py and granted by iam_documents.node_policy.
 NODE_METRIC_NAMESPACE = "RustFS/Node"
 
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -265,7 +269,7 @@ def render_user_data(params: UserDataParams) -> str:
 
 def user_data_bytes(params: UserDataParams) -> bytes:
     """The user data as EC2 receives it before base64 (what its 16 KB limit counts): the text, gzip-compressed
-    when the text alone exceeds the limit. Not checked here: components/user_data_size.py refuses a layout
+    when the text alone exceeds the limit. Not checked here: components/cluster/user_data_size.py refuses a layout
     over the limit as a configuration error, before any resource exists."""
     raw = render_user_data(params).encode()
     if len(raw) > EC2_USER_DATA_LIMIT:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .iam_documents import (
+from rustfs_aws.security.iam_documents import (
     SSM_MANAGED_POLICY,
     NodeAccess,
     cross_account_policy,

@@ -40,9 +40,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.cluster.bootstrap.render import NODE_METRIC_NAMESPACE
 from rustfs_model.layout import Layout
-
-from .bootstrap.render import NODE_METRIC_NAMESPACE
 
 ASG_NAMESPACE = "AWS/AutoScaling"
 EC2_NAMESPACE = "AWS/EC2"

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .bucket_policies import (
+from rustfs_aws.security.iam_documents import log_delivery_policy, service_trust
+from rustfs_aws.security.key_policies import log_group_prefix, trail_arn, trail_name
+from rustfs_aws.storage.bucket_policies import (
     CONFIG_PREFIX,
     S3_ACCESS_LOG_PREFIX,
     TRAIL_PREFIX,
@@ -30,9 +32,7 @@ from .bucket_policies import (
     logs_bucket_policy,
     trail_topic_policy,
 )
-from .buckets import HardenedBucket, HardenedBucketArgs, Lifecycle, bucket_name
-from .iam_documents import log_delivery_policy, service_trust
-from .key_policies import log_group_prefix, trail_arn, trail_name
+from rustfs_aws.storage.buckets import HardenedBucket, HardenedBucketArgs, Lifecycle, bucket_name
 
 # AWS Config managed rules mirroring the policy pack's guardrails at run time: rule name -> identifier
 # (AWS Config Developer Guide, "List of AWS Config Managed Rules").

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.network.subnets import plan_subnets
 from rustfs_model.aws_repositories import repository_buckets
-
-from .subnets import plan_subnets
 
 # Interface endpoints a private storage node needs: Session Manager (ssm, ssmmessages, ec2messages),
 # its own EC2/Route 53-free take-over calls (ec2), secrets and keys (secretsmanager, kms), telemetry

@@ -21,13 +21,12 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.cluster.storage_nodes import ROOT_VOLUME_GIB
+from rustfs_aws.config import StackConfig
+from rustfs_aws.network.network import INTERFACE_ENDPOINT_SERVICES
+from rustfs_aws.validation import ConfigError, full_key
 from rustfs_model import catalogue
 from rustfs_model.quotas import Need, StackShape, needs, vcpu_quota
-
-from .config import StackConfig
-from .network import INTERFACE_ENDPOINT_SERVICES
-from .storage_nodes import ROOT_VOLUME_GIB
-from .validation import ConfigError, full_key
 
 READ_ACTIONS = ("servicequotas:GetAWSDefaultServiceQuota", "servicequotas:GetServiceQuota")
 _SKIP = f"set {full_key('quotas.check')}: false to skip this check"
@@ -60,7 +59,7 @@ def stack_shape(cfg: StackConfig, vcpus_per_node: int | None) -> StackShape:
         drives_per_node=c.drives_per_node, volume_type=c.volume.type, volume_size_gib=c.volume.size_gib,
         volume_iops=c.volume.iops, root_volume_gib=ROOT_VOLUME_GIB,
         nat_gateways={"none": 0, "single": 1, "perAz": n.az_count}[n.nat_gateways],
-        # components/network.py: public subnets (and their internet gateway) for NAT or an internet-facing NLB
+        # components/network/network.py: public subnets (and their internet gateway) for NAT or an internet-facing NLB
         internet_gateway=n.nat_gateways != "none" or c.internet_facing,
         interface_endpoints=len(INTERFACE_ENDPOINT_SERVICES), gateway_endpoints=1, load_balancers=1,
         snapshots_per_volume=cfg.backup.snapshot_retain_count)

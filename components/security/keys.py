@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .key_policies import PURPOSES, alias_name, key_policy, log_group_prefix
+from rustfs_aws.security.key_policies import PURPOSES, alias_name, key_policy, log_group_prefix
 
 DESCRIPTIONS = {
     "data": "EBS volumes, snapshots and AMIs",

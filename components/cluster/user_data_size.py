@@ -22,16 +22,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rustfs_aws.cluster.bootstrap.render import EC2_USER_DATA_LIMIT, UserDataParams, load_releases, user_data_bytes
+from rustfs_aws.cluster.dns import endpoint_name
+from rustfs_aws.cluster.tls import tls_secret_name
+from rustfs_aws.security.credentials import secret_name
+from rustfs_aws.validation import full_key
 from rustfs_model.layout import Node, Pool, node_name, volumes_string
 
-from .bootstrap.render import EC2_USER_DATA_LIMIT, UserDataParams, load_releases, user_data_bytes
-from .credentials import secret_name
-from .dns import endpoint_name
-from .tls import tls_secret_name
-from .validation import full_key
-
 if TYPE_CHECKING:
-    from .config import ClusterConfig
+    from rustfs_aws.config import ClusterConfig
 
 # Placeholders as long and as random as the real values: gzip shrinks a run of zeros to almost nothing, so a
 # low-entropy placeholder would measure less than the real ARN compresses to.

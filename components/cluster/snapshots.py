@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .iam_documents import service_trust
-from .key_policies import key_policy
+from rustfs_aws.security.iam_documents import service_trust
+from rustfs_aws.security.key_policies import key_policy
 
 DLM_MANAGED_POLICY = "service-role/AWSDataLifecycleManagerServiceRole"
 KEY_USE_FOR_COPIES = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]

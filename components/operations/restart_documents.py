@@ -10,7 +10,7 @@ lose at most one node at a time (the alarms' ``tolerated_node_losses`` is at lea
 
 ``<name>-restart-coordinated`` (``Phase`` = ``stop`` | ``start``) stops RustFS on every node, then starts it on
 every node: the procedure after the internode RPC secret changed (``rpcSecret`` of the root-credentials secret,
-``RUSTFS_RPC_SECRET``; components/credentials.py). RustFS signs every internode call with it (rustfs/rustfs
+``RUSTFS_RPC_SECRET``; components/security/credentials.py). RustFS signs every internode call with it (rustfs/rustfs
 ``crates/ecstore/src/cluster/rpc/http_auth.rs``), so a node started with a new one and a node still running
 with the old one reject each other's RPCs; a rolling restart would pass through exactly that mixed state. Root
 keys rotate with the rolling document: the RPC secret is generated on its own, not derived from them. Both phases
@@ -28,10 +28,10 @@ each of which must succeed on every node (``--max-errors 0``), make the barrier 
 unreviewed, untested, and a grant on ``AWS-RunShellScript`` is a grant to run anything as root.
 
 How the scripts reach the node's health endpoint: the node serves TLS with a certificate that names its DNS name
-(components/tls.py), not 127.0.0.1; ``curl --resolve <node>:<port>:127.0.0.1 --cacert <tls dir>/ca.crt`` asks for
+(cluster/tls.py), not 127.0.0.1; ``curl --resolve <node>:<port>:127.0.0.1 --cacert <tls dir>/ca.crt`` asks for
 the right name on the loopback address and verifies the certificate against the cluster CA, so a restart after a
 renewal also proves that the node serves a valid certificate. ``-k`` would accept any certificate, expired or not.
-Without TLS (no ``RUSTFS_TLS_PATH`` in /etc/default/rustfs, components/bootstrap/render.py) it asks
+Without TLS (no ``RUSTFS_TLS_PATH`` in /etc/default/rustfs, components/cluster/bootstrap/render.py) it asks
 ``http://127.0.0.1:<port>`` directly. ``--noproxy '*'``: a proxy configured for the agent must not see loopback.
 
 The agent runs ``sh -c <script>`` (amazon-ssm-agent agent/plugins/runscript/runshellscript.go and runscript.go),
@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .iam_documents import restart_document_names
+from rustfs_aws.security.iam_documents import restart_document_names
 
 # Run Command's own bound on one step (aws:runShellScript timeoutSeconds); ReadyTimeoutSeconds stays below it.
 STEP_TIMEOUT_SECONDS = 3600

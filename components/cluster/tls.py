@@ -24,7 +24,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_tls as tls
 
-from .credentials import recovery_window_days
+from rustfs_aws.security.credentials import recovery_window_days
 
 CA_VALIDITY_HOURS = 10 * 8_760
 # Two years, re-issued from 60 days before expiry by any plan (pulumi-tls early_renewal_hours): the delivery

@@ -1,0 +1,1 @@
+"""Log groups and the cluster's alarms."""

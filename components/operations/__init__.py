@@ -1,0 +1,1 @@
+"""Running the stack: budget, service-quota check, Run Command documents for restarts."""

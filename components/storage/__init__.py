@@ -1,0 +1,1 @@
+"""Shared building blocks for S3: the hardened bucket and its policies."""
