@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.tagging import resource_tags
+
 NODE_RECORD_TTL = 30  # seconds; the take-over script writes the same TTL (takeover.py --record-ttl)
 # RFC 5737 documentation address: what a node's record holds from `pulumi up` until that node's first
 # take-over replaces it with the instance's private IP. Nothing listens there, so a peer that resolves
@@ -53,7 +55,7 @@ class ClusterDns(pulumi.ComponentResource):
         self.zone = aws.route53.Zone(
             f"{name}-zone", name=args.domain, comment=f"RustFS node names and endpoints ({args.domain})",
             vpcs=[aws.route53.ZoneVpcArgs(vpc_id=args.vpc_id)], force_destroy=args.force_destroy,
-            tags={**args.tags, "Name": args.domain}, opts=pulumi.ResourceOptions(parent=self))
+            tags=resource_tags(args.tags, args.domain), opts=pulumi.ResourceOptions(parent=self))
         zone_opts = pulumi.ResourceOptions(parent=self.zone)
         self.node_records: dict[str, aws.route53.Record] = {}
         for node in args.node_names:

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.tagging import resource_tags
+
 S3_PORT = 9000
 CONSOLE_PORT = 9001
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -99,7 +101,7 @@ class S3LoadBalancer(pulumi.ComponentResource):
                                "targetGroupArns": self.target_group_arns})
 
     def _tags(self, name: str) -> dict[str, str]:
-        return {**self._args.tags, "Name": name}
+        return resource_tags(self._args.tags, name)
 
     def _ingress(self, port: int, cidrs: list[str], who: str) -> None:
         for i, cidr in enumerate(cidrs):

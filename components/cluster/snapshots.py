@@ -22,6 +22,7 @@ import pulumi_aws as aws
 
 from rustfs_aws.security.iam_documents import service_trust
 from rustfs_aws.security.key_policies import key_policy
+from rustfs_aws.tagging import resource_tags
 
 DLM_MANAGED_POLICY = "service-role/AWSDataLifecycleManagerServiceRole"
 KEY_USE_FOR_COPIES = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
@@ -96,7 +97,7 @@ class Snapshots(pulumi.ComponentResource):
         self.register_outputs({"policyArn": self.policy.arn, "copyKeyArn": self.copy_key_arn})
 
     def _tags(self, name: str) -> dict[str, str]:
-        return {**self._args.tags, "Name": name, "rustfs:stack": self._args.stack}
+        return resource_tags(self._args.tags, name, self._args.stack)
 
     def _copy_key(self) -> pulumi.Output[str]:
         """A data-purpose key in the copy region, with the same key policy as the stack's data key."""

@@ -54,6 +54,7 @@ from rustfs_aws.cluster.bootstrap.render import READY_TIMEOUT_SECONDS, render_us
 from rustfs_aws.cluster.load_balancer import CONSOLE_PORT, S3_PORT
 from rustfs_aws.cluster.user_data_size import node_user_data_params
 from rustfs_aws.config import ClusterConfig
+from rustfs_aws.tagging import resource_tags
 from rustfs_model import catalogue
 from rustfs_model.layout import Layout, Node, Pool, compute_layout, node_name, place_nodes, volumes_string
 
@@ -190,7 +191,7 @@ class RustfsCluster(pulumi.ComponentResource):
     # --- tags --------------------------------------------------------------------------------------
 
     def _base_tags(self, name: str) -> dict[str, str]:
-        return {**self._args.tags, "Name": name, "rustfs:stack": self._args.stack}
+        return resource_tags(self._args.tags, name, self._args.stack)
 
     def _node_tags(self, node: NodePlan) -> dict[str, str]:
         """Instance and network interface: the node they currently serve."""

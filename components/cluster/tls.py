@@ -25,6 +25,7 @@ import pulumi_aws as aws
 import pulumi_tls as tls
 
 from rustfs_aws.security.credentials import recovery_window_days
+from rustfs_aws.tagging import resource_tags
 
 CA_VALIDITY_HOURS = 10 * 8_760
 # Two years, re-issued from 60 days before expiry by any plan (pulumi-tls early_renewal_hours): the delivery
@@ -94,8 +95,8 @@ class ClusterTls(pulumi.ComponentResource):
                 f"{name}-{short}", name=tls_secret_name(args.stack, node), kms_key_id=args.secrets_key_arn,
                 description=f"TLS certificate and key of RustFS node {node} (read by that node at boot)",
                 recovery_window_in_days=recovery_window_days(args.protect),
-                tags={**args.tags, "Name": tls_secret_name(args.stack, node), "rustfs:stack": args.stack,
-                      "rustfs:node-name": node},
+                tags=resource_tags(args.tags, tls_secret_name(args.stack, node), args.stack,
+                                   {"rustfs:node-name": node}),
                 # Protected like the credentials: a prod destroy that stops at the protected data would
                 # otherwise delete these and leave their names reserved for 30 days, so the next `up`
                 # could not re-create them.

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from rustfs_aws.network.subnets import plan_subnets
+from rustfs_aws.tagging import resource_tags
 from rustfs_model.aws_repositories import repository_buckets
 
 # Interface endpoints a private storage node needs: Session Manager (ssm, ssmmessages, ec2messages),
@@ -89,7 +90,7 @@ class Network(pulumi.ComponentResource):
         })
 
     def _tags(self, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-        return {**self._args.tags, "Name": name, **(extra or {})}
+        return resource_tags(self._args.tags, name, extra=extra)
 
     def _public_routing(self, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
         name = self._name

@@ -41,6 +41,7 @@ import pulumi
 import pulumi_aws as aws
 
 from rustfs_aws.cluster.bootstrap.render import NODE_METRIC_NAMESPACE
+from rustfs_aws.tagging import resource_tags
 from rustfs_model.layout import Layout
 
 ASG_NAMESPACE = "AWS/AutoScaling"
@@ -120,7 +121,7 @@ class ClusterAlarms(pulumi.ComponentResource):
         topic_name = f"{args.name}-ops-alerts"
         self.topic = aws.sns.Topic(
             f"{name}-ops-alerts", name=topic_name, kms_master_key_id=args.messaging_key_arn,
-            tags={**args.tags, "Name": topic_name, "rustfs:stack": args.stack},
+            tags=resource_tags(args.tags, topic_name, args.stack),
             opts=pulumi.ResourceOptions(parent=self))
         aws.sns.TopicPolicy(
             f"{name}-ops-alerts", arn=self.topic.arn,
@@ -148,7 +149,7 @@ class ClusterAlarms(pulumi.ComponentResource):
         self.alarms.append(aws.cloudwatch.MetricAlarm(
             f"{self._name}-{suffix}", name=alarm_name, alarm_description=description,
             alarm_actions=[self.topic.arn], ok_actions=[self.topic.arn], actions_enabled=True,
-            tags={**self._args.tags, "Name": alarm_name, "rustfs:stack": self._args.stack},
+            tags=resource_tags(self._args.tags, alarm_name, self._args.stack),
             opts=pulumi.ResourceOptions(parent=self), **settings))
 
     def _node_alarms(self, short: str, group_name: pulumi.Input[str]) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.tagging import resource_tags
+
 
 @dataclass
 class ObservabilityArgs:
@@ -25,7 +27,7 @@ class Observability(pulumi.ComponentResource):
         self.node_logs = aws.cloudwatch.LogGroup(
             f"{name}-node-logs", name=f"{args.log_group_prefix}nodes", retention_in_days=args.retention_days,
             kms_key_id=args.logs_key_arn,
-            tags={**args.tags, "Name": f"{name}-node-logs", "rustfs:stack": args.stack},
+            tags=resource_tags(args.tags, f"{name}-node-logs", args.stack),
             opts=pulumi.ResourceOptions(parent=self))
         self.node_log_group_arn = self.node_logs.arn
         self.register_outputs({"nodeLogGroup": self.node_logs.name, "nodeLogGroupArn": self.node_logs.arn})

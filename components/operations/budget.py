@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.tagging import resource_tags
+
 ACTUAL_ALERT_PERCENT = 80.0
 FORECAST_ALERT_PERCENT = 100.0
 
@@ -57,7 +59,7 @@ class StackBudget(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         topic = aws.sns.Topic(
             f"{name}-alerts", name=f"{args.name}-budget-alerts", kms_master_key_id=args.messaging_key_arn,
-            tags={**args.tags, "Name": f"{args.name}-budget-alerts", "rustfs:stack": args.stack}, opts=child)
+            tags=resource_tags(args.tags, f"{args.name}-budget-alerts", args.stack), opts=child)
         policy = aws.sns.TopicPolicy(
             f"{name}-alerts", arn=topic.arn,
             policy=pulumi.Output.all(topic.arn, args.account_id, args.partition).apply(
@@ -81,7 +83,7 @@ class StackBudget(pulumi.ComponentResource):
                 tag("Project", args.project_tag), tag("Environment", args.environment_tag)]),
             notifications=[notification("ACTUAL", ACTUAL_ALERT_PERCENT),
                            notification("FORECASTED", FORECAST_ALERT_PERCENT)],
-            tags={**args.tags, "Name": f"{args.name}-monthly", "rustfs:stack": args.stack},
+            tags=resource_tags(args.tags, f"{args.name}-monthly", args.stack),
             # AWS Budgets checks that it may publish when the notification is created.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
         self.topic_arn: pulumi.Output[str] = topic.arn

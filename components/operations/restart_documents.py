@@ -48,6 +48,7 @@ import pulumi
 import pulumi_aws as aws
 
 from rustfs_aws.security.iam_documents import restart_document_names
+from rustfs_aws.tagging import resource_tags
 
 # Run Command's own bound on one step (aws:runShellScript timeoutSeconds); ReadyTimeoutSeconds stays below it.
 STEP_TIMEOUT_SECONDS = 3600
@@ -209,8 +210,7 @@ class RestartDocuments(pulumi.ComponentResource):
             document = aws.ssm.Document(
                 f"{name}-{purpose}", name=document_name, document_type="Command", document_format="JSON",
                 content=json.dumps(contents[purpose], indent=2), target_type="/AWS::EC2::Instance",
-                tags={**args.tags, "Name": document_name, "rustfs:stack": args.stack,
-                      "rustfs:cluster": args.cluster_id},
+                tags=resource_tags(args.tags, document_name, args.stack, {"rustfs:cluster": args.cluster_id}),
                 opts=pulumi.ResourceOptions(parent=self))
             self.document_arns[purpose] = document.arn
         self.register_outputs({"documentNames": self.document_names, "documentArns": self.document_arns})

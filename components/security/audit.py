@@ -33,6 +33,7 @@ from rustfs_aws.storage.bucket_policies import (
     trail_topic_policy,
 )
 from rustfs_aws.storage.buckets import HardenedBucket, HardenedBucketArgs, Lifecycle, bucket_name
+from rustfs_aws.tagging import resource_tags
 
 # AWS Config managed rules mirroring the policy pack's guardrails at run time: rule name -> identifier
 # (AWS Config Developer Guide, "List of AWS Config Managed Rules").
@@ -253,4 +254,4 @@ class Audit(pulumi.ComponentResource):
         return rules
 
     def _tags(self, suffix: str) -> dict[str, str]:
-        return {**self._args.tags, "Name": f"{self._args.name}-{suffix}", "rustfs:stack": self._args.stack}
+        return resource_tags(self._args.tags, f"{self._args.name}-{suffix}", self._args.stack)

@@ -22,6 +22,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from rustfs_aws.tagging import resource_tags
+
 # AWS-shaped lengths (20 / 40). Letters and digits only: RustFS, S3 clients (SigV4 signing) and the
 # systemd EnvironmentFile the nodes write all take them without quoting or escaping.
 ACCESS_KEY_LENGTH = 20
@@ -72,7 +74,7 @@ class RootCredentials(pulumi.ComponentResource):
             f"{name}-secret", name=secret_name(args.stack), kms_key_id=args.secrets_key_arn,
             description=f"RustFS root credentials of stack {args.stack} (read by the nodes at boot)",
             recovery_window_in_days=recovery_window_days(args.protect),
-            tags={**args.tags, "Name": secret_name(args.stack), "rustfs:stack": args.stack},
+            tags=resource_tags(args.tags, secret_name(args.stack), args.stack),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
         # Nodes read the value at boot: their groups wait for this version, not only for the ARN.
         self.secret_version = aws.secretsmanager.SecretVersion(

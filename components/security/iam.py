@@ -25,6 +25,7 @@ from rustfs_aws.security.iam_documents import (
     permissions_boundary,
     service_trust,
 )
+from rustfs_aws.tagging import resource_tags
 
 MFA_MAX_AGE_SECONDS = 3_600  # operators must have signed in with MFA within the last hour
 
@@ -143,4 +144,4 @@ class Iam(pulumi.ComponentResource):
                                   opts=pulumi.ResourceOptions(parent=self.node_role))
 
     def _tags(self, name: str) -> dict[str, str]:
-        return {**self._args.tags, "Name": name, "rustfs:stack": self._args.stack}
+        return resource_tags(self._args.tags, name, self._args.stack)

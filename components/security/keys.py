@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from rustfs_aws.security.key_policies import PURPOSES, alias_name, key_policy, log_group_prefix
+from rustfs_aws.tagging import resource_tags
 
 DESCRIPTIONS = {
     "data": "EBS volumes, snapshots and AMIs",
@@ -55,8 +56,7 @@ class Keys(pulumi.ComponentResource):
                 enable_key_rotation=True, deletion_window_in_days=DELETION_WINDOW_DAYS,
                 key_usage="ENCRYPT_DECRYPT", customer_master_key_spec="SYMMETRIC_DEFAULT",
                 policy=policy,
-                tags={**args.tags, "Name": f"{args.name}-{purpose}", "rustfs:stack": args.stack,
-                      "rustfs:key-purpose": purpose},
+                tags=resource_tags(args.tags, f"{args.name}-{purpose}", args.stack, {"rustfs:key-purpose": purpose}),
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
             self.keys[purpose] = key
             self.aliases[purpose] = aws.kms.Alias(

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.tagging import resource_tags
+
 MAX_BUCKET_NAME = 63
 ABORT_MULTIPART_DAYS = 7
 
@@ -55,7 +57,7 @@ class HardenedBucket(pulumi.ComponentResource):
         self.bucket = aws.s3.Bucket(
             # Outside prod, destroy empties the bucket first: S3 refuses to delete a bucket that still holds
             # objects or versions (BucketNotEmpty), and these buckets receive logs from the first minutes.
-            name, bucket=args.bucket, force_destroy=not args.protect, tags={**args.tags, "Name": args.bucket},
+            name, bucket=args.bucket, force_destroy=not args.protect, tags=resource_tags(args.tags, args.bucket),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
         part = pulumi.ResourceOptions(parent=self.bucket)
         bucket_id = self.bucket.id
