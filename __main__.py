@@ -1,7 +1,6 @@
 """rustfs-aws: RustFS on AWS. The composition root: read the config once, build the components."""
 
 import pulumi
-import pulumi_aws as aws
 
 from rustfs_aws.cluster.dns import ClusterDns, DnsArgs, console_name, endpoint_name
 from rustfs_aws.cluster.load_balancer import CONSOLE_PORT, S3_PORT, LoadBalancerArgs, S3LoadBalancer
@@ -21,53 +20,48 @@ from rustfs_aws.security.credentials import CredentialsArgs, RootCredentials
 from rustfs_aws.security.iam import Iam, IamArgs, NodeAccessInputs
 from rustfs_aws.security.key_policies import trail_name
 from rustfs_aws.security.keys import Keys, KeysArgs
+from rustfs_aws.stack import StackContext
 
 cfg = load()  # validates everything before any resource is declared
 
-provider = aws.Provider("aws", region=cfg.region, default_tags={"tags": cfg.tags})
-invoke = pulumi.InvokeOptions(provider=provider)
-account_id = aws.get_caller_identity(opts=invoke).account_id
-partition = aws.get_partition(opts=invoke).partition
-opts = pulumi.ResourceOptions(provider=provider)
+stack = StackContext.create(cfg)
+invoke, opts = stack.invoke, stack.opts()
 check_quotas(cfg, invoke)  # the account's applied service quotas against the stack's need, before any resource
 # The stack's AZs by ID, never from the zones' current state; instance type and endpoints offered in each.
 zones = resolve_zones(cfg, invoke, interface_services=INTERFACE_ENDPOINT_SERVICES,
                       gateway_services=GATEWAY_ENDPOINT_SERVICES)
 
-keys = Keys(f"{cfg.name}-keys", KeysArgs(
-    name=cfg.name, stack=cfg.stack, account_id=account_id, partition=partition, region=cfg.region,
-    protect=cfg.is_prod, key_admin_role_arn=cfg.security.key_admin_role_arn,
+keys = Keys(f"{cfg.name}-keys", stack.args(
+    KeysArgs, key_admin_role_arn=cfg.security.key_admin_role_arn,
     ebs_encryption_by_default=cfg.security.ebs_encryption_by_default,
     trail_name=trail_name(cfg.name) if cfg.audit.cloud_trail == "create" else None,
-    config_delivery=cfg.audit.config == "create", tags=cfg.tags), opts=opts)
+    config_delivery=cfg.audit.config == "create"), opts=opts)
 
-credentials = RootCredentials(f"{cfg.name}-root-credentials", CredentialsArgs(
-    stack=cfg.stack, secrets_key_arn=keys.arns["secrets"], version=cfg.security.root_credentials_version,
-    protect=cfg.is_prod, tags=cfg.tags), opts=opts)
+credentials = RootCredentials(f"{cfg.name}-root-credentials", stack.args(
+    CredentialsArgs, secrets_key_arn=keys.arns["secrets"], version=cfg.security.root_credentials_version),
+    opts=opts)
 
-iam = Iam(f"{cfg.name}-iam", IamArgs(
-    name=cfg.name, stack=cfg.stack, account_id=account_id, partition=partition, region=cfg.region,
-    operator_principals=cfg.security.operator_principals,
+iam = Iam(f"{cfg.name}-iam", stack.args(
+    IamArgs, operator_principals=cfg.security.operator_principals,
     operator_session_seconds=cfg.security.operator_session_seconds,
     cross_account_id=cfg.security.cross_account_id,
-    cross_account_external_id=cfg.security.cross_account_external_id, tags=cfg.tags), opts=opts)
+    cross_account_external_id=cfg.security.cross_account_external_id), opts=opts)
 
-network = Network(f"{cfg.name}-net", NetworkArgs(
-    cidr=cfg.network.cidr, azs=[z.name for z in zones], az_ids=[z.id for z in zones],
-    nat_gateways=cfg.network.nat_gateways,
-    region=cfg.region, account_id=account_id, partition=partition,
-    flow_log_kms_key_arn=keys.arns["logs"], flow_log_retention_days=cfg.network.flow_log_retention_days,
+network = Network(f"{cfg.name}-net", stack.args(
+    NetworkArgs, cidr=cfg.network.cidr, azs=[z.name for z in zones], az_ids=[z.id for z in zones],
+    nat_gateways=cfg.network.nat_gateways, flow_log_kms_key_arn=keys.arns["logs"],
+    flow_log_retention_days=cfg.network.flow_log_retention_days,
     log_group_prefix=keys.log_group_prefix, permissions_boundary_arn=iam.permissions_boundary_arn,
-    public_subnets=cfg.cluster.internet_facing, tags=cfg.tags), opts=opts)
+    public_subnets=cfg.cluster.internet_facing), opts=opts)
 
-audit = Audit(f"{cfg.name}-audit", AuditArgs(
-    name=cfg.name, stack=cfg.stack, account_id=account_id, partition=partition, region=cfg.region,
-    storage_key_arn=keys.arns["storage"], logs_key_arn=keys.arns["logs"], messaging_key_arn=keys.arns["messaging"],
+audit = Audit(f"{cfg.name}-audit", stack.args(
+    AuditArgs, storage_key_arn=keys.arns["storage"], logs_key_arn=keys.arns["logs"],
+    messaging_key_arn=keys.arns["messaging"],
     permissions_boundary_arn=iam.permissions_boundary_arn, cloud_trail=cfg.audit.cloud_trail,
     owns_account=cfg.account.owns_account_resources, config=cfg.audit.config,
     config_service_linked_role=cfg.audit.config_service_linked_role, log_retention_days=cfg.audit.log_retention_days,
     transition_ia_days=cfg.audit.transition_ia_days, transition_glacier_days=cfg.audit.transition_glacier_days,
-    expiration_days=cfg.audit.expiration_days, protect=cfg.is_prod, tags=cfg.tags), opts=opts)
+    expiration_days=cfg.audit.expiration_days), opts=opts)
 
 # --- the RustFS cluster: names and layout first (DNS, certificates and IAM need them), then the nodes ------
 cluster_cfg = cfg.cluster
@@ -75,37 +69,35 @@ plan = plan_cluster(cluster_cfg, network.azs)
 endpoint = endpoint_name(cluster_cfg.domain)
 endpoint_names = [endpoint, f"*.{endpoint}", *([console_name(cluster_cfg.domain)] if cluster_cfg.console else [])]
 
-dns = ClusterDns(f"{cfg.name}-dns", DnsArgs(
-    domain=cluster_cfg.domain, vpc_id=network.vpc_id, node_names=plan.names, force_destroy=not cfg.is_prod,
-    tags=cfg.tags), opts=opts)
+dns = ClusterDns(f"{cfg.name}-dns", stack.args(
+    DnsArgs, domain=cluster_cfg.domain, vpc_id=network.vpc_id, node_names=plan.names, force_destroy=not cfg.is_prod),
+    opts=opts)
 
-load_balancer = S3LoadBalancer(f"{cfg.name}-lb", LoadBalancerArgs(
-    name=cfg.name, vpc_id=network.vpc_id,
+load_balancer = S3LoadBalancer(f"{cfg.name}-lb", stack.args(
+    LoadBalancerArgs, vpc_id=network.vpc_id,
     subnet_ids=network.public_subnet_ids if cluster_cfg.internet_facing else network.private_subnet_ids,
     client_cidrs=cluster_cfg.client_cidrs or [network.vpc_cidr], admin_cidrs=cfg.network.admin_cidrs,
     internal=not cluster_cfg.internet_facing, console=cluster_cfg.console, tls_mode=cfg.tls.mode,
     certificate_arn=cfg.tls.certificate_arn, deletion_protection=cfg.is_prod,
     # Access logs to the audit component's logs bucket (its policy admits the log delivery service).
-    access_logs_bucket=audit.logs_bucket.bucket_name, tags=cfg.tags),
-    opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[audit.logs_bucket])))
+    access_logs_bucket=audit.logs_bucket.bucket_name), opts=stack.opts(depends_on=[audit.logs_bucket]))
 dns.alias_load_balancer(endpoint_names, load_balancer.dns_name, load_balancer.zone_id)
 
-cluster_tls = ClusterTls(f"{cfg.name}-tls", TlsArgs(
-    stack=cfg.stack, domain=cluster_cfg.domain, node_names=plan.names, endpoint_names=endpoint_names,
-    load_balancer_dns_name=load_balancer.dns_name, secrets_key_arn=keys.arns["secrets"], protect=cfg.is_prod,
-    tags=cfg.tags), opts=opts)
+cluster_tls = ClusterTls(f"{cfg.name}-tls", stack.args(
+    TlsArgs, domain=cluster_cfg.domain, node_names=plan.names, endpoint_names=endpoint_names,
+    load_balancer_dns_name=load_balancer.dns_name, secrets_key_arn=keys.arns["secrets"]), opts=opts)
 
-observability = Observability(f"{cfg.name}-obs", ObservabilityArgs(
-    stack=cfg.stack, log_group_prefix=keys.log_group_prefix, logs_key_arn=keys.arns["logs"],
-    retention_days=cfg.audit.log_retention_days, tags=cfg.tags), opts=opts)
+observability = Observability(f"{cfg.name}-obs", stack.args(
+    ObservabilityArgs, log_group_prefix=keys.log_group_prefix, logs_key_arn=keys.arns["logs"],
+    retention_days=cfg.audit.log_retention_days), opts=opts)
 node_access = iam.grant_node_access(NodeAccessInputs(
     secret_arns=[credentials.secret_arn, *cluster_tls.node_secret_arns.values()],
     secrets_key_arn=keys.arns["secrets"], data_key_arn=keys.arns["data"],
     log_group_arns=[observability.node_log_group_arn],
     hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name)))
 
-cluster = RustfsCluster(f"{cfg.name}-cluster", ClusterArgs(
-    cluster_id=cfg.name, stack=cfg.stack, region=cfg.region, cluster=cluster_cfg, plan=plan,
+cluster = RustfsCluster(f"{cfg.name}-cluster", stack.args(
+    ClusterArgs, cluster=cluster_cfg, plan=plan,
     subnet_ids=network.private_subnet_ids, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
     admin_cidrs=cfg.network.admin_cidrs, hosted_zone_id=dns.zone_id, data_key_arn=keys.arns["data"],
     credentials_secret_arn=credentials.secret_arn, tls_secret_arns=cluster_tls.node_secret_arns,
@@ -115,32 +107,28 @@ cluster = RustfsCluster(f"{cfg.name}-cluster", ClusterArgs(
     target_group_arns=load_balancer.target_group_arns,
     # RustFS routes virtual-hosted-style requests only with the console off (rustfs/src/server/http.rs).
     server_domains=[] if cluster_cfg.console else [endpoint],
-    nat=cfg.network.nat_gateways != "none", node_access=node_access, protect=cfg.is_prod, tags=cfg.tags),
-    opts=opts)
+    nat=cfg.network.nat_gateways != "none", node_access=node_access), opts=opts)
 load_balancer.allow_to_nodes(cluster.security_group_id)
 
 # Rolling and coordinated restarts as SSM Command documents (README, Day 2); the operator role may send them.
-restart_documents = RestartDocuments(f"{cfg.name}-operations", RestartDocumentsArgs(
-    cluster_id=cfg.name, stack=cfg.stack, tags=cfg.tags), opts=opts)
+restart_documents = RestartDocuments(f"{cfg.name}-operations", stack.args(RestartDocumentsArgs), opts=opts)
 
-snapshots = Snapshots(f"{cfg.name}-snapshots", SnapshotsArgs(
-    cluster_id=cfg.name, stack=cfg.stack, region=cfg.region, account_id=account_id, partition=partition,
-    data_key_arn=keys.arns["data"], interval_hours=cfg.backup.snapshot_interval_hours,
+snapshots = Snapshots(f"{cfg.name}-snapshots", stack.args(
+    SnapshotsArgs, data_key_arn=keys.arns["data"], interval_hours=cfg.backup.snapshot_interval_hours,
     retain_count=cfg.backup.snapshot_retain_count, copy_region=cfg.backup.copy_region,
-    key_admin_role_arn=cfg.security.key_admin_role_arn, permissions_boundary_arn=iam.permissions_boundary_arn,
-    protect=cfg.is_prod, tags=cfg.tags), opts=opts)
+    key_admin_role_arn=cfg.security.key_admin_role_arn, permissions_boundary_arn=iam.permissions_boundary_arn),
+    opts=opts)
 
-budget = StackBudget(f"{cfg.name}-budget", BudgetArgs(
-    name=cfg.name, stack=cfg.stack, monthly_usd=cfg.budget.monthly_usd, project_tag=cfg.tags["Project"],
-    environment_tag=cfg.tags["Environment"], account_id=account_id, partition=partition,
-    messaging_key_arn=keys.arns["messaging"], emails=cfg.budget.emails, tags=cfg.tags), opts=opts)
+budget = StackBudget(f"{cfg.name}-budget", stack.args(
+    BudgetArgs, monthly_usd=cfg.budget.monthly_usd, project_tag=cfg.tags["Project"],
+    environment_tag=cfg.tags["Environment"], messaging_key_arn=keys.arns["messaging"], emails=cfg.budget.emails),
+    opts=opts)
 
-alarms = ClusterAlarms(f"{cfg.name}-alarms", ClusterAlarmsArgs(
-    name=cfg.name, stack=cfg.stack, region=cfg.region, account_id=account_id, partition=partition,
-    messaging_key_arn=keys.arns["messaging"], layout=plan.layout, group_names=cluster.group_names,
+alarms = ClusterAlarms(f"{cfg.name}-alarms", stack.args(
+    ClusterAlarmsArgs, messaging_key_arn=keys.arns["messaging"], layout=plan.layout, group_names=cluster.group_names,
     load_balancer_arn_suffix=load_balancer.arn_suffix,
     s3_target_group_arn_suffix=load_balancer.s3_target_group_arn_suffix,
-    emails=cfg.observability.alarm_emails, tags=cfg.tags), opts=opts)
+    emails=cfg.observability.alarm_emails), opts=opts)
 
 pulumi.export("region", cfg.region)
 pulumi.export("s3EndpointUrl", f"https://{endpoint}:{S3_PORT}")
