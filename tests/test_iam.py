@@ -8,7 +8,7 @@ from functools import cache
 import pulumi
 import pytest
 
-from preflight.fake_aws import ACCOUNT_ID, FakeAws
+from preflight.fake_aws import ACCOUNT_ID
 from preflight.runner import run_stack
 from rustfs_aws.security.iam import Iam, IamArgs, NodeAccessInputs
 from rustfs_aws.security.iam_documents import (
@@ -79,23 +79,6 @@ def test_operator_and_cross_account_roles_only_when_configured():
 
 
 # --- grant_node_access: the storage cluster hands in the ARNs it creates ------------------------------
-
-class _Capture(FakeAws):
-    def __init__(self):
-        super().__init__("us-east-1")
-        self.inputs: dict[str, dict] = {}
-
-    def new_resource(self, args):
-        self.inputs[args.name] = dict(args.inputs)
-        return super().new_resource(args)
-
-
-@pytest.fixture
-def capture():
-    mocks = _Capture()
-    pulumi.runtime.set_mocks(mocks, project="rustfs-aws", stack="dev", preview=False)
-    return mocks
-
 
 @pulumi.runtime.test
 def test_grant_node_access_builds_the_node_policy_from_the_clusters_outputs(capture):

@@ -6,7 +6,6 @@ import json
 import pulumi
 import pytest
 
-from preflight.fake_aws import FakeAws
 from preflight.runner import run_stack
 from rustfs_aws.network.network import Network, NetworkArgs
 
@@ -137,23 +136,6 @@ def test_s3_endpoint_policy_passes_parliament_and_cloudsplaining():
 
     doc = s3_endpoint_policy(account_id="123456789012", partition="aws", region="eu-central-1")
     assert unexplained(doc, "bucket-policy") == []
-
-
-class _Capture(FakeAws):
-    def __init__(self):
-        super().__init__("us-east-1")
-        self.types: list[str] = []
-
-    def new_resource(self, args):
-        self.types.append(args.typ)
-        return super().new_resource(args)
-
-
-@pytest.fixture
-def capture():
-    mocks = _Capture()
-    pulumi.runtime.set_mocks(mocks, project="rustfs-aws", stack="dev", preview=False)
-    return mocks
 
 
 @pulumi.runtime.test

@@ -1,0 +1,25 @@
+"""A component under test alone: the fake AWS that also keeps what each resource was declared with."""
+
+import pulumi
+import pytest
+
+from preflight.fake_aws import FakeAws
+
+
+class CapturingFakeAws(FakeAws):
+    def __init__(self, region: str = "us-east-1"):
+        super().__init__(region)
+        self.inputs: dict[str, dict] = {}  # resource name -> its inputs
+        self.types: list[str] = []  # resource types, in registration order
+
+    def new_resource(self, args):
+        self.inputs[args.name] = dict(args.inputs)
+        self.types.append(args.typ)
+        return super().new_resource(args)
+
+
+@pytest.fixture
+def capture() -> CapturingFakeAws:
+    mocks = CapturingFakeAws()
+    pulumi.runtime.set_mocks(mocks, project="rustfs-aws", stack="dev", preview=False)
+    return mocks
