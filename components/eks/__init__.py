@@ -1,0 +1,1 @@
+"""RustFS on EKS: the hardened cluster (platform.py) and the RustFS workload on it (workload.py)."""
