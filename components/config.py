@@ -89,6 +89,33 @@ class ClusterConfig:
     startup: StartupConfig = field(default_factory=StartupConfig)
 
 
+# EKS minor versions and their end of standard support (EKS User Guide, "Understand the Kubernetes version
+# lifecycle on EKS": 14 months of standard support at $0.10 per cluster-hour, then 12 months of extended
+# support at $0.60; release calendar, docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html).
+# As of December 2026 1.35 (released on EKS 2026-01-28) is in standard support until 2027-03-27; 1.34's
+# standard support ends 2026-12-02, so it is not offered for new stacks.
+EKS_VERSIONS = {"1.35": "2027-03-27"}
+DEFAULT_EKS_VERSION = "1.35"
+# Kubernetes namespace names are DNS-1123 labels (Kubernetes docs, "Namespaces").
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class EksRustfsConfig:
+    """Requests = limits (Guaranteed QoS: the kubelet evicts these pods last under node pressure)."""
+    memory_gib: float
+    cpu: float
+
+
+@dataclass(frozen=True)
+class EksConfig:
+    kubernetes_version: str
+    endpoint_public_cidrs: list[str]  # empty: the API endpoint is private only
+    namespace: str
+    client_namespaces: list[str]  # namespaces whose pods may reach RustFS's S3 port 9000
+    rustfs: EksRustfsConfig
+
+
 @dataclass(frozen=True)
 class TlsConfig:
     mode: str  # private-ca | acm
@@ -175,6 +202,7 @@ class StackConfig:
     observability: ObservabilityConfig = field(default_factory=lambda: ObservabilityConfig([]))
     quotas: QuotasConfig = field(default_factory=QuotasConfig)
     account: AccountConfig = field(default_factory=AccountConfig)
+    eks: EksConfig | None = None  # only with cluster.platform: eks
 
     @property
     def is_prod(self) -> bool:
@@ -187,7 +215,7 @@ class StackConfig:
 
 
 TOP_LEVEL = {"account", "environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
-             "usage", "budget", "observability", "quotas"}
+             "usage", "budget", "observability", "quotas", "eks"}
 
 
 def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
@@ -208,7 +236,8 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     network = _network(p, raw, prod, region)
     cluster = _cluster(p, raw, prod, stack)
     _erasure_layout(p, cluster, network, prod)
-    if not p.items:  # the largest node's user data against EC2's 16 KB limit (user_data_size.py)
+    eks = _eks(p, raw, cluster)
+    if not p.items and cluster.platform == "ec2":  # the largest node's user data against EC2's 16 KB limit
         p.items.extend(filter(None, [user_data_problem(cluster, stack=stack, region=region)]))
     tls = _tls(p, raw)
     account = _account(p, raw)
@@ -227,7 +256,7 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     return StackConfig(project=project, stack=stack, region=region, environment=env, tags=tags,
                        network=network, cluster=cluster, tls=tls, security=security, audit=audit,
                        backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []),
-                       observability=observability, quotas=quotas, account=account)
+                       observability=observability, quotas=quotas, account=account, eks=eks)
 
 
 def _account(p: Problems, raw: dict) -> AccountConfig:
@@ -369,9 +398,6 @@ def _cluster(p: Problems, raw: dict, prod: bool, stack: str) -> ClusterConfig:
              "internetFacing", "domain", "amiId"}
     c = p.section(raw, "cluster", "cluster", known)
     platform = p.enum(c, "platform", "cluster.platform", ["ec2", "eks"], "ec2")
-    if platform == "eks":
-        p.add("cluster.platform", "eks", "this release deploys RustFS on EC2 only; allowed values: ec2 "
-              "(the EKS platform is on the roadmap, see README)")
     nodes = p.integer(c, "nodes", "cluster.nodes", 6 if prod else 4, 1, 64)
     # At most MAX_DRIVES: the take-over step attaches data volumes at /dev/sd[f-z] (bootstrap/takeover.py).
     drives = p.integer(c, "drivesPerNode", "cluster.drivesPerNode", 8 if prod else 2, 1, MAX_DRIVES)
@@ -408,6 +434,42 @@ def _cluster(p: Problems, raw: dict, prod: bool, stack: str) -> ClusterConfig:
         ami_id=p.string(c, "amiId", "cluster.amiId", None, " AMI id such as ami-0123456789abcdef0",
                         check=lambda v: bool(re.match(r"^ami-[0-9a-f]{8}([0-9a-f]{9})?$", v))),
         startup=_startup(p, c))
+
+
+def _eks(p: Problems, raw: dict, cluster: ClusterConfig) -> EksConfig | None:
+    """``eks``: the EKS platform's settings; refused unless ``cluster.platform`` is ``eks``."""
+    if cluster.platform != "eks":
+        if "eks" in raw:
+            p.add("eks", "(section present)", f"only read with cluster.platform: eks (this stack has "
+                  f"{cluster.platform!r}); remove the section or set cluster.platform: eks")
+        return None
+    e = p.section(raw, "eks", "eks", {"kubernetesVersion", "endpointPublicCidrs", "namespace",
+                                      "clientNamespaces", "rustfs"})
+    version = p.enum(e, "kubernetesVersion", "eks.kubernetesVersion", list(EKS_VERSIONS), DEFAULT_EKS_VERSION)
+    public = p.cidr_list(e, "endpointPublicCidrs", "eks.endpointPublicCidrs", [])
+    if "0.0.0.0/0" in public:
+        p.add("eks.endpointPublicCidrs", public, "a Kubernetes API open to the whole internet is refused; list "
+              "the operators' CIDRs, or leave the list empty for a private endpoint (reached from the VPC)")
+    is_namespace = lambda v: bool(_NAMESPACE.match(v))  # noqa: E731
+    namespace = p.string(e, "namespace", "eks.namespace", "rustfs", " Kubernetes namespace name (DNS-1123 "
+                         "label: lowercase letters, digits and '-', at most 63)", check=is_namespace)
+    clients = p.string_list(e, "clientNamespaces", "eks.clientNamespaces", [], check=is_namespace,
+                            what="Kubernetes namespace names (DNS-1123 labels)")
+    r = p.section(e, "rustfs", "eks.rustfs", {"memoryGiB", "cpu"})
+    itype = catalogue.instance_type(cluster.instance_type)
+    # What the pod may ask for: the node's memory less the kubelet's and the system's reservation (EKS AMIs
+    # reserve 255 MiB + 11 MiB per pod for kube-reserved plus an eviction threshold; a quarter of the node
+    # leaves room for the DaemonSets: CNI, kube-proxy, EBS CSI node, Pod Identity agent).
+    max_memory = round(itype.memory_gib * 0.75, 1) if itype else 1024.0
+    max_cpu = (itype.vcpu - 0.5) if itype else 192.0
+    # Default: half the node's memory, at least 4 GiB, within the bound above: RustFS is the node's one
+    # workload (the taint keeps others off) and the rest stays for the kernel's page cache over the drives.
+    default_memory = max(4.0, round(itype.memory_gib / 2, 1)) if itype else 8.0
+    memory = p.number(r, "memoryGiB", "eks.rustfs.memoryGiB", min(default_memory, max_memory), 1, max_memory)
+    cpu = p.number(r, "cpu", "eks.rustfs.cpu", max(1.0, min(float(itype.vcpu // 2), max_cpu)) if itype else 2.0,
+                   0.5, max(max_cpu, 0.5))
+    return EksConfig(kubernetes_version=version, endpoint_public_cidrs=public, namespace=namespace,
+                     client_namespaces=clients, rustfs=EksRustfsConfig(memory_gib=memory, cpu=cpu))
 
 
 def _startup(p: Problems, cluster: dict) -> StartupConfig:
