@@ -74,6 +74,9 @@ class ClusterTls(pulumi.ComponentResource):
             validity_period_hours=CA_VALIDITY_HOURS, allowed_uses=CA_USES, set_subject_key_id=True,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
         self.ca_cert_pem: pulumi.Output[str] = self.ca.cert_pem
+        # The CA key, as a Pulumi secret, for a signer that is not a node of this component: the EKS workload
+        # issues its pods' certificate from the same CA (components/eks/workload.py). Never export it.
+        self.ca_private_key_pem: pulumi.Output[str] = pulumi.Output.secret(ca_key.private_key_pem)
         self.node_secret_arns: dict[str, pulumi.Output[str]] = {}
         # Written only once the load balancer exists (its DNS name is a SAN): a node's group waits for it.
         self.node_secret_versions: dict[str, aws.secretsmanager.SecretVersion] = {}

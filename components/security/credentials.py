@@ -54,7 +54,8 @@ class CredentialsArgs:
 
 
 class RootCredentials(pulumi.ComponentResource):
-    """Outputs ``secret_arn`` and ``secret_name``; ``secret_version`` is the resource whose creation makes the
+    """Outputs ``secret_arn`` and ``secret_name``; ``access_key``/``secret_key``/``rpc_secret`` are the values as
+    Pulumi secrets (for the EKS workload's Kubernetes Secret); ``secret_version`` is the resource whose creation makes the
     value readable. The secret JSON is ``{"accessKey", "secretKey", "rpcSecret"}``."""
 
     def __init__(self, name: str, args: CredentialsArgs, opts: pulumi.ResourceOptions | None = None):
@@ -82,6 +83,11 @@ class RootCredentials(pulumi.ComponentResource):
             secret_string=pulumi.Output.secret(pulumi.Output.json_dumps(
                 {"accessKey": access_key.result, "secretKey": secret_key.result, "rpcSecret": rpc_secret.result})),
             opts=pulumi.ResourceOptions(parent=self.secret))
+        # The values themselves, as Pulumi secrets, for a consumer that is not an EC2 node: the EKS workload
+        # copies them into a Kubernetes Secret (components/eks/workload.py). Never export them.
+        self.access_key: pulumi.Output[str] = pulumi.Output.secret(access_key.result)
+        self.secret_key: pulumi.Output[str] = pulumi.Output.secret(secret_key.result)
+        self.rpc_secret: pulumi.Output[str] = pulumi.Output.secret(rpc_secret.result)
         self.secret_arn: pulumi.Output[str] = self.secret.arn
         self.secret_name: pulumi.Output[str] = self.secret.name
         self.register_outputs({"secretArn": self.secret_arn, "secretName": self.secret_name})
