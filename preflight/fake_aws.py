@@ -14,7 +14,7 @@ import string
 
 import pulumi
 
-from .fake_account import ACCOUNT_ID, SERVICE_LINKED_ROLES, FakeAccount
+from .fake_account import ACCOUNT_ID, SERVICE_LINKED_ROLES, FakeAccount, get_role, get_roles
 from .fake_limits import checked_user_data
 from .fake_operations import checked_alarm, ssm_document
 from .fake_quotas import QuotaWorld, instance_type
@@ -472,4 +472,6 @@ _INVOKES = {
     "aws:ec2/getPrefixList:getPrefixList": _prefix_list,
     "aws:servicequotas/getServiceQuota:getServiceQuota": lambda f, a: f.quotas.service_quota(a),
     "aws:ec2/getInstanceType:getInstanceType": lambda f, a: instance_type(a),
+    "aws:iam/getRoles:getRoles": get_roles,
+    "aws:iam/getRole:getRole": get_role,
 }
