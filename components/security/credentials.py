@@ -55,8 +55,8 @@ class CredentialsArgs:
 
 class RootCredentials(pulumi.ComponentResource):
     """Outputs ``secret_arn`` and ``secret_name``; ``access_key``/``secret_key``/``rpc_secret`` are the values as
-    Pulumi secrets (for the EKS workload's Kubernetes Secret); ``secret_version`` is the resource whose creation makes the
-    value readable. The secret JSON is ``{"accessKey", "secretKey", "rpcSecret"}``."""
+    Pulumi secrets (for the EKS workload's Kubernetes Secret); ``secret_version`` is the resource whose creation
+    makes the value readable. The secret JSON is ``{"accessKey", "secretKey", "rpcSecret"}``."""
 
     def __init__(self, name: str, args: CredentialsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("rustfs:security:RootCredentials", name, None, opts)
