@@ -1,13 +1,13 @@
 """The production VPC: private subnets per AZ, NAT, endpoints, flow logs, a closed default SG."""
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.network.subnets import plan_subnets
 from rustfs_aws.tagging import resource_tags
 from rustfs_model.aws_repositories import repository_buckets
@@ -20,25 +20,86 @@ INTERFACE_ENDPOINT_SERVICES = ("ssm", "ssmmessages", "ec2messages", "ec2", "kms"
 GATEWAY_ENDPOINT_SERVICES = ("s3",)  # the S3 gateway of ``_endpoints``: package repositories, RustFS tiers
 
 
+class NatGateways(StrEnum):
+    """How the private subnets reach the internet."""
+
+    SINGLE = "single"
+    """One NAT gateway, in the first AZ, for every private subnet: cheaper, but an outage of that AZ cuts the
+    other AZs' egress too."""
+    PER_AZ = "perAz"
+    """One NAT gateway per AZ, each private subnet routed through its own AZ's: egress survives an AZ outage."""
+    NONE = "none"
+    """No NAT gateway: the private subnets reach AWS only through the VPC endpoints (no public subnets unless
+    ``publicSubnets``)."""
+
+
 @dataclass
 class NetworkArgs:
+    """Inputs of ``Network``."""
+
     cidr: str
-    azs: list[str]  # this account's names of the stack's AZs, in order (components.zones.resolve_zones)
-    nat_gateways: str  # single | perAz | none
+    """The VPC's IPv4 CIDR block. It is cut into eight equal blocks: one private subnet per AZ, one block
+    left free, one cut again into the small public subnets; a /24 is the smallest that still leaves public
+    subnets of AWS's minimum /28."""
+    azs: list[str]
+    """This account's names of the stack's Availability Zones (``us-east-1a``), in order, 1 to
+    6 (``subnets.MAX_AZS``): one private subnet (and, when needed, one public subnet) in each."""
+    nat_gateways: NatGateways
+    """How the private subnets reach the internet: ``single``, ``perAz`` or ``none``."""
     region: str
+    """The AWS Region of the VPC (``us-east-1``): names the endpoint services and scopes the flow-log role."""
     account_id: pulumi.Input[str]
+    """The AWS account ID: the S3 gateway endpoint admits only this account's principals to its buckets, and
+    the flow-log role trusts VPC Flow Logs only on its behalf."""
     partition: pulumi.Input[str]
+    """The AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``) of the ARNs the policies name."""
     flow_log_kms_key_arn: pulumi.Input[str]
+    """ARN of the KMS key that encrypts the flow-log group (``Keys``' ``logs`` key, whose policy only serves
+    log groups under ``logGroupPrefix``)."""
     flow_log_retention_days: int
-    log_group_prefix: str  # the logs key only serves log groups under this prefix
-    public_subnets: bool = False  # also when an internet-facing load balancer needs them
+    """Days CloudWatch Logs keeps the VPC flow logs (one of the values CloudWatch Logs accepts, e.g. 90)."""
+    log_group_prefix: str
+    """Prefix of the flow-log group's name (``Keys``' ``logGroupPrefix``): the logs key serves only groups
+    under it."""
+    public_subnets: bool | None = False
+    """Also create public subnets without NAT (an internet-facing load balancer needs them); NAT gateways
+    always get them."""
     permissions_boundary_arn: pulumi.Input[str] | None = None
-    tags: dict[str, str] = field(default_factory=dict)
-    az_ids: list[str] = field(default_factory=list)  # the AZ IDs of ``azs``, same order (reported as outputs)
+    """ARN of the permissions boundary the flow-log role carries (``Iam``'s ``permissionsBoundaryArn``)."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on every resource, next to each one's ``Name``."""
+    az_ids: list[str] | None = field(default_factory=list)
+    """The AZ IDs (``use1-az1``) of ``azs``, in the same order: reported as the ``azIds`` output; the same
+    physical zones in every account, unlike the names."""
 
 
 class Network(pulumi.ComponentResource):
+    """The VPC of a RustFS cluster: private subnets per AZ, NAT, the S3 gateway and interface endpoints
+    (with a data perimeter on S3), flow logs to an encrypted log group, a default security group closed."""
+
+    vpc_id: pulumi.Output[str]
+    """The VPC's ID."""
+    vpc_cidr: str
+    """The VPC's IPv4 CIDR block (the ``cidr`` input)."""
+    azs: list[str]
+    """The AZ names the subnets are in, in order (the ``azs`` input)."""
+    az_ids: list[str]
+    """The AZ IDs of ``azs``, same order (the ``azIds`` input)."""
+    private_subnet_ids: list[pulumi.Output[str]]
+    """IDs of the private subnets, one per AZ in the order of ``azs``: the nodes and the internal load
+    balancer go there."""
+    public_subnet_ids: list[pulumi.Output[str]]
+    """IDs of the public subnets, one per AZ, in the order of ``azs`` (empty without NAT and
+    ``publicSubnets``)."""
+    public_route_table_id: pulumi.Output[str] | None
+    """ID of the public subnets' route table (unset without public subnets)."""
+    private_route_table_ids: list[pulumi.Output[str]]
+    """IDs of the private route tables, one per AZ in the order of ``azs``."""
+    endpoint_security_group_id: pulumi.Output[str]
+    """ID of the interface endpoints' security group (HTTPS from the VPC's CIDR)."""
+
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(NetworkArgs, args)
         super().__init__("rustfs:network:Network", name, None, opts)
         self._name = name
         self._args = args
@@ -77,6 +138,8 @@ class Network(pulumi.ComponentResource):
         self.vpc_cidr = args.cidr
         self.private_subnet_ids = [s.id for s in self.private_subnets]
         self.public_subnet_ids = [s.id for s in self.public_subnets]
+        self.private_route_table_ids = [rt.id for rt in self.private_route_tables]
+        self.endpoint_security_group_id = self.endpoint_security_group.id
         self.register_outputs({
             "vpcId": self.vpc.id,
             "vpcCidr": args.cidr,
