@@ -18,7 +18,7 @@ from rustfs_aws.cluster.user_data_size import user_data_problem
 from rustfs_aws.network.subnets import MAX_AZS, plan_subnets
 from rustfs_aws.network.zones import ZONE_ID, zone_id_prefix
 from rustfs_aws.validation import _MISSING, NAMESPACE, ConfigError, Problems
-from rustfs_model import catalogue, layout
+from rustfs_model import catalogue, layout, zone_spread
 from rustfs_model.cost import CONFIG_USAGE_DEFAULTS
 
 __all__ = ["ConfigError", "StackConfig", "load", "parse", "REQUIRED_TAG_KEYS"]
@@ -499,8 +499,14 @@ def _erasure_layout(p: Problems, cluster: ClusterConfig, network: NetworkConfig,
     if cluster.placement == "spread" and busiest > MAX_SPREAD_PER_AZ:
         p.add("cluster.placement", "spread", f"AWS allows at most {MAX_SPREAD_PER_AZ} running instances per AZ in "
               f"a spread placement group and this cluster puts {busiest} in one AZ; use 'partition' or add AZs")
-    if prod and not planned.survives_az_loss and not cluster.allow_az_loss_unsafe:
-        advice = layout.az_loss_advice(cluster.nodes, cluster.drives_per_node, azs)
+    # EKS: the scheduler, not the program, places pods in zones; only what holds for every balanced placement
+    # counts (rustfs_model/zone_spread.py).
+    eks = cluster.platform == "eks"
+    survives = (zone_spread.analyse(cluster.nodes, cluster.drives_per_node, network.az_count).survives_az_loss
+                if eks else planned.survives_az_loss)
+    if prod and not survives and not cluster.allow_az_loss_unsafe:
+        advice = (zone_spread.az_loss_advice(cluster.nodes, cluster.drives_per_node, network.az_count) if eks
+                  else layout.az_loss_advice(cluster.nodes, cluster.drives_per_node, azs))
         p.add("cluster.nodes", cluster.nodes, f"prod must survive the loss of one AZ: {advice} "
               "(or set cluster.allowAzLossUnsafe: true to accept the risk)")
 
