@@ -15,7 +15,7 @@ from rustfs_aws.observability.observability import Observability, ObservabilityA
 from rustfs_aws.operations.budget import BudgetArgs, StackBudget
 from rustfs_aws.operations.quotas import check_quotas
 from rustfs_aws.operations.restart_documents import RestartDocuments, RestartDocumentsArgs
-from rustfs_aws.security.audit import Audit, AuditArgs
+from rustfs_aws.security.audit import Audit, AuditArgs, resolve_config_service_role
 from rustfs_aws.security.credentials import CredentialsArgs, RootCredentials
 from rustfs_aws.security.iam import Iam, IamArgs, NodeAccessInputs
 from rustfs_aws.security.key_policies import trail_name
@@ -27,6 +27,10 @@ cfg = load()  # validates everything before any resource is declared
 stack = StackContext.create(cfg)
 invoke, opts = stack.invoke, stack.opts()
 check_quotas(cfg, invoke)  # the account's applied service quotas against the stack's need, before any resource
+# AWSServiceRoleForConfig exists once per account: use the account's, create it only where it is absent.
+config_service_role = resolve_config_service_role(
+    cfg.audit.config_service_linked_role, stack=cfg.stack, project=cfg.tags["Project"],
+    invoke=invoke) if cfg.audit.config == "create" else "existing"
 # The stack's AZs by ID, never from the zones' current state; instance type and endpoints offered in each.
 zones = resolve_zones(cfg, invoke, interface_services=INTERFACE_ENDPOINT_SERVICES,
                       gateway_services=GATEWAY_ENDPOINT_SERVICES)
@@ -59,90 +63,112 @@ audit = Audit(f"{cfg.name}-audit", stack.args(
     messaging_key_arn=keys.arns["messaging"],
     permissions_boundary_arn=iam.permissions_boundary_arn, cloud_trail=cfg.audit.cloud_trail,
     owns_account=cfg.account.owns_account_resources, config=cfg.audit.config,
-    config_service_linked_role=cfg.audit.config_service_linked_role, log_retention_days=cfg.audit.log_retention_days,
+    config_service_linked_role=config_service_role, log_retention_days=cfg.audit.log_retention_days,
     transition_ia_days=cfg.audit.transition_ia_days, transition_glacier_days=cfg.audit.transition_glacier_days,
     expiration_days=cfg.audit.expiration_days), opts=opts)
-
-# --- the RustFS cluster: names and layout first (DNS, certificates and IAM need them), then the nodes ------
-cluster_cfg = cfg.cluster
-plan = plan_cluster(cluster_cfg, network.azs)
-endpoint = endpoint_name(cluster_cfg.domain)
-endpoint_names = [endpoint, f"*.{endpoint}", *([console_name(cluster_cfg.domain)] if cluster_cfg.console else [])]
-
-dns = ClusterDns(f"{cfg.name}-dns", stack.args(
-    DnsArgs, domain=cluster_cfg.domain, vpc_id=network.vpc_id, node_names=plan.names, force_destroy=not cfg.is_prod),
-    opts=opts)
-
-load_balancer = S3LoadBalancer(f"{cfg.name}-lb", stack.args(
-    LoadBalancerArgs, vpc_id=network.vpc_id,
-    subnet_ids=network.public_subnet_ids if cluster_cfg.internet_facing else network.private_subnet_ids,
-    client_cidrs=cluster_cfg.client_cidrs or [network.vpc_cidr], admin_cidrs=cfg.network.admin_cidrs,
-    internal=not cluster_cfg.internet_facing, console=cluster_cfg.console, tls_mode=cfg.tls.mode,
-    certificate_arn=cfg.tls.certificate_arn, deletion_protection=cfg.is_prod,
-    # Access logs to the audit component's logs bucket (its policy admits the log delivery service).
-    access_logs_bucket=audit.logs_bucket.bucket_name), opts=stack.opts(depends_on=[audit.logs_bucket]))
-dns.alias_load_balancer(endpoint_names, load_balancer.dns_name, load_balancer.zone_id)
-
-cluster_tls = ClusterTls(f"{cfg.name}-tls", stack.args(
-    TlsArgs, domain=cluster_cfg.domain, node_names=plan.names, endpoint_names=endpoint_names,
-    load_balancer_dns_name=load_balancer.dns_name, secrets_key_arn=keys.arns["secrets"]), opts=opts)
-
-observability = Observability(f"{cfg.name}-obs", stack.args(
-    ObservabilityArgs, log_group_prefix=keys.log_group_prefix, logs_key_arn=keys.arns["logs"],
-    retention_days=cfg.audit.log_retention_days), opts=opts)
-node_access = iam.grant_node_access(NodeAccessInputs(
-    secret_arns=[credentials.secret_arn, *cluster_tls.node_secret_arns.values()],
-    secrets_key_arn=keys.arns["secrets"], data_key_arn=keys.arns["data"],
-    log_group_arns=[observability.node_log_group_arn],
-    hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name)))
-
-cluster = RustfsCluster(f"{cfg.name}-cluster", stack.args(
-    ClusterArgs, cluster=cluster_cfg, plan=plan,
-    subnet_ids=network.private_subnet_ids, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
-    admin_cidrs=cfg.network.admin_cidrs, hosted_zone_id=dns.zone_id, data_key_arn=keys.arns["data"],
-    credentials_secret_arn=credentials.secret_arn, tls_secret_arns=cluster_tls.node_secret_arns,
-    credentials_secret_version=credentials.secret_version, tls_secret_versions=cluster_tls.node_secret_versions,
-    instance_profile_arn=iam.node_instance_profile.arn,
-    load_balancer_security_group_id=load_balancer.security_group_id,
-    target_group_arns=load_balancer.target_group_arns,
-    # RustFS routes virtual-hosted-style requests only with the console off (rustfs/src/server/http.rs).
-    server_domains=[] if cluster_cfg.console else [endpoint],
-    nat=cfg.network.nat_gateways != "none", node_access=node_access), opts=opts)
-load_balancer.allow_to_nodes(cluster.security_group_id)
-
-# Rolling and coordinated restarts as SSM Command documents (README, Day 2); the operator role may send them.
-restart_documents = RestartDocuments(f"{cfg.name}-operations", stack.args(RestartDocumentsArgs), opts=opts)
-
-snapshots = Snapshots(f"{cfg.name}-snapshots", stack.args(
-    SnapshotsArgs, data_key_arn=keys.arns["data"], interval_hours=cfg.backup.snapshot_interval_hours,
-    retain_count=cfg.backup.snapshot_retain_count, copy_region=cfg.backup.copy_region,
-    key_admin_role_arn=cfg.security.key_admin_role_arn, permissions_boundary_arn=iam.permissions_boundary_arn),
-    opts=opts)
 
 budget = StackBudget(f"{cfg.name}-budget", stack.args(
     BudgetArgs, monthly_usd=cfg.budget.monthly_usd, project_tag=cfg.tags["Project"],
     environment_tag=cfg.tags["Environment"], messaging_key_arn=keys.arns["messaging"], emails=cfg.budget.emails),
     opts=opts)
 
-alarms = ClusterAlarms(f"{cfg.name}-alarms", stack.args(
-    ClusterAlarmsArgs, messaging_key_arn=keys.arns["messaging"], layout=plan.layout, group_names=cluster.group_names,
-    load_balancer_arn_suffix=load_balancer.arn_suffix,
-    s3_target_group_arn_suffix=load_balancer.s3_target_group_arn_suffix,
-    emails=cfg.observability.alarm_emails), opts=opts)
+# --- the RustFS cluster: names and layout first (DNS, certificates and IAM need them), then the nodes ------
+cluster_cfg = cfg.cluster
+plan = plan_cluster(cluster_cfg, network.azs)
+if cluster_cfg.platform == "eks":
+    # EKS mode (components/eks/): the cluster half; no instances, NLB, Route 53 zone or DLM snapshots of our
+    # own (the StorageClass retains the volumes). pulumi-eks is imported only when used.
+    from collections import Counter
+
+    from rustfs_aws.eks.platform import EksPlatform, EksPlatformArgs
+
+    eks_platform = EksPlatform(f"{cfg.name}-eks", stack.args(
+        EksPlatformArgs, kubernetes_version=cfg.eks.kubernetes_version, instance_type=cluster_cfg.instance_type,
+        node_counts=dict(Counter(n.az for n in plan.nodes)),
+        subnet_ids=dict(zip(network.azs, network.private_subnet_ids, strict=True)), vpc_id=network.vpc_id,
+        admin_cidrs=cfg.network.admin_cidrs, endpoint_public_cidrs=cfg.eks.endpoint_public_cidrs,
+        permissions_boundary_arn=iam.permissions_boundary_arn, secrets_key_arn=keys.arns["secrets"],
+        data_key_arn=keys.arns["data"], operator_role_arn=iam.operator_role.arn if iam.operator_role else None,
+        volume_type=cluster_cfg.volume.type, volume_iops=cluster_cfg.volume.iops,
+        volume_throughput_mibps=cluster_cfg.volume.throughput_mibps), opts=opts)
+    pulumi.export("eksClusterName", eks_platform.cluster_name)
+    pulumi.export("storageClassName", eks_platform.storage_class_name)
+    pulumi.export("rawCapacityTiB", round(plan.layout.raw_gib / 1024, 2))
+    pulumi.export("usableCapacityTiB", round(plan.layout.usable_gib / 1024, 2))
+else:
+    endpoint = endpoint_name(cluster_cfg.domain)
+    endpoint_names = [endpoint, f"*.{endpoint}", *([console_name(cluster_cfg.domain)] if cluster_cfg.console else [])]
+
+    dns = ClusterDns(f"{cfg.name}-dns", stack.args(
+        DnsArgs, domain=cluster_cfg.domain, vpc_id=network.vpc_id, node_names=plan.names, force_destroy=not cfg.is_prod),
+        opts=opts)
+
+    load_balancer = S3LoadBalancer(f"{cfg.name}-lb", stack.args(
+        LoadBalancerArgs, vpc_id=network.vpc_id,
+        subnet_ids=network.public_subnet_ids if cluster_cfg.internet_facing else network.private_subnet_ids,
+        client_cidrs=cluster_cfg.client_cidrs or [network.vpc_cidr], admin_cidrs=cfg.network.admin_cidrs,
+        internal=not cluster_cfg.internet_facing, console=cluster_cfg.console, tls_mode=cfg.tls.mode,
+        certificate_arn=cfg.tls.certificate_arn, deletion_protection=cfg.is_prod,
+        # Access logs to the audit component's logs bucket (its policy admits the log delivery service).
+        access_logs_bucket=audit.logs_bucket.bucket_name), opts=stack.opts(depends_on=[audit.logs_bucket]))
+    dns.alias_load_balancer(endpoint_names, load_balancer.dns_name, load_balancer.zone_id)
+
+    cluster_tls = ClusterTls(f"{cfg.name}-tls", stack.args(
+        TlsArgs, domain=cluster_cfg.domain, node_names=plan.names, endpoint_names=endpoint_names,
+        load_balancer_dns_name=load_balancer.dns_name, secrets_key_arn=keys.arns["secrets"]), opts=opts)
+
+    observability = Observability(f"{cfg.name}-obs", stack.args(
+        ObservabilityArgs, log_group_prefix=keys.log_group_prefix, logs_key_arn=keys.arns["logs"],
+        retention_days=cfg.audit.log_retention_days), opts=opts)
+    node_access = iam.grant_node_access(NodeAccessInputs(
+        secret_arns=[credentials.secret_arn, *cluster_tls.node_secret_arns.values()],
+        secrets_key_arn=keys.arns["secrets"], data_key_arn=keys.arns["data"],
+        log_group_arns=[observability.node_log_group_arn],
+        hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name)))
+
+    cluster = RustfsCluster(f"{cfg.name}-cluster", stack.args(
+        ClusterArgs, cluster=cluster_cfg, plan=plan,
+        subnet_ids=network.private_subnet_ids, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
+        admin_cidrs=cfg.network.admin_cidrs, hosted_zone_id=dns.zone_id, data_key_arn=keys.arns["data"],
+        credentials_secret_arn=credentials.secret_arn, tls_secret_arns=cluster_tls.node_secret_arns,
+        credentials_secret_version=credentials.secret_version, tls_secret_versions=cluster_tls.node_secret_versions,
+        instance_profile_arn=iam.node_instance_profile.arn,
+        load_balancer_security_group_id=load_balancer.security_group_id,
+        target_group_arns=load_balancer.target_group_arns,
+        # RustFS routes virtual-hosted-style requests only with the console off (rustfs/src/server/http.rs).
+        server_domains=[] if cluster_cfg.console else [endpoint],
+        nat=cfg.network.nat_gateways != "none", node_access=node_access), opts=opts)
+    load_balancer.allow_to_nodes(cluster.security_group_id)
+
+    # Rolling and coordinated restarts as SSM Command documents (README, Day 2); the operator role may send them.
+    restart_documents = RestartDocuments(f"{cfg.name}-operations", stack.args(RestartDocumentsArgs), opts=opts)
+
+    snapshots = Snapshots(f"{cfg.name}-snapshots", stack.args(
+        SnapshotsArgs, data_key_arn=keys.arns["data"], interval_hours=cfg.backup.snapshot_interval_hours,
+        retain_count=cfg.backup.snapshot_retain_count, copy_region=cfg.backup.copy_region,
+        key_admin_role_arn=cfg.security.key_admin_role_arn, permissions_boundary_arn=iam.permissions_boundary_arn),
+        opts=opts)
+
+    alarms = ClusterAlarms(f"{cfg.name}-alarms", stack.args(
+        ClusterAlarmsArgs, messaging_key_arn=keys.arns["messaging"], layout=plan.layout, group_names=cluster.group_names,
+        load_balancer_arn_suffix=load_balancer.arn_suffix,
+        s3_target_group_arn_suffix=load_balancer.s3_target_group_arn_suffix,
+        emails=cfg.observability.alarm_emails), opts=opts)
+
+    pulumi.export("s3EndpointUrl", f"https://{endpoint}:{S3_PORT}")
+    if cluster_cfg.console:
+        pulumi.export("consoleUrl", f"https://{console_name(cluster_cfg.domain)}:{CONSOLE_PORT}/rustfs/console/")
+    pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
+    pulumi.export("nodeNames", plan.names)
+    pulumi.export("caCertificatePem", cluster_tls.ca_cert_pem)
+    pulumi.export("rustfsVolumes", plan.volumes)
+    pulumi.export("rawCapacityTiB", round(plan.layout.raw_gib / 1024, 2))
+    pulumi.export("usableCapacityTiB", round(plan.layout.usable_gib / 1024, 2))
+    pulumi.export("opsAlertTopicArn", alarms.topic_arn)
+    pulumi.export("restartDocuments", restart_documents.document_names)
 
 pulumi.export("region", cfg.region)
-pulumi.export("s3EndpointUrl", f"https://{endpoint}:{S3_PORT}")
-if cluster_cfg.console:
-    pulumi.export("consoleUrl", f"https://{console_name(cluster_cfg.domain)}:{CONSOLE_PORT}/rustfs/console/")
-pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
-pulumi.export("nodeNames", plan.names)
-pulumi.export("caCertificatePem", cluster_tls.ca_cert_pem)
-pulumi.export("rustfsVolumes", plan.volumes)
-pulumi.export("rawCapacityTiB", round(plan.layout.raw_gib / 1024, 2))
-pulumi.export("usableCapacityTiB", round(plan.layout.usable_gib / 1024, 2))
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("availabilityZoneIds", network.az_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("budgetAlertTopicArn", budget.topic_arn)
-pulumi.export("opsAlertTopicArn", alarms.topic_arn)
-pulumi.export("restartDocuments", restart_documents.document_names)

@@ -149,7 +149,9 @@ class AuditConfig:
     transition_ia_days: int
     transition_glacier_days: int
     expiration_days: int
-    config_service_linked_role: str = "create"  # create | existing (AWSServiceRoleForConfig, one per account)
+    # AWSServiceRoleForConfig, one per account: auto (use it when the account has it, else create it) | create |
+    # existing; resolved against the account before any resource (security/audit.py resolve_config_service_role)
+    config_service_linked_role: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -568,7 +570,8 @@ def _audit(p: Problems, raw: dict, prod: bool, owns_account: bool) -> AuditConfi
               "Region, so only the stack that owns the account's resources creates them: set "
               "account.ownsAccountResources: true in that one stack, and leave audit.config at existing (the "
               "default) in every other")
-    role = p.enum(a, "configServiceLinkedRole", "audit.configServiceLinkedRole", ["create", "existing"], "create")
+    role = p.enum(a, "configServiceLinkedRole", "audit.configServiceLinkedRole", ["auto", "create", "existing"],
+                  "auto")
     if "configServiceLinkedRole" in a and config != "create":
         p.add("audit.configServiceLinkedRole", a["configServiceLinkedRole"],
               "only used with audit.config: create (it is the role of the recorder this stack creates); remove it")

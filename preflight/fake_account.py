@@ -12,8 +12,11 @@ Rejected: keeping this state in ``FakeAws``: it lives for one program run, and t
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from .fake_zones import UnknownToFake
 
 ACCOUNT_ID = "123456789012"
 OUTSIDE_PULUMI = "outside this project"
@@ -98,6 +101,7 @@ class FakeAccount:
     preexisting_trails: dict[str, int] = field(default_factory=dict)  # Region -> trails made outside Pulumi
     _held: dict[tuple[str, str], Holder] = field(default_factory=dict, init=False, repr=False)  # by slot
     _trails: dict[Holder, tuple[str, bool]] = field(default_factory=dict, init=False, repr=False)
+    _role_tags: dict[str, dict] = field(default_factory=dict, init=False, repr=False)  # service -> its role's tags
 
     @classmethod
     def control_tower(cls, regions: Iterable[str], account_id: str = ACCOUNT_ID) -> FakeAccount:
@@ -105,6 +109,10 @@ class FakeAccount:
         channel in every enrolled account and governed Region (AWS Prescriptive Guidance, "Managing the
         configuration of AWS resources" in the Control Tower landing-zone guide)."""
         account = cls(account_id)
+        # Config has been enabled in the account, so its service-linked role is there (IAM creates it the first
+        # time Config, a conformance pack or a Security Hub control needs it; Control Tower enables Security Hub
+        # and organization Config rules in enrolled accounts); the stack must use it, never create another.
+        account.preexisting(SERVICE_LINKED_ROLE, "", "config.amazonaws.com", CONTROL_TOWER)
         for region in regions:
             account.preexisting(RECORDER, region, "aws-controltower-BaselineConfigRecorder", CONTROL_TOWER)
             account.preexisting(DELIVERY_CHANNEL, region, "aws-controltower-BaselineConfigDeliveryChannel",
@@ -162,6 +170,26 @@ class FakeAccount:
             raise AccountConflict(f"{error}. {slot[0]} of {where} is already {held.describe()}; "
                                   f"{me.describe()} declares another. {_HINT}.")
         self._held[slot] = me
+        if type_token == SERVICE_LINKED_ROLE:
+            tags = inputs.get("tags")
+            self._role_tags[inputs["awsServiceName"]] = dict(tags) if isinstance(tags, dict) else {}
+
+    # --- what IAM answers about the account's service-linked roles --------------------------------
+
+    def service_linked_roles(self, path_prefix: str) -> dict[str, tuple[str, dict]]:
+        """Role name -> (its path, its tags) of the service-linked roles under ``path_prefix`` (ListRoles
+        PathPrefix matches the start of the path). Only service-linked roles are modelled: the stack's own
+        roles are never looked up, so any other prefix fails loudly."""
+        if not path_prefix.startswith("/aws-service-role/"):
+            raise UnknownToFake(f"the fake AWS answers ListRoles for service-linked role paths only, not "
+                                f"{path_prefix!r}; add it to preflight/fake_account.py")
+        found = {}
+        for service, role in SERVICE_LINKED_ROLES.items():
+            path = f"/aws-service-role/{service}/"
+            if path.startswith(path_prefix) and self.holder(SERVICE_LINKED_ROLE, "", service) is not None:
+                found[role] = (path, self._role_tags.get(service, {}))
+        return found
+
 
     def _needs_recorder(self, region: str, what: str) -> None:
         if self.trust_existing or self._held.get(self._slot(RECORDER, region, "")) is not None:
@@ -203,3 +231,29 @@ class FakeAccount:
                     "trail counts in every Region): set audit.cloudTrail: existing in the stacks of an account that "
                     "already has an organization or account trail.")
         self._trails = trails
+
+
+def get_roles(fake, args: dict) -> dict:
+    """``aws.iam.get_roles``: an empty list, never an error, when nothing matches (ListRoles)."""
+    prefix = args.get("pathPrefix") or "/"
+    if args.get("nameRegex"):
+        raise UnknownToFake("the fake AWS's get_roles does not model name_regex; add it to preflight/fake_account.py")
+    roles = fake.account.service_linked_roles(prefix)
+    return {"id": fake.region, "pathPrefix": prefix, "names": sorted(roles),
+            "arns": [f"arn:{fake.partition}:iam::{fake.account_id}:role{path}{name}"
+                     for name, (path, _) in sorted(roles.items())]}
+
+
+def get_role(fake, args: dict):
+    """``aws.iam.get_role``: GetRole fails with NoSuchEntity for a role the account does not have."""
+    name = args.get("name") or ""
+    roles = fake.account.service_linked_roles("/aws-service-role/")
+    if name not in roles:
+        return {}, [("name", f"reading IAM Role ({name}): NoSuchEntity: The role with name {name} cannot be found.")]
+    path, tags = roles[name]
+    return {"id": name, "name": name, "path": path, "tags": tags,
+            "arn": f"arn:{fake.partition}:iam::{fake.account_id}:role{path}{name}",
+            "uniqueId": "AROA" + hashlib.sha256(f"slr/{name}".encode()).hexdigest()[:17].upper(),
+            "description": "", "maxSessionDuration": 3600,
+            "assumeRolePolicy": "", "createDate": "2026-01-01T00:00:00Z", "permissionsBoundary": "",
+            "roleLastUseds": []}

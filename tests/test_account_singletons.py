@@ -94,7 +94,8 @@ DEV_OWNS = {"rustfs-aws:account": {"ownsAccountResources": True}}
 
 
 @pytest.mark.parametrize("audit,error", [
-    (None, "InvalidInput: Service role name AWSServiceRoleForConfig has been taken in this account"),
+    # auto finds prod's service-linked role and uses it: the recorder is what AWS refuses.
+    (None, "MaxNumberOfConfigurationRecordersExceededException"),
     ({"configServiceLinkedRole": "existing"}, "MaxNumberOfConfigurationRecordersExceededException"),
 ])
 def test_a_second_owner_in_the_account_fails_as_aws_does(audit, error):
@@ -209,7 +210,7 @@ def test_by_default_a_stack_owns_nothing_of_the_account():
 
 def test_the_owner_creates_the_recorder_by_default():
     cfg = parsed(account={"ownsAccountResources": True})
-    assert (cfg.audit.config, cfg.audit.config_service_linked_role) == ("create", "create")
+    assert (cfg.audit.config, cfg.audit.config_service_linked_role) == ("create", "auto")
 
 
 @pytest.mark.parametrize("sections,key", [
@@ -224,3 +225,82 @@ def test_contradictions_name_the_key_and_the_way_out(sections, key):
     assert key in message
     if "ownsAccountResources" not in key and "owner" not in key:
         assert "account.ownsAccountResources: true" in message or "only used with audit.config: create" in message
+
+
+# --- the Config service-linked role: created only where the account lacks it ------------------------------
+
+SLR_ARN = "arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+CONFIG_SERVICE = "config.amazonaws.com"
+
+
+def with_config_role(by: str = "outside this project") -> FakeAccount:
+    """An account where AWS Config was enabled before (the console, Security Hub, a conformance pack)."""
+    return FakeAccount().preexisting(SERVICE_LINKED_ROLE, "", CONFIG_SERVICE, by)
+
+
+def test_a_fresh_account_gets_the_role_created_and_kept_on_destroy():
+    prod = deploy("prod", FakeAccount())
+    role = prod.one(SERVICE_LINKED_ROLE)
+    assert role.retain_on_delete, "IAM refuses to delete it while any recorder uses it"
+    assert prod.one(RECORDER).inputs["roleArn"] == role.outputs["arn"] == SLR_ARN
+
+
+@pytest.mark.parametrize("account", [with_config_role(), FakeAccount.control_tower(["us-west-2"])],
+                         ids=["config-enabled-before", "control-tower"])
+def test_an_account_with_the_role_uses_it_by_its_fixed_arn(account):
+    prod = deploy("prod", account)
+    assert prod.of_type(SERVICE_LINKED_ROLE) == []
+    assert prod.one(RECORDER).inputs["roleArn"] == SLR_ARN
+
+
+def test_the_owners_next_up_keeps_the_role_it_created():
+    # Now the role exists, but it is this stack's (its tags): auto must not drop it from the stack.
+    account = FakeAccount()
+    deploy("prod", account)
+    again = deploy("prod", account)
+    assert again.one(SERVICE_LINKED_ROLE).retain_on_delete
+
+
+@pytest.mark.parametrize("account,setting,message", [
+    (with_config_role(), "create", "got 'create'; AWSServiceRoleForConfig already exists in this account"),
+    (FakeAccount(), "existing", "got 'existing'; this account has no AWSServiceRoleForConfig"),
+])
+def test_an_explicit_setting_against_the_account_is_refused_before_any_resource(account, setting, message,
+                                                                               monkeypatch):
+    from preflight import runner
+
+    monitors = []
+
+    class Capturing(runner.RecordingMonitor):
+        def __init__(self, mocks):
+            super().__init__(mocks)
+            monitors.append(self)
+
+    monkeypatch.setattr(runner, "RecordingMonitor", Capturing)
+    with pytest.raises(ConfigError) as exc:
+        deploy("prod", account, {"rustfs-aws:audit": {"configServiceLinkedRole": setting}})
+    assert f"rustfs-aws:audit.configServiceLinkedRole: {message}" in str(exc.value)
+    assert "auto (the default)" in str(exc.value)
+    assert {r.type for r in monitors[0].recorded} == {"pulumi:providers:aws"}
+
+
+def test_create_in_an_account_with_the_role_would_fail_in_iam_too():
+    # What `create` is refused for: the fake's IAM, like AWS's, never creates the role twice.
+    account = with_config_role()
+    with pytest.raises(AccountConflict, match="Service role name AWSServiceRoleForConfig has been taken"):
+        declare(account, SERVICE_LINKED_ROLE, "prod", "slr", awsServiceName=CONFIG_SERVICE)
+
+
+def test_the_fake_lists_the_role_only_when_the_account_has_it():
+    from preflight.fake_account import get_role, get_roles
+
+    fresh = FakeAws("us-east-1", account=FakeAccount())
+    prefix = "/aws-service-role/config.amazonaws.com/"
+    assert get_roles(fresh, {"pathPrefix": prefix})["names"] == []  # ListRoles: empty, never an error
+    _, failures = get_role(fresh, {"name": "AWSServiceRoleForConfig"})
+    assert "NoSuchEntity" in failures[0][1]
+    declare(fresh.account, SERVICE_LINKED_ROLE, "prod", "slr", awsServiceName=CONFIG_SERVICE,
+            tags={"rustfs:stack": "prod"})
+    listed = get_roles(fresh, {"pathPrefix": prefix})
+    assert (listed["names"], listed["arns"]) == (["AWSServiceRoleForConfig"], [SLR_ARN])
+    assert get_role(fresh, {"name": "AWSServiceRoleForConfig"})["tags"] == {"rustfs:stack": "prod"}

@@ -8,7 +8,8 @@ from functools import cache
 import pytest
 from iam_review import unexplained
 
-from preflight.fake_aws import ACCOUNT_ID
+from preflight.fake_account import SERVICE_LINKED_ROLE, FakeAccount
+from preflight.fake_aws import ACCOUNT_ID, FakeAws
 from preflight.runner import run_stack
 from rustfs_aws.security.audit import (
     MANAGED_RULES,
@@ -237,7 +238,10 @@ def test_config_recorder_records_everything_and_delivers_to_the_audit_bucket():
 
 
 def test_an_existing_service_linked_role_is_used_by_its_fixed_arn():
-    rec = recording("prod", json.dumps({"configServiceLinkedRole": "existing"}))
+    # An account where Config was enabled before (tests/test_account_singletons.py: auto decides the same).
+    account = FakeAccount().preexisting(SERVICE_LINKED_ROLE, "", "config.amazonaws.com")
+    rec = run_stack("prod", {"rustfs-aws:audit": {"configServiceLinkedRole": "existing"}},
+                    fake=FakeAws("us-east-1", account=account))
     assert rec.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole") == []
     assert rec.one("aws:cfg/recorder:Recorder").inputs["roleArn"] == (
         "arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig")

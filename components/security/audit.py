@@ -34,6 +34,7 @@ from rustfs_aws.storage.bucket_policies import (
 )
 from rustfs_aws.storage.buckets import HardenedBucket, HardenedBucketArgs, Lifecycle, bucket_name
 from rustfs_aws.tagging import resource_tags
+from rustfs_aws.validation import ConfigError, full_key
 
 # AWS Config managed rules mirroring the policy pack's guardrails at run time: rule name -> identifier
 # (AWS Config Developer Guide, "List of AWS Config Managed Rules").
@@ -119,6 +120,43 @@ def config_service_linked_role_arn(partition: str, account_id: str) -> str:
 
 CONFIG_SERVICE = "config.amazonaws.com"
 CONFIG_SERVICE_ROLE = "AWSServiceRoleForConfig"
+CONFIG_SERVICE_ROLE_PATH = f"/aws-service-role/{CONFIG_SERVICE}/"
+_ROLE_KEY = full_key("audit.configServiceLinkedRole")
+
+
+def resolve_config_service_role(setting: str, *, stack: str, project: str, invoke: pulumi.InvokeOptions) -> str:
+    """``audit.configServiceLinkedRole`` (auto | create | existing) against the account: ``create`` or ``existing``.
+
+    Called before any resource. AWSServiceRoleForConfig is in every account where Config was ever enabled (the
+    console, Security Hub, conformance packs, an organization's Config rules), and IAM refuses a second one
+    ("Service role name AWSServiceRoleForConfig has been taken in this account"). ListRoles by the role's path
+    answers an empty list when it is absent (GetRole would fail: NoSuchEntity), so the lookup never raises. A
+    role this stack created (its ``rustfs:stack`` and ``Project`` tags, read with GetRole) stays declared:
+    ``auto`` must not drop it from the stack on the next ``up`` because it now exists.
+    """
+    names = aws.iam.get_roles(path_prefix=CONFIG_SERVICE_ROLE_PATH, opts=invoke).names or []
+    present = CONFIG_SERVICE_ROLE in names
+    ours = False
+    if present:
+        tags = aws.iam.get_role(name=CONFIG_SERVICE_ROLE, opts=invoke).tags or {}
+        ours = tags.get("rustfs:stack") == stack and tags.get("Project") == project
+    return decide_config_service_role(setting, present=present, ours=ours)
+
+
+def decide_config_service_role(setting: str, *, present: bool, ours: bool) -> str:
+    if setting == "existing":
+        if not present:
+            raise ConfigError([f"{_ROLE_KEY}: got 'existing'; this account has no {CONFIG_SERVICE_ROLE} (nothing has "
+                               "enabled AWS Config here yet): use auto (the default), which creates it"])
+        return "existing"
+    if present and not ours:
+        if setting == "create":
+            raise ConfigError([f"{_ROLE_KEY}: got 'create'; {CONFIG_SERVICE_ROLE} already exists in this account "
+                               "(created when AWS Config was first enabled here, by the console, Security Hub, "
+                               "Control Tower, a conformance pack or another stack), and IAM refuses a second one: use "
+                               "auto (the default) or existing"])
+        return "existing"
+    return "create"
 
 
 class Audit(pulumi.ComponentResource):
@@ -210,7 +248,8 @@ class Audit(pulumi.ComponentResource):
 
         The role exists once per account for every Region and appears when any tool first enables Config
         (CreateServiceLinkedRole then fails: "Service role name AWSServiceRoleForConfig has been taken in this
-        account"): ``config_service_linked_role="existing"`` uses the one already there.
+        account"): ``config_service_linked_role="existing"`` uses the one already there, which the composition
+        root decides from the account (``resolve_config_service_role``).
         """
         a = self._args
         if a.config_service_linked_role == "existing":
@@ -218,7 +257,10 @@ class Audit(pulumi.ComponentResource):
         role = aws.iam.ServiceLinkedRole(
             f"{self._name}-config-service-role", aws_service_name=CONFIG_SERVICE,
             description=f"AWS Config recorder of the account, created by rustfs {a.stack}",
-            tags=self._tags("config-service-role"), opts=pulumi.ResourceOptions(parent=self))
+            tags=self._tags("config-service-role"),
+            # Kept on destroy: IAM refuses to delete it while any recorder of the account, in any Region, still
+            # uses it (DeleteServiceLinkedRole's deletion task fails), and other tools may rely on it by then.
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
         return role.arn
 
     def _recorder(self) -> aws.cfg.Recorder:
