@@ -100,8 +100,8 @@ else:
     endpoint_names = [endpoint, f"*.{endpoint}", *([console_name(cluster_cfg.domain)] if cluster_cfg.console else [])]
 
     dns = ClusterDns(f"{cfg.name}-dns", stack.args(
-        DnsArgs, domain=cluster_cfg.domain, vpc_id=network.vpc_id, node_names=plan.names, force_destroy=not cfg.is_prod),
-        opts=opts)
+        DnsArgs, domain=cluster_cfg.domain, vpc_id=network.vpc_id, node_names=plan.names,
+        force_destroy=not cfg.is_prod), opts=opts)
 
     load_balancer = S3LoadBalancer(f"{cfg.name}-lb", stack.args(
         LoadBalancerArgs, vpc_id=network.vpc_id,
@@ -150,7 +150,8 @@ else:
         opts=opts)
 
     alarms = ClusterAlarms(f"{cfg.name}-alarms", stack.args(
-        ClusterAlarmsArgs, messaging_key_arn=keys.arns["messaging"], layout=plan.layout, group_names=cluster.group_names,
+        ClusterAlarmsArgs, messaging_key_arn=keys.arns["messaging"], layout=plan.layout,
+        group_names=cluster.group_names,
         load_balancer_arn_suffix=load_balancer.arn_suffix,
         s3_target_group_arn_suffix=load_balancer.s3_target_group_arn_suffix,
         emails=cfg.observability.alarm_emails), opts=opts)

@@ -14,6 +14,7 @@ import string
 
 import pulumi
 
+from . import fake_eks
 from .fake_account import ACCOUNT_ID, SERVICE_LINKED_ROLES, FakeAccount, get_role, get_roles
 from .fake_limits import checked_user_data
 from .fake_operations import checked_alarm, ssm_document
@@ -84,17 +85,22 @@ class FakeAws(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         typ, name, inputs = args.typ, args.name, dict(args.inputs)
         if not args.custom:  # components (including remote ones) have no physical id
+            if typ == "eks:index:Cluster":  # pulumi-eks: the outputs its provider returns (fake_eks.py)
+                return "", fake_eks.eks_cluster_outputs(self, name, inputs)
             return "", inputs
         if typ.startswith("pulumi:providers:"):
             physical = _hex("provider", name, length=32)
             if typ == "pulumi:providers:aws" and isinstance(inputs.get("region"), str):
                 FakeAws(inputs["region"])  # fails loudly for a region the fake does not know
                 self._provider_regions[physical] = inputs["region"]
+            if typ == "pulumi:providers:kubernetes":
+                fake_eks.kubernetes_provider(inputs)
             return physical, inputs
         handler = _RESOURCES.get(typ)
         if handler is None:
             raise UnknownToFake(f"the fake AWS does not know resource type {typ!r} (resource {name!r}); "
                                 "add it to preflight/fake_aws.py")
+        fake_eks.explicit_kubernetes_provider(typ, args.provider)
         in_region = self._in_region_of(args.provider)
         in_region.account.declare(in_region.region, typ, pulumi.get_stack(), name, inputs)
         physical, extra = handler(in_region, name, inputs)
@@ -426,6 +432,7 @@ _RESOURCES = {
     "tls:index/selfSignedCert:SelfSignedCert": _tls_cert,
     "tls:index/certRequest:CertRequest": _tls_cert_request,
     "tls:index/locallySignedCert:LocallySignedCert": _tls_cert,
+    **fake_eks.RESOURCES,
 }
 
 

@@ -1,0 +1,158 @@
+"""The fake's EKS and Kubernetes: what the EKS API and a Kubernetes API server would refuse or answer.
+
+``eks:index:Cluster`` (pulumi-eks) is a remote component: under mocks it registers with its inputs, and this
+fake adds the outputs its real provider returns and the program reads (``kubeconfigJson``, ``eksCluster``
+names). The EKS resources we declare ourselves and the Kubernetes objects get ids and ARNs of the real
+shapes, and the checks below refuse what the real APIs refuse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+
+class EksApiError(Exception):
+    """What the EKS API (InvalidParameterException) or the Kubernetes API server (422 Invalid) answers."""
+
+
+# EKS add-ons this fake knows (EKS User Guide, "AWS add-ons"); another name is an unknown add-on to EKS.
+KNOWN_ADDONS = {"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "eks-pod-identity-agent",
+                "aws-efs-csi-driver", "amazon-cloudwatch-observability", "aws-load-balancer-controller"}
+# EKS API taint effects (EKS API Reference, "Taint"); the Kubernetes spelling NoSchedule is refused there.
+TAINT_EFFECTS = {"NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"}
+# Kubernetes kinds the fake API server serves: (group/version, kind) as in the pulumi-kubernetes type token.
+KINDS = {
+    "core/v1": {"Namespace", "Service", "Secret", "ConfigMap", "ServiceAccount", "PersistentVolumeClaim"},
+    "apps/v1": {"StatefulSet", "Deployment", "DaemonSet"},
+    "policy/v1": {"PodDisruptionBudget"},
+    "networking.k8s.io/v1": {"NetworkPolicy"},
+    "storage.k8s.io/v1": {"StorageClass"},
+    "rbac.authorization.k8s.io/v1": {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"},
+}
+CLUSTER_SCOPED = {"Namespace", "StorageClass", "ClusterRole", "ClusterRoleBinding"}
+# A DNS-1123 subdomain: Kubernetes object names (Kubernetes docs, "Object Names and IDs").
+_MAX_NAME = 253
+
+
+def _hex(*parts: str, length: int) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def _uuid(*parts: str) -> str:
+    h = _hex(*parts, length=32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def eks_cluster_outputs(fake, name: str, inputs: dict) -> dict:
+    """The remote component's outputs the program reads: a kubeconfig for the cluster's own endpoint."""
+    cluster = inputs.get("name") or name
+    endpoint = f"https://{_hex('eks', cluster, length=32).upper()}.gr7.{fake.region}.eks.amazonaws.com"
+    kubeconfig = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "aws",
+        "clusters": [{"name": "kubernetes", "cluster": {"server": endpoint, "certificate-authority-data": "LS0t"}}],
+        "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+        "users": [{"name": "aws", "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster, "--region", fake.region]}}}]}
+    return {**inputs, "kubeconfigJson": json.dumps(kubeconfig), "kubeconfig": kubeconfig,
+            "clusterArn": fake.arn("eks", f"cluster/{cluster}")}
+
+
+def kubernetes_provider(inputs: dict) -> None:
+    """A Kubernetes provider without a kubeconfig falls back to the deployer's ~/.kube/config and its current
+    context (pulumi-kubernetes, Provider ``kubeconfig``): objects would go to whatever cluster that is."""
+    if not inputs.get("kubeconfig"):
+        raise EksApiError("a Kubernetes provider without kubeconfig uses the ambient ~/.kube/config current "
+                          "context; build it from the EKS cluster's kubeconfig")
+
+
+def _eks_arn(fake, kind: str, *parts: str) -> str:
+    return fake.arn("eks", f"{kind}/{'/'.join(parts)}")
+
+
+def node_group(fake, name: str, inputs: dict):
+    scaling = inputs.get("scalingConfig") or {}
+    lo, want, hi = (scaling.get(k) for k in ("minSize", "desiredSize", "maxSize"))
+    if None in (lo, want, hi) or not lo <= want <= hi or hi < 1:
+        raise EksApiError(f"InvalidParameterException: node group {name!r}: scalingConfig needs "
+                          f"minSize <= desiredSize <= maxSize and maxSize >= 1, got {scaling}")
+    for taint in inputs.get("taints") or []:
+        if taint.get("effect") not in TAINT_EFFECTS:
+            raise EksApiError(f"InvalidParameterException: node group {name!r}: taint effect "
+                              f"{taint.get('effect')!r} is not one of {sorted(TAINT_EFFECTS)}")
+    if inputs.get("launchTemplate") and inputs.get("diskSize") is not None:
+        raise EksApiError(f"InvalidParameterException: node group {name!r}: diskSize cannot be set with a "
+                          "launch template (set the root volume in the template)")
+    cluster, group = inputs["clusterName"], inputs.get("nodeGroupName") or name
+    return f"{cluster}:{group}", {"nodeGroupName": group, "status": "ACTIVE",
+                                  "arn": _eks_arn(fake, "nodegroup", cluster, group, _uuid("ng", name))}
+
+
+def addon(fake, name: str, inputs: dict):
+    addon_name, cluster = inputs.get("addonName"), inputs["clusterName"]
+    if addon_name not in KNOWN_ADDONS:
+        raise EksApiError(f"InvalidParameterException: add-on {addon_name!r} is not offered by EKS")
+    values = inputs.get("configurationValues")
+    if values is not None:
+        try:
+            json.loads(values)
+        except (TypeError, ValueError) as exc:
+            raise EksApiError(f"InvalidParameterException: add-on {addon_name!r}: configurationValues is not "
+                              f"JSON ({exc})") from exc
+    return f"{cluster}:{addon_name}", {"arn": _eks_arn(fake, "addon", cluster, addon_name, _uuid("addon", name)),
+                                       "addonVersion": inputs.get("addonVersion") or "v1.0.0-eksbuild.1"}
+
+
+def pod_identity_association(fake, name: str, inputs: dict):
+    cluster = inputs["clusterName"]
+    association = f"a-{_hex('pia', name, length=17)}"
+    return association, {"associationId": association,
+                         "associationArn": _eks_arn(fake, "podidentityassociation", cluster, association)}
+
+
+def access_entry(fake, name: str, inputs: dict):
+    cluster, principal = inputs["clusterName"], inputs["principalArn"]
+    return f"{cluster}:{principal}", {"accessEntryArn": _eks_arn(fake, "access-entry", cluster, "role",
+                                                                 fake.account_id, _uuid("ae", name))}
+
+
+def kubernetes_object(type_token: str):
+    """A handler for one pulumi-kubernetes type: metadata.name (Pulumi auto-names when absent), namespace
+    for namespaced kinds, a uid; the API server's id is ``namespace/name`` (or ``name``)."""
+    _, group_version, kind = type_token.split(":")
+
+    def handler(fake, name: str, inputs: dict):
+        metadata = dict(inputs.get("metadata") or {})
+        object_name = metadata.get("name") or f"{name}-{_hex('k8s', name, length=8)}"
+        if len(object_name) > _MAX_NAME or object_name != object_name.lower():
+            raise EksApiError(f"422 Invalid: {kind} {object_name!r}: metadata.name must be a lowercase "
+                              f"DNS-1123 subdomain of at most {_MAX_NAME} characters")
+        if kind in CLUSTER_SCOPED:
+            metadata.pop("namespace", None)
+            physical = object_name
+        else:
+            metadata.setdefault("namespace", "default")
+            physical = f"{metadata['namespace']}/{object_name}"
+        metadata.update(name=object_name, uid=_uuid("uid", type_token, physical))
+        return physical, {"metadata": metadata, "apiVersion": group_version.removeprefix("core/"), "kind": kind}
+    return handler
+
+
+def explicit_kubernetes_provider(type_token: str, provider_ref: str | None) -> None:
+    """Default providers are named ``default`` or ``default_<version>`` in their URN."""
+    if type_token.startswith("kubernetes:") and "::pulumi:providers:kubernetes::default" in (provider_ref or ""):
+        raise EksApiError(f"{type_token} uses the default Kubernetes provider (the deployer's ~/.kube/config); "
+                          "pass the EKS platform's kubernetes_provider")
+
+
+RESOURCES = {
+    "aws:eks/nodeGroup:NodeGroup": node_group,
+    "aws:eks/addon:Addon": addon,
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": pod_identity_association,
+    "aws:eks/accessEntry:AccessEntry": access_entry,
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": lambda f, n, i: (
+        f"{i['clusterName']}#{i['principalArn']}#{i['policyArn']}", {}),
+    **{f"kubernetes:{gv}:{kind}": kubernetes_object(f"kubernetes:{gv}:{kind}")
+       for gv, kinds in KINDS.items() for kind in kinds},
+}
