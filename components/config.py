@@ -26,6 +26,7 @@ __all__ = ["ConfigError", "StackConfig", "load", "parse", "REQUIRED_TAG_KEYS"]
 ENVIRONMENTS = ["dev", "staging", "prod"]
 REQUIRED_TAG_KEYS = ("Project", "Environment", "Owner", "CostCenter")
 _ARN = re.compile(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-zA-Z-]+|alias/[\w/+=,.@-]+)$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$")
@@ -131,6 +132,9 @@ class SecurityConfig:
     cross_account_id: str | None
     cross_account_external_id: str | None
     root_credentials_version: int = 1  # bump to generate new RustFS root credentials
+    # With ebs_encryption_by_default: the account's default EBS key. None leaves AWS's aws/ebs: a key of this
+    # stack would make every other launch in the account depend on its grants and on its lifetime.
+    ebs_default_kms_key_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,11 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
         p.add("security.ebsEncryptionByDefault", True, "EBS encryption by default and its default key are one "
               "setting per account and Region, so only the stack that owns the account's resources sets them: "
               "set account.ownsAccountResources: true in that one stack, or leave this false (the default)")
+    ebs_key = security.ebs_default_kms_key_arn
+    if ebs_key and _KMS_KEY_ARN.match(ebs_key) and ebs_key.split(":")[3] != region:
+        # ModifyEbsDefaultKmsKeyId sets the key of one Region; EBS cannot use a key of another (EC2 API Reference).
+        p.add("security.ebsDefaultKmsKeyArn", ebs_key, f"the default EBS key must be a key of this stack's Region "
+              f"({region})")
     audit = _audit(p, raw, prod, account.owns_account_resources)
     backup = _backup(p, raw, prod, region)
     usage = _usage(p, raw)
@@ -526,8 +535,8 @@ def _tls(p: Problems, raw: dict) -> TlsConfig:
 
 
 def _security(p: Problems, raw: dict) -> SecurityConfig:
-    known = {"ebsEncryptionByDefault", "keyAdminRoleArn", "operatorPrincipals", "operatorSessionSeconds",
-             "crossAccount", "rootCredentialsVersion"}
+    known = {"ebsEncryptionByDefault", "ebsDefaultKmsKeyArn", "keyAdminRoleArn", "operatorPrincipals",
+             "operatorSessionSeconds", "crossAccount", "rootCredentialsVersion"}
     s = p.section(raw, "security", "security", known)
     is_arn = lambda v: bool(_ARN.match(v))  # noqa: E731
     admin = p.string(s, "keyAdminRoleArn", "security.keyAdminRoleArn", None, " IAM role ARN", check=is_arn)
@@ -544,10 +553,16 @@ def _security(p: Problems, raw: dict) -> SecurityConfig:
         external = p.string(xa, "externalId", "security.crossAccount.externalId", pattern=" ExternalId of "
                             "16-1224 characters of letters, digits and + = , . @ : / -",
                             check=lambda v: bool(re.match(r"^[\w+=,.@:/-]{16,1224}$", v)))
-    return SecurityConfig(p.boolean(s, "ebsEncryptionByDefault", "security.ebsEncryptionByDefault", False),
-                          admin, operators, session, account, external,
+    ebs_default = p.boolean(s, "ebsEncryptionByDefault", "security.ebsEncryptionByDefault", False)
+    ebs_key = p.string(s, "ebsDefaultKmsKeyArn", "security.ebsDefaultKmsKeyArn", None, " KMS key or alias ARN "
+                       "(arn:aws:kms:<region>:<account>:key/<id> or :alias/<name>)",
+                       check=lambda v: bool(_KMS_KEY_ARN.match(v)))
+    if ebs_key is not None and ebs_default is not True:
+        p.add("security.ebsDefaultKmsKeyArn", ebs_key, "only used with security.ebsEncryptionByDefault: true; remove "
+              "it, or turn encryption by default on in the stack that owns the account's resources")
+    return SecurityConfig(ebs_default, admin, operators, session, account, external,
                           p.integer(s, "rootCredentialsVersion", "security.rootCredentialsVersion", 1, 1,
-                                    1_000_000))
+                                    1_000_000), ebs_key)
 
 
 def _audit(p: Problems, raw: dict, prod: bool, owns_account: bool) -> AuditConfig:
