@@ -55,8 +55,9 @@ def eks_cluster_outputs(fake, name: str, inputs: dict) -> dict:
         "users": [{"name": "aws", "user": {"exec": {
             "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
             "args": ["eks", "get-token", "--cluster-name", cluster, "--region", fake.region]}}}]}
-    return {**inputs, "kubeconfigJson": json.dumps(kubeconfig), "kubeconfig": kubeconfig,
-            "clusterArn": fake.arn("eks", f"cluster/{cluster}")}
+    # Only outputs, not the inputs echoed: those hold resource references (serviceRole, clusterSecurityGroup)
+    # the SDK would rehydrate, and pulumi-eks's outputs are its own (kubeconfig, kubeconfigJson, ...).
+    return {"kubeconfigJson": json.dumps(kubeconfig), "kubeconfig": kubeconfig}
 
 
 def kubernetes_provider(inputs: dict) -> None:

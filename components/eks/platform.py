@@ -40,7 +40,7 @@ from rustfs_aws.eks.constants import (
     STORAGE_NODE_TAINT_KEY,
     STORAGE_NODE_TAINT_VALUE,
 )
-from rustfs_aws.security.iam_documents import STACK_TAG
+from rustfs_aws.security.iam_documents import STACK_TAG, service_trust
 from rustfs_aws.tagging import resource_tags
 from rustfs_model import catalogue
 
@@ -98,8 +98,7 @@ class EksPlatform(pulumi.ComponentResource):
         arch = itype.arch if itype else ("arm64" if "g." in args.instance_type else "x86_64")
         self.cluster_name = args.name
 
-        cluster_role = self._role("cluster", "eks.amazonaws.com", "EKS control plane", ["sts:AssumeRole",
-                                                                                       "sts:TagSession"])
+        cluster_role = self._role("cluster", "eks.amazonaws.com", "EKS control plane")
         cluster_policies = [self._attach(cluster_role, "cluster", CLUSTER_MANAGED_POLICY)]
         # EKS encrypts Secrets with the key as the cluster role (EKS User Guide, "Encrypt Kubernetes secrets
         # with KMS on existing clusters": the role needs kms:Encrypt, Decrypt, DescribeKey, CreateGrant).
@@ -152,7 +151,7 @@ class EksPlatform(pulumi.ComponentResource):
                                         providers=[p for p in [opts and opts.provider] if p]))
         cluster_ready = pulumi.ResourceOptions(parent=self, depends_on=[self.cluster])
 
-        self.node_role = self._role("eks-node", "ec2.amazonaws.com", "EKS storage nodes", ["sts:AssumeRole"])
+        self.node_role = self._role("eks-node", "ec2.amazonaws.com", "EKS storage nodes")
         node_policies = [self._attach(self.node_role, "eks-node", p) for p in NODE_MANAGED_POLICIES]
         template = self._launch_template(arch)
         self.node_group_names: dict[str, pulumi.Output[str]] = {}
@@ -207,13 +206,13 @@ class EksPlatform(pulumi.ComponentResource):
 
     # --- pieces ---------------------------------------------------------------------------------
 
-    def _role(self, purpose: str, service: str, what: str, actions: list[str]) -> aws.iam.Role:
+    def _role(self, purpose: str, service: str, what: str) -> aws.iam.Role:
+        """A service role under the boundary; no source conditions: neither EC2 nor the EKS control plane
+        sends aws:SourceAccount on AssumeRole (iam_documents.service_trust, rustfs_model.service_context)."""
         a = self._args
-        trust = {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": service}, "Action": actions,
-            "Condition": {"StringEquals": {"aws:SourceAccount": a.account_id}}}]}
         return aws.iam.Role(
-            f"{self._name}-{purpose}", name=f"{a.name}-{purpose}", assume_role_policy=pulumi.Output.json_dumps(trust),
+            f"{self._name}-{purpose}", name=f"{a.name}-{purpose}",
+            assume_role_policy=json.dumps(service_trust(service)),
             description=f"rustfs {a.stack}: {what}", permissions_boundary=a.permissions_boundary_arn,
             tags=self._tags(f"{a.name}-{purpose}"), opts=pulumi.ResourceOptions(parent=self))
 
@@ -235,6 +234,7 @@ class EksPlatform(pulumi.ComponentResource):
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
                 instance_metadata_tags="disabled"),
+            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
             block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                 device_name=ROOT_DEVICE, ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
                     volume_size=ROOT_VOLUME_GIB, volume_type="gp3", encrypted="true", kms_key_id=a.data_key_arn,
