@@ -10,13 +10,12 @@ peers resolve the name again when they reconnect. RustFS only needs the *name* t
 (rustfs/rustfs issue #7974: a hostname change after format gives InconsistentDisk).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.tagging import resource_tags
 
 NODE_RECORD_TTL = 30  # seconds; the take-over script writes the same TTL (takeover.py --record-ttl)
@@ -37,18 +36,33 @@ def console_name(domain: str) -> str:
 
 @dataclass
 class DnsArgs:
+    """Inputs of ``ClusterDns``."""
+
     domain: str
+    """The private hosted zone's domain (``rustfs.internal``): node names and the S3 endpoint live below it."""
     vpc_id: pulumi.Input[str]
-    node_names: list[str]  # fully qualified, from rustfs_model.layout.node_name
-    force_destroy: bool = False  # dev: `pulumi destroy` removes records written by the nodes too
-    tags: dict[str, str] = field(default_factory=dict)
+    """ID of the VPC the private zone is associated with."""
+    node_names: list[str]
+    """Fully qualified names of the nodes (``rustfs-1.<domain>``, ``rustfs_model.layout.node_name``): one A
+    record each, whose address the node itself writes at boot."""
+    force_destroy: bool | None = False
+    """``pulumi destroy`` also deletes records the nodes wrote (dev); otherwise the zone must be empty."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on the zone, next to its ``Name``."""
 
 
 class ClusterDns(pulumi.ComponentResource):
-    """``zone_id``, ``zone_arn``, ``node_records`` (name -> Record). Endpoint aliases come later through
-    ``alias_load_balancer`` once the load balancer exists."""
+    """The cluster's private DNS: a Route 53 private hosted zone with one A record per node, which a node
+    (or its replacement) points at itself at boot. In Python also ``node_records`` (name -> Record); the
+    endpoint aliases come later through ``alias_load_balancer`` once the load balancer exists."""
+
+    zone_id: pulumi.Output[str]
+    """ID of the private hosted zone."""
+    zone_arn: pulumi.Output[str]
+    """ARN of the private hosted zone (the node role's record writes are scoped to it)."""
 
     def __init__(self, name: str, args: DnsArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(DnsArgs, args)
         super().__init__("rustfs:cluster:Dns", name, None, opts)
         self._name = name
         self._args = args

@@ -17,13 +17,13 @@ NLB access logs only record TLS connections the load balancer terminates (ELB Us
 your Network Load Balancer"): with TLS passthrough they stay empty; the VPC flow logs cover TCP.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.tagging import resource_tags
 
 S3_PORT = 9000
@@ -38,27 +38,68 @@ UNHEALTHY_THRESHOLD = 3
 DEREGISTRATION_DELAY_SECONDS = 120  # lets in-flight multipart uploads to a draining node finish
 
 
+class TlsMode(StrEnum):
+    """Where client TLS ends."""
+
+    PRIVATE_CA = "private-ca"
+    """At the nodes: the load balancer passes TLS through, clients trust the cluster's private CA."""
+    ACM = "acm"
+    """At the load balancer, with an ACM certificate (TLS 1.2+), re-encrypted to the nodes."""
+
+
 @dataclass
 class LoadBalancerArgs:
-    name: str  # StackConfig.name
+    """Inputs of ``S3LoadBalancer``."""
+
+    name: str
+    """The deployment's name (``rustfs-dev``): names the load balancer's resources and its access-log prefix."""
     vpc_id: pulumi.Input[str]
-    subnet_ids: list[pulumi.Input[str]]  # one per cluster AZ: private, or public when internet-facing
-    client_cidrs: list[str]  # who may reach 9000 (default the VPC CIDR, decided by the caller)
-    admin_cidrs: list[str]  # who may reach the console
-    internal: bool = True
-    console: bool = False
-    tls_mode: str = "private-ca"  # private-ca | acm
+    """ID of the VPC of the load balancer and its target groups."""
+    subnet_ids: list[pulumi.Input[str]]
+    """One subnet per cluster AZ: the private subnets, or the public ones when ``internal`` is false."""
+    client_cidrs: list[str]
+    """CIDR blocks that may reach the S3 port (9000); the caller decides the default (the VPC's CIDR)."""
+    admin_cidrs: list[str]
+    """CIDR blocks that may reach the console port (9001), with ``console``."""
+    internal: bool | None = True
+    """An internal load balancer (in private subnets); false: internet-facing."""
+    console: bool | None = False
+    """Also serve the RustFS console on 9001."""
+    tls_mode: TlsMode | None = TlsMode.PRIVATE_CA
+    """Where client TLS ends: ``private-ca`` (passthrough to the nodes) or ``acm`` (at the load balancer)."""
     certificate_arn: str | None = None
-    deletion_protection: bool = False
+    """ARN of the ACM certificate; required with ``tlsMode`` ``acm``."""
+    deletion_protection: bool | None = False
+    """Refuse to delete the load balancer until this is turned off (prod)."""
     access_logs_bucket: pulumi.Input[str] | None = None
-    tags: dict[str, str] = field(default_factory=dict)
+    """Name of the bucket for access logs (its policy must admit the log delivery service: ``Audit``'s logs
+    bucket); unset: no access logs."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on every resource, next to each one's ``Name``."""
 
 
 class S3LoadBalancer(pulumi.ComponentResource):
-    """``dns_name``, ``zone_id``, ``arn``, ``security_group_id``, ``target_group_arns`` (for the node ASGs),
-    ``arn_suffix`` and ``s3_target_group_arn_suffix`` (CloudWatch dimensions)."""
+    """The S3 endpoint: a Network Load Balancer across the cluster's AZs in front of every node (9000, and
+    9001 for the console), with its own security group and HTTPS health checks on ``/health/ready``. In Python
+    also ``allow_to_nodes``, the egress to the nodes once their security group exists."""
+
+    dns_name: pulumi.Output[str]
+    """The load balancer's DNS name (alias the S3 endpoint name to it)."""
+    zone_id: pulumi.Output[str]
+    """The load balancer's canonical hosted zone ID (for alias records)."""
+    arn: pulumi.Output[str]
+    """The load balancer's ARN."""
+    arn_suffix: pulumi.Output[str]
+    """The load balancer's ARN suffix (the CloudWatch ``LoadBalancer`` dimension)."""
+    security_group_id: pulumi.Output[str]
+    """ID of the load balancer's security group: the nodes admit traffic from it."""
+    target_group_arns: list[pulumi.Output[str]]
+    """ARNs of the target groups (S3, then the console's): the node groups register with them."""
+    s3_target_group_arn_suffix: pulumi.Output[str]
+    """ARN suffix of the S3 target group (the CloudWatch ``TargetGroup`` dimension)."""
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(LoadBalancerArgs, args)
         super().__init__("rustfs:cluster:LoadBalancer", name, None, opts)
         if args.tls_mode == "acm" and not args.certificate_arn:
             raise ValueError("rustfs-aws:tls.certificateArn: required with tls.mode: acm")

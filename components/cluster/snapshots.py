@@ -11,8 +11,6 @@ recovery backstop: restore every drive of every node from one run and RustFS's h
 written during the run from erasure-coded quorum. Day-to-day protection is erasure coding plus versioning.
 """
 
-from __future__ import annotations
-
 import json
 import math
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.security.iam_documents import service_trust
 from rustfs_aws.security.key_policies import key_policy
 from rustfs_aws.tagging import resource_tags
@@ -49,25 +48,49 @@ def snapshot_key_policy(key_arns: list[str]) -> dict:
 
 @dataclass
 class SnapshotsArgs:
+    """Inputs of ``Snapshots``."""
+
     cluster_id: str
+    """The cluster's name (``rustfs-dev``): the policy snapshots every volume tagged ``rustfs:cluster`` with it
+    (the data volumes; root volumes do not carry the tag)."""
     stack: str
+    """The stack's short name (``dev``): the ``rustfs:stack`` tag and the copy key's alias."""
     region: str
+    """The AWS Region of the volumes."""
     account_id: pulumi.Input[str]
+    """The AWS account ID: the lifecycle role trusts Data Lifecycle Manager only on its behalf."""
     partition: pulumi.Input[str]
+    """The AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``) of the ARNs the policies name."""
     data_key_arn: pulumi.Input[str]
+    """ARN of the KMS key of the data volumes (``Keys``' ``data`` key): the snapshots are encrypted with it."""
     interval_hours: int
+    """Hours between snapshots of each volume (DLM accepts 1, 2, 3, 4, 6, 8, 12 or 24)."""
     retain_count: int
-    permissions_boundary_arn: pulumi.Input[str]  # every role of the stack carries it
+    """Snapshots kept per volume (DLM keeps at most 1000)."""
+    permissions_boundary_arn: pulumi.Input[str]
+    """ARN of the permissions boundary the lifecycle role carries (``Iam``'s ``permissionsBoundaryArn``)."""
     copy_region: str | None = None
+    """Another Region every snapshot is also copied to, encrypted with a key created there and kept as long
+    as the originals; unset: no copies."""
     key_admin_role_arn: str | None = None
-    protect: bool = False
-    tags: dict[str, str] = field(default_factory=dict)
+    """ARN of the key-administrator role of the copy key (as for ``Keys``); unset: the account administers it."""
+    protect: bool | None = False
+    """Protect the copy key (prod)."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on the policy, its role and the copy key, next to each one's ``Name``."""
 
 
 class Snapshots(pulumi.ComponentResource):
-    """``policy`` (the DLM policy), ``copy_key_arn`` (None without a copy region)."""
+    """EBS snapshots of the data volumes: a Data Lifecycle Manager policy selecting them by tag, optionally
+    copied to another Region. In Python also ``policy``, the DLM policy resource."""
+
+    policy_arn: pulumi.Output[str]
+    """ARN of the Data Lifecycle Manager policy."""
+    copy_key_arn: pulumi.Output[str] | None
+    """ARN of the KMS key in ``copyRegion`` that encrypts the copies (unset without ``copyRegion``)."""
 
     def __init__(self, name: str, args: SnapshotsArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(SnapshotsArgs, args)
         super().__init__("rustfs:cluster:Snapshots", name, None, opts)
         self._name, self._args = name, args
         self.copy_key_arn: pulumi.Output[str] | None = None
@@ -94,6 +117,7 @@ class Snapshots(pulumi.ComponentResource):
                 policy_type="EBS_SNAPSHOT_MANAGEMENT", resource_types=["VOLUME"],
                 target_tags={"rustfs:cluster": args.cluster_id}, schedules=[schedule]),
             tags=self._tags(f"{args.cluster_id}-snapshots"), opts=pulumi.ResourceOptions(parent=self))
+        self.policy_arn = self.policy.arn
         self.register_outputs({"policyArn": self.policy.arn, "copyKeyArn": self.copy_key_arn})
 
     def _tags(self, name: str) -> dict[str, str]:

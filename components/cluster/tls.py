@@ -16,14 +16,13 @@ shared role (iam.py; one role per node would also keep nodes from reading each o
 User data carries the secret ARN, never a key.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_tls as tls
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.security.credentials import recovery_window_days
 from rustfs_aws.tagging import resource_tags
 
@@ -48,22 +47,43 @@ def node_sans(node_name: str, endpoint_names: list[str]) -> list[str]:
 
 @dataclass
 class TlsArgs:
+    """Inputs of ``ClusterTls``."""
+
     stack: str
+    """The stack's short name (``dev``): names the CA and the secrets (``rustfs/<stack>/tls/<node>``)."""
     domain: str
+    """The cluster's private domain (the ``ClusterDns`` zone)."""
     node_names: list[str]
-    endpoint_names: list[str]  # S3 endpoint, its wildcard, the console name when enabled
+    """Fully qualified names of the nodes: one certificate and one secret each."""
+    endpoint_names: list[str]
+    """Names every node certificate also carries: the S3 endpoint (``s3.<domain>``), its wildcard for
+    virtual-hosted-style buckets and, with the console, the console name."""
     load_balancer_dns_name: pulumi.Input[str]
+    """The load balancer's DNS name, also in every certificate (it passes TLS through to any node)."""
     secrets_key_arn: pulumi.Input[str]
-    protect: bool = False
-    tags: dict[str, str] = field(default_factory=dict)
+    """ARN of the KMS key that encrypts the node secrets (``Keys``' ``secrets`` key)."""
+    protect: bool | None = False
+    """Protect the CA and the secrets (prod)."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on the secrets, next to each one's ``Name``."""
 
 
 class ClusterTls(pulumi.ComponentResource):
     """``ca_cert_pem`` (public), ``node_secret_arns`` (node name -> secret ARN), ``node_secret_versions`` (node
     name -> the SecretVersion that makes the value readable); the secret JSON is
-    ``{"certificate", "privateKey", "caCertificate"}``, the shape bootstrap/node-bootstrap reads)."""
+    ``{"certificate", "privateKey", "caCertificate"}``, the shape bootstrap/node-bootstrap reads).
+
+    TLS end to end: a private CA and one certificate per node (two years, renewed 60 days before expiry),
+    each kept in a Secrets Manager secret the node reads at boot. The package exposes the public CA
+    certificate and the secrets' ARNs, never a key."""
+
+    ca_cert_pem: pulumi.Output[str]
+    """The private CA's certificate (PEM, public): clients trust the S3 endpoint with it."""
+    node_secret_arns: dict[str, pulumi.Output[str]]
+    """Secret ARN by node name; each secret holds ``{"certificate", "privateKey", "caCertificate"}``."""
 
     def __init__(self, name: str, args: TlsArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(TlsArgs, args)
         super().__init__("rustfs:cluster:Tls", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         ca_key = tls.PrivateKey(f"{name}-ca-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)

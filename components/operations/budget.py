@@ -14,14 +14,13 @@ the program cannot take); untaggable costs (data transfer without a resource, fo
 filter.
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.tagging import resource_tags
 
 ACTUAL_ALERT_PERCENT = 80.0
@@ -30,16 +29,29 @@ FORECAST_ALERT_PERCENT = 100.0
 
 @dataclass
 class BudgetArgs:
-    name: str  # StackConfig.name, e.g. rustfs-dev
+    """Inputs of ``StackBudget``."""
+
+    name: str
+    """The deployment's name (``rustfs-dev``): names the budget (``<name>-monthly``) and its topic."""
     stack: str
+    """The stack's short name (``dev``): the ``rustfs:stack`` tag."""
     monthly_usd: float
-    project_tag: str  # StackConfig.tags["Project"]
-    environment_tag: str  # StackConfig.tags["Environment"]
+    """The monthly cost limit in US dollars: alerts at 80% of the actual spend and 100% of the forecast."""
+    project_tag: str
+    """Value of the ``Project`` tag the budget counts (with ``environmentTag``); AWS Budgets sees it only once
+    it is activated as a cost allocation tag."""
+    environment_tag: str
+    """Value of the ``Environment`` tag the budget counts."""
     account_id: pulumi.Input[str]
+    """The AWS account ID: only AWS Budgets acting for it may publish to the alert topic."""
     partition: pulumi.Input[str]
+    """The AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``) of the ARNs the topic policy names."""
     messaging_key_arn: pulumi.Input[str]
-    emails: list[str] = field(default_factory=list)
-    tags: dict[str, str] = field(default_factory=dict)
+    """ARN of the KMS key that encrypts the alert topic (``Keys``' ``messaging`` key)."""
+    emails: list[str] | None = field(default_factory=list)
+    """Addresses AWS Budgets emails directly, besides the topic."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on the budget and its topic, next to each one's ``Name``."""
 
 
 def topic_policy(topic_arn: str, account_id: str, partition: str) -> dict:
@@ -52,9 +64,16 @@ def topic_policy(topic_arn: str, account_id: str, partition: str) -> dict:
 
 
 class StackBudget(pulumi.ComponentResource):
-    """``topic_arn`` (subscribe chat or paging to it) and ``budget_name``."""
+    """An AWS Budget per deployment: a monthly cost limit over the resources tagged with its Project and
+    Environment, alerting an encrypted SNS topic and the given addresses."""
+
+    topic_arn: pulumi.Output[str]
+    """ARN of the alert topic: subscribe chat or paging to it."""
+    budget_name: pulumi.Output[str]
+    """Name of the budget."""
 
     def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(BudgetArgs, args)
         super().__init__("rustfs:operations:Budget", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         topic = aws.sns.Topic(

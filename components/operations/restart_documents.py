@@ -39,14 +39,13 @@ which executes the script file by its shebang: the scripts are bash. Parameters 
 before it runs, so every parameter has ``allowedValues`` or an ``allowedPattern`` that admits digits only.
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.security.iam_documents import restart_document_names
 from rustfs_aws.tagging import resource_tags
 
@@ -190,15 +189,28 @@ def coordinated_restart_document(cluster_id: str) -> dict:
 
 @dataclass
 class RestartDocumentsArgs:
-    cluster_id: str  # StackConfig.name: prefixes the document names; the instances' rustfs:cluster tag value
+    """Inputs of ``RestartDocuments``."""
+
+    cluster_id: str
+    """The cluster's name (``rustfs-dev``): prefixes the document names; the documents act only on instances
+    tagged ``rustfs:cluster`` with it."""
     stack: str
-    tags: dict[str, str] = field(default_factory=dict)
+    """The stack's short name (``dev``): the ``rustfs:stack`` tag."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on the documents, next to each one's ``Name``."""
 
 
 class RestartDocuments(pulumi.ComponentResource):
-    """``document_names`` (purpose -> name) and ``document_arns`` (purpose -> ARN)."""
+    """The cluster's restarts as SSM Command documents: ``rolling`` (one node at a time, each back to ready
+    before the next) and ``coordinated`` (stop every node, then start every node)."""
+
+    document_names: dict[str, str]
+    """Document name by purpose (``rolling``, ``coordinated``)."""
+    document_arns: dict[str, pulumi.Output[str]]
+    """Document ARN by purpose."""
 
     def __init__(self, name: str, args: RestartDocumentsArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(RestartDocumentsArgs, args)
         super().__init__("rustfs:operations:RestartDocuments", name, None, opts)
         contents = {"rolling": rolling_restart_document(args.cluster_id),
                     "coordinated": coordinated_restart_document(args.cluster_id)}

@@ -14,14 +14,13 @@ rotate node by node. Its own keepers are none: it changes only when replaced on 
 (``pulumi up --replace`` on it), and then needs a coordinated restart (docs/security.md).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.tagging import resource_tags
 
 # AWS-shaped lengths (20 / 40). Letters and digits only: RustFS, S3 clients (SigV4 signing) and the
@@ -46,19 +45,38 @@ def recovery_window_days(protect: bool) -> int:
 
 @dataclass
 class CredentialsArgs:
+    """Inputs of ``RootCredentials``."""
+
     stack: str
-    secrets_key_arn: pulumi.Input[str]  # the `secrets` purpose key
-    version: int = 1  # security.rootCredentialsVersion: a new value regenerates both credentials
-    protect: bool = False
-    tags: dict[str, str] = field(default_factory=dict)
+    """The stack's short name (``dev``): names the secret ``rustfs/<stack>/root-credentials``."""
+    secrets_key_arn: pulumi.Input[str]
+    """ARN of the KMS key that encrypts the secret (``Keys``' ``secrets`` key)."""
+    version: int | None = 1
+    """Credentials generation: a new value generates a new access key and secret key (the RPC secret
+    stays); the nodes pick them up at their next start."""
+    protect: bool | None = False
+    """Protect the secret and keep it 30 days after a deletion (prod); otherwise it is deleted at once, so
+    a re-created stack can reuse its name."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on the secret, next to its ``Name``."""
 
 
 class RootCredentials(pulumi.ComponentResource):
     """Outputs ``secret_arn`` and ``secret_name``; ``access_key``/``secret_key``/``rpc_secret`` are the values as
     Pulumi secrets (for the EKS workload's Kubernetes Secret); ``secret_version`` is the resource whose creation
-    makes the value readable. The secret JSON is ``{"accessKey", "secretKey", "rpcSecret"}``."""
+    makes the value readable. The secret JSON is ``{"accessKey", "secretKey", "rpcSecret"}``.
+
+    RustFS root credentials and the internode RPC secret, generated and kept only in one Secrets Manager
+    secret; the nodes read it at boot through their role. The component package exposes the secret's ARN and
+    name, never the values."""
+
+    secret_arn: pulumi.Output[str]
+    """ARN of the Secrets Manager secret holding ``{"accessKey", "secretKey", "rpcSecret"}``."""
+    secret_name: pulumi.Output[str]
+    """Name of that secret (``rustfs/<stack>/root-credentials``)."""
 
     def __init__(self, name: str, args: CredentialsArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(CredentialsArgs, args)
         super().__init__("rustfs:security:RootCredentials", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         keepers = {"rootCredentialsVersion": str(args.version)}

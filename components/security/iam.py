@@ -6,14 +6,13 @@ root calls ``Iam.grant_node_access(NodeAccessInputs(...))`` once they exist. Eve
 by ``iam_documents`` from plain strings.
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.security.iam_documents import (
     SSM_MANAGED_POLICY,
     NodeAccess,
@@ -32,16 +31,31 @@ MFA_MAX_AGE_SECONDS = 3_600  # operators must have signed in with MFA within the
 
 @dataclass
 class IamArgs:
-    name: str  # StackConfig.name
+    """Inputs of ``Iam``."""
+
+    name: str
+    """The deployment's name (``rustfs-dev``): prefixes every role and policy name, and the permissions
+    boundary allows writes only to resources under it."""
     stack: str
+    """The stack's short name (``dev``): the ``rustfs:stack`` tag the roles' conditions select on."""
     account_id: pulumi.Input[str]
+    """The AWS account ID the roles and their policies belong to."""
     partition: pulumi.Input[str]
+    """The AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``) of the ARNs the policies name."""
     region: str
-    operator_principals: list[str] = field(default_factory=list)
-    operator_session_seconds: int = 3_600
+    """The AWS Region the operator and cross-account policies are scoped to."""
+    operator_principals: list[str] | None = field(default_factory=list)
+    """IAM principal ARNs that may assume the operator role (with MFA, signed in within the hour): Session
+    Manager on the nodes, the restart documents, the monitoring. Empty: no operator role."""
+    operator_session_seconds: int | None = 3_600
+    """Maximum session of the operator role, in seconds (IAM's MaxSessionDuration: 3600 to 43200)."""
     cross_account_id: str | None = None
+    """Account ID of a DR/backup account that may assume the cross-account role (with
+    ``crossAccountExternalId``); unset: no cross-account role."""
     cross_account_external_id: str | None = None
-    tags: dict[str, str] = field(default_factory=dict)
+    """The ExternalId the cross-account role requires."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on every role, policy and profile, next to each one's ``Name``."""
 
 
 @dataclass
@@ -58,10 +72,28 @@ class NodeAccessInputs:
 
 
 class Iam(pulumi.ComponentResource):
-    """Outputs: ``permissions_boundary_arn``, ``node_role``, ``node_instance_profile`` (``.name``/``.arn``),
-    ``operator_role`` and ``cross_account_role`` (None when not configured)."""
+    """The deployment's identities: a permissions boundary every role carries, the storage nodes' role and
+    instance profile, the operator role (MFA) and the cross-account role. In Python also the resources:
+    ``node_role``, ``node_instance_profile``, ``operator_role`` and ``cross_account_role`` (None when not
+    configured), and ``grant_node_access``, the node role's policy once the cluster's ARNs exist."""
+
+    permissions_boundary_arn: pulumi.Output[str]
+    """ARN of the permissions boundary: pass it to every other component that creates roles."""
+    node_role_arn: pulumi.Output[str]
+    """ARN of the storage nodes' role."""
+    node_role_name: pulumi.Output[str]
+    """Name of the storage nodes' role."""
+    node_instance_profile_arn: pulumi.Output[str]
+    """ARN of the storage nodes' instance profile (the launch templates name it)."""
+    node_instance_profile_name: pulumi.Output[str]
+    """Name of the storage nodes' instance profile."""
+    operator_role_arn: pulumi.Output[str] | None
+    """ARN of the operator role (unset without ``operatorPrincipals``)."""
+    cross_account_role_arn: pulumi.Output[str] | None
+    """ARN of the cross-account role (unset without ``crossAccountId`` and ``crossAccountExternalId``)."""
 
     def __init__(self, name: str, args: IamArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(IamArgs, args)
         super().__init__("rustfs:security:Iam", name, None, opts)
         self._name, self._args = name, args
         child = pulumi.ResourceOptions(parent=self)
@@ -109,6 +141,12 @@ class Iam(pulumi.ComponentResource):
                 policy=json.dumps(cross_account_policy(region=args.region)),
                 opts=pulumi.ResourceOptions(parent=self.cross_account_role))
 
+        self.node_role_arn = self.node_role.arn
+        self.node_role_name = self.node_role.name
+        self.node_instance_profile_arn = self.node_instance_profile.arn
+        self.node_instance_profile_name = self.node_instance_profile.name
+        self.operator_role_arn = self.operator_role.arn if self.operator_role else None
+        self.cross_account_role_arn = self.cross_account_role.arn if self.cross_account_role else None
         self.register_outputs({
             "permissionsBoundaryArn": self.permissions_boundary_arn,
             "nodeRoleArn": self.node_role.arn,

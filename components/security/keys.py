@@ -1,13 +1,12 @@
 """Customer-managed KMS keys, one per purpose, with explicit key policies (see key_policies.py)."""
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.security.key_policies import PURPOSES, alias_name, key_policy, log_group_prefix
 from rustfs_aws.tagging import resource_tags
 
@@ -23,23 +22,56 @@ DELETION_WINDOW_DAYS = 30
 
 @dataclass
 class KeysArgs:
-    name: str  # StackConfig.name, e.g. rustfs-dev
+    """Inputs of ``Keys``."""
+
+    name: str
+    """The deployment's name (``rustfs-dev``): names the keys' log-group prefix and scopes their policies to
+    this deployment's resources."""
     stack: str
+    """The stack's short name (``dev``, ``prod``): in the aliases (``alias/rustfs/<stack>/<purpose>``) and the
+    ``rustfs:stack`` tag."""
     account_id: pulumi.Input[str]
+    """The AWS account ID that owns the keys; their policies admit only its principals and services acting
+    for it."""
     partition: pulumi.Input[str]
+    """The AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``) of the ARNs the key policies name."""
     region: pulumi.Input[str]
-    protect: bool = False  # prod: keys survive `pulumi destroy`
+    """The AWS Region of the keys (services are admitted through their regional endpoints)."""
+    protect: bool | None = False
+    """Protect the keys: ``pulumi destroy`` refuses to delete them (prod)."""
     key_admin_role_arn: str | None = None
-    trail_name: str | None = None  # set when this stack creates the CloudTrail trail
-    config_delivery: bool = False  # set when this stack creates the AWS Config delivery channel
-    ebs_encryption_by_default: bool = False
-    tags: dict[str, str] = field(default_factory=dict)
+    """ARN of a dedicated key-administrator role (it administers, never uses the keys; the account's principals
+    then use each key only through its one service, and deployments must run as that role). Unset: AWS's
+    default key policy, the account administers the keys and IAM policies decide who uses them."""
+    trail_name: str | None = None
+    """Name of the CloudTrail trail this deployment creates, when it does: the storage key lets that trail
+    encrypt its log files."""
+    config_delivery: bool | None = False
+    """This deployment creates the AWS Config delivery channel: the storage key lets Config deliver with it."""
+    ebs_encryption_by_default: bool | None = False
+    """Turn on EBS encryption by default for the account and Region, with the data key. Account-wide: only the
+    one deployment that owns the account's singletons may."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on every key, next to each one's ``Name``."""
 
 
 class Keys(pulumi.ComponentResource):
-    """``arns`` / ``ids`` / ``aliases``: dicts keyed by purpose (data, storage, logs, secrets, messaging)."""
+    """Customer-managed KMS keys, one per purpose (data, storage, logs, secrets, messaging), each with an
+    explicit key policy, rotation and an alias. ``aliases`` and ``keys`` (Python only) hold the resources."""
+
+    arns: dict[str, pulumi.Output[str]]
+    """Key ARN by purpose: ``data`` (EBS volumes, snapshots), ``storage`` (S3, CloudTrail), ``logs``
+    (CloudWatch Logs), ``secrets`` (Secrets Manager), ``messaging`` (SNS)."""
+    ids: dict[str, pulumi.Output[str]]
+    """Key ID by purpose."""
+    alias_names: dict[str, str]
+    """Alias name by purpose (``alias/rustfs/<stack>/<purpose>``)."""
+    log_group_prefix: str
+    """The prefix every log group of the deployment is named under (``/rustfs/<name>/``): the logs key
+    serves only those."""
 
     def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(KeysArgs, args)
         super().__init__("rustfs:security:Keys", name, None, opts)
         self.log_group_prefix = log_group_prefix(args.name)
         self.keys: dict[str, aws.kms.Key] = {}
@@ -64,6 +96,7 @@ class Keys(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=key))
         self.arns: dict[str, pulumi.Output[str]] = {p: k.arn for p, k in self.keys.items()}
         self.ids: dict[str, pulumi.Output[str]] = {p: k.key_id for p, k in self.keys.items()}
+        self.alias_names = {p: alias_name(args.stack, p) for p in self.aliases}
 
         self.ebs_default: aws.ebs.DefaultKmsKey | None = None
         if args.ebs_encryption_by_default:

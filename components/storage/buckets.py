@@ -6,14 +6,13 @@ expiry, optional server access logging. In prod: protect + retain_on_delete; els
 non-prod stack destroys and re-creates cleanly.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.tagging import resource_tags
 
 MAX_BUCKET_NAME = 63
@@ -31,28 +30,61 @@ def bucket_name(name: str, purpose: str, account_id: str, region: str) -> str:
 
 @dataclass
 class Lifecycle:
+    """When a bucket's objects move to cheaper storage classes and expire."""
+
     transition_ia_days: int
+    """Days after creation an object moves to S3 Standard-IA (S3 requires at least 30)."""
     transition_glacier_days: int
+    """Days after creation an object moves to S3 Glacier Flexible Retrieval (after the Standard-IA move)."""
     expiration_days: int
-    noncurrent_expiration_days: int = 30
+    """Days after creation an object expires (becomes a noncurrent version)."""
+    noncurrent_expiration_days: int | None = 30
+    """Days a noncurrent version is kept before S3 deletes it."""
 
 
 @dataclass
-class HardenedBucketArgs:
-    bucket: str  # physical name, see bucket_name()
+class BucketSettings:
+    """What a hardened bucket takes besides its policy: shared by ``HardenedBucketArgs`` (the policy as a
+    function of the bucket's ARN) and the component package's ``HardenedBucket`` (extra policy statements)."""
+
+    bucket: str
+    """The bucket's physical name, globally unique (``bucket_name`` builds ``<name>-<purpose>-<account>-<region>``,
+    under the prefix the permissions boundary allows)."""
     kms_key_arn: pulumi.Input[str]
-    policy: Callable[[str], pulumi.Input[str]]  # bucket ARN -> policy JSON
+    """ARN of the KMS key of the bucket's default encryption (SSE-KMS with bucket keys): ``Keys``' ``storage``
+    key."""
     lifecycle: Lifecycle
-    access_log_bucket: pulumi.Input[str] | None = None  # target bucket name for server access logs
-    access_log_prefix: str = ""
-    protect: bool = False
-    tags: dict[str, str] = field(default_factory=dict)
+    """Storage-class transitions and expiry of the bucket's objects."""
+    access_log_bucket: pulumi.Input[str] | None = None
+    """Name of the bucket that receives this bucket's server access logs; unset: no access logging."""
+    access_log_prefix: str | None = ""
+    """Key prefix of the access logs in ``accessLogBucket``."""
+    protect: bool | None = False
+    """Protect the bucket and keep it when the stack is destroyed (prod); otherwise ``pulumi destroy`` empties
+    and deletes it."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on the bucket, next to its ``Name``."""
+
+
+@dataclass
+class HardenedBucketArgs(BucketSettings):
+    """Inputs of ``HardenedBucket``: the settings and the bucket policy."""
+
+    policy: Callable[[str], pulumi.Input[str]] = field(kw_only=True)
+    """The bucket ARN -> the bucket policy JSON, which must include ``bucket_policies.tls_only``."""
 
 
 class HardenedBucket(pulumi.ComponentResource):
-    """Outputs ``bucket_name`` (id) and ``arn``."""
+    """An S3 bucket with versioning, every public-access block, ACLs off, SSE-KMS with bucket keys, a
+    TLS-only policy, lifecycle to cheaper classes and expiry, and optional server access logging."""
+
+    bucket_name: pulumi.Output[str]
+    """The bucket's name (its ID)."""
+    arn: pulumi.Output[str]
+    """The bucket's ARN."""
 
     def __init__(self, name: str, args: HardenedBucketArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(HardenedBucketArgs, args)
         super().__init__("rustfs:storage:HardenedBucket", name, None, opts)
         self.bucket = aws.s3.Bucket(
             # Outside prod, destroy empties the bucket first: S3 refuses to delete a bucket that still holds
