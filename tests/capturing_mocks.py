@@ -11,10 +11,12 @@ class CapturingFakeAws(FakeAws):
         super().__init__(region)
         self.inputs: dict[str, dict] = {}  # resource name -> its inputs
         self.types: list[str] = []  # resource types, in registration order
+        self.recorded: list[tuple[str, str, dict]] = []  # (type, name, inputs), in registration order
 
     def new_resource(self, args):
         self.inputs[args.name] = dict(args.inputs)
         self.types.append(args.typ)
+        self.recorded.append((args.typ, args.name, dict(args.inputs)))
         return super().new_resource(args)
 
 
