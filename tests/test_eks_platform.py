@@ -1,0 +1,258 @@
+"""The EKS cluster half (components/eks/platform.py) over the recorded `eks` stack, and the `eks` config.
+
+pulumi-eks's ``eks:index:Cluster`` is a remote component: it is tested by its inputs. Everything we build
+ourselves (roles, launch template, node groups, add-ons, the StorageClass) is checked as AWS or Kubernetes
+would see it; the EBS CSI role is evaluated, with the permissions boundary, against the calls the driver
+really makes and against the ones it must not be able to make.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pytest
+from iam_eval import Request, evaluate
+
+from preflight.fake_eks import EksApiError, node_group
+from preflight.runner import run_stack
+from rustfs_aws.config import DEFAULT_EKS_VERSION, EKS_VERSIONS, ConfigError, parse
+from rustfs_aws.eks import constants
+from rustfs_aws.eks.platform import CONTROL_PLANE_LOG_TYPES, EBS_CSI_SERVICE_ACCOUNT, ebs_csi_policy
+from rustfs_aws.security.iam_documents import STACK_TAG, permissions_boundary
+from rustfs_model import layout
+
+REGION, ACCOUNT = "us-east-1", "123456789012"
+VOL, INSTANCE = f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume", f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance"
+DATA_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/data"
+
+
+@cache
+def eks_stack():
+    return run_stack("eks")
+
+
+def _one(token: str):
+    return eks_stack().one(token)
+
+
+def _doc(value) -> dict:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_cluster_inputs_private_encrypted_logged_api_auth_pinned():
+    c = _one("eks:index:Cluster").inputs
+    assert c["endpointPrivateAccess"] is True and c["endpointPublicAccess"] is False
+    assert not c.get("publicAccessCidrs")
+    keys = {r.name: r for r in eks_stack().of_type("aws:kms/key:Key")}
+    assert c["encryptionConfigKeyArn"] == keys["rustfs-eks-keys-secrets"].outputs["arn"]
+    assert sorted(c["enabledClusterLogTypes"]) == sorted(CONTROL_PLANE_LOG_TYPES)
+    assert c["authenticationMode"] == "API"
+    assert c["version"] == DEFAULT_EKS_VERSION == "1.35"
+    assert c["skipDefaultNodeGroup"] is True and c["createOidcProvider"] is False
+    assert c["createInstanceRole"] is False
+    # The service role is ours (boundary, visible to the pack), passed by reference.
+    roles = {r.urn: r for r in eks_stack().of_type("aws:iam/role:Role")}
+    assert c["serviceRole"] in {r.outputs["id"] for r in roles.values()} | set(roles)
+    assert c["vpcCniOptions"]["enableNetworkPolicy"] is True  # the workload's NetworkPolicy is enforced
+
+
+def test_operator_role_is_cluster_admin_through_an_access_entry():
+    operator = {"rustfs-aws:security": {"operatorPrincipals": [f"arn:aws:iam::{ACCOUNT}:role/admins"]}}
+    rec = run_stack("eks", overrides=operator)
+    entries = rec.one("eks:index:Cluster").inputs["accessEntries"]
+    role = next(r for r in rec.of_type("aws:iam/role:Role") if r.name.endswith("-iam-operator"))
+    assert entries["operator"]["principalArn"] == role.outputs["arn"]
+    policy = entries["operator"]["accessPolicies"]["cluster-admin"]
+    assert policy["policyArn"].endswith(":cluster-access-policy/AmazonEKSClusterAdminPolicy")
+    assert policy["accessScope"] == {"type": "cluster"}
+
+
+def test_one_fixed_size_node_group_per_az_in_that_azs_subnet_labelled_and_tainted():
+    rec = eks_stack()
+    groups = rec.of_type("aws:eks/nodeGroup:NodeGroup")
+    subnets = {s.outputs["id"]: s.inputs["availabilityZone"] for s in rec.of_type("aws:ec2/subnet:Subnet")}
+    zones = [subnets[g.inputs["subnetIds"][0]] for g in groups]
+    assert len(groups) == 3 and len(set(zones)) == 3
+    cfg = rec.settings.config
+    nodes = json.loads(cfg["rustfs-aws:cluster"])["nodes"]
+    placed = layout.place_nodes(nodes, sorted(zones))
+    for g, az in zip(groups, zones, strict=True):
+        assert len(g.inputs["subnetIds"]) == 1  # EBS volumes are zonal
+        s = g.inputs["scalingConfig"]
+        assert s["minSize"] == s["desiredSize"] == s["maxSize"] == placed.count(az)
+        assert g.inputs["labels"] == {constants.STORAGE_NODE_LABEL_KEY: constants.STORAGE_NODE_LABEL_VALUE}
+        assert g.inputs["taints"] == [{"key": constants.STORAGE_NODE_TAINT_KEY,
+                                       "value": constants.STORAGE_NODE_TAINT_VALUE, "effect": "NO_SCHEDULE"}]
+        assert g.inputs["instanceTypes"] == [json.loads(cfg["rustfs-aws:cluster"])["instanceType"]]
+        assert g.inputs["version"] == DEFAULT_EKS_VERSION
+    assert sum(g.inputs["scalingConfig"]["desiredSize"] for g in groups) == nodes
+
+
+def test_launch_template_imdsv2_hop_1_encrypted_root_with_the_data_key():
+    rec = eks_stack()
+    template = rec.one("aws:ec2/launchTemplate:LaunchTemplate")
+    for g in rec.of_type("aws:eks/nodeGroup:NodeGroup"):
+        assert g.inputs["launchTemplate"]["id"] == template.outputs["id"]
+        assert "diskSize" not in g.inputs
+    md = template.inputs["metadataOptions"]
+    assert md["httpTokens"] == "required" and md["httpPutResponseHopLimit"] == 1
+    assert "iamInstanceProfile" not in template.inputs  # EKS refuses one in a managed group's template
+    assert "imageId" not in template.inputs  # EKS picks the AMI by amiType
+    (root,) = template.inputs["blockDeviceMappings"]
+    keys = {r.name: r for r in rec.of_type("aws:kms/key:Key")}
+    assert root["ebs"]["encrypted"] == "true" and root["ebs"]["kmsKeyId"] == keys["rustfs-eks-keys-data"].outputs["arn"]
+    tagged = {t["resourceType"]: t["tags"] for t in template.inputs["tagSpecifications"]}
+    assert all(tagged[kind][STACK_TAG] == "eks" for kind in ("instance", "volume", "network-interface"))
+
+
+def test_every_role_under_the_boundary_node_role_with_managed_worker_policies():
+    rec = eks_stack()
+    boundary = rec.one("aws:iam/policy:Policy")
+    eks_roles = [r for r in rec.of_type("aws:iam/role:Role") if r.name.startswith("rustfs-eks-eks-")]
+    assert {r.name.removeprefix("rustfs-eks-eks-") for r in eks_roles} == {"cluster", "eks-node", "ebs-csi"}
+    assert all(r.inputs["permissionsBoundary"] == boundary.outputs["arn"] for r in eks_roles)
+    node = next(r for r in eks_roles if r.name.endswith("eks-node"))
+    attached = {a.inputs["policyArn"].rsplit("/", 1)[-1] for a in rec.of_type(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.inputs["role"] == node.outputs["name"]}
+    assert attached == {"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"}
+
+
+def test_ebs_csi_driver_uses_pod_identity_and_tolerates_the_storage_taint():
+    rec = eks_stack()
+    addons = {a.inputs["addonName"]: a for a in rec.of_type("aws:eks/addon:Addon")}
+    assert set(addons) == {"eks-pod-identity-agent", "aws-ebs-csi-driver"}
+    association = rec.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    role = next(r for r in rec.of_type("aws:iam/role:Role") if r.name.endswith("-ebs-csi"))
+    assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == EBS_CSI_SERVICE_ACCOUNT
+    assert association.inputs["roleArn"] == role.outputs["arn"]
+    trust = _doc(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert sorted(trust["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
+    assert trust["Condition"]["StringEquals"]["aws:SourceArn"].endswith(":cluster/rustfs-eks")
+    values = json.loads(addons["aws-ebs-csi-driver"].inputs["configurationValues"])
+    assert {"key": constants.STORAGE_NODE_TAINT_KEY, "operator": "Equal", "value": constants.STORAGE_NODE_TAINT_VALUE,
+            "effect": constants.STORAGE_NODE_TAINT_EFFECT} in values["controller"]["tolerations"]
+    coredns = rec.one("eks:index:Cluster").inputs["corednsAddonOptions"]["configurationValues"]
+    assert coredns["tolerations"] == values["controller"]["tolerations"]  # DNS must run on tainted nodes
+
+
+def _csi(action, resource, **context):
+    return Request(action, resource, tuple(context.items()), "")
+
+
+@pytest.mark.parametrize(("request_", "allowed"), [
+    (_csi("ec2:CreateVolume", f"{VOL}/*",
+          **{f"aws:RequestTag/{STACK_TAG}": "eks", "aws:RequestTag/ebs.csi.aws.com/cluster": "true"}), True),
+    (_csi("ec2:CreateVolume", f"{VOL}/*",
+          **{"aws:RequestTag/ebs.csi.aws.com/cluster": "true"}), False),  # a StorageClass without our tag
+    (_csi("ec2:AttachVolume", f"{VOL}/vol-1", **{f"aws:ResourceTag/{STACK_TAG}": "eks"}),
+     True),
+    (_csi("ec2:AttachVolume", f"{INSTANCE}/i-1", **{f"aws:ResourceTag/{STACK_TAG}": "eks"}),
+     True),
+    (_csi("ec2:AttachVolume", f"{VOL}/vol-2", **{f"aws:ResourceTag/{STACK_TAG}": "prod"}),
+     False),
+    (_csi("ec2:DeleteVolume", f"{VOL}/vol-2", **{f"aws:ResourceTag/{STACK_TAG}": "prod"}),
+     False),
+    (_csi("ec2:DeleteVolume", f"{VOL}/vol-1", **{f"aws:ResourceTag/{STACK_TAG}": "eks"}),
+     True),
+    (_csi("kms:CreateGrant", DATA_KEY, **{"kms:ViaService": f"ec2.{REGION}.amazonaws.com",
+                                          "kms:GrantIsForAWSResource": "true",
+                                          f"aws:ResourceTag/{STACK_TAG}": "eks"}), True),
+    (_csi("kms:CreateGrant", DATA_KEY, **{"kms:ViaService": f"ec2.{REGION}.amazonaws.com",
+                                          "kms:GrantIsForAWSResource": "false",
+                                          f"aws:ResourceTag/{STACK_TAG}": "eks"}), False),
+    (_csi("kms:Decrypt", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/secrets",
+          **{"kms:ViaService": f"ec2.{REGION}.amazonaws.com", f"aws:ResourceTag/{STACK_TAG}": "eks"}), False),
+    (_csi("ec2:TerminateInstances", f"{INSTANCE}/i-1",
+          **{f"aws:ResourceTag/{STACK_TAG}": "eks"}), False),
+])
+def test_ebs_csi_role_with_boundary_allows_the_drivers_calls_on_this_stack_only(request_, allowed):
+    identity = ebs_csi_policy(partition="aws", region=REGION, account_id=ACCOUNT, stack="eks", data_key_arn=DATA_KEY)
+    boundary = permissions_boundary(name="rustfs-eks", stack="eks", partition="aws")
+    verdict = evaluate(request_, identity, boundary)
+    assert verdict.allowed is allowed, (request_, verdict)
+
+
+def test_recorded_ebs_csi_policy_is_the_scoped_document():
+    rec = eks_stack()
+    policy = next(p for p in rec.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("-ebs-csi"))
+    keys = {r.name: r for r in rec.of_type("aws:kms/key:Key")}
+    data_key = keys["rustfs-eks-keys-data"].outputs["arn"]
+    expected = ebs_csi_policy(partition="aws", region=REGION, account_id=data_key.split(":")[4], stack="eks",
+                              data_key_arn=data_key)
+    assert _doc(policy.inputs["policy"]) == expected
+    assert not any(s["Resource"] == "*" for s in expected["Statement"] if s["Sid"] != "Describe")
+
+
+def test_storage_class_from_cluster_volume_encrypted_xfs_retained_late_bound():
+    rec = eks_stack()
+    sc = rec.one("kubernetes:storage.k8s.io/v1:StorageClass")
+    volume = json.loads(rec.settings.config["rustfs-aws:cluster"])["volume"]
+    keys = {r.name: r for r in rec.of_type("aws:kms/key:Key")}
+    assert sc.inputs["metadata"]["name"] == constants.STORAGE_CLASS_NAME
+    assert sc.inputs["provisioner"] == "ebs.csi.aws.com"
+    assert sc.inputs["parameters"] == {
+        "type": volume["type"], "iops": str(volume["iops"]), "throughput": str(volume["throughputMiBps"]),
+        "encrypted": "true", "kmsKeyId": keys["rustfs-eks-keys-data"].outputs["arn"],
+        "csi.storage.k8s.io/fstype": "xfs", "tagSpecification_1": f"{STACK_TAG}=eks"}
+    assert sc.inputs["volumeBindingMode"] == "WaitForFirstConsumer"
+    assert sc.inputs["reclaimPolicy"] == "Retain" and sc.inputs["allowVolumeExpansion"] is True
+    provider = rec.one("pulumi:providers:kubernetes")
+    assert sc.provider.startswith(provider.urn)  # never the deployer's ambient kubeconfig
+    assert json.loads(provider.inputs["kubeconfig"])["users"][0]["user"]["exec"]["args"][:4] == [
+        "eks", "get-token", "--cluster-name", "rustfs-eks"]
+
+
+def test_no_ec2_mode_resources_on_eks():
+    types = {r.type for r in eks_stack().resources}
+    assert not types & {"aws:autoscaling/group:Group", "aws:lb/loadBalancer:LoadBalancer",
+                        "aws:route53/zone:Zone", "aws:dlm/lifecyclePolicy:LifecyclePolicy"}
+
+
+def test_fake_eks_refuses_kubernetes_taint_spelling_and_bad_scaling():
+    base = {"clusterName": "c", "scalingConfig": {"minSize": 2, "desiredSize": 2, "maxSize": 2}}
+    with pytest.raises(EksApiError, match="taint effect"):
+        node_group(None, "g", {**base, "taints": [{"key": "k", "value": "v", "effect": "NoSchedule"}]})
+    with pytest.raises(EksApiError, match="scalingConfig"):
+        node_group(None, "g", {**base, "scalingConfig": {"minSize": 3, "desiredSize": 2, "maxSize": 3}})
+
+
+# --- config -------------------------------------------------------------------------------------------
+
+BASE = {"environment": "staging", "tags": {"Owner": "o", "CostCenter": "c"}, "network": {"azCount": 3},
+        "cluster": {"platform": "eks", "nodes": 6, "drivesPerNode": 4, "instanceType": "m6i.2xlarge"}}
+
+
+def _problems(raw: dict) -> str:
+    with pytest.raises(ConfigError) as err:
+        parse(raw, stack="eks", region=REGION)
+    return str(err.value)
+
+
+def test_eks_defaults_private_pinned_and_sized_for_the_node():
+    eks = parse(BASE, stack="eks", region=REGION).eks
+    assert eks.kubernetes_version == DEFAULT_EKS_VERSION in EKS_VERSIONS
+    assert eks.endpoint_public_cidrs == [] and eks.namespace == "rustfs" and eks.client_namespaces == []
+    assert eks.rustfs.memory_gib == 16 and eks.rustfs.cpu == 4  # half of an m6i.2xlarge (32 GiB, 8 vCPU)
+    assert parse({**BASE, "cluster": {**BASE["cluster"], "platform": "ec2"}}, stack="eks", region=REGION).eks is None
+
+
+@pytest.mark.parametrize(("eks", "expected"), [
+    ({"kubernetesVersion": "1.29"}, "eks.kubernetesVersion: got '1.29'; allowed values: 1.35"),
+    ({"endpointPublicCidrs": ["0.0.0.0/0"]}, "eks.endpointPublicCidrs"),
+    ({"endpointPublicCidrs": ["not-a-cidr"]}, "eks.endpointPublicCidrs[0]"),
+    ({"namespace": "RustFS"}, "eks.namespace"),
+    ({"clientNamespaces": ["ok", "Not_OK"]}, "eks.clientNamespaces[1]"),
+    ({"rustfs": {"memoryGiB": 30}}, "eks.rustfs.memoryGiB: got 30; allowed range 1–24"),
+    ({"rustfs": {"cpu": 8}}, "eks.rustfs.cpu: got 8; allowed range 0.5–7.5"),
+    ({"rustfs": {"gpu": 1}}, "eks.rustfs.gpu"),
+    ({"nodeGroups": 3}, "eks.nodeGroups"),
+])
+def test_eks_config_errors_name_the_key_and_the_allowed_values(eks, expected):
+    assert expected in _problems({**BASE, "eks": eks})
+
+
+def test_eks_section_refused_on_an_ec2_stack():
+    raw = {**BASE, "cluster": {**BASE["cluster"], "platform": "ec2"}, "eks": {}}
+    assert "only read with cluster.platform: eks" in _problems(raw)
