@@ -758,3 +758,54 @@ pair(_DOCUMENT_ARN, [Spec(ROLE_POLICY, "operator", {"role": "r", "policy": doc(a
          "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession"]))})])
 one(_DOCUMENT_ARN, "aws-document-with-account", [Spec(ROLE_POLICY, "operator", {"role": "r", "policy": doc(allow(
     "ssm:SendCommand", "arn:aws:ssm:eu-west-1:111122223333:document/AWS-RunShellScript"))})], True)
+
+# ---- issue 11: the EKS workload's Kubernetes policies (components/eks/workload.py) ----
+_NS = "kubernetes:core/v1:Namespace"
+_STS = "kubernetes:apps/v1:StatefulSet"
+_PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+_POD_LABELS = {"app.kubernetes.io/name": "rustfs"}
+_ZONE_SPREAD = [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
+                 "labelSelector": {"matchLabels": _POD_LABELS}}]
+_ONE_PER_HOST = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+    {"labelSelector": {"matchLabels": _POD_LABELS}, "topologyKey": "kubernetes.io/hostname"}]}}
+
+
+def rustfs_statefulset(replicas: int = 4, env: list[dict[str, Any]] | None = None, **pod: Any) -> Spec:
+    container = {"name": "rustfs", "image": "rustfs/rustfs:1.0.1", "env": env or []}
+    return Spec(_STS, "rustfs", {"metadata": {"name": "rustfs", "namespace": "rustfs"}, "spec": {
+        "replicas": replicas, "selector": {"matchLabels": _POD_LABELS},
+        "template": {"metadata": {"labels": _POD_LABELS}, "spec": {"containers": [container], **pod}}}})
+
+
+def budget(namespace: str = "rustfs", max_unavailable: int = 1, labels: dict | None = None) -> Spec:
+    return Spec(_PDB, "rustfs-pdb", {"metadata": {"name": "rustfs", "namespace": namespace}, "spec": {
+        "maxUnavailable": max_unavailable, "selector": {"matchLabels": labels or _POD_LABELS}}})
+
+
+_NS_POLICY = "rustfs-kubernetes-namespace-require-restricted-pod-security"
+pair(_NS_POLICY, [Spec(_NS, "rustfs", {"metadata": {"name": "rustfs"}})],
+     [Spec(_NS, "rustfs", {"metadata": {"name": "rustfs", "labels": {
+         "pod-security.kubernetes.io/enforce": "restricted"}}})])
+one(_NS_POLICY, "baseline-only", [Spec(_NS, "rustfs", {"metadata": {"name": "rustfs", "labels": {
+    "pod-security.kubernetes.io/enforce": "baseline"}}})], True)
+
+_PDB_POLICY = "rustfs-kubernetes-statefulset-require-disruption-budget"
+pair(_PDB_POLICY, [rustfs_statefulset()], [rustfs_statefulset(), budget()])
+one(_PDB_POLICY, "budget-in-another-namespace", [rustfs_statefulset(), budget(namespace="other")], True)
+one(_PDB_POLICY, "budget-selects-other-pods", [rustfs_statefulset(), budget(labels={"app": "web"})], True)
+one(_PDB_POLICY, "two-down-at-once", [rustfs_statefulset(), budget(max_unavailable=2)], True)
+one(_PDB_POLICY, "single-pod", [rustfs_statefulset(replicas=1)], False)
+
+_SPREAD_POLICY = "rustfs-kubernetes-statefulset-require-zone-spread"
+pair(_SPREAD_POLICY, [rustfs_statefulset(affinity=_ONE_PER_HOST)],
+     [rustfs_statefulset(topologySpreadConstraints=_ZONE_SPREAD, affinity=_ONE_PER_HOST)])
+one(_SPREAD_POLICY, "schedule-anyway", [rustfs_statefulset(topologySpreadConstraints=[
+    {**_ZONE_SPREAD[0], "whenUnsatisfiable": "ScheduleAnyway"}], affinity=_ONE_PER_HOST)], True)
+one(_SPREAD_POLICY, "two-pods-per-host", [rustfs_statefulset(topologySpreadConstraints=_ZONE_SPREAD)], True)
+
+_ENV_POLICY = "rustfs-kubernetes-pod-disallow-plaintext-secret-env"
+pair(_ENV_POLICY, [rustfs_statefulset(env=[{"name": "RUSTFS_SECRET_KEY", "value": "s3cr3t"}])],
+     [rustfs_statefulset(env=[{"name": "RUSTFS_SECRET_KEY", "valueFrom": {"secretKeyRef": {
+         "name": "rustfs-root-credentials", "key": "RUSTFS_SECRET_KEY"}}}, {"name": "RUSTFS_REGION",
+                                                                           "value": "us-east-1"}])])
+one(_ENV_POLICY, "access-key", [rustfs_statefulset(env=[{"name": "RUSTFS_ACCESS_KEY", "value": "AKIA"}])], True)

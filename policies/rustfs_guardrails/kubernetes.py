@@ -6,7 +6,7 @@ import re
 
 from pulumi_policy import Severity
 
-from ._kit import Res, get, is_false, is_true, is_unknown, items, resource_policy
+from ._kit import Res, get, is_false, is_true, is_unknown, items, resource_policy, stack_policy
 
 POD = "kubernetes:core/v1:Pod"
 WORKLOADS = {
@@ -162,4 +162,132 @@ storage_class_resilience = resource_policy(
     severity=Severity.MEDIUM, types=[STORAGE_CLASS], check=_check_storage_class_resilience,
     topics=["kubernetes", "resilience"])
 
-POLICIES = [pod_security, service_internal, storage_class, storage_class_resilience]
+NAMESPACE = "kubernetes:core/v1:Namespace"
+STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
+ZONE_KEY = "topology.kubernetes.io/zone"
+
+
+def _check_namespace(res: Res, cfg: dict, report) -> None:
+    labels = get(res.props, "metadata", "labels")
+    if is_unknown(labels):
+        return
+    level = labels.get(ENFORCE_LABEL) if isinstance(labels, dict) else None
+    if level != "restricted" and not is_unknown(level):
+        report(f"Namespace '{res.name}' does not enforce Pod Security 'restricted' ({ENFORCE_LABEL}: "
+               f"{level or 'unset'}); label it {ENFORCE_LABEL}: restricted so the API server refuses weaker pods.")
+
+
+namespace_pod_security = resource_policy(
+    "rustfs-kubernetes-namespace-require-restricted-pod-security",
+    "Namespaces the stack creates enforce the Pod Security Standard 'restricted' through the admission label.",
+    severity=Severity.HIGH, types=[NAMESPACE], check=_check_namespace, topics=["kubernetes", "exposure"])
+
+
+def _namespace_of(res: Res) -> object:
+    return get(res.props, "metadata", "namespace") or "default"
+
+
+def _selects(selector: object, labels: object) -> bool | None:
+    """Whether a PDB's label selector selects pods with ``labels``; None when unknown at preview."""
+    if is_unknown(selector) or is_unknown(labels):
+        return None
+    match = get(selector, "matchLabels") if isinstance(selector, dict) else None
+    expressions = get(selector, "matchExpressions") if isinstance(selector, dict) else None
+    if not isinstance(labels, dict) or (not match and not expressions):
+        return False
+    if isinstance(match, dict) and any(labels.get(k) != v for k, v in match.items()):
+        return False
+    for e in expressions if isinstance(expressions, list) else []:
+        value, op = labels.get(get(e, "key")), get(e, "operator")
+        values = get(e, "values") or []
+        if (op == "In" and value not in values) or (op == "NotIn" and value in values) or \
+                (op == "Exists" and value is None) or (op == "DoesNotExist" and value is not None):
+            return False
+    return True
+
+
+def _check_disruption_budget(resources: list[Res], cfg: dict, report) -> None:
+    budgets = [r for r in resources if r.type == PDB]
+    for sts in (r for r in resources if r.type == STATEFULSET):
+        replicas = sts.get("spec", "replicas")
+        if isinstance(replicas, (int, float)) and replicas < 2:
+            continue
+        labels = get(sts.props, "spec", "template", "metadata", "labels")
+        covering = [b for b in budgets if _namespace_of(b) == _namespace_of(sts)
+                    and _selects(b.get("spec", "selector"), labels) is not False]
+        if not covering:
+            report(f"StatefulSet '{sts.name}' has no PodDisruptionBudget selecting its pods: a node drain may "
+                   "evict several RustFS pods at once and lose the erasure sets' quorum.", sts.urn)
+            continue
+        for b in covering:
+            most = b.get("spec", "maxUnavailable")
+            if isinstance(most, (int, float)) and most > cfg["maxUnavailable"]:
+                report(f"PodDisruptionBudget '{b.name}' allows {int(most)} pods of '{sts.name}' down at once; "
+                       f"at most {cfg['maxUnavailable']}.", b.urn)
+
+
+disruption_budget = stack_policy(
+    "rustfs-kubernetes-statefulset-require-disruption-budget",
+    "Every StatefulSet of more than one pod has a PodDisruptionBudget in its namespace selecting its pods, "
+    "allowing at most maxUnavailable pods down at once.",
+    severity=Severity.HIGH, types=[STATEFULSET, PDB], check=_check_disruption_budget,
+    topics=["kubernetes", "resilience"],
+    config={"maxUnavailable": {"type": "number", "minimum": 1, "default": 1}})
+
+
+def _check_zone_spread(res: Res, cfg: dict, report) -> None:
+    spec = _pod_spec(res)
+    replicas = res.get("spec", "replicas")
+    if spec is None or (isinstance(replicas, (int, float)) and replicas < 2):
+        return
+    constraints = spec.get("topologySpreadConstraints")
+    if is_unknown(constraints):
+        return
+    zone = [c for c in constraints or [] if isinstance(c, dict) and c.get("topologyKey") == ZONE_KEY]
+    if not any(c.get("maxSkew") == 1 and c.get("whenUnsatisfiable") == "DoNotSchedule" for c in zone):
+        report(f"StatefulSet '{res.name}' does not require spreading its pods over zones (topologySpreadConstraints "
+               f"on {ZONE_KEY} with maxSkew 1 and whenUnsatisfiable DoNotSchedule): one AZ could hold enough pods "
+               "to take an erasure set below quorum.")
+    anti = get(spec, "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution")
+    if is_unknown(anti):
+        return
+    if not any(isinstance(t, dict) and t.get("topologyKey") == "kubernetes.io/hostname" for t in anti or []):
+        report(f"StatefulSet '{res.name}' does not require one pod per node (required podAntiAffinity on "
+               "kubernetes.io/hostname): one node loss could take several pods.")
+
+
+zone_spread = resource_policy(
+    "rustfs-kubernetes-statefulset-require-zone-spread",
+    "StatefulSets of more than one pod require a zone spread (maxSkew 1, DoNotSchedule) and one pod per node.",
+    severity=Severity.HIGH, types=[STATEFULSET], check=_check_zone_spread, topics=["kubernetes", "resilience"])
+
+_SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL|API_KEY)", re.I)
+
+
+def _check_secret_env(res: Res, cfg: dict, report) -> None:
+    spec = _pod_spec(res)
+    if spec is None:
+        return
+    for label, container in _containers(spec):
+        for env in items(container, "env"):
+            if not isinstance(env, dict) or not isinstance(env.get("name"), str):
+                continue
+            if env.get("value") is not None and _SECRET_NAME.search(env["name"]) and \
+                    env["name"] not in cfg["allowedNames"]:
+                report(f"'{res.name}' {label} sets {env['name']} as a plain value; read it from a Secret "
+                       "(env.valueFrom.secretKeyRef or a mounted Secret volume).")
+
+
+secret_env = resource_policy(
+    "rustfs-kubernetes-pod-disallow-plaintext-secret-env",
+    "Container environment variables named like secrets (SECRET, PASSWORD, TOKEN, ACCESS_KEY, ...) come from "
+    "Secrets, never as plain values in the pod spec.",
+    severity=Severity.HIGH, types=list(WORKLOADS), check=_check_secret_env, checks=["CKV_K8S_35"],
+    topics=["kubernetes", "credentials"],
+    config={"allowedNames": {"type": "array", "items": {"type": "string"}, "default": [],
+                             "description": "variable names that look like secrets but are not"}})
+
+POLICIES = [pod_security, service_internal, storage_class, storage_class_resilience, namespace_pod_security,
+            disruption_budget, zone_spread, secret_env]
