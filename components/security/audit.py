@@ -14,14 +14,14 @@ with MaxNumberOfConfigurationRecordersExceededException, and a stack without a r
 create rules at all (PutConfigRule: NoAvailableConfigurationRecorderException).
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws.component_args import component_args
 from rustfs_aws.security.iam_documents import log_delivery_policy, service_trust
 from rustfs_aws.security.key_policies import log_group_prefix, trail_arn, trail_name
 from rustfs_aws.storage.bucket_policies import (
@@ -84,33 +84,71 @@ def trail_event_selectors(partition: str, name: str, extra_bucket_arns: list[str
     ]
 
 
+class Provisioning(StrEnum):
+    """Whether this deployment declares a resource or uses one the account already has."""
+
+    CREATE = "create"
+    """This deployment declares it."""
+    EXISTING = "existing"
+    """The account already has it (an organization trail, another stack's or Control Tower's recorder, a
+    service-linked role some tool created): nothing is declared."""
+
+
 @dataclass
 class AuditArgs:
+    """Inputs of ``Audit``."""
+
     name: str
+    """The deployment's name (``rustfs-dev``): names the buckets, the trail, the recorder and the rules."""
     stack: str
+    """The stack's short name (``dev``): the ``rustfs:stack`` tag."""
     account_id: str
+    """The AWS account ID, known before the deployment (it is in the bucket names): a plain string."""
     partition: str
+    """The AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``), a plain string like ``accountId``."""
     region: str
+    """The AWS Region of the buckets, the trail's home and the recorder."""
     storage_key_arn: pulumi.Input[str]
+    """ARN of the KMS key of the buckets and the trail's log files (``Keys``' ``storage`` key, created with
+    this deployment's ``trailName``)."""
     logs_key_arn: pulumi.Input[str]
-    messaging_key_arn: pulumi.Input[str]  # the trail's delivery-notification topic
+    """ARN of the KMS key of the trail's log group (``Keys``' ``logs`` key)."""
+    messaging_key_arn: pulumi.Input[str]
+    """ARN of the KMS key of the trail's delivery-notification topic (``Keys``' ``messaging`` key)."""
     permissions_boundary_arn: pulumi.Input[str]
-    cloud_trail: str = "create"  # create | existing (the account has an organization trail)
-    # The account's singletons (see the module docstring): only the stack that owns the account declares
-    # them. config: create the recorder, delivery channel and status (owner only) | existing.
-    owns_account: bool = False  # also creates the managed rules (with the account's recorder)
-    config: str = "existing"
-    config_service_linked_role: str = "create"  # create | existing (with config="create")
-    log_retention_days: int = 365
-    transition_ia_days: int = 30
-    transition_glacier_days: int = 90
-    expiration_days: int = 365
-    required_tag_keys: list[str] = field(default_factory=lambda: ["Project", "Environment", "Owner",
-                                                                  "CostCenter"])
-    data_bucket_arns: list[str] = field(default_factory=list)  # extra data buckets outside the prefix
-    record_global_types: bool = True  # record IAM and other global types; only one region should
-    protect: bool = False
-    tags: dict[str, str] = field(default_factory=dict)
+    """ARN of the permissions boundary the trail's log role carries (``Iam``'s ``permissionsBoundaryArn``)."""
+    cloud_trail: Provisioning | None = Provisioning.CREATE
+    """``create`` this deployment's multi-Region trail (management events, S3 data events of its data
+    buckets), or ``existing`` when an organization trail already records the account."""
+    owns_account: bool | None = False
+    """This is the one deployment per account and Region that owns the account's singletons: it also
+    declares AWS Config's managed rules (and may declare the recorder, ``config``)."""
+    config: Provisioning | None = Provisioning.EXISTING
+    """``create`` the account's AWS Config recorder, delivery channel and status (only with ``ownsAccount``:
+    AWS Config keeps one recorder per account and Region), or use the ``existing`` one."""
+    config_service_linked_role: Provisioning | None = Provisioning.CREATE
+    """With ``config`` ``create``: ``create`` AWSServiceRoleForConfig, or use the ``existing`` one (IAM keeps
+    one per account and refuses a second)."""
+    log_retention_days: int | None = 365
+    """Days CloudWatch Logs keeps the trail's log group."""
+    transition_ia_days: int | None = 30
+    """Days before the buckets' objects move to S3 Standard-IA (at least 30)."""
+    transition_glacier_days: int | None = 90
+    """Days before the buckets' objects move to S3 Glacier Flexible Retrieval."""
+    expiration_days: int | None = 365
+    """Days before the buckets' objects expire."""
+    required_tag_keys: list[str] | None = field(default_factory=lambda: ["Project", "Environment", "Owner",
+                                                                         "CostCenter"])
+    """The tag keys the ``required-tags`` Config rule checks (1 to 6)."""
+    data_bucket_arns: list[str] | None = field(default_factory=list)
+    """ARNs of data buckets outside the ``<name>-data-`` prefix whose object events the trail also records."""
+    record_global_types: bool | None = True
+    """The recorder also records IAM and other global resource types (only one Region of the account
+    should)."""
+    protect: bool | None = False
+    """Protect the buckets and keep them when the stack is destroyed (prod)."""
+    tags: dict[str, str] | None = field(default_factory=dict)
+    """Tags on every resource, next to each one's ``Name``."""
 
 
 def config_service_linked_role_arn(partition: str, account_id: str) -> str:
@@ -160,10 +198,27 @@ def decide_config_service_role(setting: str, *, present: bool, ours: bool) -> st
 
 
 class Audit(pulumi.ComponentResource):
-    """Outputs ``logs_bucket`` / ``audit_bucket`` (HardenedBucket: ``bucket_name``, ``arn``), ``trail`` and
-    ``recorder`` (None when the account already has them), ``rules`` (empty unless ``owns_account``)."""
+    """The audit baseline: a logs bucket (access logs of the buckets and the load balancer) and an audit
+    bucket, this deployment's CloudTrail trail, and, for the account's owner, AWS Config's recorder and
+    managed rules. In Python also the resources: ``logs_bucket`` / ``audit_bucket`` (HardenedBucket), ``trail``
+    and ``recorder`` (None when the account already has them), ``rules`` (empty unless ``owns_account``)."""
+
+    logs_bucket_name: pulumi.Output[str]
+    """Name of the logs bucket: server access logs, and the load balancer's access logs (its policy admits
+    the log delivery service)."""
+    logs_bucket_arn: pulumi.Output[str]
+    """ARN of the logs bucket."""
+    audit_bucket_name: pulumi.Output[str]
+    """Name of the audit bucket: CloudTrail log files and AWS Config deliveries."""
+    audit_bucket_arn: pulumi.Output[str]
+    """ARN of the audit bucket."""
+    trail_name: str | None
+    """Name of this deployment's trail (unset with ``cloudTrail`` ``existing``)."""
+    trail_arn: pulumi.Output[str] | None
+    """ARN of this deployment's trail (unset with ``cloudTrail`` ``existing``)."""
 
     def __init__(self, name: str, args: AuditArgs, opts: pulumi.ResourceOptions | None = None):
+        args = component_args(AuditArgs, args)
         super().__init__("rustfs:security:Audit", name, None, opts)
         self._name, self._args = name, args
         a = args
@@ -192,6 +247,9 @@ class Audit(pulumi.ComponentResource):
         self.trail = self._trail() if self.trail_name else None
         self.recorder = self._recorder() if records else None
         self.rules = self._rules() if a.owns_account else []
+        self.logs_bucket_name, self.logs_bucket_arn = self.logs_bucket.bucket_name, self.logs_bucket.arn
+        self.audit_bucket_name, self.audit_bucket_arn = self.audit_bucket.bucket_name, self.audit_bucket.arn
+        self.trail_arn = self.trail.arn if self.trail else None
         self.register_outputs({
             "logsBucket": self.logs_bucket.bucket_name, "auditBucket": self.audit_bucket.bucket_name,
             "trailArn": self.trail.arn if self.trail else None,
