@@ -415,3 +415,22 @@ def test_prod_eks_stack_that_cannot_survive_an_az_loss_is_refused_with_suggestio
         parse(raw, stack="p", region="us-east-1")
     text = str(exc.value)
     assert "cluster.nodes" in text and "scheduler may put any 2 pods in one AZ" in text and "Would survive" in text
+
+
+# --- the policy pack on the recorded objects --------------------------------------------------------------
+
+
+def test_the_kubernetes_policies_pass_on_the_workload(rendered):
+    from policy_harness import resource, running_pack
+
+    docs, _ = rendered
+    analyzed = [resource(f"kubernetes:{'core/' if '/' not in d['apiVersion'] else ''}{d['apiVersion']}:{d['kind']}",
+                         f"{d['kind'].lower()}-{d['metadata']['name']}", d) for d in docs]
+    without_budget = [r for r in analyzed if not r.type.endswith(":PodDisruptionBudget")]
+    with running_pack(stack="eks") as pack:
+        diagnostics = pack.analyze_stack(analyzed) + [x for r in analyzed for x in pack.analyze(r)]
+        missing = pack.analyze_stack(without_budget)
+    kubernetes = [f"{d['policy']}: {d['message']}" for d in diagnostics if d["policy"].startswith("rustfs-kubernetes-")]
+    assert not kubernetes, "\n".join(kubernetes)
+    assert not [d for d in diagnostics if "can't run policy" in d["message"]]
+    assert [d for d in missing if d["policy"] == "rustfs-kubernetes-statefulset-require-disruption-budget"]

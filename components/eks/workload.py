@@ -155,6 +155,9 @@ class RustfsWorkloadArgs:
     readiness_wait_seconds: int = 1500
     image_digest: str | None = None  # sha256:...; pins the image beyond its tag
     labels: dict[str, str] = field(default_factory=dict)
+    # prod: the Namespace (deleting it deletes every claim in it), the StatefulSet and the credentials Secret
+    # are protected; a plan that would delete or replace them fails, as for the EC2 data volumes.
+    protect: bool = False
 
 
 class RustfsWorkload(pulumi.ComponentResource):
@@ -166,7 +169,6 @@ class RustfsWorkload(pulumi.ComponentResource):
         self.plan = plan_workload(args.namespace, args.nodes, args.drives_per_node, args.volume_size_gib)
         self._labels = {"app.kubernetes.io/name": "rustfs", "app.kubernetes.io/instance": name,
                         "app.kubernetes.io/part-of": "rustfs-aws"}
-        child = pulumi.ResourceOptions(parent=self)
         ns = k8s.core.v1.Namespace(f"{name}-namespace", metadata={
             "name": args.namespace,
             "labels": {**args.labels, **self._labels,
@@ -174,7 +176,8 @@ class RustfsWorkload(pulumi.ComponentResource):
                        "pod-security.kubernetes.io/enforce": "restricted",
                        "pod-security.kubernetes.io/enforce-version": "latest",
                        "pod-security.kubernetes.io/warn": "restricted",
-                       "pod-security.kubernetes.io/audit": "restricted"}}, opts=child)
+                       "pod-security.kubernetes.io/audit": "restricted"}},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
         self._credentials = self._credentials_secret(name, in_ns)
         self._tls = self._tls_secret(name, in_ns)
@@ -188,7 +191,7 @@ class RustfsWorkload(pulumi.ComponentResource):
             "ports": [{"name": "s3", "port": S3_PORT, "targetPort": S3_PORT, "protocol": "TCP"}]}, opts=in_ns)
         self.statefulset = k8s.apps.v1.StatefulSet(
             f"{name}-statefulset", metadata=self._meta(STATEFULSET), spec=self._statefulset_spec(),
-            opts=pulumi.ResourceOptions(parent=self,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
                                         depends_on=[ns, account, headless, self._credentials, self._tls]))
         k8s.policy.v1.PodDisruptionBudget(f"{name}-pdb", metadata=self._meta(STATEFULSET), spec={
             "maxUnavailable": 1, "selector": {"matchLabels": self._labels}}, opts=in_ns)
@@ -212,7 +215,8 @@ class RustfsWorkload(pulumi.ComponentResource):
         a = self._args
         values = dict(zip(CREDENTIAL_KEYS, (a.access_key, a.secret_key, a.rpc_secret), strict=True))
         return k8s.core.v1.Secret(f"{name}-credentials", metadata=self._meta(f"{STATEFULSET}-root-credentials"),
-                                  type="Opaque", string_data=pulumi.Output.secret(values), opts=opts)
+                                  type="Opaque", string_data=pulumi.Output.secret(values),
+                                  opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=a.protect)))
 
     def _tls_secret(self, name: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Secret:
         a = self._args
