@@ -148,3 +148,53 @@ def test_snapshot_retention_comes_from_the_declared_policy():
     # 28 snapshots every 12 h = 14 days kept: 4,096 GB x (1 + 2% x 14) = 5,242.88 GB x $0.05 = $262.14
     assert _item(cost, "EBS snapshots")["monthlyUSD"] == 262.14
     assert "from the snapshot policy" in _item(cost, "EBS snapshots")["basis"]
+
+
+# --- EKS platform mode (components/eks/): control plane, managed node groups, volumes claimed by PVCs ------
+
+def _eks_stack(nodes_per_az=(2, 2, 2), claim="500Gi", drives=4, iops="6000", throughput="250"):
+    resources = [
+        {"type": "eks:index:Cluster", "name": "rustfs-eks-eks-cluster", "inputs": {"version": "1.35"}},
+        {"type": "aws:ec2/launchTemplate:LaunchTemplate", "name": "rustfs-eks-eks-nodes", "id": "lt-eks",
+         "inputs": {"blockDeviceMappings": [{"deviceName": "/dev/xvda",
+                                             "ebs": {"volumeSize": 50, "volumeType": "gp3"}}]}},
+        {"type": "kubernetes:storage.k8s.io/v1:StorageClass", "name": "sc",
+         "inputs": {"metadata": {"name": "rustfs-data"}, "provisioner": "ebs.csi.aws.com",
+                    "parameters": {"type": "gp3", "iops": iops, "throughput": throughput}}},
+        {"type": "kubernetes:apps/v1:StatefulSet", "name": "rustfs",
+         "inputs": {"spec": {"replicas": sum(nodes_per_az), "volumeClaimTemplates": [
+             {"metadata": {"name": f"data-{d}"}, "spec": {"storageClassName": "rustfs-data", "resources": {
+                 "requests": {"storage": claim}}}} for d in range(drives)]}}},
+    ]
+    for i, count in enumerate(nodes_per_az):
+        resources.append({"type": "aws:eks/nodeGroup:NodeGroup", "name": f"ng-{i}", "inputs": {
+            "instanceTypes": ["m6i.2xlarge"], "scalingConfig": {"desiredSize": count, "minSize": count,
+                                                                "maxSize": count},
+            "launchTemplate": {"id": "lt-eks", "version": "1"}}})
+    return resources
+
+
+def test_eks_control_plane_node_groups_and_claimed_volumes_hand_computed():
+    cost = monthly_cost(_eks_stack(), "us-east-1", QUIET)
+    # $0.10 per cluster-hour in standard support x 730 h
+    assert _item(cost, "EKS control plane (1)")["monthlyUSD"] == 73.00
+    # three node groups of 2 priced as 6 x m6i.2xlarge at $0.384/h x 730 h = $1,681.92
+    assert _item(cost, "EC2 6 x m6i.2xlarge")["monthlyUSD"] == 1681.92
+    # 6 pods x 4 claims x 500 GiB + 6 root volumes x 50 GiB = 12,300 GiB x $0.08 = $984.00
+    assert _item(cost, "EBS gp3 storage")["monthlyUSD"] == 984.00
+    # 24 claimed volumes x 3,000 IOPS above the free 3,000 x $0.005 = $360; 24 x 125 MiB/s x $0.04 = $120
+    assert _item(cost, "EBS gp3 IOPS above 3,000")["monthlyUSD"] == 360.00
+    assert _item(cost, "EBS gp3 throughput above 125 MiB/s")["monthlyUSD"] == 120.00
+
+
+def test_eks_claim_sizes_in_every_kubernetes_unit():
+    for claim, gib in (("1Ti", 1024), ("512Gi", 512), ("1099511627776", 1024)):
+        cost = monthly_cost(_eks_stack(nodes_per_az=(1,), drives=1, claim=claim, iops="3000", throughput="125"),
+                            "us-east-1", QUIET)
+        assert _item(cost, "EBS gp3 storage")["basis"].startswith(f"2 volumes, {gib + 50} GiB"), claim
+
+
+def test_eks_outside_the_priced_region_is_unpriced_not_free():
+    cost = monthly_cost(_eks_stack(), "eu-central-1", QUIET)
+    assert _item(cost, "EKS control plane")["basis"].startswith("NOT PRICED")
+    assert any("eks price 'cluster_standard_hour'" in u for u in cost["unpriced"])

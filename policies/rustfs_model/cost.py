@@ -56,6 +56,12 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 CLOUDFRONT = "aws:cloudfront/distribution:Distribution"
 SNAPSHOT_POLICIES = ("aws:dlm/lifecyclePolicy:LifecyclePolicy", "aws:backup/plan:Plan")
+EKS_CLUSTER = "eks:index:Cluster"  # pulumi-eks (a remote component: priced from its inputs)
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+_QUANTITY_GIB = {"Ki": 1 / 1024 ** 2, "Mi": 1 / 1024, "Gi": 1.0, "Ti": 1024.0, "K": 1e3 / 2 ** 30, "M": 1e6 / 2 ** 30,
+                 "G": 1e9 / 2 ** 30, "T": 1e12 / 2 ** 30}
 
 
 def _known(value):
@@ -134,6 +140,18 @@ def _instances(resources: list[dict]) -> tuple[list[tuple[str, int, list[dict]]]
                 continue
             volumes = [m.get("ebs") or {} for m in _inputs(template).get("blockDeviceMappings") or []]
             fleets.append((itype, int(count), volumes))
+        elif r.get("type") == NODE_GROUP:
+            # An EKS managed node group: EC2 instances at on-demand prices (EKS adds no per-node charge).
+            scaling = inputs.get("scalingConfig") or {}
+            count = _num(scaling.get("desiredSize"), _num(scaling.get("minSize"), 0))
+            itype = _known((inputs.get("instanceTypes") or [None])[0])
+            template = _asg_template(r, templates)
+            if not itype:
+                unresolved.append(r.get("name") or "node group")
+                continue
+            volumes = [m.get("ebs") or {} for m in _inputs(template).get("blockDeviceMappings") or []] if template \
+                else [{"volumeSize": inputs.get("diskSize") or 20, "volumeType": "gp2"}]
+            fleets.append((itype, int(count), volumes))
         elif r.get("type") == EC2_INSTANCE and _known(inputs.get("instanceType")):
             root = inputs.get("rootBlockDevice") or {}
             fleets.append((inputs["instanceType"], 1, [root] if root else []))
@@ -168,12 +186,49 @@ def _volumes(resources: list[dict], fleets) -> list[dict]:
         if r.get("type") == VOLUME:
             i = _inputs(r)
             vols.append(_volume(i.get("size"), i.get("type"), i.get("iops"), i.get("throughput")))
+    vols.extend(_claimed_volumes(resources))
     for _, count, devices in fleets:
         for d in devices:
             size = d.get("volumeSize")
             kind = d.get("volumeType")
             vols.extend([_volume(size, kind, d.get("iops"), d.get("throughput"))] * count)
     return vols
+
+
+def _gib(quantity) -> float:
+    """A Kubernetes quantity ("500Gi", "1Ti", "100G") in GiB."""
+    text = str(_known(quantity) or "0")
+    for suffix in sorted(_QUANTITY_GIB, key=len, reverse=True):
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * _QUANTITY_GIB[suffix]
+    return float(text) / 2 ** 30
+
+
+def _claimed_volumes(resources: list[dict]) -> list[dict]:
+    """EBS volumes the CSI driver will create for StatefulSets' claims, typed by their StorageClass."""
+    classes = {(_inputs(r).get("metadata") or {}).get("name"): _inputs(r).get("parameters") or {}
+               for r in resources if r.get("type") == STORAGE_CLASS}
+    vols = []
+    for r in resources:
+        if r.get("type") != STATEFUL_SET:
+            continue
+        spec = _inputs(r).get("spec") or {}
+        for claim in spec.get("volumeClaimTemplates") or []:
+            cs = claim.get("spec") or {}
+            p = classes.get(cs.get("storageClassName"), {})
+            size = _gib(((cs.get("resources") or {}).get("requests") or {}).get("storage"))
+            vols.extend([_volume(size, p.get("type", "gp3"), p.get("iops"), p.get("throughput"))]
+                        * int(_num(spec.get("replicas"), 1)))
+    return vols
+
+
+def _add_eks(bill: _Bill, resources: list[dict]) -> None:
+    clusters = _count(resources, EKS_CLUSTER)
+    if clusters:
+        hourly = bill.price("eks", "cluster_standard_hour")
+        bill.add(f"EKS control plane ({clusters})", None if hourly is None else clusters * hourly * HOURS_PER_MONTH,
+                 f"{clusters} x ${hourly}/cluster-hour x {HOURS_PER_MONTH} h (standard support; a version in "
+                 f"extended support costs ${bill.price('eks', 'cluster_extended_hour')}/h)")
 
 
 def _add_ebs(bill: _Bill, vols: list[dict]) -> None:
@@ -366,6 +421,7 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     e = (data_shards + parity) / data_shards if data_shards else float(merged["erasureOverhead"])
     bill = _Bill(region)
     fleets, unresolved = _instances(resources)
+    _add_eks(bill, resources)
     _add_instances(bill, fleets, unresolved)
     vols = _volumes(resources, fleets)
     _add_ebs(bill, vols)
