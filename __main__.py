@@ -76,11 +76,13 @@ budget = StackBudget(f"{cfg.name}-budget", stack.args(
 cluster_cfg = cfg.cluster
 plan = plan_cluster(cluster_cfg, network.azs)
 if cluster_cfg.platform == "eks":
-    # EKS mode (components/eks/): the cluster half; no instances, NLB, Route 53 zone or DLM snapshots of our
-    # own (the StorageClass retains the volumes). pulumi-eks is imported only when used.
+    # EKS mode (components/eks/): the cluster, then RustFS on it. No instances, Route 53 zone or DLM snapshots
+    # of our own: the StorageClass retains the volumes, the workload's Service gets its NLB from the AWS Load
+    # Balancer Controller. pulumi-eks and pulumi-kubernetes are imported only when used.
     from collections import Counter
 
     from rustfs_aws.eks.platform import EksPlatform, EksPlatformArgs
+    from rustfs_aws.eks.workload import RustfsWorkload, RustfsWorkloadArgs
 
     eks_platform = EksPlatform(f"{cfg.name}-eks", stack.args(
         EksPlatformArgs, kubernetes_version=cfg.eks.kubernetes_version, instance_type=cluster_cfg.instance_type,
@@ -91,8 +93,30 @@ if cluster_cfg.platform == "eks":
         data_key_arn=keys.arns["data"], operator_role_arn=iam.operator_role.arn if iam.operator_role else None,
         volume_type=cluster_cfg.volume.type, volume_iops=cluster_cfg.volume.iops,
         volume_throughput_mibps=cluster_cfg.volume.throughput_mibps), opts=opts)
+    # The stack's CA only (no node certificates in Secrets Manager): the workload issues its pods' certificate.
+    cluster_tls = ClusterTls(f"{cfg.name}-tls", stack.args(
+        TlsArgs, domain=cluster_cfg.domain, node_names=[], endpoint_names=[], load_balancer_dns_name="",
+        secrets_key_arn=keys.arns["secrets"]), opts=opts)
+    workload = RustfsWorkload(f"{cfg.name}-rustfs", stack.args(
+        RustfsWorkloadArgs, namespace=cfg.eks.namespace, nodes=cluster_cfg.nodes,
+        drives_per_node=cluster_cfg.drives_per_node, volume_size_gib=cluster_cfg.volume.size_gib,
+        storage_class_name=eks_platform.storage_class_name, zone_names=list(network.azs),
+        access_key=credentials.access_key, secret_key=credentials.secret_key, rpc_secret=credentials.rpc_secret,
+        ca_cert_pem=cluster_tls.ca_cert_pem, ca_private_key_pem=cluster_tls.ca_private_key_pem,
+        rustfs_version=cluster_cfg.rustfs_version, memory_gib=cfg.eks.rustfs.memory_gib, cpu=cfg.eks.rustfs.cpu,
+        client_namespaces=cfg.eks.client_namespaces, client_cidrs=cluster_cfg.client_cidrs or [network.vpc_cidr],
+        admin_cidrs=cfg.network.admin_cidrs, console=cluster_cfg.console,
+        topology_wait_seconds=cluster_cfg.startup.topology_wait_seconds,
+        readiness_wait_seconds=cluster_cfg.startup.readiness_wait_seconds),
+        # Its objects go through the cluster's own provider, after the StorageClass and the CSI driver exist.
+        opts=pulumi.ResourceOptions(providers=[stack.provider, eks_platform.kubernetes_provider],
+                                    depends_on=[eks_platform]))
     pulumi.export("eksClusterName", eks_platform.cluster_name)
     pulumi.export("storageClassName", eks_platform.storage_class_name)
+    pulumi.export("s3ServiceName", f"{workload.service_name}.{workload.namespace}.svc")
+    pulumi.export("nodeNames", workload.pod_names)
+    pulumi.export("rustfsVolumes", workload.volumes)
+    pulumi.export("caCertificatePem", cluster_tls.ca_cert_pem)
     pulumi.export("rawCapacityTiB", round(plan.layout.raw_gib / 1024, 2))
     pulumi.export("usableCapacityTiB", round(plan.layout.usable_gib / 1024, 2))
 else:

@@ -18,7 +18,7 @@ class EksApiError(Exception):
 
 # EKS add-ons this fake knows (EKS User Guide, "AWS add-ons"); another name is an unknown add-on to EKS.
 KNOWN_ADDONS = {"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "eks-pod-identity-agent",
-                "aws-efs-csi-driver", "amazon-cloudwatch-observability", "aws-load-balancer-controller"}
+                "aws-efs-csi-driver", "amazon-cloudwatch-observability"}
 # EKS API taint effects (EKS API Reference, "Taint"); the Kubernetes spelling NoSchedule is refused there.
 TAINT_EFFECTS = {"NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"}
 # Kubernetes kinds the fake API server serves: (group/version, kind) as in the pulumi-kubernetes type token.
