@@ -50,8 +50,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
-from rustfs_aws.cluster.bootstrap.render import RUSTFS_LOG_LEVEL
-from rustfs_aws.cluster.bootstrap.startup import unit_start_timeout
+from rustfs_aws.cluster.bootstrap.render import DEFAULT_READINESS_WAIT, RUSTFS_LOG_LEVEL
+from rustfs_aws.cluster.bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, unit_start_timeout
 from rustfs_aws.cluster.tls import NODE_EARLY_RENEWAL_HOURS, NODE_USES, NODE_VALIDITY_HOURS
 from rustfs_aws.eks.constants import (
     STORAGE_NODE_LABEL_KEY,
@@ -151,8 +151,8 @@ class RustfsWorkloadArgs:
     console: bool = False
     endpoint_names: list[str] = field(default_factory=list)  # S3 endpoint names in the certificate
     server_domains: list[str] = field(default_factory=list)  # RUSTFS_SERVER_DOMAINS
-    topology_wait_seconds: int = 300
-    readiness_wait_seconds: int = 1500
+    topology_wait_seconds: int = DEFAULT_TOPOLOGY_WAIT  # cluster.startup.* (bootstrap/startup.py)
+    readiness_wait_seconds: int = DEFAULT_READINESS_WAIT
     image_digest: str | None = None  # sha256:...; pins the image beyond its tag
     labels: dict[str, str] = field(default_factory=dict)
     # prod: the Namespace (deleting it deletes every claim in it), the StatefulSet and the credentials Secret
