@@ -1,5 +1,6 @@
-"""A component's ``...Args`` from either form a caller gives it: the dataclass, or the mapping of field names
-that Pulumi's component provider passes when a program in another language creates the component.
+"""A component's ``...Args`` from either form a caller gives it: the dataclass (or a dataclass base of it), or
+the mapping of field names that Pulumi's component provider passes when a program in another language creates
+the component.
 
 The provider (``pulumi.provider.experimental``, ``ComponentProvider.construct`` -> ``map_inputs``) calls
 ``Component(name, args, opts)`` with ``args`` a dict: the schema's inputs renamed to the Python field names,
@@ -28,12 +29,12 @@ A = TypeVar("A")
 
 
 def component_args(args_type: type[A], args: A | Mapping[str, Any]) -> A:
-    if isinstance(args, args_type):
-        given = {f.name: getattr(args, f.name) for f in dataclasses.fields(args_type) if f.init}
+    if dataclasses.is_dataclass(args) and not isinstance(args, type):  # args_type or a base of it
+        given = {f.name: getattr(args, f.name) for f in dataclasses.fields(args) if f.init}
     elif isinstance(args, Mapping):
         given = dict(args)
     else:
-        raise TypeError(f"{args_type.__name__} or a mapping of its fields expected, got {type(args).__name__}")
+        raise TypeError(f"{args_type.__name__} (or a mapping of its fields) expected, got {type(args).__name__}")
     fields = {f.name: f for f in dataclasses.fields(args_type) if f.init}
     unknown = sorted(set(given) - set(fields))
     if unknown:

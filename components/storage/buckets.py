@@ -1,18 +1,21 @@
 """A hardened S3 bucket (pulumi-aws v7: one resource per bucket setting), reused by every bucket of the stack.
 
 Versioning, all four public-access-block flags, BucketOwnerEnforced (ACLs off), SSE-KMS with bucket keys,
-a caller-built policy (which must include bucket_policies.tls_only), lifecycle to cheaper classes and
-expiry, optional server access logging. In prod: protect + retain_on_delete; elsewhere force_destroy, so a
-non-prod stack destroys and re-creates cleanly.
+a caller-built policy (which must include bucket_policies.tls_only) or the TLS-only deny and the caller's
+statements, lifecycle to cheaper classes and expiry, optional server access logging. In prod: protect +
+retain_on_delete; elsewhere force_destroy, so a non-prod stack destroys and re-creates cleanly.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from rustfs_aws.component_args import component_args
+from rustfs_aws.storage.bucket_policies import tls_only
 from rustfs_aws.tagging import resource_tags
 
 MAX_BUCKET_NAME = 63
@@ -44,8 +47,8 @@ class Lifecycle:
 
 @dataclass
 class BucketSettings:
-    """What a hardened bucket takes besides its policy: shared by ``HardenedBucketArgs`` (the policy as a
-    function of the bucket's ARN) and the component package's ``HardenedBucket`` (extra policy statements)."""
+    """Inputs of ``HardenedBucket`` in every language (the component package's schema); ``HardenedBucketArgs``
+    adds the Python-only ``policy`` function."""
 
     bucket: str
     """The bucket's physical name, globally unique (``bucket_name`` builds ``<name>-<purpose>-<account>-<region>``,
@@ -64,14 +67,24 @@ class BucketSettings:
     and deletes it."""
     tags: dict[str, str] | None = field(default_factory=dict)
     """Tags on the bucket, next to its ``Name``."""
+    policy_statements: pulumi.Input[list[dict[str, Any]]] | None = field(default_factory=list)
+    """IAM policy statements of the bucket policy, after the TLS-only deny every hardened bucket has
+    (``s3:*`` denied when ``aws:SecureTransport`` is false)."""
 
 
 @dataclass
 class HardenedBucketArgs(BucketSettings):
-    """Inputs of ``HardenedBucket``: the settings and the bucket policy."""
+    """Inputs of ``HardenedBucket`` from Python: the settings, and the policy as a function of the bucket's ARN."""
 
-    policy: Callable[[str], pulumi.Input[str]] = field(kw_only=True)
-    """The bucket ARN -> the bucket policy JSON, which must include ``bucket_policies.tls_only``."""
+    policy: Callable[[str], pulumi.Input[str]] | None = None
+    """The bucket ARN -> the bucket policy JSON, which must include ``bucket_policies.tls_only``; given, it
+    replaces ``policy_statements``."""
+
+
+def statements_policy(statements: pulumi.Input[list[dict[str, Any]]]) -> Callable[[str], pulumi.Output[str]]:
+    """The TLS-only deny, then ``statements``: the policy of a bucket that was given statements, not a function."""
+    return lambda bucket_arn: pulumi.Output.from_input(statements).apply(lambda extra: json.dumps(
+        {"Version": "2012-10-17", "Statement": [tls_only(bucket_arn), *extra]}))
 
 
 class HardenedBucket(pulumi.ComponentResource):
@@ -83,8 +96,10 @@ class HardenedBucket(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     """The bucket's ARN."""
 
-    def __init__(self, name: str, args: HardenedBucketArgs, opts: pulumi.ResourceOptions | None = None):
+    # ``args`` is annotated with the schema's inputs; a HardenedBucketArgs (a BucketSettings) adds ``policy``.
+    def __init__(self, name: str, args: BucketSettings, opts: pulumi.ResourceOptions | None = None):
         args = component_args(HardenedBucketArgs, args)
+        policy = args.policy or statements_policy(args.policy_statements)
         super().__init__("rustfs:storage:HardenedBucket", name, None, opts)
         self.bucket = aws.s3.Bucket(
             # Outside prod, destroy empties the bucket first: S3 refuses to delete a bucket that still holds
@@ -106,7 +121,7 @@ class HardenedBucket(pulumi.ComponentResource):
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning", bucket=bucket_id, versioning_configuration={"status": "Enabled"}, opts=part)
         aws.s3.BucketPolicy(
-            f"{name}-policy", bucket=bucket_id, policy=self.bucket.arn.apply(args.policy),
+            f"{name}-policy", bucket=bucket_id, policy=self.bucket.arn.apply(policy),
             opts=pulumi.ResourceOptions(parent=self.bucket, depends_on=[public_access]))
         life = args.lifecycle
         aws.s3.BucketLifecycleConfiguration(
