@@ -809,3 +809,28 @@ pair(_ENV_POLICY, [rustfs_statefulset(env=[{"name": "RUSTFS_SECRET_KEY", "value"
          "name": "rustfs-root-credentials", "key": "RUSTFS_SECRET_KEY"}}}, {"name": "RUSTFS_REGION",
                                                                            "value": "us-east-1"}])])
 one(_ENV_POLICY, "access-key", [rustfs_statefulset(env=[{"name": "RUSTFS_ACCESS_KEY", "value": "AKIA"}])], True)
+
+# ---- issue 11: the EKS cluster's node groups (components/eks/platform.py) ----
+_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+_STORAGE_LABELS = {"rustfs.io/storage": "true"}
+
+
+def eks_node_group(template: str | None = "eks-nodes", subnets: int = 1, labels: dict | None = None,
+                   deps: bool = True) -> Spec:
+    props: dict[str, Any] = {"clusterName": "rustfs-eks", "subnetIds": [f"subnet-{i}" for i in range(subnets)],
+                             "labels": _STORAGE_LABELS if labels is None else labels,
+                             "scalingConfig": {"desiredSize": 2, "minSize": 2, "maxSize": 2}}
+    if template is not None:
+        props["launchTemplate"] = {"id": template, "version": "1"}
+    return Spec(_NODE_GROUP, "nodes-1", props, {"launchTemplate": [template]} if template and deps else {})
+
+
+_EKS_TEMPLATE = Spec(LT, "eks-nodes", {"metadataOptions": GOOD_IMDS})
+_NG_TEMPLATE = "rustfs-eks-nodegroup-require-stack-launch-template"
+pair(_NG_TEMPLATE, [eks_node_group(template=None)], [_EKS_TEMPLATE, eks_node_group()])
+one(_NG_TEMPLATE, "template-of-another-stack", [_EKS_TEMPLATE, eks_node_group(template="lt-0other", deps=False)],
+    True)
+
+_NG_ZONE = "rustfs-eks-nodegroup-require-single-az-storage-nodes"
+pair(_NG_ZONE, [_EKS_TEMPLATE, eks_node_group(subnets=3)], [_EKS_TEMPLATE, eks_node_group(subnets=1)])
+one(_NG_ZONE, "system-nodes-may-span-azs", [_EKS_TEMPLATE, eks_node_group(subnets=3, labels={})], False)

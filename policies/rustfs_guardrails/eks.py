@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import Severity
 
-from ._kit import Res, aws, get, is_false, is_true, is_unknown, resource_policy
+from ._kit import Res, aws, get, is_false, is_true, is_unknown, resource_policy, stack_policy
 
 AWS_CLUSTER = aws("eks", "Cluster")
 AWS_NODE_GROUP = aws("eks", "NodeGroup")
@@ -135,5 +135,51 @@ node_group_imds = resource_policy(
     severity=Severity.HIGH, types=[EKS_MANAGED_NODE_GROUP], check=_check_node_imds, checks=["CKV_AWS_79", "EC2.8"],
     topics=["exposure", "credentials"])
 
+LAUNCH_TEMPLATE = aws("ec2", "LaunchTemplate")
+
+
+def _template_of(group: Res, templates: list[Res]) -> Res | None:
+    ref = group.get("launchTemplate") or {}
+    wanted = {v for v in (get(ref, "id"), get(ref, "name")) if isinstance(v, str)}
+    for t in templates:
+        if group.refers_to("launchTemplate", t) or wanted & {t.get("id"), t.get("name"), t.name}:
+            return t
+    return None
+
+
+def _check_node_group_templates(resources: list[Res], cfg: dict, report) -> None:
+    templates = [r for r in resources if r.type == LAUNCH_TEMPLATE]
+    for group in (r for r in resources if r.type == AWS_NODE_GROUP):
+        if group.get("launchTemplate") is None:
+            report(f"Managed node group '{group.name}' has no launch template: EKS generates one whose metadata "
+                   "options, root volume encryption and tags this stack does not control or check.", group.urn)
+        elif _template_of(group, templates) is None:
+            report(f"Managed node group '{group.name}' uses a launch template that is not part of this stack, so "
+                   "its IMDSv2 and encryption settings cannot be checked.", group.urn)
+
+
+node_group_template = stack_policy(
+    "rustfs-eks-nodegroup-require-stack-launch-template",
+    "aws.eks.NodeGroup uses a launch template of this stack (checked by the IMDSv2 and encryption policies).",
+    severity=Severity.HIGH, types=[AWS_NODE_GROUP, LAUNCH_TEMPLATE], check=_check_node_group_templates,
+    checks=["CKV_AWS_79", "EC2.8"], topics=["exposure", "credentials", "encryption"])
+
+
+def _check_storage_group_zone(res: Res, cfg: dict, report) -> None:
+    labels = res.get("labels")
+    if not isinstance(labels, dict) or cfg["storageNodeLabel"] not in labels:
+        return
+    subnets = res.get("subnetIds")
+    if isinstance(subnets, list) and len(subnets) != 1:
+        report(f"Storage node group '{res.name}' spans {len(subnets)} subnets: EBS volumes are zonal, so a node "
+               "the group replaces or scales in another AZ cannot attach its pod's volumes; use one group per AZ.")
+
+
+storage_node_group_zone = resource_policy(
+    "rustfs-eks-nodegroup-require-single-az-storage-nodes",
+    "Node groups of storage nodes (labelled for RustFS) have exactly one subnet: one group per AZ.",
+    severity=Severity.HIGH, types=[AWS_NODE_GROUP], check=_check_storage_group_zone, topics=["resilience"],
+    config={"storageNodeLabel": {"type": "string", "default": "rustfs.io/storage"}})
+
 POLICIES = [cluster_endpoint, cluster_secrets, cluster_logs, cluster_default_nodes, node_group_ssh,
-            node_group_imds]
+            node_group_imds, node_group_template, storage_node_group_zone]
