@@ -248,6 +248,13 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     tls = _tls(p, raw)
     account = _account(p, raw)
     security = _security(p, raw)
+    if cluster.platform == "eks" and security.key_admin_role_arn:
+        # With a key-admin role the account may use each key only through its one service (key_policies.py);
+        # EKS encrypts Kubernetes Secrets with the secrets key through eks.<region>.amazonaws.com, not
+        # Secrets Manager, so the cluster could not be created.
+        p.add("security.keyAdminRoleArn", security.key_admin_role_arn, "not yet supported with cluster.platform: "
+              "eks (the key policies admit no EKS secrets encryption); leave it unset, so the account administers "
+              "the keys through IAM, or use cluster.platform: ec2")
     if security.ebs_encryption_by_default and not account.owns_account_resources:
         p.add("security.ebsEncryptionByDefault", True, "EBS encryption by default and its default key are one "
               "setting per account and Region, so only the stack that owns the account's resources sets them: "

@@ -256,3 +256,8 @@ def test_eks_config_errors_name_the_key_and_the_allowed_values(eks, expected):
 def test_eks_section_refused_on_an_ec2_stack():
     raw = {**BASE, "cluster": {**BASE["cluster"], "platform": "ec2"}, "eks": {}}
     assert "only read with cluster.platform: eks" in _problems(raw)
+
+
+def test_key_admin_role_refused_on_eks_with_the_reason():
+    raw = {**BASE, "security": {"keyAdminRoleArn": f"arn:aws:iam::{ACCOUNT}:role/key-admin"}}
+    assert "security.keyAdminRoleArn" in _problems(raw) and "not yet supported with cluster.platform" in _problems(raw)
