@@ -8,6 +8,7 @@ claim of zone_spread is proven against every balanced placement by brute force.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 from capturing_mocks import CapturingFakeAws
 from k8s_render import manifests, plain, to_yaml_stream
 
+from preflight.runner import run_stack
 from rustfs_aws.cluster.bootstrap.startup import rustfs_start_bound
 from rustfs_aws.cluster.storage_nodes import plan_cluster
 from rustfs_aws.config import DEFAULT_EKS_VERSION, ConfigError, parse
@@ -434,3 +436,55 @@ def test_the_kubernetes_policies_pass_on_the_workload(rendered):
     assert not kubernetes, "\n".join(kubernetes)
     assert not [d for d in diagnostics if "can't run policy" in d["message"]]
     assert [d for d in missing if d["policy"] == "rustfs-kubernetes-statefulset-require-disruption-budget"]
+
+
+# --- the composed eks stack (preflight's recording of __main__.py) --------------------------------------
+
+
+@functools.cache
+def eks_stack():
+    return run_stack("eks")
+
+
+def _stack_objects() -> list[tuple[str, str, dict]]:
+    return [(r.type, r.name, r.inputs) for r in eks_stack().resources if r.type.startswith("kubernetes:")]
+
+
+def test_the_eks_stack_objects_validate_and_pass_checkov(tmp_path):
+    docs = manifests(_stack_objects())
+    assert {d["kind"] for d in docs} >= {"StorageClass", "Namespace", "StatefulSet", "PodDisruptionBudget",
+                                         "NetworkPolicy", "Service", "Secret"}
+    for doc in docs:
+        kubernetes_validate.validate(doc, f"{DEFAULT_EKS_VERSION}.0", strict=True)
+    path = tmp_path / "eks.yaml"
+    path.write_text(to_yaml_stream(docs))
+    unexplained = sorted({f"{f['check_id']} {f['resource']}" for f in _checkov_failures(path)
+                          if f["check_id"] not in CHECKOV_SKIPS})
+    assert not unexplained, unexplained
+
+
+def test_the_eks_stack_keeps_secret_values_secret_and_matches_the_two_halves():
+    objects_ = {r.type.split(":")[-1] + "/" + r.name: r for r in eks_stack().resources
+                if r.type.startswith("kubernetes:")}
+    secrets = [r for k, r in objects_.items() if k.startswith("Secret/")]
+    assert len(secrets) == 2 and all(r.inputs["stringData"] == "[secret]" for r in secrets), \
+        "a Secret's values must be Pulumi secrets (encrypted in the state)"
+    (sts,) = [r.inputs for k, r in objects_.items() if k.startswith("StatefulSet/")]
+    (storage_class,) = [r.inputs for k, r in objects_.items() if k.startswith("StorageClass/")]
+    assert {c["spec"]["storageClassName"] for c in sts["spec"]["volumeClaimTemplates"]} == \
+        {storage_class["metadata"]["name"]}
+    pod = sts["spec"]["template"]["spec"]
+    (toleration,) = pod["tolerations"]
+    for group in eks_stack().of_type("aws:eks/nodeGroup:NodeGroup"):
+        labels, (taint,) = group.inputs["labels"], group.inputs["taints"]
+        assert all(labels.get(k) == v for k, v in pod["nodeSelector"].items())
+        assert (taint["key"], taint["value"]) == (toleration["key"], toleration["value"])
+        assert taint["effect"] == "NO_SCHEDULE" and toleration["effect"] == "NoSchedule"
+    zones = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"][0]["matchExpressions"][0]["values"]
+    assert pod["topologySpreadConstraints"][0]["minDomains"] == len(zones) == \
+        len(eks_stack().of_type("aws:eks/nodeGroup:NodeGroup"))
+    env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    replicas, drives = int(sts["spec"]["replicas"]), len(sts["spec"]["volumeClaimTemplates"])
+    assert env["RUSTFS_VOLUMES"] == plan_workload(sts["metadata"]["namespace"], replicas, drives, 1).volumes
+    assert zone_spread.analyse(replicas, drives, len(zones)).survives_az_loss
