@@ -434,6 +434,7 @@ _RESOURCES = {
     "tls:index/locallySignedCert:LocallySignedCert": _tls_cert,
     **fake_eks.RESOURCES,
 }
+_RESOURCES = fake_eks.with_launch_template_registry(_RESOURCES)  # node groups check their template (fake_eks.py)
 
 
 def _ssm_parameter(fake: FakeAws, args: dict):

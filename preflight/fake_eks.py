@@ -72,6 +72,43 @@ def _eks_arn(fake, kind: str, *parts: str) -> str:
     return fake.arn("eks", f"{kind}/{'/'.join(parts)}")
 
 
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+
+def with_launch_template_registry(resources: dict) -> dict:
+    """The fake's launch template handler, also remembering each template's inputs by id for node_group."""
+    inner = resources[LAUNCH_TEMPLATE]
+
+    def handler(fake, name: str, inputs: dict):
+        physical, extra = inner(fake, name, inputs)
+        fake.__dict__.setdefault("launch_templates", {})[physical] = inputs
+        return physical, extra
+    return {**resources, LAUNCH_TEMPLATE: handler}
+
+
+def _template_problems(name: str, group: dict, template: dict) -> list[str]:
+    """EKS API Reference, LaunchTemplateSpecification: "The launch template can't include SubnetId,
+    IamInstanceProfile, RequestSpotInstances, HibernationOptions, or TerminateInstances"; EKS User Guide,
+    "Customize managed nodes with launch templates": an instance type in the template or in the node group,
+    not both, and an AMI in the template only with amiType CUSTOM."""
+    problems = []
+    if template.get("iamInstanceProfile"):
+        problems.append("the launch template has an IamInstanceProfile (EKS uses the node group's nodeRoleArn)")
+    if any((nic or {}).get("subnetId") for nic in template.get("networkInterfaces") or []):
+        problems.append("the launch template names a SubnetId (the node group's subnetIds place the nodes)")
+    if template.get("instanceMarketOptions"):
+        problems.append("the launch template requests Spot instances (use capacityType SPOT)")
+    if template.get("hibernationOptions"):
+        problems.append("the launch template sets HibernationOptions")
+    if template.get("instanceInitiatedShutdownBehavior") == "terminate":
+        problems.append("the launch template sets instanceInitiatedShutdownBehavior terminate")
+    if template.get("instanceType") and group.get("instanceTypes"):
+        problems.append("an instance type is set in both the launch template and the node group")
+    if template.get("imageId") and group.get("amiType", "CUSTOM") != "CUSTOM":
+        problems.append(f"the launch template sets an AMI but amiType is {group.get('amiType')!r}, not CUSTOM")
+    return [f"InvalidParameterException: node group {name!r}: {p}" for p in problems]
+
+
 def node_group(fake, name: str, inputs: dict):
     scaling = inputs.get("scalingConfig") or {}
     lo, want, hi = (scaling.get(k) for k in ("minSize", "desiredSize", "maxSize"))
@@ -82,6 +119,14 @@ def node_group(fake, name: str, inputs: dict):
         if taint.get("effect") not in TAINT_EFFECTS:
             raise EksApiError(f"InvalidParameterException: node group {name!r}: taint effect "
                               f"{taint.get('effect')!r} is not one of {sorted(TAINT_EFFECTS)}")
+    spec = inputs.get("launchTemplate") or {}
+    if spec.get("id") and spec.get("name"):
+        raise EksApiError(f"InvalidParameterException: node group {name!r}: launchTemplate takes an id or a "
+                          "name, not both")
+    template = (getattr(fake, "launch_templates", None) or {}).get(spec.get("id"))
+    problems = _template_problems(name, inputs, template) if template is not None else []
+    if problems:
+        raise EksApiError("; ".join(problems))
     if inputs.get("launchTemplate") and inputs.get("diskSize") is not None:
         raise EksApiError(f"InvalidParameterException: node group {name!r}: diskSize cannot be set with a "
                           "launch template (set the root volume in the template)")

@@ -261,3 +261,30 @@ def test_eks_section_refused_on_an_ec2_stack():
 def test_key_admin_role_refused_on_eks_with_the_reason():
     raw = {**BASE, "security": {"keyAdminRoleArn": f"arn:aws:iam::{ACCOUNT}:role/key-admin"}}
     assert "security.keyAdminRoleArn" in _problems(raw) and "not yet supported with cluster.platform" in _problems(raw)
+
+
+@pytest.mark.parametrize(("template", "group", "refusal"), [
+    ({"iamInstanceProfile": {"arn": "arn:aws:iam::123456789012:instance-profile/p"}}, {}, "IamInstanceProfile"),
+    ({"instanceType": "m6i.2xlarge"}, {"instanceTypes": ["m6i.2xlarge"]}, "both the launch template"),
+    ({"imageId": "ami-0123456789abcdef0"}, {"amiType": "AL2023_x86_64_STANDARD"}, "not CUSTOM"),
+    ({"networkInterfaces": [{"subnetId": "subnet-1"}]}, {}, "SubnetId"),
+])
+def test_fake_eks_refuses_launch_templates_eks_refuses(template, group, refusal):
+    class Fake:
+        launch_templates = {"lt-1": template}
+
+        def arn(self, service, resource):
+            return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
+    base = {"clusterName": "c", "scalingConfig": {"minSize": 1, "desiredSize": 1, "maxSize": 1},
+            "launchTemplate": {"id": "lt-1", "version": "1"}}
+    with pytest.raises(EksApiError, match=refusal):
+        node_group(Fake(), "g", {**base, **group})
+    node_group(Fake(), "g", {**base, "launchTemplate": {"id": "lt-other", "version": "1"}})  # unknown: not judged
+
+
+def test_the_fake_judged_the_stacks_node_groups_against_their_real_template():
+    from preflight.fake_aws import FakeAws
+    fake = FakeAws(REGION)
+    rec = run_stack("eks", fake=fake)
+    template_ids = {g.inputs["launchTemplate"]["id"] for g in rec.of_type("aws:eks/nodeGroup:NodeGroup")}
+    assert template_ids and template_ids <= set(fake.launch_templates)
