@@ -185,8 +185,17 @@ namespace_pod_security = resource_policy(
     severity=Severity.HIGH, types=[NAMESPACE], check=_check_namespace, topics=["kubernetes", "exposure"])
 
 
-def _namespace_of(res: Res) -> object:
-    return get(res.props, "metadata", "namespace") or "default"
+def _namespace_of(res: Res) -> str | None:
+    """The object's namespace ("default" when unset); None when unknown at preview (matches any)."""
+    namespace = get(res.props, "metadata", "namespace")
+    if is_unknown(namespace):
+        return None
+    return namespace if isinstance(namespace, str) and namespace else "default"
+
+
+def _same_namespace(a: Res, b: Res) -> bool:
+    first, second = _namespace_of(a), _namespace_of(b)
+    return first is None or second is None or first == second
 
 
 def _selects(selector: object, labels: object) -> bool | None:
@@ -195,13 +204,17 @@ def _selects(selector: object, labels: object) -> bool | None:
         return None
     match = get(selector, "matchLabels") if isinstance(selector, dict) else None
     expressions = get(selector, "matchExpressions") if isinstance(selector, dict) else None
+    if is_unknown(match) or is_unknown(expressions):
+        return None
     if not isinstance(labels, dict) or (not match and not expressions):
         return False
     if isinstance(match, dict) and any(labels.get(k) != v for k, v in match.items()):
         return False
     for e in expressions if isinstance(expressions, list) else []:
-        value, op = labels.get(get(e, "key")), get(e, "operator")
-        values = get(e, "values") or []
+        value, op, values = labels.get(get(e, "key")), get(e, "operator"), get(e, "values")
+        if is_unknown(value) or is_unknown(op) or is_unknown(values):
+            return None
+        values = values if isinstance(values, list) else []
         if (op == "In" and value not in values) or (op == "NotIn" and value in values) or \
                 (op == "Exists" and value is None) or (op == "DoesNotExist" and value is not None):
             return False
@@ -215,7 +228,7 @@ def _check_disruption_budget(resources: list[Res], cfg: dict, report) -> None:
         if isinstance(replicas, (int, float)) and replicas < 2:
             continue
         labels = get(sts.props, "spec", "template", "metadata", "labels")
-        covering = [b for b in budgets if _namespace_of(b) == _namespace_of(sts)
+        covering = [b for b in budgets if _same_namespace(b, sts)
                     and _selects(b.get("spec", "selector"), labels) is not False]
         if not covering:
             report(f"StatefulSet '{sts.name}' has no PodDisruptionBudget selecting its pods: a node drain may "
