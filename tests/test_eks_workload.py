@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import re
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -488,3 +489,52 @@ def test_the_eks_stack_keeps_secret_values_secret_and_matches_the_two_halves():
     replicas, drives = int(sts["spec"]["replicas"]), len(sts["spec"]["volumeClaimTemplates"])
     assert env["RUSTFS_VOLUMES"] == plan_workload(sts["metadata"]["namespace"], replicas, drives, 1).volumes
     assert zone_spread.analyse(replicas, drives, len(zones)).survives_az_loss
+
+
+# --- references the API server accepts on the StatefulSet but its pods fail on ---------------------------
+
+
+@pulumi.runtime.test
+def test_every_reference_of_the_pod_template_resolves(fake):
+    """The API server validates a StatefulSet on its own; a mount without a volume, a secretKeyRef to a missing
+    key, an unknown ServiceAccount or a $(VAR) defined later only fail when the pods are created (or, for
+    $(VAR), never: the text stays literal). Checked here across the declared objects."""
+    _, done = build(fake)
+
+    def check(_):
+        docs = manifests(fake.recorded)
+        by_kind: dict[str, dict[str, dict]] = {}
+        for d in docs:
+            by_kind.setdefault(d["kind"], {})[d["metadata"]["name"]] = d
+        secret_keys = {n: set(plain(i)["stringData"]) for t, _, i in fake.recorded
+                       if t == "kubernetes:core/v1:Secret" for n in [i["metadata"]["name"]]}
+        (sts,) = by_kind["StatefulSet"].values()
+        template = sts["spec"]["template"]
+        pod = template["spec"]
+        volumes = {v["name"]: v for v in pod["volumes"]} | {c["metadata"]["name"]: c
+                                                            for c in sts["spec"]["volumeClaimTemplates"]}
+        for container in pod["containers"]:
+            assert {m["name"] for m in container["volumeMounts"]} <= set(volumes)
+            defined: set[str] = set()
+            for env in container["env"]:
+                for ref in re.findall(r"\$\((\w+)\)", env.get("value") or ""):
+                    assert ref in defined, f"{env['name']} uses $({ref}) before it is defined"
+                ref = env.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    assert ref["key"] in secret_keys[ref["name"]], ref
+                defined.add(env["name"])
+        for v in pod["volumes"]:
+            if "secret" in v:
+                assert v["secret"]["secretName"] in secret_keys
+        assert pod["serviceAccountName"] in by_kind["ServiceAccount"]
+        assert sts["spec"]["serviceName"] in by_kind["Service"]
+        labels = template["metadata"]["labels"]
+        assert sts["spec"]["selector"]["matchLabels"].items() <= labels.items()
+        for service in by_kind["Service"].values():
+            assert service["spec"]["selector"].items() <= labels.items(), service["metadata"]["name"]
+        for constraint in pod["topologySpreadConstraints"]:
+            assert constraint["labelSelector"]["matchLabels"].items() <= labels.items()
+        namespace = by_kind["Namespace"]
+        assert all(d["metadata"].get("namespace") in namespace for d in docs if d["kind"] != "Namespace")
+
+    return done.apply(check)
