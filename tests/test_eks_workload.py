@@ -393,6 +393,12 @@ def test_zone_spread_claim_holds_for_every_balanced_placement(nodes, drives, zon
     assert claim == _survives_every(nodes, drives, zones)
 
 
+def test_the_component_reports_the_zone_spread_analysis(fake):
+    workload, _ = build(fake, workload_args(nodes=4, drives_per_node=2))
+    assert workload.spread.survives_az_loss is False and workload.spread.pods_per_zone_max == 2
+    assert workload.spread.survives_node_loss is True
+
+
 def test_round_robin_would_overclaim_where_the_scheduler_decides():
     # 20 pods x 1 drive over 4 zones: sets of 10 consecutive nodes; round-robin puts 3 of a set in a zone,
     # the scheduler may put 5.

@@ -61,6 +61,7 @@ from rustfs_aws.eks.constants import (
     STORAGE_NODE_TAINT_VALUE,
     ZONE_TOPOLOGY_KEY,
 )
+from rustfs_model import zone_spread
 from rustfs_model.layout import Layout, Node, Pool, compute_layout, node_name, volumes_string
 
 STATEFULSET = "rustfs"  # layout.node_name's prefix: pod rustfs-<i> is node rustfs-<i>
@@ -167,6 +168,9 @@ class RustfsWorkload(pulumi.ComponentResource):
         super().__init__("rustfs:eks:RustfsWorkload", name, None, opts)
         self._args = args
         self.plan = plan_workload(args.namespace, args.nodes, args.drives_per_node, args.volume_size_gib)
+        # What an AZ loss does under every placement the zone spread allows (config refuses prod stacks that
+        # cannot survive it; this is the same analysis, reported with the stack).
+        self.spread = zone_spread.analyse(args.nodes, args.drives_per_node, len(args.zone_names))
         self._labels = {"app.kubernetes.io/name": "rustfs", "app.kubernetes.io/instance": name,
                         "app.kubernetes.io/part-of": "rustfs-aws"}
         ns = k8s.core.v1.Namespace(f"{name}-namespace", metadata={
@@ -204,7 +208,9 @@ class RustfsWorkload(pulumi.ComponentResource):
         self.volumes = self.plan.volumes
         self.pod_names = list(self.plan.pod_names)
         self.register_outputs({"namespace": self.namespace, "serviceName": self.service_name,
-                               "rustfsVolumes": self.volumes, "podNames": self.pod_names})
+                               "rustfsVolumes": self.volumes, "podNames": self.pod_names,
+                               "survivesAzLoss": self.spread.survives_az_loss,
+                               "survivesNodeLoss": self.spread.survives_node_loss})
 
     def _meta(self, name: str) -> dict:
         return {"name": name, "namespace": self._args.namespace, "labels": {**self._args.labels, **self._labels}}
@@ -308,6 +314,11 @@ class RustfsWorkload(pulumi.ComponentResource):
             "nodeSelector": {STORAGE_NODE_LABEL_KEY: STORAGE_NODE_LABEL_VALUE},
             "tolerations": [{"key": STORAGE_NODE_TAINT_KEY, "operator": "Equal", "value": STORAGE_NODE_TAINT_VALUE,
                              "effect": STORAGE_NODE_TAINT_EFFECT}],
+            # minDomains: while fewer zones than configured have a schedulable storage node, the scheduler
+            # counts the missing ones as empty, so pods wait instead of crowding the others - the placement
+            # zone_spread reasons about. The price: during an AZ outage a pod whose node also dies waits for
+            # the zone to return (its claims pin it to its own zone anyway); the cluster is then past its
+            # AZ-loss tolerance in most layouts, and the PDB already blocks voluntary evictions.
             "topologySpreadConstraints": [{
                 "maxSkew": 1, "topologyKey": ZONE_TOPOLOGY_KEY, "whenUnsatisfiable": "DoNotSchedule",
                 "minDomains": len(a.zone_names), "labelSelector": selector,
