@@ -10,6 +10,7 @@ from __future__ import annotations
 from rustfs_model.capacity import capacity
 from rustfs_model.performance import performance
 
+from . import eks_topology
 from .cluster_nodes import node_specs, recorded_nodes
 from .runner import Recording
 from .sections import SECTIONS, Section
@@ -18,14 +19,20 @@ from .topology import recorded_layout, yes_no
 
 def compute_capacity(recording: Recording) -> dict | None:
     layout = recorded_layout(recording)
-    return None if layout is None else capacity(layout)
+    if layout is not None:
+        return capacity(layout)
+    found = eks_topology.analysis(recording)  # EKS: the AZ-loss answer holds for every balanced placement
+    return None if found is None else {**capacity(found[1].layout), "survivesAzLoss": found[1].survives_az_loss}
 
 
 def compute_performance(recording: Recording) -> dict | None:
     layout = recorded_layout(recording)
-    if layout is None:
+    specs = node_specs(recorded_nodes(recording)) if layout is not None else None
+    if layout is None:  # EKS mode: the StatefulSet's pods on the node groups' instance type
+        layout, specs = eks_topology.layout(recording), eks_topology.node_specs(recording)
+    if layout is None or not specs:
         return None
-    return performance(node_specs(recorded_nodes(recording)), layout.data_shards, layout.parity)
+    return performance(specs, layout.data_shards, layout.parity)
 
 
 def capacity_human(value: dict) -> list[str]:

@@ -51,7 +51,8 @@ def recorded_layout(recording: Recording) -> Layout | None:
 def compute(recording: Recording) -> dict | None:
     layout = recorded_layout(recording)
     if layout is None:
-        return None
+        from .eks_topology import topology  # EKS mode: the StatefulSet's claims, placed by the scheduler
+        return topology(recording)
     ordered = [n for pool in layout.pools for n in pool.nodes]
     return {
         "platform": "ec2",
@@ -83,7 +84,7 @@ def human(value: dict) -> list[str]:
     t = value["tolerates"]
     lines = [
         f"Topology ({value['platform']}): {len(nodes)} nodes x {'/'.join(map(str, drives))} drives in "
-        f"{len(_by_az(value))} AZs; {value['sets']} erasure sets of {value['setSize']} drives, "
+        f"{value.get('zones', len(_by_az(value)))} AZs; {value['sets']} erasure sets of {value['setSize']} drives, "
         f"EC {value['setSize'] - value['parity']}+{value['parity']}",
         f"  capacity: raw {value['rawTiB']} TiB, usable {value['usableTiB']} TiB",
         f"  survives: {t['drivesPerSet']} lost drives per set; a node loss: {yes_no(t['nodeLoss'])}; "

@@ -288,3 +288,17 @@ def test_the_fake_judged_the_stacks_node_groups_against_their_real_template():
     rec = run_stack("eks", fake=fake)
     template_ids = {g.inputs["launchTemplate"]["id"] for g in rec.of_type("aws:eks/nodeGroup:NodeGroup")}
     assert template_ids and template_ids <= set(fake.launch_templates)
+
+
+def test_topology_capacity_and_performance_sections_for_eks():
+    from preflight.capacity_report import compute_capacity, compute_performance
+    from preflight.topology import compute as compute_topology
+    rec = eks_stack()
+    topology = compute_topology(rec)
+    assert topology["platform"] == "eks" and topology["zones"] == 3
+    assert [n["name"] for n in topology["nodes"]] == [f"rustfs-{i}" for i in range(1, 7)]  # ordinals from 1
+    assert (topology["setSize"], topology["parity"]) == (12, 4)
+    assert topology["tolerates"] == {"drivesPerSet": 4, "nodeLoss": True, "azLoss": True}
+    capacity = compute_capacity(rec)
+    assert capacity["survivesAzLoss"] is True and capacity["rawTiB"] == round(6 * 4 * 500 / 1024, 3)
+    assert compute_performance(rec)["readGBps"] > 0
