@@ -544,3 +544,61 @@ def test_every_reference_of_the_pod_template_resolves(fake):
         assert all(d["metadata"].get("namespace") in namespace for d in docs if d["kind"] != "Namespace")
 
     return done.apply(check)
+
+
+# --- Pod Security admission of the namespace ------------------------------------------------------------
+
+# The Pod Security Standard "restricted" (Kubernetes docs, "Pod Security Standards"): what the API server's
+# admission refuses in a namespace labelled enforce=restricted. kubernetes-validate and checkov do not apply it.
+PSS_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+                    "projected", "secret"}
+
+
+def pss_restricted_violations(pod: dict) -> list[str]:
+    found = []
+    for flag in ("hostNetwork", "hostPID", "hostIPC"):
+        if pod.get(flag):
+            found.append(flag)
+    for volume in pod.get("volumes", []):
+        kinds = set(volume) - {"name"}
+        if not kinds <= PSS_VOLUME_TYPES:
+            found.append(f"volume {volume['name']}: {sorted(kinds - PSS_VOLUME_TYPES)}")
+    pod_sc = pod.get("securityContext", {})
+    for c in pod.get("initContainers", []) + pod["containers"]:
+        sc = c.get("securityContext", {})
+
+        def effective(key, sc=sc):
+            return sc.get(key, pod_sc.get(key))
+
+        if effective("runAsNonRoot") is not True:
+            found.append(f"{c['name']}: runAsNonRoot")
+        if effective("runAsUser") == 0:
+            found.append(f"{c['name']}: runAsUser 0")
+        if sc.get("privileged"):
+            found.append(f"{c['name']}: privileged")
+        if sc.get("allowPrivilegeEscalation") is not False:
+            found.append(f"{c['name']}: allowPrivilegeEscalation")
+        caps = sc.get("capabilities", {})
+        if "ALL" not in caps.get("drop", []) or set(caps.get("add", [])) - {"NET_BIND_SERVICE"}:
+            found.append(f"{c['name']}: capabilities")
+        if (effective("seccompProfile") or {}).get("type") not in ("RuntimeDefault", "Localhost"):
+            found.append(f"{c['name']}: seccompProfile")
+        if any(p.get("hostPort") for p in c.get("ports", [])):
+            found.append(f"{c['name']}: hostPort")
+    return found
+
+
+@pulumi.runtime.test
+def test_the_pods_pass_pod_security_restricted_admission(fake):
+    _, done = build(fake)
+
+    def check(_):
+        pod = pod_spec(objects(fake))
+        assert pss_restricted_violations(pod) == []
+        weaker = json.loads(json.dumps(pod))
+        weaker["volumes"].append({"name": "host", "hostPath": {"path": "/var"}})
+        del weaker["securityContext"]["seccompProfile"]
+        del weaker["containers"][0]["securityContext"]["seccompProfile"]
+        assert len(pss_restricted_violations(weaker)) == 2
+
+    return done.apply(check)
