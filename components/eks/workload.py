@@ -36,7 +36,9 @@ through ``env.valueFrom.secretKeyRef``: the value is in no object's spec. RUSTFS
 form in this release (``crates/credentials/src/constants.rs`` reads only the variable), so files would help
 only two of the three.
 
-Image: ``rustfs/rustfs:<version>`` by tag (the image's user is uid/gid 10001, Dockerfile ``adduser -u 10001``).
+Image: ``rustfs/rustfs:<version>`` by tag, the release's version without a "v" (README.md:
+``rustfs/rustfs:1.0.0-rc.3``), multi-arch (docker-buildx.sh: linux/amd64 and linux/arm64, so Graviton node
+groups work); the image's user is uid/gid 10001 (Dockerfile ``adduser -u 10001``).
 A tag can be re-pushed; ``image_digest`` pins the exact image and should be set once the digest of the
 release is known (this program cannot resolve it: no registry access at plan time).
 """
