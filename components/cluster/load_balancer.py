@@ -55,8 +55,9 @@ class LoadBalancerArgs:
     """The deployment's name (``rustfs-dev``): names the load balancer's resources and its access-log prefix."""
     vpc_id: pulumi.Input[str]
     """ID of the VPC of the load balancer and its target groups."""
-    subnet_ids: list[pulumi.Input[str]]
-    """One subnet per cluster AZ: the private subnets, or the public ones when ``internal`` is false."""
+    subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
+    """One subnet per cluster AZ: the private subnets, or the public ones when ``internal`` is false (a whole
+    output such as ``Network``'s ``privateSubnetIds`` will do)."""
     client_cidrs: list[str]
     """CIDR blocks that may reach the S3 port (9000); the caller decides the default (the VPC's CIDR)."""
     admin_cidrs: list[str]
