@@ -2,24 +2,47 @@
 
 import pulumi
 
-from rustfs_aws.cluster.dns import ClusterDns, DnsArgs, console_name, endpoint_name
-from rustfs_aws.cluster.load_balancer import CONSOLE_PORT, S3_PORT, LoadBalancerArgs, S3LoadBalancer
-from rustfs_aws.cluster.snapshots import Snapshots, SnapshotsArgs
-from rustfs_aws.cluster.storage_nodes import ClusterArgs, RustfsCluster, plan_cluster
-from rustfs_aws.cluster.tls import ClusterTls, TlsArgs
+# The components as a user's program imports them: from the sub-package of their concern.
+from rustfs_aws.cluster import (
+    CONSOLE_PORT,
+    S3_PORT,
+    ClusterArgs,
+    ClusterDns,
+    ClusterTls,
+    DnsArgs,
+    LoadBalancerArgs,
+    RustfsCluster,
+    S3LoadBalancer,
+    Snapshots,
+    SnapshotsArgs,
+    TlsArgs,
+    console_name,
+    endpoint_name,
+    plan_cluster,
+)
 from rustfs_aws.config import load
-from rustfs_aws.network.network import GATEWAY_ENDPOINT_SERVICES, INTERFACE_ENDPOINT_SERVICES, Network, NetworkArgs
-from rustfs_aws.network.zones import resolve_zones
-from rustfs_aws.observability.alarms import ClusterAlarms, ClusterAlarmsArgs
-from rustfs_aws.observability.observability import Observability, ObservabilityArgs
-from rustfs_aws.operations.budget import BudgetArgs, StackBudget
-from rustfs_aws.operations.quotas import check_quotas
-from rustfs_aws.operations.restart_documents import RestartDocuments, RestartDocumentsArgs
-from rustfs_aws.security.audit import Audit, AuditArgs, resolve_config_service_role
-from rustfs_aws.security.credentials import CredentialsArgs, RootCredentials
-from rustfs_aws.security.iam import Iam, IamArgs, NodeAccessInputs
-from rustfs_aws.security.key_policies import trail_name
-from rustfs_aws.security.keys import Keys, KeysArgs
+from rustfs_aws.network import (
+    GATEWAY_ENDPOINT_SERVICES,
+    INTERFACE_ENDPOINT_SERVICES,
+    Network,
+    NetworkArgs,
+    resolve_zones,
+)
+from rustfs_aws.observability import ClusterAlarms, ClusterAlarmsArgs, Observability, ObservabilityArgs
+from rustfs_aws.operations import BudgetArgs, RestartDocuments, RestartDocumentsArgs, StackBudget, check_quotas
+from rustfs_aws.security import (
+    Audit,
+    AuditArgs,
+    CredentialsArgs,
+    Iam,
+    IamArgs,
+    Keys,
+    KeysArgs,
+    NodeAccessInputs,
+    RootCredentials,
+    resolve_config_service_role,
+    trail_name,
+)
 from rustfs_aws.stack import StackContext
 
 cfg = load()  # validates everything before any resource is declared

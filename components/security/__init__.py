@@ -7,6 +7,6 @@ __all__, __getattr__ = lazy_exports(__name__, globals(), {
     "keys": ("Keys", "KeysArgs"),
     "credentials": ("RootCredentials", "CredentialsArgs"),
     "iam": ("Iam", "IamArgs", "NodeAccessInputs"),
-    "audit": ("Audit", "AuditArgs", "Provisioning"),
+    "audit": ("Audit", "AuditArgs", "Provisioning", "resolve_config_service_role"),
     "key_policies": ("trail_name",),
 })
