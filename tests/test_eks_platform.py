@@ -133,6 +133,8 @@ def test_ebs_csi_driver_uses_pod_identity_and_tolerates_the_storage_taint():
     values = json.loads(addons["aws-ebs-csi-driver"].inputs["configurationValues"])
     assert {"key": constants.STORAGE_NODE_TAINT_KEY, "operator": "Equal", "value": constants.STORAGE_NODE_TAINT_VALUE,
             "effect": constants.STORAGE_NODE_TAINT_EFFECT} in values["controller"]["tolerations"]
+    agent = json.loads(addons["eks-pod-identity-agent"].inputs["configurationValues"])
+    assert agent["tolerations"] == values["controller"]["tolerations"]  # no default toleration (roadmap#2261)
     coredns = rec.one("eks:index:Cluster").inputs["corednsAddonOptions"]["configurationValues"]
     assert coredns["tolerations"] == values["controller"]["tolerations"]  # DNS must run on tainted nodes
 

@@ -178,7 +178,11 @@ class EksPlatform(pulumi.ComponentResource):
 
         pod_identity_agent = aws.eks.Addon(
             f"{name}-pod-identity-agent", cluster_name=self.cluster_name, addon_name="eks-pod-identity-agent",
-            resolve_conflicts_on_create="OVERWRITE", tags=self._tags(f"{args.name}-pod-identity-agent"),
+            resolve_conflicts_on_create="OVERWRITE",
+            # The agent's DaemonSet has no default toleration (aws/containers-roadmap#2261): without this it runs
+            # on no storage node, and the CSI controller there gets no credentials.
+            configuration_values=json.dumps({"tolerations": [storage_toleration]}),
+            tags=self._tags(f"{args.name}-pod-identity-agent"),
             opts=cluster_ready)
         self.ebs_csi_role = self._ebs_csi_role()
         association = aws.eks.PodIdentityAssociation(
