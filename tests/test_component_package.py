@@ -362,3 +362,18 @@ def test_an_enum_value_the_component_does_not_know_is_refused_naming_the_field()
     with pytest.raises(TypeError, match=r"NetworkArgs: unknown field\(s\) vpc_cidr"):
         component_args(NetworkArgs, {**fields, "vpc_cidr": "10.0.0.0/16"})
     assert component_args(NetworkArgs, {**fields, "tags": None}).tags == {}  # None: the default
+
+
+def test_the_readmes_python_example_runs(capture):
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### From Python"):readme.index("### From TypeScript")]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+
+    @pulumi.runtime.test
+    def run():
+        exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+
+    run()
+    assert "aws:ec2/vpc:Vpc" in capture.types and "aws:kms/key:Key" in capture.types
+    (group,) = [i for t, _, i in capture.recorded if t == "aws:cloudwatch/logGroup:LogGroup"]
+    assert group["name"] == "/rustfs/acme-rustfs/vpc-flow-logs" and group["kmsKeyId"].startswith("arn:aws:kms:")
