@@ -131,8 +131,45 @@ def node_group(fake, name: str, inputs: dict):
         raise EksApiError(f"InvalidParameterException: node group {name!r}: diskSize cannot be set with a "
                           "launch template (set the root volume in the template)")
     cluster, group = inputs["clusterName"], inputs.get("nodeGroupName") or name
+    fake.__dict__.setdefault("node_group_taints", {}).setdefault(cluster, []).append(
+        [t for t in inputs.get("taints") or [] if t.get("effect") in ("NO_SCHEDULE", "NO_EXECUTE")])
     return f"{cluster}:{group}", {"nodeGroupName": group, "status": "ACTIVE",
                                   "arn": _eks_arn(fake, "nodegroup", cluster, group, _uuid("ng", name))}
+
+
+# Where each add-on's pods' tolerations sit in its configuration values (the add-ons' configuration schemas,
+# `aws eks describe-addon-configuration`); the agent's DaemonSet tolerates no taint by default
+# (aws/containers-roadmap#2261), nor do CoreDNS or the EBS CSI controller.
+_TOLERATION_PATHS = {"coredns": [("tolerations",)], "eks-pod-identity-agent": [("tolerations",)],
+                     "aws-ebs-csi-driver": [("controller", "tolerations")]}
+_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute"}
+
+
+def _tolerates(tolerations: list, taint: dict) -> bool:
+    for t in tolerations or []:
+        effect_ok = not t.get("effect") or t.get("effect") == _EFFECTS[taint["effect"]]
+        if t.get("operator") == "Exists" and (not t.get("key") or t["key"] == taint["key"]) and effect_ok:
+            return True
+        if t.get("key") == taint["key"] and t.get("value") == taint.get("value") and effect_ok:
+            return True
+    return False
+
+
+def _unschedulable(fake, addon_name: str, cluster: str, values: dict) -> str | None:
+    """An add-on whose pods tolerate the taints of no node group stays DEGRADED (pods Pending); Pulumi's
+    create waits for ACTIVE and fails (EKS User Guide, "Amazon EKS add-ons": health issues). Judged against the
+    node groups registered before the add-on: one created before any node is ACTIVE with nothing to run."""
+    groups = (getattr(fake, "node_group_taints", None) or {}).get(cluster)
+    if not groups or addon_name not in _TOLERATION_PATHS:
+        return None
+    for path in _TOLERATION_PATHS[addon_name]:
+        tolerations = values
+        for key in path:
+            tolerations = (tolerations or {}).get(key) if isinstance(tolerations, dict) else None
+        if any(all(_tolerates(tolerations, t) for t in taints) for taints in groups):
+            return None
+    return (f"add-on {addon_name!r} stays DEGRADED: its pods tolerate the taints of no node group of "
+            f"{cluster!r} (configurationValues {'.'.join(_TOLERATION_PATHS[addon_name][0])})")
 
 
 def addon(fake, name: str, inputs: dict):
@@ -140,12 +177,16 @@ def addon(fake, name: str, inputs: dict):
     if addon_name not in KNOWN_ADDONS:
         raise EksApiError(f"InvalidParameterException: add-on {addon_name!r} is not offered by EKS")
     values = inputs.get("configurationValues")
+    parsed = {}
     if values is not None:
         try:
-            json.loads(values)
+            parsed = json.loads(values)
         except (TypeError, ValueError) as exc:
             raise EksApiError(f"InvalidParameterException: add-on {addon_name!r}: configurationValues is not "
                               f"JSON ({exc})") from exc
+    degraded = _unschedulable(fake, addon_name, cluster, parsed)
+    if degraded:
+        raise EksApiError(degraded)
     return f"{cluster}:{addon_name}", {"arn": _eks_arn(fake, "addon", cluster, addon_name, _uuid("addon", name)),
                                        "addonVersion": inputs.get("addonVersion") or "v1.0.0-eksbuild.1"}
 

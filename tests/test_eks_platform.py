@@ -304,3 +304,23 @@ def test_topology_capacity_and_performance_sections_for_eks():
     capacity = compute_capacity(rec)
     assert capacity["survivesAzLoss"] is True and capacity["rawTiB"] == round(6 * 4 * 500 / 1024, 3)
     assert compute_performance(rec)["readGBps"] > 0
+
+
+def test_fake_eks_degrades_add_ons_whose_pods_tolerate_no_node_group():
+    from preflight.fake_eks import addon
+
+    class Fake:
+        node_group_taints = {"c": [[{"key": "rustfs.io/storage", "value": "true", "effect": "NO_SCHEDULE"}]]}
+
+        def arn(self, service, resource):
+            return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
+    toleration = {"key": "rustfs.io/storage", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
+    with pytest.raises(EksApiError, match="DEGRADED"):
+        addon(Fake(), "a", {"clusterName": "c", "addonName": "eks-pod-identity-agent"})
+    with pytest.raises(EksApiError, match="DEGRADED"):
+        addon(Fake(), "a", {"clusterName": "c", "addonName": "aws-ebs-csi-driver",
+                            "configurationValues": json.dumps({"node": {"tolerateAllTaints": True}})})
+    addon(Fake(), "a", {"clusterName": "c", "addonName": "eks-pod-identity-agent",
+                        "configurationValues": json.dumps({"tolerations": [toleration]})})
+    addon(Fake(), "a", {"clusterName": "c", "addonName": "aws-ebs-csi-driver",
+                        "configurationValues": json.dumps({"controller": {"tolerations": [{"operator": "Exists"}]}})})

@@ -183,7 +183,9 @@ class EksPlatform(pulumi.ComponentResource):
             # on no storage node, and the CSI controller there gets no credentials.
             configuration_values=json.dumps({"tolerations": [storage_toleration]}),
             tags=self._tags(f"{args.name}-pod-identity-agent"),
-            opts=cluster_ready)
+            # After the nodes: an add-on is ACTIVE as soon as its DaemonSet has nothing to run, so only with the
+            # nodes in place does its health say whether its pods can run on them.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster, *groups]))
         self.ebs_csi_role = self._ebs_csi_role()
         association = aws.eks.PodIdentityAssociation(
             f"{name}-ebs-csi", cluster_name=self.cluster_name, namespace=EBS_CSI_SERVICE_ACCOUNT[0],
