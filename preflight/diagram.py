@@ -17,6 +17,8 @@ from .sections import SECTIONS, Section
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+EKS_CLUSTER = "eks:index:Cluster"
 IGW = "aws:ec2/internetGateway:InternetGateway"
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 LB = "aws:lb/loadBalancer:LoadBalancer"
@@ -130,10 +132,27 @@ def mermaid(recording: Recording) -> str:
         m.open("vpc1", label("VPC", known(vpc.inputs.get("cidrBlock"))))
     for i, lb in enumerate(lbs, 1):
         m.add(f"lb{i}{{{{{_lb_label(lb, listeners)}}}}}")
+    # EKS mode: the control plane, the S3 Service's NLB (built by the AWS Load Balancer Controller) and one
+    # managed node group per AZ, whose pods the scheduler spreads over the zones.
+    groups_by_az: dict[str, list[RecordedResource]] = defaultdict(list)
+    for g in recording.of_type(NODE_GROUP):
+        for subnet in g.inputs.get("subnetIds") or []:
+            groups_by_az[subnet_azs.get(subnet, "?")].append(g)
+    eks_clusters = recording.of_type(EKS_CLUSTER)
+    for i, c in enumerate(eks_clusters, 1):
+        access = "public API endpoint" if c.inputs.get("endpointPublicAccess") is True else "private API endpoint"
+        title = label("EKS control plane", c.inputs.get("name"), f"Kubernetes {c.inputs.get('version')}", access)
+        m.add(f"eks{i}[{title}]")
+    if eks_clusters and groups_by_az:
+        m.add(f"s3svc{{{{{label('S3 Service', 'internal NLB (AWS Load Balancer Controller)')}}}}}")
     for az in azs:
         m.open(az_ids[az], label(az))
         for n in (n for n in nodes if n.az == az):
             m.add(f"{_id('n', n.index)}[{_node_label(n)}]")
+        for k, g in enumerate(groups_by_az.get(az, []), 1):
+            size = int(known((g.inputs.get("scalingConfig") or {}).get("desiredSize")) or 0)
+            types = ", ".join(g.inputs.get("instanceTypes") or [])
+            m.add(f"{az_ids[az]}_ng{k}[{label('EKS node group', f'{size} x {types}', 'RustFS pods')}]")
         for k in range(1, len(nats_by_az.get(az, [])) + 1):
             m.add(f"{az_ids[az]}_nat{k}[{label('NAT gateway')}]")
         m.close()
@@ -163,6 +182,11 @@ def mermaid(recording: Recording) -> str:
         m.add(" & ".join(entry) + f" -->|S3 API| lb{i}")
         for az in sorted(node_azs):
             m.add(f"lb{i} --> {az_ids[az]}")
+    if eks_clusters and groups_by_az:
+        m.add(" & ".join(entry) + " -->|S3 API| s3svc")
+        m.add("s3svc --> " + " & ".join(az_ids[az] for az in azs if az in groups_by_az))
+        m.add(" & ".join(f"eks{i}" for i in range(1, len(eks_clusters) + 1)) + " -.->|schedules| "
+              + " & ".join(az_ids[az] for az in azs if az in groups_by_az))
     if not lbs and nodes:
         m.add(" & ".join(entry) + " --> " + " & ".join(az_ids[az] for az in sorted(node_azs)))
     for i, _ in enumerate(zones, 1):

@@ -324,3 +324,14 @@ def test_fake_eks_degrades_add_ons_whose_pods_tolerate_no_node_group():
                         "configurationValues": json.dumps({"tolerations": [toleration]})})
     addon(Fake(), "a", {"clusterName": "c", "addonName": "aws-ebs-csi-driver",
                         "configurationValues": json.dumps({"controller": {"tolerations": [{"operator": "Exists"}]}})})
+
+
+def test_diagram_draws_one_node_group_per_az_the_control_plane_and_parses():
+    from test_diagram import parse_with_mermaid
+
+    from preflight.diagram import mermaid
+    text = mermaid(eks_stack())
+    assert text.count("EKS node group<br/>2 x m6i.2xlarge") == 3
+    assert "EKS control plane<br/>rustfs-eks<br/>Kubernetes 1.35<br/>private API endpoint" in text
+    assert "clients -->|S3 API| s3svc" in text
+    assert [r["ok"] for r in parse_with_mermaid([text])] == [True]
