@@ -549,7 +549,8 @@ def _security(p: Problems, raw: dict) -> SecurityConfig:
     admin = p.string(s, "keyAdminRoleArn", "security.keyAdminRoleArn", None, " IAM role ARN", check=is_arn)
     operators = p.string_list(s, "operatorPrincipals", "security.operatorPrincipals", [], check=is_arn,
                               what="IAM principal ARNs")
-    session = p.integer(s, "operatorSessionSeconds", "security.operatorSessionSeconds", 3_600, 900, 14_400,
+    # The operator role's MaxSessionDuration: IAM takes 3,600-43,200 s (IAM API reference, CreateRole).
+    session = p.integer(s, "operatorSessionSeconds", "security.operatorSessionSeconds", 3_600, 3_600, 43_200,
                         " seconds")
     xa = p.section(s, "crossAccount", "security.crossAccount", {"accountId", "externalId"})
     account = external = None

@@ -16,9 +16,10 @@ import pulumi
 
 from . import fake_eks
 from .fake_account import ACCOUNT_ID, SERVICE_LINKED_ROLES, FakeAccount, get_role, get_roles
-from .fake_limits import checked_user_data
+from .fake_limits import check_max_session_duration, checked_user_data
 from .fake_operations import checked_alarm, ssm_document
 from .fake_quotas import QuotaWorld, instance_type
+from .fake_usage import get_eips, get_lbs, get_vpcs
 from .fake_zones import REGION_AZS, UnknownToFake, ZoneWorld
 
 PARTITION = "aws"
@@ -47,11 +48,13 @@ class FakeAws(pulumi.runtime.Mocks):
                  new_stack: bool = False, *, account: FakeAccount | None = None,
                  impaired_zone_ids: frozenset[str] = frozenset(),
                  endpoint_gaps: dict[str, set[str]] | None = None, absent_services: frozenset[str] = frozenset(),
-                 quotas: dict[str, float] | None = None, quotas_readable: bool = True):
+                 quotas: dict[str, float] | None = None, quotas_readable: bool = True,
+                 region_quotas: dict[str, dict[str, float]] | None = None):
         """``impaired_zone_ids``: zones in state ``unavailable``; ``endpoint_gaps``: endpoint service -> zone IDs
         that do not offer it; ``absent_services``: endpoint services the region lacks (preflight/fake_zones.py).
         ``quotas``: the account's applied service quotas by code (others answer AWS's default);
-        ``quotas_readable``: False when the caller may not read them (preflight/fake_quotas.py)."""
+        ``quotas_readable``: False when the caller may not read them; ``region_quotas``: another Region's applied
+        quotas, read with the data source's ``region`` (preflight/fake_quotas.py)."""
         if region not in REGION_AZS:
             raise UnknownToFake(f"the fake AWS knows regions {', '.join(REGION_AZS)}, not {region!r}; "
                                 "add its AZ names and IDs to preflight/fake_zones.py")
@@ -67,7 +70,7 @@ class FakeAws(pulumi.runtime.Mocks):
             raise ValueError(f"FakeAws account_id {account_id} differs from its FakeAccount's "
                              f"{self.account.account_id}")
         self.partition = partition
-        self.quotas = QuotaWorld(region, account_id, partition, quotas, quotas_readable)
+        self.quotas = QuotaWorld(region, account_id, partition, quotas, quotas_readable, region_quotas)
         self._provider_regions: dict[str, str] = {}  # provider id -> its region (e.g. a backup-copy region)
         # A preview of a stack that does not exist yet: providers answer with the inputs only, so ids, ARNs
         # and every other computed output are unknown to the program and to the policy pack.
@@ -208,6 +211,7 @@ def _named(service: str, arn_resource: str, *, region: bool = True, account: boo
 
 
 def _role(fake: FakeAws, name: str, inputs: dict):
+    check_max_session_duration(name, inputs)
     physical, extra = _named("iam", "role/{name}", region=False)(fake, name, inputs)
     return physical, {**extra, "uniqueId": f"AROA{_hex('role', name, length=17).upper()}"}
 
@@ -481,5 +485,8 @@ _INVOKES = {
     "aws:servicequotas/getServiceQuota:getServiceQuota": lambda f, a: f.quotas.service_quota(a),
     "aws:ec2/getInstanceType:getInstanceType": lambda f, a: instance_type(a),
     "aws:iam/getRoles:getRoles": get_roles,
+    "aws:ec2/getEips:getEips": get_eips,
+    "aws:ec2/getVpcs:getVpcs": get_vpcs,
+    "aws:lb/getLbs:getLbs": get_lbs,
     "aws:iam/getRole:getRole": get_role,
 }

@@ -1,4 +1,4 @@
-"""API limits the fake AWS enforces like EC2 does: user data over 16 KB is refused.
+"""API limits the fake AWS enforces like AWS does: user data over 16 KB, a role's maximum session outside IAM's range.
 
 "User data is limited to 16 KB, in raw form, before it is base64-encoded" (EC2 User Guide, "Work with instance
 user data"). CreateLaunchTemplate(Version) and RunInstances refuse more with "InvalidUserData.Malformed: User
@@ -47,3 +47,20 @@ def checked_user_data(type_token: str, handler):
                                           f"bytes ({name!r} has {size:,} bytes before base64)")
         return handler(fake, name, inputs)
     return check
+
+
+# "MaxSessionDuration: Minimum value of 3600. Maximum value of 43200." (IAM API reference, CreateRole)
+MAX_SESSION_SECONDS = (3_600, 43_200)
+
+
+class IamValidationError(Exception):
+    """What IAM answers for a parameter outside its range."""
+
+
+def check_max_session_duration(name: str, inputs: dict) -> None:
+    duration = inputs.get("maxSessionDuration")
+    low, high = MAX_SESSION_SECONDS
+    if duration is not None and not low <= int(duration) <= high:
+        raise IamValidationError(f"ValidationError: 1 validation error detected: Value '{duration}' at "
+                                 f"'maxSessionDuration' ({name!r}) failed to satisfy constraint: Member must have "
+                                 f"value between {low} and {high}")

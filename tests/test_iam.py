@@ -29,7 +29,7 @@ def recording(stack: str = "dev", with_optional_roles: bool = False):
     overrides = None
     if with_optional_roles:
         overrides = {"rustfs-aws:security": {
-            "operatorPrincipals": [OPS], "operatorSessionSeconds": 1800,
+            "operatorPrincipals": [OPS], "operatorSessionSeconds": 7200,
             "crossAccount": {"accountId": "210987654321", "externalId": EXTERNAL_ID}}}
     return run_stack(stack, overrides=overrides)
 
@@ -66,7 +66,7 @@ def test_operator_and_cross_account_roles_only_when_configured():
     assert set(roles(recording())) & {"rustfs-dev-operator", "rustfs-dev-cross-account"} == set()
     rec = recording(with_optional_roles=True)
     operator = roles(rec)["rustfs-dev-operator"]
-    assert operator.inputs["maxSessionDuration"] == 1800
+    assert operator.inputs["maxSessionDuration"] == 7200
     trust = json.loads(operator.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"AWS": [OPS]}
     assert trust["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
