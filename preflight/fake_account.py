@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .fake_usage import AccountUsage
 from .fake_zones import UnknownToFake
 
 ACCOUNT_ID = "123456789012"
@@ -99,6 +100,7 @@ class FakeAccount:
     account_id: str = ACCOUNT_ID
     trust_existing: bool = False
     preexisting_trails: dict[str, int] = field(default_factory=dict)  # Region -> trails made outside Pulumi
+    usage: AccountUsage = field(default_factory=AccountUsage)  # EIPs, VPCs, load balancers (preflight/fake_usage.py)
     _held: dict[tuple[str, str], Holder] = field(default_factory=dict, init=False, repr=False)  # by slot
     _trails: dict[Holder, tuple[str, bool]] = field(default_factory=dict, init=False, repr=False)
     _role_tags: dict[str, dict] = field(default_factory=dict, init=False, repr=False)  # service -> its role's tags
@@ -134,6 +136,7 @@ class FakeAccount:
     def declare(self, region: str, type_token: str, stack: str, name: str, inputs: dict) -> None:
         """Raises ``AccountConflict`` as AWS would fail the create; re-declaring one's own is an update."""
         me = Holder(stack, name, inputs.get("name") if isinstance(inputs.get("name"), str) else name)
+        self.usage.record(region, type_token, stack, name, inputs)
         if type_token in SINGLETONS or type_token == SERVICE_LINKED_ROLE:
             self._claim(region, type_token, me, inputs)
         if type_token == DELIVERY_CHANNEL:

@@ -7,6 +7,9 @@ What real AWS does and this fake models:
   ``rustfs_model/data/service_quotas.json``. A quota whose default AWS does not publish (the non-Standard vCPU
   classes) must be given, or the fake fails loudly rather than invent one.
 - A quota code that does not exist, or exists under another service code, is NoSuchResourceException.
+- Quotas are per Region: the data source's ``region`` argument reads another Region's (pulumi-aws v7's
+  per-resource Region), whose applied values are ``region_quotas[region]``; a read is recorded as its code, or
+  ``<region>/<code>`` for another Region.
 - Without ``servicequotas:GetAWSDefaultServiceQuota`` the call is refused (AccessDeniedException), as for a
   deploy role that lacks the permission (``readable=False``).
 - DescribeInstanceTypes (``aws.ec2.get_instance_type``) answers the types of the instance catalogue and refuses
@@ -27,8 +30,8 @@ def _unknown(message: str) -> Exception:
 
 class QuotaWorld:
     def __init__(self, region: str, account_id: str, partition: str, applied: dict[str, float] | None = None,
-                 readable: bool = True):
-        unknown = set(applied or {}) - set(QUOTAS)
+                 readable: bool = True, region_quotas: dict[str, dict[str, float]] | None = None):
+        unknown = set(applied or {}).union(*(region_quotas or {}).values()) - set(QUOTAS)
         if unknown:
             raise _unknown(f"the fake AWS knows the quotas of rustfs_model/data/service_quotas.json, not "
                                 f"{sorted(unknown)}")
@@ -37,6 +40,7 @@ class QuotaWorld:
         # defaults. Only a known account is checked by the program (preflight/runner.py).
         self.known = applied is not None
         self.applied = dict(applied or {})
+        self.region_quotas = {r: dict(v) for r, v in (region_quotas or {}).items()}
         self.readable = readable
         self.reads: list[str] = []  # quota codes read, in order
 
@@ -51,15 +55,17 @@ class QuotaWorld:
             return {}, [("quotaCode", f"getting Default Service Quota for ({service}/{code}): "
                                       "NoSuchResourceException: The request failed because the specified service "
                                       "does not exist.")]
-        if code not in self.applied and quota.default is None:
+        region = args.get("region") or self.region
+        applied = self.applied if region == self.region else self.region_quotas.get(region, {})
+        if code not in applied and quota.default is None:
             raise _unknown(f"AWS publishes no default for {quota.name} ({code}); give the fake its applied "
                                 "value (FakeAws(..., quotas={code: value}))")
-        self.reads.append(code)
-        arn = f"arn:{self.partition}:servicequotas:{self.region}:{self.account_id}:{service}/{code}"
-        default = float(quota.default) if quota.default is not None else float(self.applied[code])
+        self.reads.append(code if region == self.region else f"{region}/{code}")
+        arn = f"arn:{self.partition}:servicequotas:{region}:{self.account_id}:{service}/{code}"
+        default = float(quota.default) if quota.default is not None else float(applied[code])
         return {"id": arn, "arn": arn, "adjustable": True, "defaultValue": default, "globalQuota": False,
-                "quotaCode": code, "quotaName": quota.name, "region": self.region, "serviceCode": service,
-                "serviceName": service, "usageMetrics": [], "value": float(self.applied.get(code, default))}
+                "quotaCode": code, "quotaName": quota.name, "region": region, "serviceCode": service,
+                "serviceName": service, "usageMetrics": [], "value": float(applied.get(code, default))}
 
 
 def instance_type(args: dict):

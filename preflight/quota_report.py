@@ -8,7 +8,7 @@ need is the program's own model (``components.quotas.stack_needs``) of the valid
 
 from __future__ import annotations
 
-from rustfs_model.quotas import CHECKED, above_default
+from rustfs_model.quotas import CHECKED, OWN_VPC_ONLY, QUOTAS, USAGE_SUBTRACTED, above_default
 
 from .cluster_nodes import stack_config
 from .runner import Recording
@@ -16,6 +16,13 @@ from .sections import SECTIONS, Section, md_cell
 
 BASIS = (f"AWS's default quota values (rustfs_model/data/service_quotas.json, checked {CHECKED}); preflight cannot "
          "read this account's applied values")
+_SUBTRACTED = ", ".join(QUOTAS[c].name for c in sorted(USAGE_SUBTRACTED))
+SHARED = (f"A quota is shared by everything in the account and Region. Under the real CLI the program subtracts what "
+          f"is in use outside this stack for {_SUBTRACTED} (one describe call counts each exactly), and the interface "
+          "endpoints' quota is per VPC, the stack's own; for every other quota (vCPUs, EBS storage and IOPS, "
+          "snapshots, NAT gateways, internet gateways, gateway endpoints) it compares the stack's need with the whole "
+          "quota, not with the headroom left: other workloads' usage is not subtracted, so check it in the Service "
+          "Quotas console (each quota's utilization) before the first `pulumi up`")
 
 
 def compute(recording: Recording) -> dict:
@@ -23,9 +30,11 @@ def compute(recording: Recording) -> dict:
 
     cfg = stack_config(recording)
     rows = [{"code": n.quota.code, "service": n.quota.service, "name": n.quota.name, "unit": n.quota.unit,
-             "need": n.amount, "default": n.quota.default, "aboveDefault": above_default(n), "basis": n.basis,
-             "request": n.request_command(cfg.region)} for n in stack_needs(cfg)]
-    notes = []
+             "region": n.where(cfg.region), "need": n.amount, "default": n.quota.default,
+             "aboveDefault": above_default(n), "basis": n.basis, "request": n.request_command(cfg.region),
+             "usageSubtracted": n.quota.code in USAGE_SUBTRACTED | OWN_VPC_ONLY and not n.region}
+            for n in stack_needs(cfg)]
+    notes = [SHARED]
     if not any(r["unit"] == "vCPUs" for r in rows):
         notes.append(f"vCPUs of {cfg.cluster.instance_type} unknown offline (not in the instance catalogue): "
                      "the program reads them under the real CLI")
@@ -39,6 +48,10 @@ def _amount(value: float | None) -> str:
     return f"{value:,.2f}" if not float(value).is_integer() else f"{int(value):,}"
 
 
+def _name(row: dict, region: str) -> str:
+    return row["name"] if row["region"] == region else f"{row['name']} ({row['region']})"
+
+
 def _program_note(value: dict) -> str:
     if value["checkedByProgram"]:
         return "under the real CLI the program reads the applied values and fails the preview below the need"
@@ -50,7 +63,8 @@ def human(value: dict) -> list[str]:
     lines = [f"Service quotas: {len(value['rows'])} consumed, {len(over)} above AWS's default (a warning: preflight "
              f"knows only the defaults; {_program_note(value)})"]
     for r in over:
-        lines.append(f"  WARNING {r['name']} ({r['service']} {r['code']}): needs {_amount(r['need'])} {r['unit']}, "
+        lines.append(f"  WARNING {_name(r, value['region'])} ({r['service']} {r['code']}): needs {_amount(r['need'])} "
+                     f"{r['unit']}, "
                      f"AWS default {_amount(r['default'])}")
         lines.append(f"    {r['request']}")
     lines += [f"  note: {n}" for n in value["notes"]]
@@ -61,7 +75,8 @@ def markdown(value: dict) -> list[str]:
     out = ["### Service quotas", "",
            f"Need against {value['basis']} ({value['region']}); {_program_note(value)}.", "",
            "| quota | code | need | AWS default | basis |", "|---|---|---:|---:|---|"]
-    out += [f"| {'⚠️ ' if r['aboveDefault'] else ''}{md_cell(r['name'])} | `{r['service']}` `{r['code']}` | "
+    out += [f"| {'⚠️ ' if r['aboveDefault'] else ''}{md_cell(_name(r, value['region']))} | "
+            f"`{r['service']}` `{r['code']}` | "
             f"{_amount(r['need'])} {r['unit']} | {_amount(r['default'])} | {md_cell(r['basis'])} |"
             for r in value["rows"]]
     out.append("")

@@ -7,6 +7,7 @@ The program's check is exercised as under the real CLI: the fake account is give
 
 import functools
 import json
+import math
 from collections import Counter
 
 import pulumi
@@ -15,7 +16,9 @@ import pytest
 from preflight import runner
 from preflight.analysis import PolicyResult
 from preflight.cluster_nodes import stack_config
+from preflight.fake_account import FakeAccount
 from preflight.fake_aws import FakeAws, UnknownToFake
+from preflight.fake_usage import AccountUsage
 from preflight.quota_report import SECTION
 from preflight.report import build_json, human, markdown
 from preflight.runner import run_stack
@@ -36,6 +39,8 @@ def cluster_with(stack: str, **changes) -> dict:
 def variant(name: str) -> dict | None:
     if name == "io2":
         return cluster_with("prod", volume={"type": "io2", "sizeGiB": 500, "iops": 4_000})
+    if name == "hourly-copies":  # copies kept a day (DLM's finest), 24 of them, while 3 originals are kept
+        return {"rustfs-aws:backup": {"snapshotIntervalHours": 1, "snapshotRetainCount": 3, "copyRegion": "us-west-2"}}
     if name == "perAz-internet-facing":
         network = json.loads(read_stack(ROOT_DIR, "dev").config["rustfs-aws:network"])
         return {**cluster_with("dev", internetFacing=True), "rustfs-aws:network": {**network, "natGateways": "perAz"}}
@@ -48,8 +53,15 @@ def offline(stack: str, name: str = ""):
     return run_stack(stack, variant(name))
 
 
+def keyed(needs) -> dict[str, float]:
+    """Need by quota code, ``<region>/<code>`` for a need of another Region (the snapshot copies)."""
+    keys = [f"{n.region}/{n.quota.code}" if n.region else n.quota.code for n in needs]
+    assert len(set(keys)) == len(keys), keys
+    return dict(zip(keys, (n.amount for n in needs), strict=True))
+
+
 def needs_of(stack: str, name: str = "") -> dict[str, float]:
-    return {n.quota.code: n.amount for n in stack_needs(stack_config(offline(stack, name)))}
+    return keyed(stack_needs(stack_config(offline(stack, name))))
 
 
 # --- the need, by hand -------------------------------------------------------------------------------------
@@ -59,10 +71,12 @@ def test_prod_needs_by_hand():
     # gp3: 6 x 16 data volumes x 1,024 GiB = 98,304 GiB = 96 TiB, plus 6 root volumes x 30 GiB = 180 GiB
     #      = 0.17578125 TiB: 96.17578125 TiB, above the 50 TiB default.
     # perAz NAT over 3 AZs: 3 Elastic IPs, one NAT gateway per AZ; 1 VPC, 1 internet gateway, 1 S3 gateway
-    # endpoint, 9 interface endpoints, 1 NLB; snapshots: 96 volumes x 14 retained = 1,344.
+    # endpoint, 9 interface endpoints, 1 NLB; snapshots: 96 volumes x 14 retained = 1,344, and as many copies in
+    # backup.copyRegion us-west-2 (kept 14 days, one a day), which count against that Region's quota.
     assert needs_of("prod") == {
         "L-1216C47A": 96, "L-7A658B76": 96.17578125, "L-309BACF6": 1_344, "L-0263D0A3": 3, "L-FE5A380F": 1,
-        "L-F678F1CE": 1, "L-A4707A72": 1, "L-1B52E74A": 1, "L-29B6F2EB": 9, "L-69A177A2": 1}
+        "L-F678F1CE": 1, "L-A4707A72": 1, "L-1B52E74A": 1, "L-29B6F2EB": 9, "L-69A177A2": 1,
+        "us-west-2/L-309BACF6": 1_344}
 
 
 def test_dev_needs_by_hand():
@@ -71,6 +85,12 @@ def test_dev_needs_by_hand():
     assert needs_of("dev") == {
         "L-1216C47A": 8, "L-7A658B76": 0.8984375, "L-309BACF6": 24, "L-0263D0A3": 1, "L-FE5A380F": 1,
         "L-F678F1CE": 1, "L-A4707A72": 1, "L-1B52E74A": 1, "L-29B6F2EB": 9, "L-69A177A2": 1}
+
+
+def test_copies_kept_by_duration_can_outnumber_the_originals():
+    need = needs_of("dev", "hourly-copies")
+    # 8 volumes x 3 hourly originals; the copies are kept ceil(1 h x 3 / 24 h) = 1 day: 24 per volume.
+    assert (need["L-309BACF6"], need["us-west-2/L-309BACF6"]) == (24, 192)
 
 
 def test_io2_needs_storage_and_iops_and_roots_stay_gp3():
@@ -122,6 +142,12 @@ def declared(recording) -> dict[str, float]:
         targets = details["targetTags"].items()
         matched = [v for v in volumes if targets <= v.inputs.get("tags", {}).items()]
         out["L-309BACF6"] += sum(len(matched) * s["retainRule"]["count"] for s in details["schedules"])
+        for schedule in details["schedules"]:
+            every_hours = schedule["createRule"]["interval"]
+            for rule in schedule.get("crossRegionCopyRules") or []:
+                assert rule["retainRule"]["intervalUnit"] == "DAYS"
+                kept = math.ceil(rule["retainRule"]["interval"] * 24 / every_hours)  # one copy per run
+                out[f"{rule['target']}/L-309BACF6"] += len(matched) * kept
     subnet_azs = {s.outputs["id"]: s.outputs["availabilityZone"] for s in by_type("aws:ec2/subnet:Subnet")}
     nats = Counter(subnet_azs[n.inputs["subnetId"]] for n in by_type("aws:ec2/natGateway:NatGateway"))
     out["L-FE5A380F"] = max(nats.values(), default=0)
@@ -137,10 +163,11 @@ def declared(recording) -> dict[str, float]:
     return {code: amount for code, amount in out.items() if amount}
 
 
-@pytest.mark.parametrize("stack,name", [("dev", ""), ("prod", ""), ("prod", "io2"), ("dev", "perAz-internet-facing")])
+@pytest.mark.parametrize("stack,name", [("dev", ""), ("prod", ""), ("prod", "io2"), ("dev", "perAz-internet-facing"),
+                                        ("dev", "hourly-copies")])
 def test_the_model_counts_what_the_program_declares(stack, name):
     recording = offline(stack, name)
-    modelled = {n.quota.code: n.amount for n in stack_needs(stack_config(recording))}
+    modelled = keyed(stack_needs(stack_config(recording)))
     assert modelled == pytest.approx(declared(recording))
 
 
@@ -152,9 +179,10 @@ def test_prod_against_a_new_accounts_defaults_fails_naming_each_quota_need_and_v
     message = str(failure.value)
     assert "below what the stack needs (2 quotas)" in message
     assert ("Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances (ec2 L-1216C47A): needs 96 vCPUs"
-            in message and "applied quota 5\n" in message)
+            in message and "applied quota 5 in us-east-1 (need against the whole quota: what other workloads of "
+            "the account use in this Region is not subtracted" in message)
     assert ("Storage for General Purpose SSD (gp3) volumes, in TiB (ebs L-7A658B76): needs 96.18 TiB" in message
-            and "applied quota 50\n" in message)
+            and "applied quota 50 in us-east-1 (need against the whole quota" in message)
     assert ("aws service-quotas request-service-quota-increase --service-code ebs --quota-code L-7A658B76 "
             "--desired-value 97 --region us-east-1") in message
     assert "rustfs-aws:quotas.check: false" in message
@@ -179,14 +207,89 @@ def test_applied_quotas_at_the_need_pass_and_every_consumed_quota_is_read():
     fake = FakeAws("us-east-1", quotas={"L-1216C47A": 96, "L-7A658B76": 97})
     recording = run_stack("prod", fake=fake)
     assert recording.of_type("aws:ebs/volume:Volume")
-    assert sorted(fake.quotas.reads) == sorted(needs_of("prod"))
+    assert sorted(fake.quotas.reads) == sorted(needs_of("prod"))  # the copies' quota read in us-west-2
 
 
 def test_one_quota_short_is_the_only_one_named():
     with pytest.raises(QuotaError) as failure:
         run_stack("prod", fake=FakeAws("us-east-1", quotas={"L-1216C47A": 96, "L-7A658B76": 97, "L-0263D0A3": 2}))
-    assert [n.quota.code for n, _ in failure.value.exceeded] == ["L-0263D0A3"]
-    assert "EC2-VPC Elastic IPs (ec2 L-0263D0A3): needs 3 addresses" in str(failure.value)
+    assert [s.need.quota.code for s in failure.value.exceeded] == ["L-0263D0A3"]
+    assert ("EC2-VPC Elastic IPs (ec2 L-0263D0A3): needs 3 addresses (one per NAT gateway), 0 in use outside this "
+            "stack, applied quota 2 in us-east-1: 2 left") in str(failure.value)
+
+
+ENOUGH = {"L-1216C47A": 200, "L-7A658B76": 200}  # vCPUs and gp3 TiB for prod and dev together
+
+
+def test_the_copy_regions_snapshot_quota_is_checked_there():
+    fake = FakeAws("us-east-1", quotas=ENOUGH, region_quotas={"us-west-2": {"L-309BACF6": 1_000}})
+    with pytest.raises(QuotaError) as failure:
+        run_stack("prod", fake=fake)
+    [short] = failure.value.exceeded
+    assert (short.need.quota.code, short.need.region, short.applied) == ("L-309BACF6", "us-west-2", 1_000)
+    message = str(failure.value)
+    assert ("Snapshots per Region (ebs L-309BACF6): needs 1,344 snapshots (96 data volumes x 14 copies kept in "
+            "us-west-2), applied quota 1,000 in us-west-2") in message
+    assert "--quota-code L-309BACF6 --desired-value 1344 --region us-west-2" in message
+    assert "us-west-2/L-309BACF6" in fake.quotas.reads and "L-309BACF6" in fake.quotas.reads
+
+
+# --- usage outside the stack: the account's quota is shared ----------------------------------------------
+
+def deploy_into(account: FakeAccount, stack: str, quotas: dict, overrides: dict | None = None):
+    return run_stack(stack, overrides, fake=FakeAws("us-east-1", account=account, quotas=quotas))
+
+
+def test_another_stacks_addresses_count_against_this_ones_quota():
+    account = FakeAccount()
+    deploy_into(account, "dev", ENOUGH)  # one NAT gateway: one Elastic IP, one VPC, one NLB
+    with pytest.raises(QuotaError) as failure:
+        deploy_into(account, "prod", {**ENOUGH, "L-0263D0A3": 3, "L-69A177A2": 1})
+    shorts = {s.need.quota.code: s for s in failure.value.exceeded}
+    assert set(shorts) == {"L-0263D0A3", "L-69A177A2"}
+    assert (shorts["L-0263D0A3"].outside, shorts["L-69A177A2"].outside) == (1, 1)
+    message = str(failure.value)
+    assert "needs 3 addresses (one per NAT gateway), 1 in use outside this stack, applied quota 3 in us-east-1: " \
+           "2 left" in message
+    assert "--quota-code L-0263D0A3 --desired-value 4 --region us-east-1" in message  # room for both
+
+
+def test_a_stacks_own_resources_are_not_counted_again_on_its_next_up():
+    # After the first up the stack's EIPs, VPC and NLB exist; the second up must not count them as another's.
+    account = FakeAccount()
+    tight = {**ENOUGH, "L-0263D0A3": 3, "L-F678F1CE": 2, "L-69A177A2": 1}  # VPCs: the default VPC and prod's
+    deploy_into(account, "prod", tight)
+    deploy_into(account, "prod", tight)
+
+
+def test_usage_made_outside_pulumi_counts_and_only_network_load_balancers_count_as_nlbs():
+    account = FakeAccount(usage=AccountUsage(outside={"us-east-1": {"nlbs": 49, "albs": 30, "vpcs": 3}}))
+    with pytest.raises(QuotaError) as failure:
+        deploy_into(account, "dev", {**ENOUGH, "L-69A177A2": 49})
+    [nlb] = failure.value.exceeded
+    assert (nlb.need.quota.code, nlb.outside) == ("L-69A177A2", 49)
+    # 3 VPCs outside Pulumi and the default VPC: 4 of 5, dev's is the fifth.
+    deploy_into(account, "dev", ENOUGH)
+
+
+def test_the_fake_lists_the_accounts_resources_with_ec2s_tag_filters():
+    from preflight.fake_usage import get_eips, get_lbs, get_vpcs
+
+    account = FakeAccount(usage=AccountUsage(outside={"us-east-1": {"eips": 2, "albs": 1}}))
+    fake = FakeAws("us-east-1", account=account)
+    account.declare("us-east-1", "aws:ec2/eip:Eip", "prod", "nat-0", {"tags": {"Name": "rustfs-prod-net-nat-a"}})
+    account.declare("us-east-1", "aws:lb/loadBalancer:LoadBalancer", "prod", "nlb",
+                    {"loadBalancerType": "network", "tags": {"Name": "rustfs-prod-s3"}})
+    assert len(get_eips(fake, {})["allocationIds"]) == 3
+    assert len(get_eips(fake, {"filters": [{"name": "tag:Name", "values": ["rustfs-prod-net-nat-*"]}]})
+               ["allocationIds"]) == 1
+    assert get_eips(fake, {"region": "eu-west-1"})["allocationIds"] == []  # another Region's are its own
+    assert len(get_vpcs(fake, {})["ids"]) == 1  # the Region's default VPC
+    arns = get_lbs(fake, {})["arns"]
+    assert sorted(a.split(":loadbalancer/")[1].split("/")[0] for a in arns) == ["app", "net"]
+    assert len(get_lbs(fake, {"tags": {"Name": "rustfs-prod-s3"}})["arns"]) == 1
+    with pytest.raises(UnknownToFake):
+        get_vpcs(fake, {"filters": [{"name": "cidr", "values": ["10.0.0.0/16"]}]})
 
 
 def test_quotas_check_false_skips_the_check():

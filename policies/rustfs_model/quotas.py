@@ -46,9 +46,14 @@ class Need:
     quota: Quota
     amount: float
     basis: str  # how the amount follows from the stack, for people
+    region: str | None = None  # None: the stack's Region; else another (the snapshot copies' backup.copyRegion)
 
     def shown(self) -> str:
         return f"{_number(self.amount)} {self.quota.unit}"
+
+    def where(self, region: str) -> str:
+        """The Region whose quota this need consumes, given the stack's."""
+        return self.region or region
 
     @property
     def request_value(self) -> int:
@@ -57,7 +62,7 @@ class Need:
 
     def request_command(self, region: str) -> str:
         return (f"aws service-quotas request-service-quota-increase --service-code {self.quota.service} "
-                f"--quota-code {self.quota.code} --desired-value {self.request_value} --region {region}")
+                f"--quota-code {self.quota.code} --desired-value {self.request_value} --region {self.where(region)}")
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,8 @@ class StackShape:
     gateway_endpoints: int
     load_balancers: int  # Network Load Balancers
     snapshots_per_volume: int  # Data Lifecycle Manager count-based retention of each data volume
+    copy_region: str | None = None  # backup.copyRegion: every snapshot is also copied there
+    copies_per_volume: int = 0  # copies of each data volume kept in copy_region at once
 
 
 def _load(path: Path = DATA_FILE) -> tuple[dict[str, Quota], dict[str, str], str]:
@@ -97,6 +104,13 @@ STANDARD_VCPUS = "L-1216C47A"
 GP3_TIB, IO2_TIB, IO2_IOPS, SNAPSHOTS = "L-7A658B76", "L-09BD8365", "L-8D977E7E", "L-309BACF6"
 ELASTIC_IPS, VPCS, INTERNET_GATEWAYS, NAT_PER_AZ = "L-0263D0A3", "L-F678F1CE", "L-A4707A72", "L-FE5A380F"
 GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS, NLBS = "L-1B52E74A", "L-29B6F2EB", "L-69A177A2"
+# A quota is the account's, shared with every other workload of the account and Region. The program subtracts
+# what is in use outside the stack where one describe call counts it exactly (DescribeAddresses, DescribeVpcs,
+# DescribeLoadBalancers; components/operations/quotas.py); a per-VPC quota of the stack's own VPC has no other
+# user. For the rest (vCPUs, EBS TiB and IOPS, snapshots, NAT gateways per AZ, internet gateways, gateway
+# endpoints) the check is the stack's need against the whole quota, not against the headroom left.
+USAGE_SUBTRACTED = frozenset({ELASTIC_IPS, VPCS, NLBS})
+OWN_VPC_ONLY = frozenset({INTERFACE_ENDPOINTS})
 _FAMILY_LETTERS = re.compile(r"^([a-z]+)")
 
 
@@ -116,9 +130,9 @@ def needs(shape: StackShape) -> list[Need]:
     root_gib = s.nodes * s.root_volume_gib
     out: list[Need] = []
 
-    def add(code: str, amount: float, basis: str) -> None:
+    def add(code: str, amount: float, basis: str, region: str | None = None) -> None:
         if amount > 0:
-            out.append(Need(QUOTAS[code], amount, basis))
+            out.append(Need(QUOTAS[code], amount, basis, region))
 
     vcpu = vcpu_quota(s.instance_type)
     if vcpu is not None and s.vcpus_per_node is not None:
@@ -135,6 +149,10 @@ def needs(shape: StackShape) -> list[Need]:
         add(IO2_IOPS, volumes * s.volume_iops, f"{volumes} data volumes x {s.volume_iops:,} IOPS")
     add(SNAPSHOTS, volumes * s.snapshots_per_volume,
         f"{volumes} data volumes x {s.snapshots_per_volume} retained snapshots")
+    if s.copy_region:
+        # A copy is a snapshot of the copy Region and counts against that Region's quota.
+        add(SNAPSHOTS, volumes * s.copies_per_volume,
+            f"{volumes} data volumes x {s.copies_per_volume} copies kept in {s.copy_region}", s.copy_region)
     add(ELASTIC_IPS, s.nat_gateways, "one per NAT gateway")
     add(NAT_PER_AZ, min(s.nat_gateways, 1), "at most one NAT gateway in each AZ")
     add(VPCS, 1, "the stack's VPC")
