@@ -10,7 +10,12 @@ CrowdStrike/aws-ssm-distributor#66). A document is identified by its name; its A
 CloudWatch PutMetricAlarm (API reference, Period / EvaluationPeriods / DatapointsToAlarm / TreatMissingData):
 Period is 10, 20, 30 or a multiple of 60; Period x EvaluationPeriods is at most 604,800 s (7 days), and at most
 86,400 s (1 day) for a period under an hour; DatapointsToAlarm <= EvaluationPeriods; TreatMissingData is one of
-breaching | notBreaching | ignore | missing; AlarmDescription is at most 1,024 characters.
+breaching | notBreaching | ignore | missing; AlarmDescription is at most 1,024 characters. A metric math alarm
+(``Metrics``, MetricDataQuery) takes none of MetricName, Namespace, Dimensions, Period, Statistic,
+ExtendedStatistic or Unit; it has at most 20 queries, at most 10 retrieving a metric (MetricStat) and at most 10
+expressions, exactly one with ReturnData true; each is a metric or an expression, its Id starts with a lowercase
+letter (letters, digits, underscore) and is unique, and an expression names only Ids of the alarm (MetricDataQuery
+API reference; CloudWatch User Guide, "Using math expressions with CloudWatch metrics").
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ _PARAMETER_REFERENCE = re.compile(r"\{\{\s*([A-Za-z0-9_.:-]+)\s*\}\}")
 _BUILT_IN_REFERENCE = ("ssm:", "ssm-secure:", "global:", "automation:", "resolve:")
 
 TREAT_MISSING_DATA = {"breaching", "notBreaching", "ignore", "missing"}
+_QUERY_ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
+_EXPRESSION_NAME = re.compile(r"\b([a-z][a-zA-Z0-9_]*)\b")
+_SINGLE_METRIC_FIELDS = ("metricName", "namespace", "dimensions", "period", "statistic", "extendedStatistic", "unit")
 
 
 class AwsRejects(Exception):
@@ -91,8 +99,33 @@ def ssm_document(fake, name: str, inputs: dict):
         "tagsAll": inputs.get("tags", {})}
 
 
-def check_alarm(name: str, inputs: dict) -> None:
-    period, evaluations = inputs.get("period"), inputs.get("evaluationPeriods")
+def _check_queries(name: str, queries: list, inputs: dict) -> list:
+    """The metric math alarm's queries; returns the periods of the metrics they retrieve."""
+    combined = [f for f in _SINGLE_METRIC_FIELDS if inputs.get(f) is not None]
+    if combined:
+        raise AwsRejects(f"ValidationError: alarm {name}: Metrics cannot be combined with {', '.join(combined)}")
+    stats = [q for q in queries if q.get("metric")]
+    expressions = [q for q in queries if q.get("expression")]
+    if len(queries) > 20 or len(stats) > 10 or len(expressions) > 10:
+        raise AwsRejects(f"ValidationError: alarm {name}: {len(queries)} queries ({len(stats)} metrics, "
+                         f"{len(expressions)} expressions): at most 20, 10 and 10")
+    ids = [q.get("id") for q in queries]
+    if len(set(ids)) != len(ids) or not all(isinstance(i, str) and _QUERY_ID.match(i) for i in ids):
+        raise AwsRejects(f"ValidationError: alarm {name}: query Ids {ids} must be unique and start with a lowercase "
+                         "letter")
+    if any(bool(q.get("metric")) == bool(q.get("expression")) for q in queries):
+        raise AwsRejects(f"ValidationError: alarm {name}: each query is either a metric or an expression")
+    if sum(q.get("returnData") is True for q in queries) != 1:
+        raise AwsRejects(f"ValidationError: alarm {name}: exactly one query must have ReturnData true")
+    for q in expressions:
+        unknown = set(_EXPRESSION_NAME.findall(q["expression"])) - set(ids)
+        if unknown:
+            raise AwsRejects(f"ValidationError: alarm {name}: expression {q['expression']!r} names unknown Ids "
+                             f"{sorted(unknown)}")
+    return [q["metric"].get("period") for q in stats]
+
+
+def _check_period(name: str, period, evaluations) -> None:
     if isinstance(period, (int, float)):
         if not (period in (10, 20, 30) or (period >= 60 and period % 60 == 0)):
             raise AwsRejects(f"ValidationError: alarm {name}: Period {period} must be 10, 20, 30 or a multiple of 60")
@@ -101,6 +134,13 @@ def check_alarm(name: str, inputs: dict) -> None:
             if period * evaluations > limit:
                 raise AwsRejects(f"ValidationError: alarm {name}: Period x EvaluationPeriods = "
                                  f"{period * evaluations:.0f} s exceeds {limit} s")
+
+
+def check_alarm(name: str, inputs: dict) -> None:
+    evaluations = inputs.get("evaluationPeriods")
+    queries = inputs.get("metricQueries")
+    for period in _check_queries(name, queries, inputs) if queries else [inputs.get("period")]:
+        _check_period(name, period, evaluations)
     datapoints = inputs.get("datapointsToAlarm")
     if isinstance(datapoints, (int, float)) and isinstance(evaluations, (int, float)) and datapoints > evaluations:
         raise AwsRejects(f"ValidationError: alarm {name}: DatapointsToAlarm {datapoints} > EvaluationPeriods "

@@ -85,6 +85,7 @@ TERRAFORM_TYPES = {
 RENAMED_INPUTS = {
     "aws_autoscaling_group": {"tags": "tag", "vpcZoneIdentifiers": "vpc_zone_identifier"},
     "aws_budgets_budget": {"notifications": "notification", "ands": "and", "ors": "or"},
+    "aws_cloudwatch_metric_alarm": {"metricQueries": "metric_query"},
     "aws_cloudtrail": {"advancedEventSelectors": "advanced_event_selector", "fieldSelectors": "field_selector",
                        "startsWiths": "starts_with", "endsWiths": "ends_with", "notEquals": "not_equals",
                        "notStartsWiths": "not_starts_with", "notEndsWiths": "not_ends_with"},

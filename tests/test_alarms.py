@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
+import random
+import re
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,13 +20,16 @@ from iam_review import unexplained
 from recorded_keys import key_for
 
 from preflight.fake_aws import ACCOUNT_ID
+from preflight.fake_cloudwatch import AlarmTimeline
 from preflight.runner import run_stack
+from rustfs_aws.cluster.bootstrap.render import READY_TIMEOUT_SECONDS
 from rustfs_aws.cluster.tls import NODE_EARLY_RENEWAL_HOURS
 from rustfs_aws.config import ConfigError
 from rustfs_aws.observability.alarms import (
     CERTIFICATE_ALARM_DAYS,
     CERTIFICATE_METRIC,
     NODE_NAMESPACE,
+    REPORT_WINDOW_SECONDS,
     quorum_alarm_threshold,
     tolerated_node_losses,
     topic_policy,
@@ -106,8 +113,11 @@ def _topic(recording):
     return recording.one(TOPIC, f"rustfs-{recording.settings.stack}-alarms-ops-alerts")
 
 
-def _alarms(recording, metric: str) -> list:
-    return [a for a in recording.of_type(ALARM) if a.inputs["metricName"] == metric]
+def _alarms(recording, metric: str, *, math_too: bool = False) -> list:
+    """The alarms on ``metric``; ``math_too``: also those whose metric math retrieves it."""
+    return [a for a in recording.of_type(ALARM) if a.inputs.get("metricName") == metric
+            or math_too and any(q.get("metric", {}).get("metricName") == metric
+                                for q in a.inputs.get("metricQueries", []))]
 
 
 def test_topic_is_encrypted_with_the_messaging_key_and_belongs_to_the_component(stack):
@@ -222,19 +232,21 @@ def test_write_quorum_alarm_fires_at_the_layouts_edge(stack):
 
 def test_certificate_expiry_alarm_watches_the_soonest_expiring_node_certificate(stack):
     name, recording = stack
-    [expiring, silent] = sorted(_alarms(recording, CERTIFICATE_METRIC), key=lambda a: a.inputs["statistic"])
-    for alarm in (expiring, silent):
-        i = alarm.inputs
-        assert (i["namespace"], i["dimensions"]) == (NODE_NAMESPACE, {"ClusterId": f"rustfs-{name}"})
-        assert (i["period"], i["evaluationPeriods"]) == (86_400, 1)  # one day
+    [expiring, silent] = sorted(_alarms(recording, CERTIFICATE_METRIC, math_too=True),
+                                key=lambda a: "metricQueries" in a.inputs)
     e = expiring.inputs
+    assert (e["namespace"], e["dimensions"]) == (NODE_NAMESPACE, {"ClusterId": f"rustfs-{name}"})
+    assert (e["period"], e["evaluationPeriods"]) == (86_400, 1)  # one day
     assert (e["statistic"], e["comparisonOperator"], e["threshold"]) == ("Minimum", "LessThanThreshold", 30)
     assert e["treatMissingData"] == "ignore"  # silence must not turn an expiring certificate OK
     # Alarm well before expiry, after renewal (60 days before expiry) has had weeks to happen.
     assert CERTIFICATE_ALARM_DAYS * 24 < NODE_EARLY_RENEWAL_HOURS - 14 * 24
-    s = silent.inputs
-    assert (s["statistic"], s["comparisonOperator"], s["threshold"]) == ("SampleCount", "LessThanThreshold", 1)
-    assert s["treatMissingData"] == "breaching"  # fires on missing data only
+    queries = {q["id"]: q for q in silent.inputs["metricQueries"]}
+    reports, healthy = queries["reports"]["metric"], queries["healthy"]["metric"]
+    assert (reports["namespace"], reports["metricName"], reports["dimensions"], reports["stat"]) == (
+        NODE_NAMESPACE, CERTIFICATE_METRIC, {"ClusterId": f"rustfs-{name}"}, "SampleCount")
+    assert (healthy["namespace"], healthy["metricName"], healthy["dimensions"], healthy["stat"]) == (
+        "AWS/NetworkELB", "HealthyHostCount", _s3_dimensions(recording), "Minimum")
     assert "not-reported" in silent.inputs["name"] and "expiring" in expiring.inputs["name"]
 
 
@@ -300,3 +312,127 @@ def test_preflight_has_no_mandatory_violation_and_none_on_the_alarms(name, tmp_p
     kinds = Counter(urn.split("::")[-2].split("$")[-1] for urn in ours)
     assert kinds[ALARM] == 2 * NODES[name] + 4 and kinds[TOPIC] == 1 and kinds[TOPIC_POLICY] == 1
     assert [v for v in report["policy"]["violations"] if v["urn"] in ours] == []
+
+
+# --- the not-reported alarm over time: CloudWatch's evaluation (preflight/fake_cloudwatch.py) -----------------
+
+HOUR, DAY = 3_600, 86_400
+_SPAN = re.compile(r"^(\d+)(min|h|s)$")
+
+
+def _seconds(span: str) -> int:
+    number, unit = _SPAN.match(span).groups()
+    return int(number) * {"s": 1, "min": 60, "h": 3_600}[unit]
+
+
+def _timer() -> dict[str, int]:
+    """rustfs-tls-refresh.timer as the nodes get it: OnBootSec, OnUnitActiveSec, RandomizedDelaySec."""
+    text = (ROOT / "components" / "cluster" / "bootstrap" / "templates" / "rustfs-tls-refresh.timer").read_text()
+    return {k: _seconds(v) for k, v in re.findall(r"^(On\w+Sec|RandomizedDelaySec)=(\S+)$", text, re.M)}
+
+
+@dataclass
+class SimNode:
+    boots: float
+    ready_after: float  # the boot's duration: /health/ready passes from then on
+    stops: float = math.inf
+    reports_until: float = math.inf  # the timer, its script or its IAM permission breaks then
+
+    def report_times(self, rng: random.Random, timer: dict[str, int], until: float) -> list[float]:
+        # systemd: the first run OnBootSec (+ a random delay) after boot, then OnUnitActiveSec after each run;
+        # a run before the boot has finished fails (Requisite=rustfs-bootstrap.service) and publishes nothing.
+        t, out = self.boots + timer["OnBootSec"] + rng.uniform(0, timer["RandomizedDelaySec"]), []
+        while t < min(self.stops, until):
+            if self.boots + self.ready_after <= t < self.reports_until:
+                out.append(t)
+            t += timer["OnUnitActiveSec"] + rng.uniform(0, timer["RandomizedDelaySec"])
+        return out
+
+    def healthy(self, t: float) -> bool:
+        return self.boots + self.ready_after <= t < self.stops
+
+
+def _timeline(nodes: list[SimNode], until: float, seed: int) -> dict[str, list]:
+    rng, timer = random.Random(seed), _timer()
+    reports = sorted((t, 1.0) for n in nodes for t in n.report_times(rng, timer, until))
+    healthy = [(t, float(sum(n.healthy(t) for n in nodes))) for t in range(0, int(until), 300)]
+    return {"reports": reports, "healthy": healthy}
+
+
+def _fleet(count: int, seed: int, **changes) -> list[SimNode]:
+    rng = random.Random(seed)
+    # Boots take from 3 minutes to the whole boot bound; the slow ones miss the first timer run.
+    return [SimNode(boots=0, ready_after=rng.uniform(180, READY_TIMEOUT_SECONDS), **changes) for _ in range(count)]
+
+
+@pytest.fixture(scope="module")
+def not_reported():
+    [alarm] = [a for a in run_stack("prod").of_type(ALARM) if a.inputs["name"].endswith("-expiry-not-reported")]
+    return alarm.inputs
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_fresh_deploy_a_replacement_and_a_planned_full_stop_page_nobody(not_reported, seed):
+    nodes = _fleet(6, seed)
+    nodes[0].stops = 1.3 * DAY  # replaced: its successor boots 5 minutes later
+    nodes.append(SimNode(boots=1.3 * DAY + 300, ready_after=READY_TIMEOUT_SECONDS))
+    for n in nodes:  # a planned full stop from day 3 to day 4, then every node boots again
+        n.stops = min(n.stops, 3 * DAY)
+    nodes += [SimNode(boots=4 * DAY, ready_after=n.ready_after) for n in nodes if n.stops == 3 * DAY]
+    timeline = AlarmTimeline(not_reported, _timeline(nodes, 7 * DAY, seed))
+    assert timeline.first_alarm(0, 7 * DAY) is None
+
+
+def test_a_cluster_that_stops_reporting_pages_within_two_windows(not_reported):
+    silent_from = 2 * DAY + 1_234
+    timeline = AlarmTimeline(not_reported, _timeline(_fleet(6, 1, reports_until=silent_from), 5 * DAY, 1))
+    paged = timeline.first_alarm(0, 5 * DAY)
+    assert paged is not None and silent_from < paged <= silent_from + 2 * REPORT_WINDOW_SECONDS + HOUR
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_one_silent_node_of_six_pages_within_two_days(not_reported, seed):
+    nodes = _fleet(6, seed)
+    nodes[3].reports_until = DAY
+    timeline = AlarmTimeline(not_reported, _timeline(nodes, 4 * DAY, seed))
+    paged = timeline.first_alarm(0, 4 * DAY)
+    assert paged is not None and DAY < paged <= 3 * DAY
+
+
+def test_the_rejected_alarm_paged_every_fresh_deploy_and_never_saw_one_silent_node():
+    # "No sample for a day, missing data breaching": what the review found (issue 9).
+    rejected = {"period": DAY, "statistic": "SampleCount", "evaluationPeriods": 1, "threshold": 1,
+                "comparisonOperator": "LessThanThreshold", "treatMissingData": "breaching"}
+    nodes = _fleet(6, 0)
+    nodes[3].reports_until = DAY
+    data = _timeline(nodes, 4 * DAY, 0)
+    timeline = AlarmTimeline(rejected, {"metric": data["reports"]})
+    assert timeline.state(60) == "ALARM"  # created before the first node reported
+    # One node silent from day 1: each day's count is still >= 1, so the alarm is OK at every day's end.
+    assert [timeline.state(d * DAY - 60) for d in (2, 3, 4)] == ["OK"] * 3
+
+
+def test_the_window_outlasts_a_healthy_nodes_longest_gap_and_is_shorter_than_two_shortest():
+    timer = _timer()
+    longest = timer["OnUnitActiveSec"] + timer["RandomizedDelaySec"]  # a run, then the next at its latest
+    # A slow boot misses the first run; the node is healthy from its boot's end, the next run is `longest` later.
+    assert longest < REPORT_WINDOW_SECONDS < 2 * timer["OnUnitActiveSec"]
+
+
+def test_the_fake_refuses_metric_math_alarms_aws_refuses(not_reported):
+    from preflight.fake_operations import AwsRejects, check_alarm
+
+    check_alarm("ok", not_reported)
+    queries = not_reported["metricQueries"]
+    with pytest.raises(AwsRejects, match="cannot be combined with metricName"):
+        check_alarm("both", {**not_reported, "metricName": "x"})
+    with pytest.raises(AwsRejects, match="exactly one query must have ReturnData true"):
+        check_alarm("none", {**not_reported, "metricQueries": [{**q, "returnData": False} for q in queries]})
+    with pytest.raises(AwsRejects, match="names unknown Ids"):
+        check_alarm("typo", {**not_reported, "metricQueries": [
+            *queries[:2], {**queries[2], "expression": "healthy - FILL(report, 0)"}]})
+    eleven = [{"id": f"m{i}", "returnData": False, "metric": queries[0]["metric"]} for i in range(11)]
+    with pytest.raises(AwsRejects, match="at most 20, 10 and 10"):
+        check_alarm("many", {**not_reported, "metricQueries": [*eleven, queries[2]]})
+    with pytest.raises(AwsRejects, match="exceeds 604800"):
+        check_alarm("long", {**not_reported, "evaluationPeriods": 26})

@@ -106,7 +106,8 @@ def cost_by_hand(recording, usage: dict, erasure: float) -> dict[str, float]:
     alarms = len(recording.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
     # components/observability/alarms.py: two per node group, two for the cluster, two for the node certificates
     assert alarms == 2 * len(_inputs(recording, "aws:autoscaling/group:Group")) + 2 + 2
-    lines["CloudWatch alarms"] = alarms * p["cloudwatch"]["alarm_standard_month"]
+    # ... billed per metric: the certificate not-reported alarm's metric math retrieves two
+    lines["CloudWatch alarms"] = (alarms + 1) * p["cloudwatch"]["alarm_standard_month"]
     keys = len(recording.of_type("aws:kms/key:Key"))
     lines["KMS keys"] = keys * p["kms"]["key_month"] + KMS_REQUESTS / 10_000 * p["kms"]["requests_per_10k"]
     secrets = len(recording.of_type("aws:secretsmanager/secret:Secret"))

@@ -75,7 +75,10 @@ def test_every_alarm_is_priced_and_the_restart_documents_add_no_line(stack):
     # have no per-document charge, so they must not appear as a line, priced or not.
     name, resources, cost = stack
     alarms = [r for r in resources if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm"]
-    assert any(r["inputs"]["metricName"] == "TlsCertificateDaysToExpiry" for r in alarms)
-    assert _line(cost, f"CloudWatch alarms ({len(alarms)})") == pytest.approx(0.10 * len(alarms), abs=0.01)
+    assert any(r["inputs"].get("metricName") == "TlsCertificateDaysToExpiry" for r in alarms)
+    # A metric math alarm is billed per metric it retrieves (the certificate not-reported alarm: two).
+    metrics = sum(len([q for q in r["inputs"].get("metricQueries", []) if q.get("metric")]) or 1 for r in alarms)
+    assert metrics == len(alarms) + 1
+    assert _line(cost, f"CloudWatch alarms ({len(alarms)})") == pytest.approx(0.10 * metrics, abs=0.01)
     assert any(r["type"] == "aws:ssm/document:Document" for r in resources)
     assert not [i for i in cost["items"] if "SSM" in i["what"] or "document" in i["what"].lower()]

@@ -16,8 +16,12 @@ components/bootstrap; its Minimum is the soonest-expiring certificate of the clu
 - *certificate expiring*: under ``CERTIFICATE_ALARM_DAYS`` days left over the last day. Renewal starts 60 days
   before expiry (tls.py ``NODE_EARLY_RENEWAL_HOURS``, the weekly renewal job of the delivery workflow), so this
   means renewal or its pickup has failed for four weeks: a human must act well before the certificate expires.
-- *certificate expiry not reported*: no node reported the metric for a day. Silence is not health: the timer, its
-  IAM permission or every node may be gone, and the expiry alarm above cannot see an expiry it gets no data for.
+- *certificate expiry not reported*: fewer reports than nodes that passed the health check throughout, in two
+  6.5-hour windows running (``not_reported_queries``). Silence is not health: the timer or its IAM permission may
+  be gone, and the expiry alarm above cannot see an expiry it gets no data for. Rejected: "no sample for a day"
+  with missing data as breaching: it fired from its creation until the first node reported (every fresh deploy)
+  and through every planned full stop, took days to see a silence once data had been seen (CloudWatch looks
+  back over more periods than it evaluates when data is missing), and never saw one node of several go silent.
   docs/security.md describes the whole certificate lifecycle.
 
 Every alarm notifies the topic on ALARM and on OK. The topic is encrypted with the ``messaging`` KMS key (whose
@@ -50,6 +54,34 @@ NLB_NAMESPACE = "AWS/NetworkELB"
 NODE_NAMESPACE = NODE_METRIC_NAMESPACE  # the nodes publish here (node-bootstrap publish_tls_expiry)
 CERTIFICATE_METRIC = "TlsCertificateDaysToExpiry"
 CERTIFICATE_ALARM_DAYS = 30
+
+
+# The not-reported alarm's window: longer than the longest gap between two reports of a node that passes the
+# health check all along, shorter than twice the shortest. rustfs-tls-refresh.timer runs OnUnitActiveSec=6h with
+# RandomizedDelaySec=10min (gaps 6 h to 6 h 10 min); the first run, OnBootSec=5min + 10 min, fails while the boot
+# has not finished (the service is Requisite= on it) and the next comes 6 h 10 min later, yet the node passes
+# /health/ready only once booted. So each node that is healthy throughout a window reports once or twice in it.
+REPORT_WINDOW_SECONDS = 6 * 3600 + 30 * 60
+
+
+def not_reported_queries(namespace: str, metric: str, dimensions: dict, target_group: dict) -> list[dict]:
+    """The nodes that passed the health check throughout a window (the S3 target group's HealthyHostCount,
+    Minimum) less the reports in it (SampleCount of the nodes' metric, FILL: no report is 0 reports). Above 0:
+    some node that served the whole window did not report. Nothing is expected of a node that is down, being
+    replaced or not yet booted (it does not count as healthy throughout), so a fresh deploy, a replacement and
+    a planned full stop page nobody; a whole cluster that stops reporting pages within two windows, one silent
+    node whenever the others reported once each in two windows running (two reports of one node in a window
+    hide one missing)."""
+    stat = lambda name, ns, metric_name, dims, statistic: {  # noqa: E731
+        "id": name, "return_data": False, "metric": {
+            "namespace": ns, "metric_name": metric_name, "dimensions": dims, "stat": statistic,
+            "period": REPORT_WINDOW_SECONDS}}
+    return [
+        stat("reports", namespace, metric, dimensions, "SampleCount"),
+        stat("healthy", NLB_NAMESPACE, "HealthyHostCount", target_group, "Minimum"),
+        {"id": "unreported", "expression": "healthy - FILL(reports, 0)", "return_data": True,
+         "label": "nodes healthy throughout the window less their certificate-expiry reports"},
+    ]
 
 
 def node_count(layout: Layout) -> int:
@@ -225,15 +257,17 @@ class ClusterAlarms(pulumi.ComponentResource):
             # Silence keeps the last verdict: an expiring certificate must not turn OK (and notify OK) because
             # the nodes stopped reporting; the not-reported alarm below pages for the silence itself.
             treat_missing_data="ignore")
+        a = self._args
         self._alarm(
             "tls-certificate-expiry-not-reported",
-            f"RustFS cluster {self._args.name}: no node has reported {NODE_NAMESPACE} {CERTIFICATE_METRIC} for a "
-            "day (each node reports every 6 hours), so nothing watches the node certificates' expiry. Check that "
-            "the nodes run (not-in-service alarms), `systemctl list-timers rustfs-tls-refresh.timer` and "
-            "journalctl -u rustfs-tls-refresh on a node, and that the node role may put metrics in "
-            f"{NODE_NAMESPACE}. docs/security.md, certificate lifecycle.",
-            namespace=NODE_NAMESPACE, metric_name=CERTIFICATE_METRIC, dimensions=dimensions,
-            statistic="SampleCount", period=day, evaluation_periods=1, threshold=1,
-            comparison_operator="LessThanThreshold",
-            # A reported value always counts at least one sample: this alarm fires on missing data only.
-            treat_missing_data="breaching")
+            f"RustFS cluster {a.name}: in two {REPORT_WINDOW_SECONDS // 60}-minute windows running, fewer nodes "
+            f"reported {NODE_NAMESPACE} {CERTIFICATE_METRIC} than passed the S3 health check throughout, so some "
+            "node's certificate expiry is watched by nobody (each node reports every 6 hours). On the nodes: "
+            "`systemctl list-timers rustfs-tls-refresh.timer`, journalctl -u rustfs-tls-refresh, and whether the "
+            f"node role may still put metrics in {NODE_NAMESPACE}. docs/operations.md, certificates.",
+            metric_queries=not_reported_queries(NODE_NAMESPACE, CERTIFICATE_METRIC, dimensions, {
+                "TargetGroup": a.s3_target_group_arn_suffix, "LoadBalancer": a.load_balancer_arn_suffix}),
+            evaluation_periods=2, datapoints_to_alarm=2, threshold=0, comparison_operator="GreaterThanThreshold",
+            # The expression has a value whenever the load balancer reports; without that (no target group
+            # data: the cluster is gone or stopped) nothing is expected of the nodes.
+            treat_missing_data="notBreaching")

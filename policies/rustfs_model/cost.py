@@ -352,6 +352,12 @@ def _add_network(bill: _Bill, resources, usage, e: float, has_cluster: bool) -> 
 
 # --- managed services ---------------------------------------------------------------------------------
 
+def alarm_metrics(alarm: dict) -> int:
+    """The metrics an alarm is billed for: its one metric, or each metric its metric math retrieves."""
+    queries = _inputs(alarm).get("metricQueries") or []
+    return sum(1 for q in queries if isinstance(q, dict) and q.get("metric")) or 1
+
+
 def _count(resources, types) -> int:
     types = (types,) if isinstance(types, str) else types
     return sum(1 for r in resources if r.get("type") in types)
@@ -378,11 +384,13 @@ def _add_services(bill: _Bill, resources, usage) -> None:
         bill.add(f"CloudWatch Logs ({len(logs)} groups)", amount,
                  f"{gb:.0f} GB ingested x ${ingest}/GB + {gb * months:.0f} GB kept ({months:.1f} months) x "
                  f"${store}/GB-month (usage.logsGBPerMonth)")
-    alarms = _count(resources, ALARM)
+    alarms = [r for r in resources if r.get("type") == ALARM]
     if alarms:
         unit = bill.price("cloudwatch", "alarm_standard_month")
-        bill.add(f"CloudWatch alarms ({alarms})", None if unit is None else alarms * unit,
-                 f"{alarms} x ${unit}/alarm-month (standard resolution)")
+        metrics = sum(alarm_metrics(a) for a in alarms)
+        bill.add(f"CloudWatch alarms ({len(alarms)})", None if unit is None else metrics * unit,
+                 f"{metrics} alarm metrics x ${unit}/alarm metric-month (standard resolution; a metric math "
+                 "alarm is billed for each metric it retrieves, CloudWatch pricing)")
     keys = _count(resources, KMS_KEY)
     if keys:
         key, req = bill.price("kms", "key_month"), bill.price("kms", "requests_per_10k")
