@@ -138,13 +138,16 @@ node_group_imds = resource_policy(
 LAUNCH_TEMPLATE = aws("ec2", "LaunchTemplate")
 
 
-def _template_of(group: Res, templates: list[Res]) -> Res | None:
-    ref = group.get("launchTemplate") or {}
-    wanted = {v for v in (get(ref, "id"), get(ref, "name")) if isinstance(v, str)}
+def _template_of(group: Res, templates: list[Res]) -> Res | bool | None:
+    """The group's template in the stack; True when a preview cannot tell yet (an unknown reference)."""
+    ref = group.get("launchTemplate")
+    refs = [get(ref, "id"), get(ref, "name")] if isinstance(ref, dict) else [ref]
+    wanted = {v for v in refs if isinstance(v, str)}
     for t in templates:
-        if group.refers_to("launchTemplate", t) or wanted & {t.get("id"), t.get("name"), t.name}:
+        names = {v for v in (t.get("id"), t.get("name"), t.name) if isinstance(v, str)}
+        if group.refers_to("launchTemplate", t) or wanted & names:
             return t
-    return None
+    return True if any(is_unknown(v) for v in refs) else None
 
 
 def _check_node_group_templates(resources: list[Res], cfg: dict, report) -> None:
