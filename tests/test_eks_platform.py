@@ -335,3 +335,9 @@ def test_diagram_draws_one_node_group_per_az_the_control_plane_and_parses():
     assert "EKS control plane<br/>rustfs-eks<br/>Kubernetes 1.35<br/>private API endpoint" in text
     assert "clients -->|S3 API| s3svc" in text
     assert [r["ok"] for r in parse_with_mermaid([text])] == [True]
+
+
+def test_a_first_preview_of_the_eks_stack_runs_with_every_id_unknown():
+    rec = run_stack("eks", new_stack=True)
+    assert len(rec.of_type("aws:eks/nodeGroup:NodeGroup")) == 3
+    assert rec.one("kubernetes:storage.k8s.io/v1:StorageClass").inputs["parameters"]["kmsKeyId"] == "[unknown]"
