@@ -61,6 +61,7 @@ zones = resolve_zones(cfg, invoke, interface_services=INTERFACE_ENDPOINT_SERVICE
 keys = Keys(f"{cfg.name}-keys", stack.args(
     KeysArgs, key_admin_role_arn=cfg.security.key_admin_role_arn,
     ebs_encryption_by_default=cfg.security.ebs_encryption_by_default,
+    ebs_default_kms_key_arn=cfg.security.ebs_default_kms_key_arn,
     trail_name=trail_name(cfg.name) if cfg.audit.cloud_trail == "create" else None,
     config_delivery=cfg.audit.config == "create"), opts=opts)
 

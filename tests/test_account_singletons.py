@@ -304,3 +304,27 @@ def test_the_fake_lists_the_role_only_when_the_account_has_it():
     listed = get_roles(fresh, {"pathPrefix": prefix})
     assert (listed["names"], listed["arns"]) == (["AWSServiceRoleForConfig"], [SLR_ARN])
     assert get_role(fresh, {"name": "AWSServiceRoleForConfig"})["tags"] == {"rustfs:stack": "prod"}
+
+
+# --- EBS encryption by default: the account's default key is never a key of a stack -----------------------
+
+def test_the_owner_turns_encryption_by_default_on_and_leaves_the_default_key_to_aws():
+    account = FakeAccount()
+    prod = deploy("prod", account, {"rustfs-aws:security": {"ebsEncryptionByDefault": True}})
+    assert singletons(prod)[EBS_DEFAULT] == 1 and singletons(prod)[EBS_KEY] == 0
+    assert account.holder(EBS_KEY, "us-east-1") is None  # aws/ebs, AWS's own: nobody's stack
+    assert singletons(deploy("dev", account)) == Counter()
+
+
+@pytest.mark.parametrize("security,message", [
+    ({"ebsDefaultKmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000001"},
+     "rustfs-aws:security.ebsDefaultKmsKeyArn: got 'arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000"
+     "-000000000001'; only used with security.ebsEncryptionByDefault: true"),
+    ({"ebsEncryptionByDefault": True, "ebsDefaultKmsKeyArn": "alias/aws/ebs"},
+     "rustfs-aws:security.ebsDefaultKmsKeyArn: got 'alias/aws/ebs'; expected KMS key or alias ARN"),
+    ({"ebsEncryptionByDefault": True,
+      "ebsDefaultKmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:alias/platform-ebs"},
+     "the default EBS key must be a key of this stack's Region (us-east-1)"),
+])
+def test_the_default_ebs_key_setting_is_validated(security, message):
+    assert message in problems(account={"ownsAccountResources": True}, security=security)

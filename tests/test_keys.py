@@ -187,8 +187,20 @@ def test_ebs_encryption_by_default_is_off_unless_the_account_owner_configures_it
     # an account setting: only the stack that owns the account (prod) may turn it on (tests/test_account_singletons)
     rec = recording("prod", security=json.dumps({"ebsEncryptionByDefault": True}))
     assert rec.one("aws:ebs/encryptionByDefault:EncryptionByDefault").inputs["enabled"] is True
-    data_key = rec.one(KEY, "rustfs-prod-keys-data")  # the stack region's (prod has a copy-region key too)
-    assert rec.one("aws:ebs/defaultKmsKey:DefaultKmsKey").inputs["keyArn"] == data_key.outputs["arn"]
+    # The account's default key stays AWS's aws/ebs: a key of this stack would make every other team's launch
+    # depend on its grants, and this stack's destroy would schedule it for deletion.
+    assert rec.of_type("aws:ebs/defaultKmsKey:DefaultKmsKey") == []
+
+
+def test_no_key_of_the_stack_ever_becomes_the_accounts_default_ebs_key():
+    own = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000001"  # the user's, outside
+    rec = recording("prod", security=json.dumps({"ebsEncryptionByDefault": True, "ebsDefaultKmsKeyArn": own}))
+    assert rec.one("aws:ebs/defaultKmsKey:DefaultKmsKey").inputs["keyArn"] == own
+    stack_keys = {k.outputs["arn"] for k in rec.of_type(KEY)}
+    assert own not in stack_keys
+    # The stack's own volumes never rely on the default: each names the data key.
+    data_key = rec.one(KEY, "rustfs-prod-keys-data").outputs["arn"]
+    assert {v.inputs["kmsKeyId"] for v in rec.of_type("aws:ebs/volume:Volume")} == {data_key}
 
 
 def test_configured_key_admin_role_lands_in_every_key_policy():

@@ -49,8 +49,13 @@ class KeysArgs:
     config_delivery: bool | None = False
     """This deployment creates the AWS Config delivery channel: the storage key lets Config deliver with it."""
     ebs_encryption_by_default: bool | None = False
-    """Turn on EBS encryption by default for the account and Region, with the data key. Account-wide: only the
-    one deployment that owns the account's singletons may."""
+    """Turn on EBS encryption by default for the account and Region. Account-wide: only the one deployment that
+    owns the account's singletons may. The default key stays AWS's ``aws/ebs`` unless
+    ``ebs_default_kms_key_arn`` names one."""
+    ebs_default_kms_key_arn: str | None = None
+    """With ``ebs_encryption_by_default``: the account's default EBS key, a key the user manages outside this
+    deployment (never one of its own keys: every other launch in the account would need its grants, and its
+    destroy would schedule the key for deletion). Unset: ``aws/ebs``."""
     tags: dict[str, str] | None = field(default_factory=dict)
     """Tags on every key, next to each one's ``Name``."""
 
@@ -100,11 +105,18 @@ class Keys(pulumi.ComponentResource):
 
         self.ebs_default: aws.ebs.DefaultKmsKey | None = None
         if args.ebs_encryption_by_default:
-            # Account- and region-wide: every new EBS volume in the account is encrypted with the data key, and
-            # deleting these resources resets the setting for everyone. Only the account owner's stack sets it
-            # (config.py refuses security.ebsEncryptionByDefault otherwise; preflight/fake_account.py).
+            # Account- and region-wide: every new EBS volume in the account is encrypted, and deleting this
+            # resource turns it off for everyone. Only the account owner's stack sets it (config.py refuses
+            # security.ebsEncryptionByDefault otherwise; preflight/fake_account.py).
             aws.ebs.EncryptionByDefault(f"{name}-ebs-encryption-by-default", enabled=True,
                                         opts=pulumi.ResourceOptions(parent=self))
-            self.ebs_default = aws.ebs.DefaultKmsKey(f"{name}-ebs-default-key", key_arn=self.arns["data"],
-                                                     opts=pulumi.ResourceOptions(parent=self))
+            # Encryption by default uses AWS's aws/ebs key unless the account's default key is changed (EBS User
+            # Guide, "Encryption by default"). Not this stack's data key: every other team's launch would then
+            # need kms:CreateGrant on it (a key policy this stack writes for its own nodes), and destroying this
+            # stack would schedule the key for deletion, leaving the account's new volumes unlaunchable. The
+            # stack's own volumes name the data key explicitly and never rely on the default.
+            if args.ebs_default_kms_key_arn:
+                self.ebs_default = aws.ebs.DefaultKmsKey(
+                    f"{name}-ebs-default-key", key_arn=args.ebs_default_kms_key_arn,
+                    opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"arns": self.arns, "aliases": {p: a.name for p, a in self.aliases.items()}})
