@@ -73,7 +73,8 @@ iam = Iam(f"{cfg.name}-iam", stack.args(
     IamArgs, operator_principals=cfg.security.operator_principals,
     operator_session_seconds=cfg.security.operator_session_seconds,
     cross_account_id=cfg.security.cross_account_id,
-    cross_account_external_id=cfg.security.cross_account_external_id), opts=opts)
+    cross_account_external_id=cfg.security.cross_account_external_id,
+    ec2_nodes=cfg.cluster.platform != "eks"), opts=opts)
 
 network = Network(f"{cfg.name}-net", stack.args(
     NetworkArgs, cidr=cfg.network.cidr, azs=[z.name for z in zones], az_ids=[z.id for z in zones],

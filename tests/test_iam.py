@@ -105,3 +105,12 @@ def test_grant_node_access_builds_the_node_policy_from_the_clusters_outputs(capt
         assert role_id == "rustfs-dev-node"
 
     return pulumi.Output.all(policy.policy, policy.role).apply(check)
+
+
+def test_eks_stack_declares_no_ec2_node_role_nor_instance_profile():
+    """EKS mode's nodes have the platform's own role; the EC2 node role and its profile would be unused."""
+    rec = run_stack("eks")
+    assert rec.of_type("aws:iam/instanceProfile:InstanceProfile") == []
+    assert "rustfs-eks-node" not in roles(rec)
+    assert [a for a in rec.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            if a.name.endswith("-iam-node-ssm")] == []

@@ -1,6 +1,8 @@
 """Identities of the stack: permissions boundary, storage-node role, operator role, cross-account role.
 
-The node role and its instance profile exist from the start (launch templates need the profile); its
+The node role and its instance profile exist from the start in EC2 mode (launch templates need the profile);
+in EKS mode (``ec2_nodes=False``) they do not exist at all: the EKS platform has its own node role and EKS
+refuses an instance profile in a node group's launch template, so they would be an unused role. Its
 inline policy needs ARNs other components create (secrets, log groups, hosted zone), so the composition
 root calls ``Iam.grant_node_access(NodeAccessInputs(...))`` once they exist. Every policy is built
 by ``iam_documents`` from plain strings.
@@ -56,6 +58,9 @@ class IamArgs:
     """The ExternalId the cross-account role requires."""
     tags: dict[str, str] | None = field(default_factory=dict)
     """Tags on every role, policy and profile, next to each one's ``Name``."""
+    ec2_nodes: bool | None = True
+    """Whether the storage nodes are EC2 instances of this stack (EC2 mode): only then the node role, its
+    SSM policy attachment and its instance profile exist. False in EKS mode, whose nodes have their own role."""
 
 
 @dataclass
@@ -74,19 +79,20 @@ class NodeAccessInputs:
 class Iam(pulumi.ComponentResource):
     """The deployment's identities: a permissions boundary every role carries, the storage nodes' role and
     instance profile, the operator role (MFA) and the cross-account role. In Python also the resources:
-    ``node_role``, ``node_instance_profile``, ``operator_role`` and ``cross_account_role`` (None when not
-    configured), and ``grant_node_access``, the node role's policy once the cluster's ARNs exist."""
+    ``node_role``, ``node_instance_profile`` (None without ``ec2_nodes``), ``operator_role`` and
+    ``cross_account_role`` (None when not configured), and ``grant_node_access``, the node role's policy once
+    the cluster's ARNs exist."""
 
     permissions_boundary_arn: pulumi.Output[str]
     """ARN of the permissions boundary: pass it to every other component that creates roles."""
-    node_role_arn: pulumi.Output[str]
-    """ARN of the storage nodes' role."""
-    node_role_name: pulumi.Output[str]
-    """Name of the storage nodes' role."""
-    node_instance_profile_arn: pulumi.Output[str]
-    """ARN of the storage nodes' instance profile (the launch templates name it)."""
-    node_instance_profile_name: pulumi.Output[str]
-    """Name of the storage nodes' instance profile."""
+    node_role_arn: pulumi.Output[str] | None
+    """ARN of the storage nodes' role (unset without ``ec2_nodes``)."""
+    node_role_name: pulumi.Output[str] | None
+    """Name of the storage nodes' role (unset without ``ec2_nodes``)."""
+    node_instance_profile_arn: pulumi.Output[str] | None
+    """ARN of the storage nodes' instance profile, the launch templates name it (unset without ``ec2_nodes``)."""
+    node_instance_profile_name: pulumi.Output[str] | None
+    """Name of the storage nodes' instance profile (unset without ``ec2_nodes``)."""
     operator_role_arn: pulumi.Output[str] | None
     """ARN of the operator role (unset without ``operatorPrincipals``)."""
     cross_account_role_arn: pulumi.Output[str] | None
@@ -107,16 +113,19 @@ class Iam(pulumi.ComponentResource):
             tags=self._tags(f"{args.name}-permissions-boundary"), opts=child)
         self.permissions_boundary_arn: pulumi.Output[str] = self.permissions_boundary.arn
 
-        self.node_role = self.role("node", service_trust("ec2.amazonaws.com"),
-                                   "Storage nodes of the RustFS cluster")
-        node_opts = pulumi.ResourceOptions(parent=self.node_role)
-        aws.iam.RolePolicyAttachment(
-            f"{name}-node-ssm", role=self.node_role.name,
-            policy_arn=pulumi.Output.concat("arn:", args.partition, ":iam::aws:policy/", SSM_MANAGED_POLICY),
-            opts=node_opts)
-        self.node_instance_profile = aws.iam.InstanceProfile(
-            f"{name}-node", name=f"{args.name}-node", role=self.node_role.name,
-            tags=self._tags(f"{args.name}-node"), opts=node_opts)
+        self.node_role: aws.iam.Role | None = None
+        self.node_instance_profile: aws.iam.InstanceProfile | None = None
+        if args.ec2_nodes:
+            self.node_role = self.role("node", service_trust("ec2.amazonaws.com"),
+                                       "Storage nodes of the RustFS cluster")
+            node_opts = pulumi.ResourceOptions(parent=self.node_role)
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-ssm", role=self.node_role.name,
+                policy_arn=pulumi.Output.concat("arn:", args.partition, ":iam::aws:policy/", SSM_MANAGED_POLICY),
+                opts=node_opts)
+            self.node_instance_profile = aws.iam.InstanceProfile(
+                f"{name}-node", name=f"{args.name}-node", role=self.node_role.name,
+                tags=self._tags(f"{args.name}-node"), opts=node_opts)
 
         self.operator_role: aws.iam.Role | None = None
         if args.operator_principals:
@@ -141,16 +150,16 @@ class Iam(pulumi.ComponentResource):
                 policy=json.dumps(cross_account_policy(region=args.region)),
                 opts=pulumi.ResourceOptions(parent=self.cross_account_role))
 
-        self.node_role_arn = self.node_role.arn
-        self.node_role_name = self.node_role.name
-        self.node_instance_profile_arn = self.node_instance_profile.arn
-        self.node_instance_profile_name = self.node_instance_profile.name
+        self.node_role_arn = self.node_role.arn if self.node_role else None
+        self.node_role_name = self.node_role.name if self.node_role else None
+        self.node_instance_profile_arn = self.node_instance_profile.arn if self.node_instance_profile else None
+        self.node_instance_profile_name = self.node_instance_profile.name if self.node_instance_profile else None
         self.operator_role_arn = self.operator_role.arn if self.operator_role else None
         self.cross_account_role_arn = self.cross_account_role.arn if self.cross_account_role else None
         self.register_outputs({
             "permissionsBoundaryArn": self.permissions_boundary_arn,
-            "nodeRoleArn": self.node_role.arn,
-            "nodeInstanceProfileArn": self.node_instance_profile.arn,
+            "nodeRoleArn": self.node_role_arn,
+            "nodeInstanceProfileArn": self.node_instance_profile_arn,
             "operatorRoleArn": self.operator_role.arn if self.operator_role else None,
             "crossAccountRoleArn": self.cross_account_role.arn if self.cross_account_role else None,
         })
@@ -167,6 +176,8 @@ class Iam(pulumi.ComponentResource):
 
     def grant_node_access(self, access: NodeAccessInputs) -> aws.iam.RolePolicy:
         """The node role's one inline policy, built once the cluster's ARNs exist."""
+        if self.node_role is None:
+            raise ValueError("grant_node_access needs the EC2 node role: this Iam was created with ec2_nodes=False")
         a = self._args
         resolved = pulumi.Output.all(
             account_id=a.account_id, partition=a.partition, secret_arns=access.secret_arns,
