@@ -834,3 +834,10 @@ one(_NG_TEMPLATE, "template-of-another-stack", [_EKS_TEMPLATE, eks_node_group(te
 _NG_ZONE = "rustfs-eks-nodegroup-require-single-az-storage-nodes"
 pair(_NG_ZONE, [_EKS_TEMPLATE, eks_node_group(subnets=3)], [_EKS_TEMPLATE, eks_node_group(subnets=1)])
 one(_NG_ZONE, "system-nodes-may-span-azs", [_EKS_TEMPLATE, eks_node_group(subnets=3, labels={})], False)
+
+# ---- issue 11: an EKS node group's launch template carries no instance profile (EKS refuses one) ----
+_PROFILE = "rustfs-ec2-instance-require-instance-profile"
+one(_PROFILE, "ec2-launch-template-without-profile", [Spec(LT, "n", {"metadataOptions": GOOD_IMDS})], True)
+one(_PROFILE, "eks-node-group-template-without-profile", [_EKS_TEMPLATE, eks_node_group()], False)
+one(_PROFILE, "eks-node-group-by-known-id", [_EKS_TEMPLATE, eks_node_group(deps=False)], False)
+one(_PROFILE, "other-template-next-to-eks-one", [_EKS_TEMPLATE, eks_node_group(), Spec(LT, "other")], True)

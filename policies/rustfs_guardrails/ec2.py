@@ -9,6 +9,8 @@ from pulumi_policy import Severity
 from . import _userdata
 from ._env import own_tags
 from ._kit import Res, is_false, is_true, is_unknown, items, known_num, known_str, resource_policy, stack_policy
+from .eks import AWS_NODE_GROUP as EKS_NODE_GROUP
+from .eks import _template_of
 
 INSTANCE = "aws:ec2/instance:Instance"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -223,18 +225,34 @@ user_data_size = resource_policy(
 
 # ---- instance profile, monitoring, EBS optimisation, families ----
 
-def _check_instance_profile(res: Res, cfg: dict, report) -> None:
-    if res.type == INSTANCE and res.get("launchTemplate") is not None:
-        return
-    if res.get("iamInstanceProfile") is None:
-        report(f"'{res.name}' has no IAM instance profile: nodes need a role (SSM, KMS, EBS attach) "
-               "instead of static keys.")
+def _node_group_templates(resources: list[Res]) -> set[str]:
+    """URNs of the launch templates an aws.eks.NodeGroup of the stack uses: by the property dependency of its
+    ``launchTemplate`` (known at preview, when the template's id is not) or by a known id/name."""
+    templates = [r for r in resources if r.type == LAUNCH_TEMPLATE]
+    found = (_template_of(g, templates) for g in resources if g.type == EKS_NODE_GROUP)
+    return {t.urn for t in found if isinstance(t, Res)}
 
 
-instance_profile = resource_policy(
+def _check_instance_profile(resources: list[Res], cfg: dict, report) -> None:
+    # EKS refuses IamInstanceProfile in a managed node group's launch template: it sets the profile of the
+    # group's node role itself ("Customize managed nodes with launch templates": its table of launch template
+    # configuration basics marks "IAM instance profile" as prohibited),
+    # https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html
+    eks_templates = _node_group_templates(resources)
+    for res in resources:
+        if res.type not in COMPUTE or res.urn in eks_templates:
+            continue
+        if res.type == INSTANCE and res.get("launchTemplate") is not None:
+            continue
+        if res.get("iamInstanceProfile") is None:
+            report(f"'{res.name}' has no IAM instance profile: nodes need a role (SSM, KMS, EBS attach) "
+                   "instead of static keys.", res.urn)
+
+
+instance_profile = stack_policy(
     "rustfs-ec2-instance-require-instance-profile",
-    "Instances and launch templates have an IAM instance profile.",
-    severity=Severity.MEDIUM, types=COMPUTE, check=_check_instance_profile,
+    "Instances and launch templates have an IAM instance profile (except an EKS node group's template).",
+    severity=Severity.MEDIUM, types=[*COMPUTE, EKS_NODE_GROUP], check=_check_instance_profile,
     checks=["CKV2_AWS_41"], topics=["iam"])
 
 
