@@ -170,7 +170,7 @@ def test_drive_labelled_for_another_index_is_refused_and_nothing_is_changed(node
 
     result = node.prepare(f"0:{blank}", f"1:{foreign}")
 
-    assert result.returncode != 0
+    assert result.returncode == 3, "a refusal is permanent: node-bootstrap neither retries nor replaces"
     assert "RUSTFS3" in result.stderr and "no device was changed" in result.stderr
     assert digest(foreign) == foreign_digest
     # All-or-nothing: the blank drive listed first was not formatted either.
@@ -187,7 +187,7 @@ def test_ext4_device_is_refused_untouched(node, label):
 
     result = node.prepare(f"1:{device}")
 
-    assert result.returncode != 0
+    assert result.returncode == 3
     assert "ext4" in result.stderr
     assert digest(device) == before
     assert blkid(device, "TYPE") == "ext4"
@@ -207,7 +207,7 @@ def test_partitioned_device_is_not_treated_as_blank(node):
 
     result = node.prepare(f"0:{device}")
 
-    assert result.returncode != 0
+    assert result.returncode == 3
     assert digest(device) == before
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import dataclasses
 import gzip
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from shell_lexer import shell_commands
 
+from rustfs_aws.cluster.bootstrap.comments import strip_comments
 from rustfs_aws.cluster.bootstrap.render import (
     EC2_USER_DATA_LIMIT,
     UserDataParams,
@@ -75,12 +78,29 @@ def test_user_data_is_cloud_config_with_packages_files_and_start():
     assert {"rustfs-bootstrap.service", "rustfs.service"} <= set(enable)
 
 
-def test_scripts_are_embedded_byte_for_byte_and_executable():
+def test_scripts_are_embedded_without_their_comment_lines_and_executable():
     files = files_of(params())
     for name in (*SHELL_SCRIPTS, "takeover.py"):
-        entry = files[f"/usr/local/lib/rustfs/{name}"]
-        assert entry["content"] == (BOOTSTRAP / name).read_text()
+        entry, source = files[f"/usr/local/lib/rustfs/{name}"], (BOOTSTRAP / name).read_text()
+        assert entry["content"] == strip_comments(source)
         assert entry["permissions"] == "0755"
+        embedded = entry["content"].splitlines()
+        assert embedded[0] == source.splitlines()[0], "the shebang stays"
+        assert len(embedded) < len(source.splitlines())
+        assert [line for line in source.splitlines() if "# shellcheck " in line] == [
+            line for line in embedded if "# shellcheck " in line], "shellcheck directives stay"
+
+
+def test_stripping_removes_only_comments():
+    """Shell: the lexer sees the same commands with the same words (a "#" line inside a quoted string is a word's
+    content, and would differ); Python: the same syntax tree."""
+    for name in SHELL_SCRIPTS:
+        source = (BOOTSTRAP / name).read_text()
+        assert [w for _, w in shell_commands(strip_comments(source))] == [w for _, w in shell_commands(source)], name
+    source = (BOOTSTRAP / "takeover.py").read_text()
+    assert ast.dump(ast.parse(strip_comments(source))) == ast.dump(ast.parse(source))
+    quoted = "#!/usr/bin/env bash\npython3 -c '\n# not a comment: part of the program\nprint(1)\n'\n"
+    assert shell_commands(strip_comments(quoted)) != shell_commands(quoted), "the check would see such a line"
 
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
@@ -220,14 +240,21 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
         if path.startswith("/etc/systemd/system/"):
             (unit_dir / Path(path).name).write_text(entry["content"])
 
-    result = subprocess.run(
-        ["systemd-analyze", "verify", f"--root={root}", "rustfs.service", "rustfs-bootstrap.service",
-         "rustfs-tls-refresh.service", "rustfs-tls-refresh.timer"],
-        capture_output=True,
-        text=True,
-    )
+    units = sorted(p.name for p in unit_dir.iterdir())
+    assert "rustfs-report-unhealthy.service" in units
+    result = subprocess.run(["systemd-analyze", "verify", f"--root={root}", *units], capture_output=True, text=True)
 
     assert result.returncode == 0 and result.stderr == "" and result.stdout == "", result.stderr
+    # verify accepts an OnFailure= naming no unit at all: every unit it names must be one the user data writes.
+    for unit in units:
+        for target in " ".join(unit_settings((unit_dir / unit).read_text()).get("OnFailure", [])).split():
+            assert target in units, f"{unit}: OnFailure={target} is not written"
+    boot = unit_settings((unit_dir / "rustfs-bootstrap.service").read_text())
+    assert boot["OnFailure"] == ["rustfs-report-unhealthy.service"]
+    report = unit_settings((unit_dir / "rustfs-report-unhealthy.service").read_text())
+    assert report["ExecStart"] == ["/usr/local/lib/rustfs/node-bootstrap report_unhealthy"]
+    assert report["EnvironmentFile"] == boot["EnvironmentFile"]
+    assert "[Install]" not in (unit_dir / "rustfs-report-unhealthy.service").read_text(), "started by a failure only"
 
 
 @pytest.mark.parametrize(

@@ -15,21 +15,25 @@ import re
 import shutil
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from dev_node import world
 from iam_eval import Request, evaluate
+from user_data import env_file
 
 from preflight.fake_aws import ACCOUNT_ID
 from preflight.fake_operations import AwsRejects, check_alarm, check_document
 from preflight.runner import run_stack
-from rustfs_aws.operations.restart_documents import MAX_READY_TIMEOUT_SECONDS
+from rustfs_aws.operations.restart_documents import MAX_QUORUM_TIMEOUT_SECONDS, MAX_READY_TIMEOUT_SECONDS
 from rustfs_aws.security.iam_documents import operator_policy, permissions_boundary
+from rustfs_model.ellipses import expand_volumes
 
 DOCUMENT = "aws:ssm/document:Document"
 COMPONENT = "rustfs:operations:RestartDocuments"
@@ -102,7 +106,8 @@ def test_two_private_tagged_command_documents_named_with_the_stack_prefix(stack)
         assert step["action"] == "aws:runShellScript"
         assert step["precondition"] == {"StringEquals": ["platformType", "Linux"]}
         assert step["inputs"]["runCommand"][0] == "#!/bin/bash"  # the agent runs `sh -c <file>`: shebang wins
-        assert int(step["inputs"]["timeoutSeconds"]) > MAX_READY_TIMEOUT_SECONDS
+        # Run Command ends the step at timeoutSeconds: the script's own bounds (quorum wait, then ready wait) fit.
+        assert int(step["inputs"]["timeoutSeconds"]) > MAX_READY_TIMEOUT_SECONDS + MAX_QUORUM_TIMEOUT_SECONDS
         assert content["parameters"]["ReadyTimeoutSeconds"]["allowedPattern"] == "^[1-9][0-9]{0,3}$"
     assert r.outputs["restartDocuments"] == {"rolling": f"rustfs-{stack}-restart-rolling",
                                              "coordinated": f"rustfs-{stack}-restart-coordinated"}
@@ -212,17 +217,27 @@ esac
 
 
 class HealthServer:
-    """/health/ready on 127.0.0.1: answers ``codes`` in turn, then the last one for ever."""
+    """Every node of the dev cluster on 127.0.0.1, told apart by the Host header. The node under test (dev node 1)
+    answers ``codes`` in turn on /health/ready, then the last one for ever, and ``cluster`` on
+    /minio/health/cluster (RustFS: write quorum of every set); another node answers ``peers[its name]`` on
+    /health/ready (each list likewise; default 200 for ever)."""
 
-    def __init__(self, codes: list[int], tls: ssl.SSLContext | None = None):
+    def __init__(self, codes: list[int], tls: ssl.SSLContext | None = None, *, cluster: list[int] = (200,),
+                 peers: dict[str, list[int]] | None = None):
         self.codes, self.requests = list(codes), []
+        self.node = world("dev").nodes[0].name
+        answers = {(self.node, "/health/ready"): self.codes, (self.node, "/minio/health/cluster"): list(cluster),
+                   **{(host, "/health/ready"): list(c) for host, c in (peers or {}).items()}}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (http.server's name)
+                host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
                 server.requests.append((self.path, self.headers.get("Host")))
-                code = server.codes.pop(0) if len(server.codes) > 1 else server.codes[0]
-                self.send_response(code if self.path == "/health/ready" else 404)
+                default = [200] if host != server.node and self.path == "/health/ready" else [404]
+                codes = answers.setdefault((host, self.path), default)
+                code = codes.pop(0) if len(codes) > 1 else codes[0]
+                self.send_response(code)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -251,6 +266,8 @@ def _node_files(tmp_path: Path, port: int, tls_dir: Path | None) -> dict[str, st
     rustfs_env = node.files["/etc/default/rustfs"].content
     assert 'RUSTFS_ADDRESS=":9000"' in rustfs_env and 'RUSTFS_TLS_PATH="/etc/rustfs/tls"' in rustfs_env
     rustfs_env = rustfs_env.replace('RUSTFS_ADDRESS=":9000"', f'RUSTFS_ADDRESS=":{port}"')
+    assert ".internal:9000/" in rustfs_env  # every node's port in RUSTFS_VOLUMES: the test server's too
+    rustfs_env = rustfs_env.replace(".internal:9000/", f".internal:{port}/")
     if tls_dir is None:
         rustfs_env = "".join(line + "\n" for line in rustfs_env.splitlines() if "RUSTFS_TLS_PATH" not in line)
     else:
@@ -258,7 +275,7 @@ def _node_files(tmp_path: Path, port: int, tls_dir: Path | None) -> dict[str, st
     (tmp_path / "rustfs.env").write_text(rustfs_env)
     (tmp_path / "bootstrap.env").write_text(node.files["/etc/rustfs/bootstrap.env"].content)
     return {"RUSTFS_ENV_FILE": str(tmp_path / "rustfs.env"), "RUSTFS_BOOT_ENV_FILE": str(tmp_path / "bootstrap.env"),
-            "node": node.name}
+            "node": node.name, "RUSTFS_PEER_ADDRESS": "127.0.0.1"}  # every peer's name answered by the test server
 
 
 def run_script(tmp_path: Path, text: str, files: dict[str, str], state: str = "active",
@@ -276,7 +293,7 @@ def run_script(tmp_path: Path, text: str, files: dict[str, str], state: str = "a
     environment = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "RUSTFS_POLL_SECONDS": "0.2",
                    "FAKE_SYSTEMCTL_LOG": str(log), "FAKE_UNIT_STATE": str(tmp_path / "unit-state"),
                    "RUSTFS_ENV_FILE": files["RUSTFS_ENV_FILE"], "RUSTFS_BOOT_ENV_FILE": files["RUSTFS_BOOT_ENV_FILE"],
-                   **env}
+                   "RUSTFS_PEER_ADDRESS": files["RUSTFS_PEER_ADDRESS"], **env}
     started = time.monotonic()
     # As the agent does: `sh -c <script path>` (amazon-ssm-agent runshellscript.go).
     result = subprocess.run(["sh", "-c", str(script)], env=environment, capture_output=True, text=True, timeout=120)
@@ -289,7 +306,8 @@ def test_rolling_restart_waits_for_ready_over_http(tmp_path):
         result, calls, _ = run_script(tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="30"), files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert calls == ["restart rustfs.service"]
-    assert [path for path, _ in server.requests] == ["/health/ready"] * 3
+    mine = [path for path, host in server.requests if host == f"{files['node']}:{server.port}"]
+    assert mine == ["/minio/health/cluster"] + ["/health/ready"] * 3
     assert f"{files['node']} is ready" in result.stdout
 
 
@@ -309,13 +327,74 @@ def test_rolling_restart_fails_when_nothing_answers(tmp_path):
     with HealthServer([200]) as server:
         port = server.port
     files = _node_files(tmp_path, port, None)  # the server is gone: connection refused
-    result, _, elapsed = run_script(tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="2"), files)
+    result, calls, elapsed = run_script(
+        tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="2", QuorumTimeoutSeconds="2"), files)
     assert result.returncode == 1 and "HTTP 000" in result.stdout and elapsed < 10
+    assert calls == [], "nothing answers, so nothing vouches for quorum: no restart"
 
 
-def _tls_material(directory: Path, node: str) -> tuple[ssl.SSLContext, Path]:
-    """A cluster CA, the node's certificate for its DNS name (as components/cluster/tls.py issues), in the node's TLS
-    layout (ca.crt, rustfs_cert.pem, rustfs_key.pem)."""
+# --- the rolling restart needs quorum to spare ----------------------------------------------------------------------
+
+def _peer_names() -> list[str]:
+    return [n.name for n in world("dev").nodes[1:]]
+
+
+def test_rolling_restart_first_checks_write_quorum_and_every_peer(tmp_path):
+    with HealthServer([200]) as server:
+        files = _node_files(tmp_path, server.port, None)
+        result, calls, _ = run_script(tmp_path, rendered(document("dev", "rolling")), files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    asked = {(host.rsplit(":", 1)[0], path) for path, host in server.requests}
+    assert {(files["node"], "/minio/health/cluster")} | {(p, "/health/ready") for p in _peer_names()} <= asked
+    assert calls == ["restart rustfs.service"]
+
+
+@pytest.mark.parametrize(("down", "cluster", "reason"), [
+    (True, [200], "not ready: "),  # one other node down: restarting this one would take two down
+    (False, [503], "no write quorum (HTTP 503 on /minio/health/cluster)"),
+])
+def test_rolling_restart_refuses_without_quorum_to_spare_and_stops_the_rollout(tmp_path, down, cluster, reason):
+    peer = _peer_names()[1]
+    with HealthServer([200], cluster=cluster, peers={peer: [503]} if down else None) as server:
+        files = _node_files(tmp_path, server.port, None)
+        result, calls, elapsed = run_script(
+            tmp_path, rendered(document("dev", "rolling"), QuorumTimeoutSeconds="2"), files)
+    assert result.returncode == 1, result.stdout  # fails the invocation: --max-errors 0 stops the rollout
+    assert calls == [], "nothing was restarted"
+    assert reason in result.stdout and (not down or f"{peer} (HTTP 503)" in result.stdout)
+    assert elapsed < 2 + 5 + 3
+
+
+def test_rolling_restart_waits_for_a_peer_that_comes_back(tmp_path):
+    peer = _peer_names()[0]
+    with HealthServer([200], peers={peer: [503, 503, 200]}) as server:
+        files = _node_files(tmp_path, server.port, None)
+        result, calls, _ = run_script(tmp_path, rendered(document("dev", "rolling"), QuorumTimeoutSeconds="30"),
+                                      files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert calls == ["restart rustfs.service"]
+    assert [p for p, host in server.requests if host.startswith(peer)].count("/health/ready") == 3
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_scripts_peers_are_the_hosts_rustfs_expands_from_its_volumes(stack, tmp_path):
+    """The script's {a...b} expansion against the one the layout model shares with the policy pack."""
+    [step] = document(stack, "rolling")["mainSteps"]
+    text = "\n".join(step["inputs"]["runCommand"])
+    program = text[text.index("<<'PY'\n") + 7:text.index("\nPY\n")]
+    node = world(stack).nodes[0]
+    volumes = env_file(node.files["/etc/default/rustfs"].content)["RUSTFS_VOLUMES"]
+    out = subprocess.run([sys.executable, "-c", program, volumes, node.name], capture_output=True, text=True,
+                         check=True).stdout
+    expected = {(u.hostname, str(u.port)) for u in map(urlsplit, expand_volumes(volumes))} - {(node.name, "9000")}
+    assert {tuple(line.split()) for line in out.splitlines()} == expected
+    assert len(expected) == len(world(stack).nodes) - 1
+
+
+def _tls_material(directory: Path, node: str, *others: str) -> tuple[ssl.SSLContext, Path]:
+    """A cluster CA, the node's certificate for its DNS name (as components/cluster/tls.py issues; ``others`` add
+    names, so one test server can answer as several nodes), in the node's TLS layout (ca.crt, rustfs_cert.pem,
+    rustfs_key.pem)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -332,7 +411,7 @@ def _tls_material(directory: Path, node: str) -> tuple[ssl.SSLContext, Path]:
     leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, node)]))
             .issuer_name(ca_name).public_key(node_key.public_key()).serial_number(2)
             .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(node)]), critical=False)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in (node, *others)]), critical=False)
             .sign(ca_key, hashes.SHA256()))
     directory.mkdir()
     (directory / "ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
@@ -346,7 +425,7 @@ def _tls_material(directory: Path, node: str) -> tuple[ssl.SSLContext, Path]:
 
 def test_rolling_restart_checks_the_nodes_certificate_by_its_name_over_loopback(tmp_path):
     node = world("dev").nodes[0].name
-    context, tls_dir = _tls_material(tmp_path / "tls", node)
+    context, tls_dir = _tls_material(tmp_path / "tls", node, *_peer_names())  # the server answers as every node
     with HealthServer([503, 200], tls=context) as server:
         files = _node_files(tmp_path, server.port, tls_dir)
         result, _, _ = run_script(tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="30"), files)
@@ -360,14 +439,18 @@ def test_rolling_restart_refuses_a_certificate_the_cluster_ca_did_not_sign(tmp_p
     _, other_ca = _tls_material(tmp_path / "tls", node)  # the node trusts another CA than the one that signed
     with HealthServer([200], tls=context) as server:
         files = _node_files(tmp_path, server.port, other_ca)
-        result, _, _ = run_script(tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="2"), files)
+        result, calls, _ = run_script(
+            tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="2", QuorumTimeoutSeconds="2"), files)
     assert result.returncode == 1 and "HTTP 000" in result.stdout  # never -k: an unverified 200 is no success
+    assert calls == []
 
 
-def test_ready_timeout_outside_the_scripts_range_is_refused(tmp_path):
+@pytest.mark.parametrize(("parameter", "bound"), [("ReadyTimeoutSeconds", MAX_READY_TIMEOUT_SECONDS),
+                                                ("QuorumTimeoutSeconds", MAX_QUORUM_TIMEOUT_SECONDS)])
+def test_timeouts_outside_the_scripts_range_are_refused(tmp_path, parameter, bound):
     files = _node_files(tmp_path, 1, None)
-    result, calls, _ = run_script(tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="9999"), files)
-    assert result.returncode == 2 and calls == [] and f"1..{MAX_READY_TIMEOUT_SECONDS}" in result.stdout
+    result, calls, _ = run_script(tmp_path, rendered(document("dev", "rolling"), **{parameter: "9999"}), files)
+    assert result.returncode == 2 and calls == [] and f"{parameter} must be 1..{bound}" in result.stdout
 
 
 def test_coordinated_stop_stops_and_fails_if_the_unit_stays_active(tmp_path):

@@ -20,7 +20,12 @@ from user_data import decode_user_data, env_file
 from preflight.runner import run_stack
 from rustfs_aws.cluster import dns
 from rustfs_aws.cluster.bootstrap import startup
-from rustfs_aws.cluster.bootstrap.render import DEFAULT_READINESS_WAIT, READY_TIMEOUT_SECONDS, UserDataParams
+from rustfs_aws.cluster.bootstrap.render import (
+    CALL_TIMEOUT_SECONDS,
+    DEFAULT_READINESS_WAIT,
+    READY_TIMEOUT_SECONDS,
+    UserDataParams,
+)
 from rustfs_aws.cluster.bootstrap.takeover import parse_args as takeover_args
 from rustfs_aws.config import ConfigError, parse
 
@@ -101,8 +106,15 @@ def test_topology_wait_outlasts_a_new_record_becoming_visible():
 def test_takeover_waits_end_within_the_boot_bound():
     """The readiness default assumes a peer's take-over ends with its boot bound (node-bootstrap passes it)."""
     script = (Path(__file__).parent.parent / "components/cluster/bootstrap/node-bootstrap").read_text()
-    assert re.search(r'--timeout "\$\(\(.*BOOT_DEADLINE', script), "take-over no longer bounded by the boot bound"
+    assert re.search(r'--timeout "\$\(remaining \d+\)"', script), "take-over no longer bounded by the boot bound"
+    assert re.search(r"^remaining\(\) \{.*?BOOT_DEADLINE - \$\(date \+%s\).*?^\}", script, re.S | re.M)
     assert takeover_args(TAKEOVER_REQUIRED).timeout <= READY_TIMEOUT_SECONDS
+
+
+def test_the_secret_reads_of_every_start_fit_the_start_margin():
+    """rustfs.service's ExecStartPre reads two secrets, each bounded by CALL_TIMEOUT_SECONDS; the unit's
+    TimeoutStartSec adds START_MARGIN to RustFS's own bounds for them, so RustFS still decides."""
+    assert 2 * CALL_TIMEOUT_SECONDS + 10 <= startup.START_MARGIN
 
 
 @pytest.mark.parametrize("topology, readiness", [(30, 60), (300, 1500), (600, 2400)])

@@ -8,6 +8,18 @@ stops sending the command to additional targets"; with one target at a time noth
 after a root-key rotation, an OS update or a settings change: every other node keeps serving, so erasure sets
 lose at most one node at a time (the alarms' ``tolerated_node_losses`` is at least 1 for every shipped layout).
 
+Before it restarts anything, the rolling script requires quorum to spare, for up to ``QuorumTimeoutSeconds``: this
+node's ``/minio/health/cluster`` answers 200 (every erasure set has write quorum, with IAM and lock quorum:
+rustfs/rustfs 1.0.0-rc.3 ``rustfs/src/server/prefix.rs`` MINIO_HEALTH_CLUSTER_PATH, ``health.rs``
+``probe_from_path`` -> ClusterWrite, ``readiness.rs`` ``storage_ready_from_runtime_state``: all sets at
+``pool_write_quorum``) **and** every other node answers 200 on ``/health/ready``. The first says the cluster can
+write now, not that it can lose one more node; the second says no other node is down, so the restart takes the
+cluster from "all nodes" to "all but one", which every shipped layout tolerates. Peers are the hosts of
+``RUSTFS_VOLUMES`` in /etc/default/rustfs, ``{a...b}`` ranges expanded as RustFS does (rustfs_model/ellipses.py;
+a test compares both). If that does not hold in time the invocation fails before ``systemctl restart``, and
+``--max-errors 0`` stops the rollout: restarting with another node already down would take two down at once.
+A node that is itself down is repaired on its own (``systemctl restart`` on it): this document refuses then.
+
 ``<name>-restart-coordinated`` (``Phase`` = ``stop`` | ``start``) stops RustFS on every node, then starts it on
 every node: the procedure after the internode RPC secret changed (``rpcSecret`` of the root-credentials secret,
 ``RUSTFS_RPC_SECRET``; components/security/credentials.py). RustFS signs every internode call with it (rustfs/rustfs
@@ -32,7 +44,8 @@ How the scripts reach the node's health endpoint: the node serves TLS with a cer
 the right name on the loopback address and verifies the certificate against the cluster CA, so a restart after a
 renewal also proves that the node serves a valid certificate. ``-k`` would accept any certificate, expired or not.
 Without TLS (no ``RUSTFS_TLS_PATH`` in /etc/default/rustfs, components/cluster/bootstrap/render.py) it asks
-``http://127.0.0.1:<port>`` directly. ``--noproxy '*'``: a proxy configured for the agent must not see loopback.
+``http://<node>:<port>``, resolved to 127.0.0.1 the same way. Peers are asked by their DNS names, with the same CA.
+``--noproxy '*'``: a proxy configured for the agent must not see these requests.
 
 The agent runs ``sh -c <script>`` (amazon-ssm-agent agent/plugins/runscript/runshellscript.go and runscript.go),
 which executes the script file by its shebang: the scripts are bash. Parameters are substituted into the text
@@ -53,6 +66,9 @@ from rustfs_aws.tagging import resource_tags
 STEP_TIMEOUT_SECONDS = 3600
 MAX_READY_TIMEOUT_SECONDS = 3000
 ROLLING_READY_DEFAULT = "600"  # one node rejoining a running cluster: drives mounted, peers up
+# The wait for quorum to spare before a rolling restart; with MAX_READY_TIMEOUT_SECONDS it stays within the step.
+MAX_QUORUM_TIMEOUT_SECONDS = 540
+ROLLING_QUORUM_DEFAULT = "300"  # the previous node's rejoin: its peers see it ready within a few health rounds
 COORDINATED_READY_DEFAULT = "1200"  # every node at once: quorum forms only when enough peers are up
 
 _SHEBANG = "#!/bin/bash\nset -euo pipefail\n"
@@ -81,14 +97,18 @@ tls_dir="$(setting "$rustfs_env" RUSTFS_TLS_PATH)"
 node="$(setting "$boot_env" BOOT_NODE_NAME)"
 node="${node:-$(hostname)}"
 
-ready_code() { # HTTP status of this node's /health/ready; 000 when nothing answers
+http_code() { # http_code HOST PORT PATH [ADDRESS]: HTTP status from HOST (at ADDRESS if given); 000 if none
     local probe=(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 --noproxy '*')
+    [ -z "${4:-}" ] || probe+=(--resolve "$1:$2:$4")
     if [ -n "$tls_dir" ]; then
-        "${probe[@]}" --cacert "$tls_dir/ca.crt" --resolve "$node:$port:127.0.0.1" \
-            "https://$node:$port/health/ready" || true
+        "${probe[@]}" --cacert "$tls_dir/ca.crt" "https://$1:$2$3" || true
     else
-        "${probe[@]}" "http://127.0.0.1:$port/health/ready" || true
+        "${probe[@]}" "http://$1:$2$3" || true
     fi
+}
+
+ready_code() { # HTTP status of this node's /health/ready, asked by its name on the loopback address
+    http_code "$node" "$port" /health/ready 127.0.0.1
 }
 
 cycle_and_wait() { # cycle_and_wait restart|start: run it, then wait for /health/ready within ready_timeout
@@ -117,11 +137,66 @@ cycle_and_wait() { # cycle_and_wait restart|start: run it, then wait for /health
 }
 """
 
-ROLLING_SCRIPT = _SHEBANG + 'ready_timeout="{{ ReadyTimeoutSeconds }}"\n' + _PREAMBLE + r"""
+ROLLING_SCRIPT = (_SHEBANG + 'ready_timeout="{{ ReadyTimeoutSeconds }}"\nquorum_timeout="{{ QuorumTimeoutSeconds }}"\n'
+                  + _PREAMBLE + r"""
+if ! [[ "$quorum_timeout" =~ ^[0-9]+$ ]] || [ "$quorum_timeout" -lt 1 ] || [ "$quorum_timeout" -gt @@QMAX@@ ]; then
+    log "ERROR: QuorumTimeoutSeconds must be 1..@@QMAX@@, got '$quorum_timeout'"
+    exit 2
+fi
+
+peers() { # HOST PORT of every other node: the hosts of RUSTFS_VOLUMES, {a...b} ranges expanded as RustFS does
+    python3 - "$(setting "$rustfs_env" RUSTFS_VOLUMES)" "$node" <<'PY'
+import itertools, re, sys
+from urllib.parse import urlsplit
+
+def values(start, end):
+    base = 16 if re.search("[a-fA-F]", start + end) else 10
+    pad = len(end) if base == 16 or (len(start) > 1 and start[0] == "0") else 0
+    return [format(n, "x" if base == 16 else "d").zfill(pad) for n in range(int(start, base), int(end, base) + 1)]
+
+found = set()
+for arg in sys.argv[1].split(" "):
+    parts = re.split(r"\{([0-9A-Fa-f]+)\.\.\.([0-9A-Fa-f]+)\}", arg)
+    ranges = [values(parts[i], parts[i + 1]) for i in range(1, len(parts), 3)]
+    for combo in itertools.product(*ranges):
+        url = urlsplit("".join(parts[0] + "".join(v + parts[3 * k + 3] for k, v in enumerate(combo))))
+        found.add((url.hostname, url.port or 9000))
+if not found:
+    sys.exit("RUSTFS_VOLUMES names no host")
+for host, port in sorted(found):
+    if host != sys.argv[2]:
+        print(host, port)
+PY
+}
+
+spare_quorum() { # 0 when this node may go down now; else sets $why
+    local code host peer_port down=()
+    code="$(http_code "$node" "$port" /minio/health/cluster 127.0.0.1)"
+    [ "$code" = 200 ] || { why="the cluster has no write quorum (HTTP $code on /minio/health/cluster)"; return 1; }
+    while read -r host peer_port; do
+        code="$(http_code "$host" "$peer_port" /health/ready "${RUSTFS_PEER_ADDRESS:-}")"
+        [ "$code" = 200 ] || down+=("$host (HTTP $code)")
+    done <<< "$peer_list"
+    [ "${#down[@]}" -eq 0 ] || { why="not ready: ${down[*]}"; return 1; }
+}
+
+# RUSTFS_PEER_ADDRESS (tests only) sends every peer probe to one address instead of the peers' DNS names.
+peer_list="$(peers)" || { log "ERROR: cannot read the peers from RUSTFS_VOLUMES in $rustfs_env"; exit 2; }
+why=""
+quorum_deadline=$(( $(date +%s) + quorum_timeout ))
+until spare_quorum; do
+    if [ "$(date +%s)" -ge "$quorum_deadline" ]; then
+        log "ERROR: not restarting $node: $why after ${quorum_timeout}s. Restarting it now could take one node" \
+            "more down than the erasure sets tolerate; bring the other nodes back first"
+        exit 1
+    fi
+    sleep "$poll_seconds"
+done
+log "write quorum and every other node ready: restarting $node"
 # Run Command sends this to one node at a time (--max-concurrency 1 --max-errors 0): a node that does not
 # come back fails here, and no further node is restarted.
 cycle_and_wait restart
-"""
+""")
 
 COORDINATED_SCRIPT = _SHEBANG + 'phase="{{ Phase }}"\nready_timeout="{{ ReadyTimeoutSeconds }}"\n' + _PREAMBLE + r"""
 case "$phase" in
@@ -151,7 +226,8 @@ esac
 
 
 def _script(text: str) -> list[str]:
-    return text.replace("@@MAX@@", str(MAX_READY_TIMEOUT_SECONDS)).splitlines()
+    return (text.replace("@@MAX@@", str(MAX_READY_TIMEOUT_SECONDS))
+            .replace("@@QMAX@@", str(MAX_QUORUM_TIMEOUT_SECONDS)).splitlines())
 
 
 def _timeout_parameter(default: str, what: str) -> dict:
@@ -173,7 +249,11 @@ def rolling_restart_document(cluster_id: str) -> dict:
     return command_document(
         f"RustFS cluster {cluster_id}: restart rustfs.service on this node and wait for /health/ready. Send with "
         "--max-concurrency 1 --max-errors 0 to restart the cluster one node at a time (README, Day 2).",
-        {"ReadyTimeoutSeconds": _timeout_parameter(ROLLING_READY_DEFAULT, "the restarted node")},
+        {"ReadyTimeoutSeconds": _timeout_parameter(ROLLING_READY_DEFAULT, "the restarted node"),
+         "QuorumTimeoutSeconds": {
+             "type": "String", "default": ROLLING_QUORUM_DEFAULT, "allowedPattern": "^[1-9][0-9]{0,3}$",
+             "description": "Seconds to wait, before restarting, until the cluster has write quorum and every other "
+                            f"node answers 200 on /health/ready (1..{MAX_QUORUM_TIMEOUT_SECONDS}); then fail."}},
         "rollingRestart", ROLLING_SCRIPT)
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from rustfs_aws.cluster.bootstrap.comments import strip_comments
 from rustfs_aws.cluster.bootstrap.startup import (
     DEFAULT_TOPOLOGY_WAIT,
     default_readiness_wait,
@@ -47,7 +48,14 @@ RETRY_INITIAL_SECONDS, RETRY_MAX_SECONDS = 5, 60
 # RustFS's own start-up bounds (RUSTFS_STARTUP_*, see startup.py): long enough to outlast a peer's boot bound.
 DEFAULT_READINESS_WAIT = default_readiness_wait(READY_TIMEOUT_SECONDS)
 RUSTFS_LOG_LEVEL = "warn"  # RUSTFS_OBS_LOGGER_LEVEL, see rustfs_environment
-BOOT_UNIT_MARGIN_SECONDS = 900  # the last attempt (download, take-over) and the report, before systemd's timeout
+# node-bootstrap bounds every attempt by the boot bound plus a 60 s grace (BOOT_ATTEMPT_GRACE_SECONDS); systemd's
+# TimeoutStartSec adds this margin. Should systemd still end the unit, OnFailure= reports the node anyway.
+BOOT_UNIT_MARGIN_SECONDS = 120
+# rustfs-report-unhealthy.service retries IMDSv2 and SetInstanceHealth this long (BOOT_REPORT_TIMEOUT_SECONDS).
+REPORT_TIMEOUT_SECONDS = 600
+# One AWS CLI call, its own retries included (BOOT_CALL_TIMEOUT_SECONDS): rustfs.service's ExecStartPre makes two
+# (startup.START_MARGIN covers them; tests/test_startup_bounds.py).
+CALL_TIMEOUT_SECONDS = 45
 # The namespace of the node's own CloudWatch metrics (node-bootstrap publish_tls_expiry: TlsCertificateDaysToExpiry,
 # dimension ClusterId, whole days), alarmed by observability/alarms.py and granted by iam_documents.node_policy.
 NODE_METRIC_NAMESPACE = "RustFS/Node"
@@ -185,9 +193,10 @@ def rustfs_environment(params: UserDataParams) -> str:
     }
     if params.tls_secret_arn:
         env["RUSTFS_TLS_PATH"] = TLS_DIR
-        # RustFS polls the TLS directory (every RUSTFS_TLS_RELOAD_INTERVAL, default 30 s) and swaps in a changed
-        # certificate and CA set (rustfs/src/server/tls_material.rs spawn_reload_loop; off by default,
-        # crates/config/src/constants/tls.rs): a renewal written by rustfs-tls-refresh.timer needs no restart.
+        # RustFS reloads the TLS directory every RUSTFS_TLS_RELOAD_INTERVAL (default 30 s), whether or not it
+        # changed, and swaps in the certificate and CA set it read (rustfs/src/server/tls_material.rs
+        # spawn_reload_loop; off by default, crates/config/src/constants/tls.rs): a renewal written by
+        # rustfs-tls-refresh.timer needs no restart (how node-bootstrap write_tls keeps each read consistent).
         env["RUSTFS_TLS_RELOAD_ENABLE"] = "true"
     if params.server_domains:
         env["RUSTFS_SERVER_DOMAINS"] = ",".join(params.server_domains)
@@ -218,6 +227,8 @@ def bootstrap_environment(params: UserDataParams) -> str:
         "BOOT_READY_TIMEOUT_SECONDS": str(params.ready_timeout_seconds),
         "BOOT_RETRY_INITIAL_SECONDS": str(RETRY_INITIAL_SECONDS),
         "BOOT_RETRY_MAX_SECONDS": str(RETRY_MAX_SECONDS),
+        "BOOT_CALL_TIMEOUT_SECONDS": str(CALL_TIMEOUT_SECONDS),
+        "BOOT_REPORT_TIMEOUT_SECONDS": str(REPORT_TIMEOUT_SECONDS),
         "BOOT_METRIC_NAMESPACE": NODE_METRIC_NAMESPACE,
         "RUSTFS_MOUNT_ROOT": params.mount_root,
     }
@@ -239,16 +250,23 @@ def render_bootstrap_unit(params: UserDataParams) -> str:
     )
 
 
+def render_report_unit() -> str:
+    return _Template((TEMPLATES / "rustfs-report-unhealthy.service").read_text()).substitute(
+        report_timeout_seconds=REPORT_TIMEOUT_SECONDS,
+        unit_timeout_seconds=REPORT_TIMEOUT_SECONDS + BOOT_UNIT_MARGIN_SECONDS,
+    )
+
+
 def embedded_files(params: UserDataParams) -> list[tuple[str, str, str]]:
-    """(path, mode, content) of every file the user data writes."""
+    """(path, mode, content) of every file the user data writes; scripts without their comment lines
+    (comments.py: the 16 KB limit)."""
     return [
-        (f"{LIB_DIR}/node-bootstrap", "0755", (HERE / "node-bootstrap").read_text()),
-        (f"{LIB_DIR}/takeover.py", "0755", (HERE / "takeover.py").read_text()),
-        (f"{LIB_DIR}/map-volumes", "0755", (HERE / "map-volumes").read_text()),
-        (f"{LIB_DIR}/prepare-disks", "0755", (HERE / "prepare-disks").read_text()),
+        *((f"{LIB_DIR}/{script}", "0755", strip_comments((HERE / script).read_text()))
+          for script in ("node-bootstrap", "takeover.py", "map-volumes", "prepare-disks")),
         ("/etc/rustfs/bootstrap.env", "0644", bootstrap_environment(params)),
         ("/etc/default/rustfs", "0644", rustfs_environment(params)),
         ("/etc/systemd/system/rustfs-bootstrap.service", "0644", render_bootstrap_unit(params)),
+        ("/etc/systemd/system/rustfs-report-unhealthy.service", "0644", render_report_unit()),
         ("/etc/systemd/system/rustfs.service", "0644", render_unit(params)),
         *((f"/etc/systemd/system/{unit}", "0644", (TEMPLATES / unit).read_text())
           for unit in ("rustfs-tls-refresh.service", "rustfs-tls-refresh.timer")),

@@ -11,6 +11,11 @@ not, so the AWS API is reached through `aws ... --output json`. AWS_ENDPOINT_URL
 --endpoint-url) redirects every call, which is how the tests drive it against moto.
 A live holder (pending/running/stopping/shutting-down) is never detached: the only forced detach
 is opt-in (--force-detach-dead) and only from a stopped or terminated holder.
+
+Bounded: every CLI call has connect/read timeouts and a process timeout (--call-timeout), none past the
+deadline --timeout sets for the whole run (node-bootstrap passes what is left of the boot bound).
+Exit 2: not (yet) possible, worth a retry; exit 3: permanent (volumes in another AZ, two volumes for one
+drive, a volume without a drive number): a replacement instance would find the same.
 """
 
 from __future__ import annotations
@@ -22,15 +27,22 @@ import subprocess
 import sys
 import time
 import urllib.request
+from subprocess import TimeoutExpired
 
 DEVICE_LETTERS = "fghijklmnopqrstuvwxyz"  # /dev/sd[f-z]: the names AWS recommends for EBS data volumes
 DEAD_STATES = {"stopped", "terminated"}
+MIN_CALL_SECONDS = 5.0  # a call made at the deadline still gets this long (node-bootstrap's grace covers it)
+PERMANENT_EXIT = 3
 # AWS_EC2_METADATA_SERVICE_ENDPOINT: the AWS SDKs' own override of the IMDS address (used by the tests).
 IMDS = os.environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://169.254.169.254").rstrip("/") + "/latest"
 
 
 class TakeoverError(RuntimeError):
     pass
+
+
+class PermanentTakeoverError(TakeoverError):
+    """The tagged volumes can never belong to this instance as they are: no retry or replacement helps."""
 
 
 def log(message: str) -> None:
@@ -53,18 +65,24 @@ def imds_token() -> str:
 
 def device_name(drive: int) -> str:
     if not 0 <= drive < len(DEVICE_LETTERS):
-        raise TakeoverError(f"drive index {drive} has no device name (max {len(DEVICE_LETTERS)} drives)")
+        raise PermanentTakeoverError(f"drive index {drive} has no device name (max {len(DEVICE_LETTERS)} drives)")
     return f"/dev/sd{DEVICE_LETTERS[drive]}"
 
 
 class Aws:
-    def __init__(self, region: str, endpoint_url: str | None):
-        self.base = ["aws", "--region", region, "--output", "json"]
+    def __init__(self, region: str, endpoint_url: str | None, deadline: float, call_timeout: float):
+        self.base = ["aws", "--region", region, "--output", "json", "--cli-connect-timeout", "10",
+                     "--cli-read-timeout", "30"]
         if endpoint_url:
             self.base += ["--endpoint-url", endpoint_url]
+        self.deadline, self.call_timeout = deadline, call_timeout
 
     def __call__(self, *args: str) -> dict:
-        result = subprocess.run([*self.base, *args], capture_output=True, text=True)
+        budget = max(MIN_CALL_SECONDS, min(self.call_timeout, self.deadline - time.monotonic()))
+        try:
+            result = subprocess.run([*self.base, *args], capture_output=True, text=True, timeout=budget)
+        except TimeoutExpired as error:
+            raise TakeoverError(f"aws {' '.join(args[:2])} did not finish within {budget:.0f}s") from error
         if result.returncode != 0:
             raise TakeoverError(f"aws {' '.join(args[:2])} failed: {result.stderr.strip()}")
         return json.loads(result.stdout) if result.stdout.strip() else {}
@@ -83,15 +101,15 @@ def node_volumes(aws: Aws, cluster: str, node: int, drives: int, zone: str) -> d
         tags = {t["Key"]: t["Value"] for t in volume.get("Tags", [])}
         drive_tag = tags.get("rustfs:drive", "")
         if not drive_tag.isdigit():
-            raise TakeoverError(f"{volume['VolumeId']} has no numeric rustfs:drive tag")
+            raise PermanentTakeoverError(f"{volume['VolumeId']} has no numeric rustfs:drive tag")
         drive = int(drive_tag)
         if drive in by_drive:
-            raise TakeoverError(
+            raise PermanentTakeoverError(
                 f"drive {drive} of node {node} is tagged on two volumes: "
                 f"{by_drive[drive]['VolumeId']} and {volume['VolumeId']}"
             )
         if volume["AvailabilityZone"] != zone:
-            raise TakeoverError(
+            raise PermanentTakeoverError(
                 f"{volume['VolumeId']} is in {volume['AvailabilityZone']}, this instance in {zone}"
             )
         by_drive[drive] = volume
@@ -145,7 +163,7 @@ def step(aws: Aws, drive: int, volume: dict, me: str, force_dead: bool) -> bool:
 
 
 def attach_all(aws: Aws, args: argparse.Namespace, me: str, zone: str) -> dict[int, str]:
-    deadline = time.monotonic() + args.timeout
+    deadline = aws.deadline
     delay = args.initial_delay
     while True:
         volumes = node_volumes(aws, args.cluster_id, args.node_index, args.drives, zone)
@@ -213,7 +231,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--private-ip", help="default: from IMDSv2")
     p.add_argument("--region", help="default: from IMDSv2")
     p.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"))
-    p.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the volumes")
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds for the whole run (volumes, DNS)")
+    p.add_argument("--call-timeout", type=float, default=45.0, help="seconds for one AWS CLI call")
     p.add_argument("--initial-delay", type=float, default=2.0)
     p.add_argument("--max-delay", type=float, default=30.0)
     p.add_argument(
@@ -226,6 +245,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    deadline = time.monotonic() + args.timeout
     if not (args.instance_id and args.availability_zone and args.private_ip and args.region):
         token = imds_token()
         args.instance_id = args.instance_id or imds("meta-data/instance-id", token)
@@ -234,10 +254,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         args.private_ip = args.private_ip or imds("meta-data/local-ipv4", token)
         args.region = args.region or imds("meta-data/placement/region", token)
-    aws = Aws(args.region, args.endpoint_url)
+    aws = Aws(args.region, args.endpoint_url, deadline, args.call_timeout)
     try:
         mapping = attach_all(aws, args, args.instance_id, args.availability_zone)
         upsert_dns(aws, args.hosted_zone_id, args.record_name, args.private_ip, args.record_ttl)
+    except PermanentTakeoverError as error:
+        log(f"ERROR (permanent): {error}")
+        return PERMANENT_EXIT
     except TakeoverError as error:
         log(f"ERROR: {error}")
         return 2
