@@ -272,6 +272,14 @@ def test_regional_calls_name_the_stack_region():
                 assert opts.get("--region") == world().region, shlex.join(argv)
 
 
+def test_every_call_has_connect_and_read_timeouts():
+    """A hung connection must end within the boot bound (node-bootstrap and takeover.py add the process timeout)."""
+    for node in world().nodes[:1]:
+        for argv in exercised_calls(node.name):
+            _, _, opts, _ = split_aws_argv(list(argv))
+            assert opts.get("--cli-connect-timeout") and opts.get("--cli-read-timeout"), shlex.join(argv)
+
+
 def test_the_role_grants_only_what_the_node_calls_or_a_listed_agent_needs():
     w = world()
     used = {r.action for node in w.nodes for r in node_requests(node.name)}
