@@ -24,8 +24,10 @@ A node that cannot become ready says so itself. First boot orders itself: a grou
 *versions* its node reads (not only their ARNs; the TLS versions exist only after the load balancer), its
 volumes and the role's policy. At boot, ``node-bootstrap --boot`` retries what can become ready (secret
 values, volume attachment, the DNS record, the release download) with exponential backoff for
-``READY_TIMEOUT_SECONDS`` (20 min); a node still not ready calls ``autoscaling set-instance-health
-Unhealthy`` on its own instance, ignoring the grace period, and the group replaces it. The health-check
+``READY_TIMEOUT_SECONDS`` (20 min); when the boot unit fails for any reason (that bound, systemd's start
+timeout, a crash) its ``OnFailure=`` unit (``rustfs-report-unhealthy``) calls ``autoscaling set-instance-health
+Unhealthy`` on its own instance, ignoring the grace period, and the group replaces it. Permanent errors (a
+refused drive, a checksum mismatch) are not reported: a replacement would hit them again. The health-check
 grace (``BOOT_GRACE_SECONDS``) is longer than that bound, so until then only the node decides. Readiness
 counts only this node's own prerequisites, never its peers or quorum: a cluster that lost quorum does not
 replace its nodes (the same reason as the EC2-only health checks). Rejected: an instance that stays
@@ -63,7 +65,7 @@ ROOT_VOLUME_GIB = 30  # AL2023 + RustFS binary + logs; data never lands here (Re
 ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023 root device name
 MAX_PER_AZ_GROUP = 7  # AWS: partition groups hold <= 7 partitions per AZ (spread: checked in config)
 # EC2 health checks start only after the node's own boot bound has run out: until then the decision is the
-# node's (node-bootstrap --boot reports itself Unhealthy, ignoring this grace, when it cannot get ready).
+# node's (rustfs-report-unhealthy reports it Unhealthy, ignoring this grace, when its boot fails).
 BOOT_GRACE_SECONDS = READY_TIMEOUT_SECONDS + 300
 # The AL2023 AMI by architecture (AL2023 User Guide, "Finding the AL2023 AMI": public SSM parameters).
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
