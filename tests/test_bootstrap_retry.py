@@ -32,12 +32,12 @@ import sys
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import boto3
 import pytest
 from aws_cli_scan import split_aws_argv
+from fake_imds import FakeImdsV2, serving
 from moto.server import ThreadedMotoServer
 from systemd_units import Systemd, unit_settings
 
@@ -74,41 +74,10 @@ def moto_endpoint():
     server.stop()
 
 
-class _Imds(BaseHTTPRequestHandler):
-    """IMDSv2 only (the launch templates set HttpTokens=required): GETs without the session token get 401."""
-
-    token = "test-session-token"
-    values: dict[str, str] = {}
-    failures = 0  # the next this many token requests answer 503 (IMDS throttles and has outages too)
-
-    def do_PUT(self):  # noqa: N802 (http.server naming)
-        if _Imds.failures > 0:
-            _Imds.failures -= 1
-            return self._reply(503, "")
-        ok = self.path == "/latest/api/token" and self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
-        self._reply(200 if ok else 400, self.token if ok else "")
-
-    def do_GET(self):  # noqa: N802
-        if self.headers.get("X-aws-ec2-metadata-token") != self.token:
-            return self._reply(401, "")
-        value = self.values.get(self.path.removeprefix("/latest/meta-data/"))
-        self._reply(200 if value else 404, value or "")
-
-    def _reply(self, status: int, body: str) -> None:
-        self.send_response(status)
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def imds():
-    server = HTTPServer(("127.0.0.1", 0), _Imds)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving() as url:
+        yield url
 
 
 class Account:
@@ -162,9 +131,9 @@ class Account:
 def account(moto_endpoint, imds):
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"))
     a = Account(moto_endpoint)
-    _Imds.values = {"instance-id": a.instance, "placement/availability-zone": a.zone,
+    FakeImdsV2.values = {"instance-id": a.instance, "placement/availability-zone": a.zone,
                     "placement/region": REGION, "local-ipv4": "10.0.1.5"}
-    _Imds.failures = 0
+    FakeImdsV2.failures = 0
     return a
 
 
@@ -385,7 +354,7 @@ def test_a_hung_call_of_the_take_over_ends_at_the_boot_bound(node, account):
 
 
 def test_the_report_retries_imds_and_the_api_until_it_gets_through(node, account):
-    _Imds.failures = 2
+    FakeImdsV2.failures = 2
     result = node.run("report_unhealthy", TEST_AWS_FAIL="set-instance-health:2")
     assert result.returncode == 0, result.stderr
     assert "instance id: not read from IMDSv2" in result.stderr  # the IMDS outage was retried

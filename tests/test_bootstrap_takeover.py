@@ -13,11 +13,11 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import boto3
 import pytest
+from fake_imds import FakeImdsV2, serving
 from moto.server import ThreadedMotoServer
 
 TAKEOVER = Path(__file__).resolve().parent.parent / "components" / "cluster" / "bootstrap" / "takeover.py"
@@ -279,51 +279,20 @@ def test_volume_in_another_zone_is_reported(aws_env, world):
     assert mutating_calls(aws_env) == []
 
 
-class _FakeImdsV2(BaseHTTPRequestHandler):
-    """IMDSv2 only: GETs without a session token get 401, like an instance with HttpTokens=required."""
-
-    token = "test-session-token"
-    values: dict[str, str] = {}
-
-    def do_PUT(self):  # noqa: N802 (http.server naming)
-        ok = self.path == "/latest/api/token" and self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
-        self._reply(200 if ok else 400, self.token if ok else "")
-
-    def do_GET(self):  # noqa: N802
-        if self.headers.get("X-aws-ec2-metadata-token") != self.token:
-            return self._reply(401, "")
-        value = self.values.get(self.path.removeprefix("/latest/meta-data/"))
-        self._reply(200 if value else 404, value or "")
-
-    def _reply(self, status: int, body: str) -> None:
-        self.send_response(status)
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args):
-        pass
-
-
 def test_identity_comes_from_imdsv2_when_not_given(aws_env, world):
-    _FakeImdsV2.values = {
+    FakeImdsV2.values = {
         "instance-id": world.me,
         "placement/availability-zone": ZONE,
         "placement/region": REGION,
         "local-ipv4": "10.0.7.7",
     }
-    server = HTTPServer(("127.0.0.1", 0), _FakeImdsV2)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     env, _ = aws_env
-    try:
+    with serving() as url:
         result = subprocess.run(
             [sys.executable, str(TAKEOVER), "--cluster-id", CLUSTER, "--node-index", "0", "--drives", "2",
              "--hosted-zone-id", world.zone_id, "--record-name", "rustfs-0.c1.internal"],
-            capture_output=True, text=True, timeout=120,
-            env={**env, "AWS_EC2_METADATA_SERVICE_ENDPOINT": f"http://127.0.0.1:{server.server_port}"},
+            capture_output=True, text=True, timeout=120, env={**env, "AWS_EC2_METADATA_SERVICE_ENDPOINT": url},
         )  # fmt: skip
-    finally:
-        server.shutdown()
     assert result.returncode == 0, result.stderr
     assert world.attachment(world.volumes[(CLUSTER, 0, 0)]) == (world.me, "/dev/sdf")
     assert world.records()["rustfs-0.c1.internal."] == ["10.0.7.7"]
