@@ -25,3 +25,19 @@ def capture() -> CapturingFakeAws:
     mocks = CapturingFakeAws()
     pulumi.runtime.set_mocks(mocks, project="rustfs-aws", stack="dev", preview=False)
     return mocks
+
+
+@pytest.fixture
+def program_monitors(monkeypatch) -> list:
+    """Every recording monitor the program runs of this test create, to see what got declared before a failure."""
+    from preflight import runner
+
+    monitors = []
+
+    class Capturing(runner.RecordingMonitor):
+        def __init__(self, mocks):
+            super().__init__(mocks)
+            monitors.append(self)
+
+    monkeypatch.setattr(runner, "RecordingMonitor", Capturing)
+    return monitors

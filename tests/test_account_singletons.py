@@ -266,17 +266,8 @@ def test_the_owners_next_up_keeps_the_role_it_created():
     (FakeAccount(), "existing", "got 'existing'; this account has no AWSServiceRoleForConfig"),
 ])
 def test_an_explicit_setting_against_the_account_is_refused_before_any_resource(account, setting, message,
-                                                                               monkeypatch):
-    from preflight import runner
-
-    monitors = []
-
-    class Capturing(runner.RecordingMonitor):
-        def __init__(self, mocks):
-            super().__init__(mocks)
-            monitors.append(self)
-
-    monkeypatch.setattr(runner, "RecordingMonitor", Capturing)
+                                                                               program_monitors):
+    monitors = program_monitors
     with pytest.raises(ConfigError) as exc:
         deploy("prod", account, {"rustfs-aws:audit": {"configServiceLinkedRole": setting}})
     assert f"rustfs-aws:audit.configServiceLinkedRole: {message}" in str(exc.value)

@@ -189,15 +189,8 @@ def test_prod_against_a_new_accounts_defaults_fails_naming_each_quota_need_and_v
     assert isinstance(failure.value, pulumi.RunError)  # printed by the language host without a traceback
 
 
-def test_the_check_runs_before_any_aws_resource_is_declared(monkeypatch):
-    monitors = []
-
-    class Capturing(runner.RecordingMonitor):
-        def __init__(self, mocks):
-            super().__init__(mocks)
-            monitors.append(self)
-
-    monkeypatch.setattr(runner, "RecordingMonitor", Capturing)
+def test_the_check_runs_before_any_aws_resource_is_declared(program_monitors):
+    monitors = program_monitors
     with pytest.raises(QuotaError):
         run_stack("prod", fake=FakeAws("us-east-1", quotas={"L-7A658B76": 10}))
     assert [r.type for r in monitors[0].recorded] == ["pulumi:providers:aws"]
