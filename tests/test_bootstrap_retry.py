@@ -26,7 +26,6 @@ import json
 import os
 import pwd
 import shlex
-import socket
 import subprocess
 import sys
 import threading
@@ -38,7 +37,7 @@ import boto3
 import pytest
 from aws_cli_scan import split_aws_argv
 from fake_imds import FakeImdsV2, serving
-from moto.server import ThreadedMotoServer
+from moto_server import free_port
 from systemd_units import Systemd, unit_settings
 
 from rustfs_aws.cluster.bootstrap import render
@@ -57,21 +56,6 @@ CREDENTIALS = {"accessKey": "AKIAFAKENODEACCESS", "secretKey": "fake-secret-key-
                "rpcSecret": "fake-rpc-secret-0123456789abcdef0123456789"}  # RUSTFS_RPC_SECRET (credentials.py)
 TLS = {"certificate": "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----",
        "privateKey": "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 @pytest.fixture(scope="module")

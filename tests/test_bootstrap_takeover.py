@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -18,27 +17,11 @@ from pathlib import Path
 import boto3
 import pytest
 from fake_imds import FakeImdsV2, serving
-from moto.server import ThreadedMotoServer
 
 TAKEOVER = Path(__file__).resolve().parent.parent / "components" / "cluster" / "bootstrap" / "takeover.py"
 REGION, ZONE = "us-east-1", "us-east-1a"
 CLUSTER = "c1"
 MUTATING = ("attach-volume", "detach-volume", "change-resource-record-sets")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 @pytest.fixture
