@@ -101,9 +101,9 @@ budget = StackBudget(f"{cfg.name}-budget", stack.args(
 cluster_cfg = cfg.cluster
 plan = plan_cluster(cluster_cfg, network.azs)
 if cluster_cfg.platform == "eks":
-    # EKS mode (components/eks/): the cluster, then RustFS on it. No instances, Route 53 zone or DLM snapshots
-    # of our own: the StorageClass retains the volumes, the workload's Service gets its NLB from the AWS Load
-    # Balancer Controller. pulumi-eks and pulumi-kubernetes are imported only when used.
+    # EKS mode (components/eks/): the cluster, then RustFS on it. No instances or Route 53 zone of our own: the
+    # StorageClass retains (and tags for the snapshots below) the volumes, the workload's Service gets its NLB
+    # from the AWS Load Balancer Controller. pulumi-eks and pulumi-kubernetes are imported only when used.
     from collections import Counter
 
     from rustfs_aws.eks.platform import EksPlatform, EksPlatformArgs
@@ -192,12 +192,6 @@ else:
     # Rolling and coordinated restarts as SSM Command documents (README, Day 2); the operator role may send them.
     restart_documents = RestartDocuments(f"{cfg.name}-operations", stack.args(RestartDocumentsArgs), opts=opts)
 
-    snapshots = Snapshots(f"{cfg.name}-snapshots", stack.args(
-        SnapshotsArgs, data_key_arn=keys.arns["data"], interval_hours=cfg.backup.snapshot_interval_hours,
-        retain_count=cfg.backup.snapshot_retain_count, copy_region=cfg.backup.copy_region,
-        key_admin_role_arn=cfg.security.key_admin_role_arn, permissions_boundary_arn=iam.permissions_boundary_arn),
-        opts=opts)
-
     alarms = ClusterAlarms(f"{cfg.name}-alarms", stack.args(
         ClusterAlarmsArgs, messaging_key_arn=keys.arns["messaging"], layout=plan.layout,
         group_names=cluster.group_names,
@@ -216,6 +210,14 @@ else:
     pulumi.export("usableCapacityTiB", round(plan.layout.usable_gib / 1024, 2))
     pulumi.export("opsAlertTopicArn", alarms.topic_arn)
     pulumi.export("restartDocuments", restart_documents.document_names)
+
+# Both platforms: DLM snapshots every volume tagged rustfs:cluster=<cluster> (EC2 mode's data volumes; in EKS
+# mode the StorageClass puts the tag on every volume the EBS CSI driver creates).
+snapshots = Snapshots(f"{cfg.name}-snapshots", stack.args(
+    SnapshotsArgs, data_key_arn=keys.arns["data"], interval_hours=cfg.backup.snapshot_interval_hours,
+    retain_count=cfg.backup.snapshot_retain_count, copy_region=cfg.backup.copy_region,
+    key_admin_role_arn=cfg.security.key_admin_role_arn, permissions_boundary_arn=iam.permissions_boundary_arn),
+    opts=opts)
 
 pulumi.export("region", cfg.region)
 pulumi.export("vpcId", network.vpc_id)

@@ -841,3 +841,27 @@ one(_PROFILE, "ec2-launch-template-without-profile", [Spec(LT, "n", {"metadataOp
 one(_PROFILE, "eks-node-group-template-without-profile", [_EKS_TEMPLATE, eks_node_group()], False)
 one(_PROFILE, "eks-node-group-by-known-id", [_EKS_TEMPLATE, eks_node_group(deps=False)], False)
 one(_PROFILE, "other-template-next-to-eks-one", [_EKS_TEMPLATE, eks_node_group(), Spec(LT, "other")], True)
+
+# ---- EKS mode: the StorageClass's volumes are snapshotted by the stack's DLM policy ----
+_SC_SNAPSHOTS = "rustfs-kubernetes-storageclass-require-snapshots"
+
+
+def _ebs_class(*tags: str) -> Spec:
+    params = {"type": "gp3", **{f"tagSpecification_{i}": t for i, t in enumerate(tags, start=1)}}
+    return Spec("kubernetes:storage.k8s.io/v1:StorageClass", "data", {"provisioner": "ebs.csi.aws.com",
+                                                                       "parameters": params})
+
+
+_CLUSTER_DLM = Spec("aws:dlm/lifecyclePolicy:LifecyclePolicy", "snap", {"state": "ENABLED", "policyDetails": {
+    "resourceTypes": ["VOLUME"], "targetTags": {"rustfs:cluster": "rustfs-eks"}}})
+pair(_SC_SNAPSHOTS, [_ebs_class("rustfs:stack=eks"), _CLUSTER_DLM],
+     [_ebs_class("rustfs:stack=eks", "rustfs:cluster=rustfs-eks"), _CLUSTER_DLM])
+one(_SC_SNAPSHOTS, "no-lifecycle-policy", [_ebs_class("rustfs:cluster=rustfs-eks")], True)
+one(_SC_SNAPSHOTS, "disabled-policy", [_ebs_class("rustfs:cluster=rustfs-eks"), Spec(
+    _CLUSTER_DLM.type, "snap", {**_CLUSTER_DLM.props, "state": "DISABLED"})], True)
+one(_SC_SNAPSHOTS, "other-clusters-value", [_ebs_class("rustfs:cluster=rustfs-prod"), _CLUSTER_DLM], True)
+one(_SC_SNAPSHOTS, "backup-selection", [_ebs_class("backup=daily"), Spec(
+    "aws:backup/selection:Selection", "sel", {"selectionTags": [
+        {"type": "STRINGEQUALS", "key": "backup", "value": "daily"}]})], False)
+one(_SC_SNAPSHOTS, "not-ebs", [Spec("kubernetes:storage.k8s.io/v1:StorageClass", "efs", {
+    "provisioner": "efs.csi.aws.com", "parameters": {}})], False)

@@ -187,6 +187,16 @@ def test_eks_control_plane_node_groups_and_claimed_volumes_hand_computed():
     assert _item(cost, "EBS gp3 throughput above 125 MiB/s")["monthlyUSD"] == 120.00
 
 
+def test_eks_snapshots_cover_the_claimed_volumes_not_the_root_volumes():
+    policy = {"type": "aws:dlm/lifecyclePolicy:LifecyclePolicy", "name": "snap", "inputs": {"policyDetails": {
+        "schedules": [{"createRule": {"interval": 24, "intervalUnit": "HOURS"}, "retainRule": {"count": 7}}]}}}
+    # 1 pod x 1 claim of 100 GiB, 10 TiB stored: the snapshots hold at most the 100 GB on the claim (the 50 GiB
+    # root volume is no data volume): 100 GB x (1 + 2% x 7 days) = 114 GB x $0.05 = $5.70
+    resources = _eks_stack(nodes_per_az=(1,), drives=1, claim="100Gi", iops="3000", throughput="125") + [policy]
+    cost = monthly_cost(resources, "us-east-1", {**QUIET, "storedTiB": 10.0}, data_shards=2, parity=2)
+    assert _item(cost, "EBS snapshots")["monthlyUSD"] == 5.70
+
+
 def test_eks_claim_sizes_in_every_kubernetes_unit():
     for claim, gib in (("1Ti", 1024), ("512Gi", 512), ("1099511627776", 1024)):
         cost = monthly_cost(_eks_stack(nodes_per_az=(1,), drives=1, claim=claim, iops="3000", throughput="125"),

@@ -18,13 +18,20 @@ from preflight.fake_eks import EksApiError, node_group
 from preflight.runner import run_stack
 from rustfs_aws.config import DEFAULT_EKS_VERSION, EKS_VERSIONS, ConfigError, parse
 from rustfs_aws.eks import constants
-from rustfs_aws.eks.platform import CONTROL_PLANE_LOG_TYPES, EBS_CSI_SERVICE_ACCOUNT, ebs_csi_policy
+from rustfs_aws.eks.platform import (
+    CONTROL_PLANE_LOG_TYPES,
+    EBS_CSI_CLUSTER_TAG,
+    EBS_CSI_SERVICE_ACCOUNT,
+    VOLUME_CLUSTER_TAG,
+    ebs_csi_policy,
+)
 from rustfs_aws.security.iam_documents import STACK_TAG, permissions_boundary
 from rustfs_model import layout
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 VOL, INSTANCE = f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume", f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance"
 DATA_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/data"
+CLUSTER = "rustfs-eks"  # StackConfig.name of the eks stack: the rustfs:cluster tag value
 
 
 @cache
@@ -145,9 +152,21 @@ def _csi(action, resource, **context):
 
 @pytest.mark.parametrize(("request_", "allowed"), [
     (_csi("ec2:CreateVolume", f"{VOL}/*",
-          **{f"aws:RequestTag/{STACK_TAG}": "eks", "aws:RequestTag/ebs.csi.aws.com/cluster": "true"}), True),
+          **{f"aws:RequestTag/{STACK_TAG}": "eks", f"aws:RequestTag/{VOLUME_CLUSTER_TAG}": CLUSTER,
+             "aws:RequestTag/ebs.csi.aws.com/cluster": "true"}), True),
     (_csi("ec2:CreateVolume", f"{VOL}/*",
           **{"aws:RequestTag/ebs.csi.aws.com/cluster": "true"}), False),  # a StorageClass without our tag
+    # Without the cluster tag the volume would escape the DLM snapshots: refused.
+    (_csi("ec2:CreateVolume", f"{VOL}/*",
+          **{f"aws:RequestTag/{STACK_TAG}": "eks", "aws:RequestTag/ebs.csi.aws.com/cluster": "true"}), False),
+    (_csi("ec2:CreateVolume", f"{VOL}/*",
+          **{f"aws:RequestTag/{STACK_TAG}": "eks", f"aws:RequestTag/{VOLUME_CLUSTER_TAG}": "rustfs-prod",
+             "aws:RequestTag/ebs.csi.aws.com/cluster": "true"}), False),
+    (_csi("ec2:CreateTags", f"{VOL}/vol-1", **{"ec2:CreateAction": "CreateVolume"}), True),
+    (_csi("ec2:CreateTags", f"{VOL}/vol-2", **{f"aws:ResourceTag/{STACK_TAG}": "eks"}), False),  # retagging
+    (_csi("ec2:CreateTags", f"arn:aws:ec2:{REGION}:{ACCOUNT}:snapshot/snap-1",
+          **{"ec2:CreateAction": "CreateSnapshot"}), False),  # DLM snapshots, with its own role
+    (_csi("ec2:CreateSnapshot", f"{VOL}/vol-1", **{f"aws:ResourceTag/{STACK_TAG}": "eks"}), False),
     (_csi("ec2:AttachVolume", f"{VOL}/vol-1", **{f"aws:ResourceTag/{STACK_TAG}": "eks"}),
      True),
     (_csi("ec2:AttachVolume", f"{INSTANCE}/i-1", **{f"aws:ResourceTag/{STACK_TAG}": "eks"}),
@@ -170,7 +189,8 @@ def _csi(action, resource, **context):
           **{f"aws:ResourceTag/{STACK_TAG}": "eks"}), False),
 ])
 def test_ebs_csi_role_with_boundary_allows_the_drivers_calls_on_this_stack_only(request_, allowed):
-    identity = ebs_csi_policy(partition="aws", region=REGION, account_id=ACCOUNT, stack="eks", data_key_arn=DATA_KEY)
+    identity = ebs_csi_policy(partition="aws", region=REGION, account_id=ACCOUNT, stack="eks", cluster_id=CLUSTER,
+                              data_key_arn=DATA_KEY)
     boundary = permissions_boundary(name="rustfs-eks", stack="eks", partition="aws")
     verdict = evaluate(request_, identity, boundary)
     assert verdict.allowed is allowed, (request_, verdict)
@@ -182,7 +202,7 @@ def test_recorded_ebs_csi_policy_is_the_scoped_document():
     keys = {r.name: r for r in rec.of_type("aws:kms/key:Key")}
     data_key = keys["rustfs-eks-keys-data"].outputs["arn"]
     expected = ebs_csi_policy(partition="aws", region=REGION, account_id=data_key.split(":")[4], stack="eks",
-                              data_key_arn=data_key)
+                              cluster_id=CLUSTER, data_key_arn=data_key)
     assert _doc(policy.inputs["policy"]) == expected
     assert not any(s["Resource"] == "*" for s in expected["Statement"] if s["Sid"] != "Describe")
 
@@ -197,7 +217,8 @@ def test_storage_class_from_cluster_volume_encrypted_xfs_retained_late_bound():
     assert sc.inputs["parameters"] == {
         "type": volume["type"], "iops": str(volume["iops"]), "throughput": str(volume["throughputMiBps"]),
         "encrypted": "true", "kmsKeyId": keys["rustfs-eks-keys-data"].outputs["arn"],
-        "csi.storage.k8s.io/fstype": "xfs", "tagSpecification_1": f"{STACK_TAG}=eks"}
+        "csi.storage.k8s.io/fstype": "xfs", "tagSpecification_1": f"{STACK_TAG}=eks",
+        "tagSpecification_2": f"{VOLUME_CLUSTER_TAG}={CLUSTER}"}
     assert sc.inputs["volumeBindingMode"] == "WaitForFirstConsumer"
     assert sc.inputs["reclaimPolicy"] == "Retain" and sc.inputs["allowVolumeExpansion"] is True
     provider = rec.one("pulumi:providers:kubernetes")
@@ -209,7 +230,49 @@ def test_storage_class_from_cluster_volume_encrypted_xfs_retained_late_bound():
 def test_no_ec2_mode_resources_on_eks():
     types = {r.type for r in eks_stack().resources}
     assert not types & {"aws:autoscaling/group:Group", "aws:lb/loadBalancer:LoadBalancer",
-                        "aws:route53/zone:Zone", "aws:dlm/lifecyclePolicy:LifecyclePolicy"}
+                        "aws:route53/zone:Zone", "aws:ebs/volume:Volume"}
+
+
+def storage_class_volume_tags(parameters: dict) -> dict[str, str]:
+    """What the EBS CSI driver tags a new volume with: every ``tagSpecification*`` parameter's ``key=value``
+    (aws-ebs-csi-driver docs/tagging.md; the value may be empty, the key may not), plus its own cluster tag."""
+    tags = {EBS_CSI_CLUSTER_TAG: "true"}
+    for name, value in parameters.items():
+        if name.startswith("tagSpecification"):
+            key, sep, tag_value = value.partition("=")
+            assert sep and key, f"{name}: {value!r} is no key=value pair; the driver refuses the volume"
+            tags[key] = tag_value
+    return tags
+
+
+def test_every_volume_the_storage_class_creates_is_in_the_dlm_policys_target():
+    rec = eks_stack()
+    sc = rec.one("kubernetes:storage.k8s.io/v1:StorageClass")
+    tags = storage_class_volume_tags(sc.inputs["parameters"])
+    (policy,) = rec.of_type("aws:dlm/lifecyclePolicy:LifecyclePolicy")
+    details = policy.inputs["policyDetails"]
+    assert policy.inputs["state"] == "ENABLED" and details["resourceTypes"] == ["VOLUME"]
+    target = details["targetTags"]
+    assert target == {VOLUME_CLUSTER_TAG: CLUSTER}
+    assert target.items() <= tags.items(), "DLM would snapshot none of the driver's volumes"
+    # The driver's role creates exactly such volumes, and refuses one without the target tag.
+    identity = ebs_csi_policy(partition="aws", region=REGION, account_id=ACCOUNT, stack="eks", cluster_id=CLUSTER,
+                              data_key_arn=DATA_KEY)
+    boundary = permissions_boundary(name=CLUSTER, stack="eks", partition="aws")
+    request = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
+    assert evaluate(_csi("ec2:CreateVolume", f"{VOL}/*", **request), identity, boundary).allowed
+    untargeted = {k: v for k, v in request.items() if k != f"aws:RequestTag/{VOLUME_CLUSTER_TAG}"}
+    assert not evaluate(_csi("ec2:CreateVolume", f"{VOL}/*", **untargeted), identity, boundary).allowed
+    # The snapshots use the data key the volumes are encrypted with.
+    dlm_keys = next(p for p in rec.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("-dlm-keys"))
+    assert sc.inputs["parameters"]["kmsKeyId"] in json.dumps(_doc(dlm_keys.inputs["policy"]))
+
+
+def test_ebs_csi_policy_has_no_unexplained_parliament_finding():
+    from iam_review import unexplained
+    doc = ebs_csi_policy(partition="aws", region=REGION, account_id=ACCOUNT, stack="eks", cluster_id=CLUSTER,
+                         data_key_arn=DATA_KEY)
+    assert unexplained(doc, "identity") == []
 
 
 def test_fake_eks_refuses_kubernetes_taint_spelling_and_bad_scaling():

@@ -15,6 +15,14 @@ AZs (the managed group's rebalancing and scale-in may take a node from the AZ th
 IRSA for the CSI driver (an OIDC provider per cluster, a trust policy per service account; Pod Identity
 needs neither, EKS User Guide "Learn how EKS Pod Identity grants pods access to AWS services").
 
+Snapshots: the StorageClass tags every volume the driver creates ``rustfs:cluster=<cluster>`` (EBS CSI
+``tagSpecification_N`` parameters, aws-ebs-csi-driver docs/tagging.md "StorageClass Tagging"), the tag EC2
+mode puts on its data volumes, so the DLM policy of ``cluster/snapshots.py`` selects them unchanged; the
+driver's role may create a volume only with that tag, so no data volume escapes the schedule. DLM takes the
+snapshots with its own role; the driver takes none (no VolumeSnapshotClass), so its role has no snapshot
+permission. Rejected: CSI VolumeSnapshots (the snapshot controller and CRDs to install and run, one
+VolumeSnapshot object per drive and run to schedule, retention to implement; DLM does all three).
+
 Every node is tainted for RustFS (constants.py), so the cluster's own add-ons (CoreDNS, the EBS CSI
 controller) are given the matching toleration, or they would stay Pending and the add-ons DEGRADED.
 The API endpoint is private by default: ``pulumi up`` must then run from inside the VPC (or over a VPN
@@ -55,6 +63,9 @@ CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 EBS_CSI_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
 # The EBS CSI driver tags every volume it creates with this key (aws-ebs-csi-driver, docs/tagging.md).
 EBS_CSI_CLUSTER_TAG = "ebs.csi.aws.com/cluster"
+# The data volumes' cluster tag, as in EC2 mode (storage_nodes.py): the DLM policy (cluster/snapshots.py)
+# snapshots every volume carrying it with the cluster's name.
+VOLUME_CLUSTER_TAG = "rustfs:cluster"
 # AL2023 EKS AMIs boot from /dev/xvda (EKS User Guide, "Customize managed nodes with launch templates").
 ROOT_DEVICE = "/dev/xvda"
 ROOT_VOLUME_GIB = 50
@@ -266,7 +277,7 @@ class EksPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self))
         policy = pulumi.Output.all(a.partition, a.account_id, a.data_key_arn).apply(
             lambda v: json.dumps(ebs_csi_policy(partition=v[0], region=a.region, account_id=v[1],
-                                                stack=a.stack, data_key_arn=v[2])))
+                                                stack=a.stack, cluster_id=a.name, data_key_arn=v[2])))
         aws.iam.RolePolicy(f"{self._name}-ebs-csi", role=role.id, policy=policy,
                            opts=pulumi.ResourceOptions(parent=role))
         return role
@@ -275,8 +286,7 @@ class EksPlatform(pulumi.ComponentResource):
         a = self._args
         parameters = {"type": a.volume_type, "iops": str(a.volume_iops), "encrypted": "true",
                       "kmsKeyId": a.data_key_arn, "csi.storage.k8s.io/fstype": "xfs",
-                      # The stack tag lets the driver's role (and the boundary) act on these volumes only.
-                      "tagSpecification_1": f"{STACK_TAG}={a.stack}"}
+                      **storage_class_tags(a.stack, a.name)}
         if a.volume_type == "gp3" and a.volume_throughput_mibps:
             parameters["throughput"] = str(a.volume_throughput_mibps)
         return k8s.storage.v1.StorageClass(
@@ -289,24 +299,37 @@ class EksPlatform(pulumi.ComponentResource):
         return resource_tags(self._args.tags, name, self._args.stack)
 
 
-def ebs_csi_policy(*, partition: str, region: str, account_id: str, stack: str, data_key_arn: str) -> dict:
+def storage_class_tags(stack: str, cluster_id: str) -> dict[str, str]:
+    """The StorageClass's ``tagSpecification_N`` parameters: the driver tags every volume it creates with
+    each ``key=value`` (aws-ebs-csi-driver docs/tagging.md). The stack tag lets the driver's role (and the
+    boundary) act on these volumes only; the cluster tag puts them under the DLM snapshot policy."""
+    tags = {STACK_TAG: stack, VOLUME_CLUSTER_TAG: cluster_id}
+    return {f"tagSpecification_{i}": f"{k}={v}" for i, (k, v) in enumerate(tags.items(), start=1)}
+
+
+def ebs_csi_policy(*, partition: str, region: str, account_id: str, stack: str, cluster_id: str,
+                   data_key_arn: str) -> dict:
     """The EBS CSI controller's permissions (aws-ebs-csi-driver docs/example-iam-policy.json and the AWS
-    managed AmazonEBSCSIDriverPolicy), narrowed to volumes and snapshots carrying this stack's tag, instances
-    of this stack, and the data key for encrypted volumes (EBS CSI docs, "KMS key permissions")."""
+    managed AmazonEBSCSIDriverPolicy), narrowed to volumes carrying this stack's tag, instances of this
+    stack, and the data key for encrypted volumes (EBS CSI docs, "KMS key permissions"). A volume may only be
+    created with the stack and cluster tags in the request (the driver tags at creation, in CreateVolume's
+    TagSpecifications; ec2:CreateTags is then authorised with ec2:CreateAction CreateVolume, EC2 User Guide
+    "Grant permission to tag Amazon EC2 resources during creation"). No snapshot permission: DLM snapshots
+    the volumes with its own role, and this driver has no VolumeSnapshotClass."""
     ec2 = f"arn:{partition}:ec2:{region}:{account_id}"
     ours = {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": stack}}
     via_ec2 = {"StringEquals": {"kms:ViaService": f"ec2.{region}.amazonaws.com"}}
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "Describe", "Effect": "Allow", "Resource": "*",
-         "Action": ["ec2:DescribeAvailabilityZones", "ec2:DescribeInstances", "ec2:DescribeSnapshots",
-                    "ec2:DescribeTags", "ec2:DescribeVolumes", "ec2:DescribeVolumesModifications"]},
+         "Action": ["ec2:DescribeAvailabilityZones", "ec2:DescribeInstances", "ec2:DescribeTags",
+                    "ec2:DescribeVolumes", "ec2:DescribeVolumesModifications"]},
         {"Sid": "CreateTaggedVolumes", "Effect": "Allow", "Action": "ec2:CreateVolume",
          "Resource": f"{ec2}:volume/*",
          "Condition": {"StringEquals": {f"aws:RequestTag/{STACK_TAG}": stack,
+                                        f"aws:RequestTag/{VOLUME_CLUSTER_TAG}": cluster_id,
                                         f"aws:RequestTag/{EBS_CSI_CLUSTER_TAG}": "true"}}},
-        {"Sid": "TagOnCreateOnly", "Effect": "Allow", "Action": "ec2:CreateTags",
-         "Resource": [f"{ec2}:volume/*", f"{ec2}:snapshot/*"],
-         "Condition": {"StringEquals": {"ec2:CreateAction": ["CreateVolume", "CreateSnapshot"]}}},
+        {"Sid": "TagVolumesOnCreateOnly", "Effect": "Allow", "Action": "ec2:CreateTags",
+         "Resource": f"{ec2}:volume/*", "Condition": {"StringEquals": {"ec2:CreateAction": "CreateVolume"}}},
         {"Sid": "OwnVolumesOnOwnInstances", "Effect": "Allow",
          "Action": ["ec2:AttachVolume", "ec2:DetachVolume"],
          "Resource": [f"{ec2}:volume/*", f"{ec2}:instance/*"], "Condition": ours},
@@ -315,7 +338,7 @@ def ebs_csi_policy(*, partition: str, region: str, account_id: str, stack: str, 
         {"Sid": "UseDataKeyThroughEc2", "Effect": "Allow", "Resource": data_key_arn, "Condition": via_ec2,
          "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKeyWithoutPlaintext",
                     "kms:ReEncryptFrom", "kms:ReEncryptTo"]},
-        {"Sid": "GrantDataKeyToEc2", "Effect": "Allow", "Resource": data_key_arn,
+        {"Sid": "LetEc2GrantDataKeyToInstance", "Effect": "Allow", "Resource": data_key_arn,
          "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
          "Condition": {**via_ec2, "Bool": {"kms:GrantIsForAWSResource": "true"}}},
     ]}

@@ -7,6 +7,7 @@ import re
 from pulumi_policy import Severity
 
 from ._kit import Res, get, is_false, is_true, is_unknown, items, resource_policy, stack_policy
+from .resilience import BACKUP_SELECTION, DLM, _dlm_covers, _selection_covers
 
 POD = "kubernetes:core/v1:Pod"
 WORKLOADS = {
@@ -162,6 +163,45 @@ storage_class_resilience = resource_policy(
     severity=Severity.MEDIUM, types=[STORAGE_CLASS], check=_check_storage_class_resilience,
     topics=["kubernetes", "resilience"])
 
+def storage_class_volume_tags(params: dict) -> dict[str, object] | None:
+    """The tags the EBS CSI driver puts on every volume of this StorageClass: each ``tagSpecification*``
+    parameter's ``key=value`` (aws-ebs-csi-driver docs/tagging.md). None when a value is unknown (preview)."""
+    tags: dict[str, object] = {}
+    for name, value in params.items():
+        if not str(name).startswith("tagSpecification"):
+            continue
+        if not isinstance(value, str) or is_unknown(value):
+            return None
+        key, _, tag_value = value.partition("=")
+        tags[key] = tag_value
+    return tags
+
+
+def _check_storage_class_snapshots(resources: list[Res], cfg: dict, report) -> None:
+    policies = [r for r in resources if r.type == DLM]
+    selections = [r for r in resources if r.type == BACKUP_SELECTION]
+    for sc in (r for r in resources if r.type == STORAGE_CLASS):
+        params = sc.get("parameters")
+        if sc.get("provisioner") not in ("ebs.csi.aws.com", "kubernetes.io/aws-ebs") or is_unknown(params):
+            continue
+        tags = storage_class_volume_tags(params if isinstance(params, dict) else {})
+        if tags is None:
+            continue
+        verdicts = [_dlm_covers(p, tags) for p in policies] + [_selection_covers(s, tags) for s in selections]
+        if not any(v is None or v for v in verdicts):
+            shown = ", ".join(f"{k}={v}" for k, v in tags.items()) or "none"
+            report(f"StorageClass '{sc.name}' creates EBS volumes that no enabled DLM policy or AWS Backup "
+                   f"selection of the stack covers (their tags: {shown}); tag them (parameters "
+                   "tagSpecification_N: key=value) with a policy's target tags.", sc.urn)
+
+
+storage_class_snapshots = stack_policy(
+    "rustfs-kubernetes-storageclass-require-snapshots",
+    "The volumes of every EBS StorageClass carry tags (tagSpecification_N) that an enabled DLM lifecycle policy "
+    "or AWS Backup selection of the stack targets: a retained claim is not a backup.",
+    severity=Severity.HIGH, types=[STORAGE_CLASS, DLM, BACKUP_SELECTION],
+    check=_check_storage_class_snapshots, checks=["CKV2_AWS_9"], topics=["kubernetes", "resilience", "backup"])
+
 NAMESPACE = "kubernetes:core/v1:Namespace"
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
@@ -302,5 +342,5 @@ secret_env = resource_policy(
     config={"allowedNames": {"type": "array", "items": {"type": "string"}, "default": [],
                              "description": "variable names that look like secrets but are not"}})
 
-POLICIES = [pod_security, service_internal, storage_class, storage_class_resilience, namespace_pod_security,
-            disruption_budget, zone_spread, secret_env]
+POLICIES = [pod_security, service_internal, storage_class, storage_class_resilience, storage_class_snapshots,
+            namespace_pod_security, disruption_budget, zone_spread, secret_env]

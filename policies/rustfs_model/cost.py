@@ -434,8 +434,10 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     vols = _volumes(resources, fleets)
     _add_ebs(bill, vols)
     stored_gb = (merged["storedTiB"] + merged["growthTiBPerMonth"] / 2) * GB_PER_TIB
-    # Snapshots cover the data volumes (aws.ebs.Volume), not the instances' root volumes.
-    data_volume_gb = sum(_num(_inputs(r).get("size"), 0.0) for r in resources if r.get("type") == VOLUME)
+    # Snapshots cover the data volumes (aws.ebs.Volume, or in EKS mode the StatefulSets' claims), not the
+    # instances' root volumes.
+    data_volume_gb = sum(_num(_inputs(r).get("size"), 0.0) for r in resources if r.get("type") == VOLUME) + \
+        sum(v["size"] for v in _claimed_volumes(resources))
     _add_snapshots(bill, resources, merged, min(stored_gb * e, data_volume_gb))
     _add_network(bill, resources, merged, e, has_cluster=bool(fleets or vols))
     _add_services(bill, resources, merged)
