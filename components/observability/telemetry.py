@@ -24,3 +24,52 @@ def metric_namespace(stack: str) -> str:
 def degraded_alarm_name(cluster_id: str) -> str:
     """The composite alarm that is in ALARM while the cluster is degraded; patching never runs then."""
     return f"{cluster_id}-cluster-degraded"
+
+
+def node_dimension_value(node_name: str) -> str:
+    """NodeName's value for a node: the first label of its DNS name (``rustfs-1`` of ``rustfs-1.<domain>``), as the
+    per-node alarm names spell it."""
+    return node_name.split(".")[0]
+
+
+# RustFS's service name: the OTLP resource's service.name, so the X-Ray segment name of its traces
+# (RUSTFS_OBS_SERVICE_NAME, default APP_NAME "RustFS": crates/obs/src/config.rs, crates/config/src/constants/app.rs;
+# crates/obs/src/telemetry/resource.rs). The bootstrap leaves it unset.
+RUSTFS_SERVICE_NAME = "RustFS"
+
+# RustFS's label on its HTTP status-class metrics (rustfs/src/server/http.rs LABEL_HTTP_STATUS_CLASS), kept as a
+# dimension name.
+STATUS_CLASS_DIMENSION = "status_class"
+
+# Host metrics the collector publishes in metric_namespace(stack) (collector.py), name -> dimensions, in percent.
+HOST_DISK_USED = "disk_used_percent"
+HOST_INODES_USED = "disk_inodes_used_percent"
+HOST_MEMORY_USED = "mem_used_percent"
+HOST_SWAP_USED = "swap_used_percent"
+HOST_METRICS: dict[str, tuple[str, ...]] = {
+    HOST_DISK_USED: (CLUSTER_DIMENSION, NODE_DIMENSION, MOUNT_DIMENSION),
+    HOST_INODES_USED: (CLUSTER_DIMENSION, NODE_DIMENSION, MOUNT_DIMENSION),
+    HOST_MEMORY_USED: (CLUSTER_DIMENSION, NODE_DIMENSION),
+    HOST_SWAP_USED: (CLUSTER_DIMENSION, NODE_DIMENSION),
+}
+
+# RustFS's own metrics (policies/rustfs_model/data/rustfs_metrics.json) that the alarms and the dashboard read, with
+# the dimension sets the collector must publish each with (its EMF metric_declarations). {ClusterId} alone is a
+# roll-up: every node's data point lands in it too, so Maximum / Sum over it are over the nodes (the cluster-wide
+# gauges are each node's view of the whole cluster). Histograms must reach the EMF exporter as deltas (the
+# cumulativetodelta processor): RustFS exports cumulative temporality (crates/obs/src/telemetry/otel.rs) and the
+# awsemf exporter writes a histogram's Count and Sum as it gets them (datapoint.go; opentelemetry-collector-contrib
+# issue 18245, closed unfixed), which would make the Average the mean since RustFS started.
+_CLUSTER = (CLUSTER_DIMENSION,)
+_NODE = (CLUSTER_DIMENSION, NODE_DIMENSION)
+RUSTFS_METRICS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "rustfs_cluster_capacity_usable_total_bytes": (_CLUSTER,),
+    "rustfs_cluster_capacity_used_bytes": (_CLUSTER,),
+    "rustfs_cluster_health_drives_offline_count": (_CLUSTER, _NODE),
+    "rustfs_cluster_health_drives_count": (_CLUSTER, _NODE),
+    "rustfs_http_server_requests_total": (_CLUSTER, _NODE),
+    "rustfs_http_server_failures_total": ((*_CLUSTER, STATUS_CLASS_DIMENSION), (*_NODE, STATUS_CLASS_DIMENSION)),
+    "rustfs_http_server_request_duration_seconds": (_CLUSTER, _NODE),
+    "rustfs_http_server_request_body_bytes_total": (_CLUSTER,),
+    "rustfs_http_server_response_body_bytes_total": (_CLUSTER,),
+}
