@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from rustfs_aws.cluster.bootstrap.render import DEFAULT_READINESS_WAIT, MAX_DRIVES, load_releases
 from rustfs_aws.cluster.bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, READINESS_WAIT_RANGE, TOPOLOGY_WAIT_RANGE
 from rustfs_aws.cluster.user_data_size import user_data_problem
+from rustfs_aws.eks.constants import IMAGE_DIGEST_PATTERN
 from rustfs_aws.network.subnets import MAX_AZS, plan_subnets
 from rustfs_aws.network.zones import ZONE_ID, zone_id_prefix
+from rustfs_aws.operations.settings import OperationsConfig, parse_operations
 from rustfs_aws.validation import _MISSING, NAMESPACE, ConfigError, Problems
 from rustfs_model import catalogue, layout, zone_spread
 from rustfs_model.cost import CONFIG_USAGE_DEFAULTS
@@ -99,6 +101,7 @@ EKS_VERSIONS = {"1.35": "2027-03-27"}
 DEFAULT_EKS_VERSION = "1.35"
 # Kubernetes namespace names are DNS-1123 labels (Kubernetes docs, "Namespaces").
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_IMAGE_DIGEST = re.compile(IMAGE_DIGEST_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class EksRustfsConfig:
     """Requests = limits (Guaranteed QoS: the kubelet evicts these pods last under node pressure)."""
     memory_gib: float
     cpu: float
+    image_digest: str | None = None  # sha256:<64 hex>: the image is rustfs/rustfs:<version>@<digest>
 
 
 @dataclass(frozen=True)
@@ -180,8 +184,30 @@ class BudgetConfig:
 
 
 @dataclass(frozen=True)
+class AlarmThresholds:
+    """``observability.alarms.*``: what the cluster alarms page at (README, Operations: what each alarm means)."""
+    disk_used_percent: float = 80.0  # one RustFS drive's filesystem used
+    capacity_used_percent: float = 70.0  # RustFS's used / usable capacity: time to add a pool
+    drives_offline: int = 1  # drives RustFS sees offline, cluster-wide
+    error_rate_percent: float = 1.0  # 5xx responses per request on the S3 port
+    latency_seconds: float = 2.0  # mean time to the response of an S3 request
+    certificate_days: int = 30  # days left on the soonest-expiring node certificate
+
+
+@dataclass(frozen=True)
+class TracingConfig:
+    """``observability.tracing.*``: the X-Ray sampling rule and group of the RustFS service (tracing.py)."""
+    enabled: bool = True
+    sample_rate: float = 0.01  # share of requests traced (RustFS's own default traces every one)
+    reservoir_per_second: int = 1  # traces per second taken before the rate applies
+
+
+@dataclass(frozen=True)
 class ObservabilityConfig:
     alarm_emails: list[str]  # subscribed to the ops-alerts topic of the cluster alarms
+    alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
+    dashboard: bool = True  # the CloudWatch dashboard (dashboard.py)
+    tracing: TracingConfig = field(default_factory=TracingConfig)
 
 
 @dataclass(frozen=True)
@@ -208,6 +234,7 @@ class StackConfig:
     observability: ObservabilityConfig = field(default_factory=lambda: ObservabilityConfig([]))
     quotas: QuotasConfig = field(default_factory=QuotasConfig)
     account: AccountConfig = field(default_factory=AccountConfig)
+    operations: OperationsConfig = field(default_factory=OperationsConfig)  # patching, Session Manager
     eks: EksConfig | None = None  # only with cluster.platform: eks
 
     @property
@@ -221,7 +248,7 @@ class StackConfig:
 
 
 TOP_LEVEL = {"account", "environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
-             "usage", "budget", "observability", "quotas", "eks"}
+             "usage", "budget", "observability", "quotas", "eks", "operations"}
 
 
 def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
@@ -270,11 +297,13 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     budget = _budget(p, raw, prod)
     observability = _observability(p, raw)
     quotas = _quotas(p, raw)
+    operations = parse_operations(p, raw, prod=prod, owns_account=account.owns_account_resources)
     p.raise_if_any()
     return StackConfig(project=project, stack=stack, region=region, environment=env, tags=tags,
                        network=network, cluster=cluster, tls=tls, security=security, audit=audit,
                        backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []),
-                       observability=observability, quotas=quotas, account=account, eks=eks)
+                       observability=observability, quotas=quotas, account=account, eks=eks,
+                       operations=operations)
 
 
 def _account(p: Problems, raw: dict) -> AccountConfig:
@@ -473,7 +502,7 @@ def _eks(p: Problems, raw: dict, cluster: ClusterConfig) -> EksConfig | None:
                          "label: lowercase letters, digits and '-', at most 63)", check=is_namespace)
     clients = p.string_list(e, "clientNamespaces", "eks.clientNamespaces", [], check=is_namespace,
                             what="Kubernetes namespace names (DNS-1123 labels)")
-    r = p.section(e, "rustfs", "eks.rustfs", {"memoryGiB", "cpu"})
+    r = p.section(e, "rustfs", "eks.rustfs", {"memoryGiB", "cpu", "imageDigest"})
     itype = catalogue.instance_type(cluster.instance_type)
     # What the pod may ask for: the node's memory less the kubelet's and the system's reservation (EKS AMIs
     # reserve 255 MiB + 11 MiB per pod for kube-reserved plus an eviction threshold; a quarter of the node
@@ -486,8 +515,14 @@ def _eks(p: Problems, raw: dict, cluster: ClusterConfig) -> EksConfig | None:
     memory = p.number(r, "memoryGiB", "eks.rustfs.memoryGiB", min(default_memory, max_memory), 1, max_memory)
     cpu = p.number(r, "cpu", "eks.rustfs.cpu", max(1.0, min(float(itype.vcpu // 2), max_cpu)) if itype else 2.0,
                    0.5, max(max_cpu, 0.5))
+    # Not resolved here (no registry access at plan time): the operator reads it from the registry (README).
+    digest = p.string(r, "imageDigest", "eks.rustfs.imageDigest", None, f" 'sha256:' and 64 lowercase hex digits, "
+                      f"the digest of rustfs/rustfs:{cluster.rustfs_version} (docker buildx imagetools inspect "
+                      f"rustfs/rustfs:{cluster.rustfs_version}, or crane digest)", check=lambda v: bool(
+                          _IMAGE_DIGEST.match(v)))
     return EksConfig(kubernetes_version=version, endpoint_public_cidrs=public, namespace=namespace,
-                     client_namespaces=clients, rustfs=EksRustfsConfig(memory_gib=memory, cpu=cpu))
+                     client_namespaces=clients,
+                     rustfs=EksRustfsConfig(memory_gib=memory, cpu=cpu, image_digest=digest))
 
 
 def _startup(p: Problems, cluster: dict) -> StartupConfig:
@@ -641,14 +676,49 @@ def _budget(p: Problems, raw: dict, prod: bool) -> BudgetConfig:
 
 
 def _observability(p: Problems, raw: dict) -> ObservabilityConfig:
-    o = p.section(raw, "observability", "observability", {"alarmEmails"})
+    o = p.section(raw, "observability", "observability", {"alarmEmails", *_OBSERVABILITY_ALARM_KEYS})
     emails = p.string_list(o, "alarmEmails", "observability.alarmEmails", [], check=lambda v: bool(_EMAIL.match(v)),
                            what="e-mail addresses")
     if len(emails) > MAX_ALARM_EMAILS:
         p.add("observability.alarmEmails", f"{len(emails)} addresses", f"at most {MAX_ALARM_EMAILS} addresses "
               "(each confirms its own subscription); subscribe a team list or a paging service to the "
               "ops-alerts topic instead")
-    return ObservabilityConfig(emails)
+    return ObservabilityConfig(emails, **_observability_alarms(p, o))
+
+
+_OBSERVABILITY_ALARM_KEYS = {"alarms", "dashboard", "tracing"}
+
+
+def _observability_alarms(p: Problems, o: dict) -> dict:
+    """``observability.alarms.*`` thresholds, ``observability.dashboard`` and ``observability.tracing.*``."""
+    a = p.section(o, "alarms", "observability.alarms", {"diskUsedPercent", "capacityUsedPercent", "drivesOffline",
+                                                         "errorRatePercent", "latencySeconds", "certificateDays"})
+    d = AlarmThresholds()
+    alarms = AlarmThresholds(
+        disk_used_percent=p.number(a, "diskUsedPercent", "observability.alarms.diskUsedPercent",
+                                   d.disk_used_percent, 50, 99),
+        capacity_used_percent=p.number(a, "capacityUsedPercent", "observability.alarms.capacityUsedPercent",
+                                       d.capacity_used_percent, 10, 95),
+        drives_offline=p.integer(a, "drivesOffline", "observability.alarms.drivesOffline", d.drives_offline, 1, 100,
+                                 " drives"),
+        error_rate_percent=p.number(a, "errorRatePercent", "observability.alarms.errorRatePercent",
+                                    d.error_rate_percent, 0.01, 100),
+        latency_seconds=p.number(a, "latencySeconds", "observability.alarms.latencySeconds", d.latency_seconds,
+                                 0.01, 300),
+        # Node certificates are renewed 60 days before they expire (tls.py): a threshold of 60 or more would page
+        # for every certificate between its renewal date and its pickup.
+        certificate_days=p.integer(a, "certificateDays", "observability.alarms.certificateDays",
+                                   d.certificate_days, 7, 59, " days (renewal starts at 60)"))
+    t = p.section(o, "tracing", "observability.tracing", {"enabled", "sampleRate", "reservoirPerSecond"})
+    dt = TracingConfig()
+    tracing = TracingConfig(
+        enabled=p.boolean(t, "enabled", "observability.tracing.enabled", dt.enabled),
+        # X-Ray bills every trace recorded: the rate is the cost knob (cost.py prices it from usage.requestsPerSecond).
+        sample_rate=p.number(t, "sampleRate", "observability.tracing.sampleRate", dt.sample_rate, 0, 1),
+        reservoir_per_second=p.integer(t, "reservoirPerSecond", "observability.tracing.reservoirPerSecond",
+                                       dt.reservoir_per_second, 0, 100, " traces per second"))
+    return {"alarms": alarms, "dashboard": p.boolean(o, "dashboard", "observability.dashboard", True),
+            "tracing": tracing}
 
 
 def _quotas(p: Problems, raw: dict) -> QuotasConfig:

@@ -865,3 +865,18 @@ one(_SC_SNAPSHOTS, "backup-selection", [_ebs_class("backup=daily"), Spec(
         {"type": "STRINGEQUALS", "key": "backup", "value": "daily"}]})], False)
 one(_SC_SNAPSHOTS, "not-ebs", [Spec("kubernetes:storage.k8s.io/v1:StorageClass", "efs", {
     "provisioner": "efs.csi.aws.com", "parameters": {}})], False)
+
+# ---- EKS mode: the RustFS image pinned by digest (advisory; policies/config/prod.json makes it mandatory) ----
+_DIGEST_POLICY = "rustfs-kubernetes-pod-require-image-digest"
+
+
+def _sts_image(image: str) -> Spec:
+    return Spec("kubernetes:apps/v1:StatefulSet", "rustfs", {"spec": {"template": {"spec": {
+        "containers": [{"name": "rustfs", "image": image}]}}}})
+
+
+pair(_DIGEST_POLICY, [_sts_image("rustfs/rustfs:1.0.1")], [_sts_image("rustfs/rustfs:1.0.1@sha256:" + "0" * 64)])
+one(_DIGEST_POLICY, "short-digest", [_sts_image("rustfs/rustfs:1.0.1@sha256:abc")], True)
+one(_DIGEST_POLICY, "latest", [_sts_image("rustfs/rustfs")], True)
+one(_DIGEST_POLICY, "allowed-by-config", [_sts_image("registry.local/tools:dev")], False,
+    config={_DIGEST_POLICY: {"allowedUnpinned": ["^registry\\.local/"]}})

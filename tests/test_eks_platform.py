@@ -313,9 +313,23 @@ def test_eks_defaults_private_pinned_and_sized_for_the_node():
     ({"rustfs": {"cpu": 8}}, "eks.rustfs.cpu: got 8; allowed range 0.5–7.5"),
     ({"rustfs": {"gpu": 1}}, "eks.rustfs.gpu"),
     ({"nodeGroups": 3}, "eks.nodeGroups"),
+    ({"rustfs": {"imageDigest": "abc"}}, "eks.rustfs.imageDigest: got 'abc'; expected 'sha256:' and 64 lowercase"),
+    ({"rustfs": {"imageDigest": "sha256:" + "A" * 64}}, "eks.rustfs.imageDigest"),  # uppercase is no digest
+    ({"rustfs": {"imageDigest": "sha256:" + "a" * 63}}, "eks.rustfs.imageDigest"),
+    ({"rustfs": {"imageDigest": "sha512:" + "a" * 64}}, "eks.rustfs.imageDigest"),
+    ({"rustfs": {"imageDigest": 42}}, "eks.rustfs.imageDigest: got 42"),
 ])
 def test_eks_config_errors_name_the_key_and_the_allowed_values(eks, expected):
     assert expected in _problems({**BASE, "eks": eks})
+
+
+def test_image_digest_unset_by_default_and_kept_when_valid():
+    assert parse(BASE, stack="eks", region=REGION).eks.rustfs.image_digest is None
+    digest = "sha256:" + "0123456789abcdef" * 4
+    raw = {**BASE, "eks": {"rustfs": {"imageDigest": digest}}}
+    assert parse(raw, stack="eks", region=REGION).eks.rustfs.image_digest == digest
+    message = _problems({**BASE, "eks": {"rustfs": {"imageDigest": "latest"}}})
+    assert "docker buildx imagetools inspect rustfs/rustfs:" in message and "crane digest" in message
 
 
 def test_eks_section_refused_on_an_ec2_stack():

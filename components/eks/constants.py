@@ -21,3 +21,7 @@ DEFAULT_NAMESPACE = "rustfs"
 
 # The well-known zone label the scheduler's topology spread uses (EBS volumes are zonal).
 ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone"
+
+# An image digest as a reference pins it: sha256 and 64 lowercase hex (OCI image spec, descriptor.md "Digests";
+# the registry's manifest-list digest). The config and the workload refuse anything else.
+IMAGE_DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"

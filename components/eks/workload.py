@@ -39,13 +39,18 @@ only two of the three.
 Image: ``rustfs/rustfs:<version>`` by tag, the release's version without a "v" (README.md:
 ``rustfs/rustfs:1.0.0-rc.3``), multi-arch (docker-buildx.sh: linux/amd64 and linux/arm64, so Graviton node
 groups work); the image's user is uid/gid 10001 (Dockerfile ``adduser -u 10001``).
-A tag can be re-pushed; ``image_digest`` pins the exact image and should be set once the digest of the
-release is known (this program cannot resolve it: no registry access at plan time).
+A tag can be re-pushed; ``image_digest`` (config ``eks.rustfs.imageDigest``) pins the exact image:
+``rustfs/rustfs:<version>@sha256:...``. With both, the container runtime pulls by digest and the tag only
+documents the version (Kubernetes docs, "Images": "image names ... with a digest"). Take the digest of the
+multi-arch manifest list (``docker buildx imagetools inspect`` / ``crane digest`` print it), not of one
+platform's image, or the other architecture's nodes cannot run it. This program cannot resolve it (no registry
+access at plan time); the pack's ``rustfs-kubernetes-pod-require-image-digest`` flags an unpinned image.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import pulumi
@@ -56,6 +61,7 @@ from rustfs_aws.cluster.bootstrap.render import DEFAULT_READINESS_WAIT, RUSTFS_L
 from rustfs_aws.cluster.bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, unit_start_timeout
 from rustfs_aws.cluster.tls import NODE_EARLY_RENEWAL_HOURS, NODE_USES, NODE_VALIDITY_HOURS
 from rustfs_aws.eks.constants import (
+    IMAGE_DIGEST_PATTERN,
     STORAGE_NODE_LABEL_KEY,
     STORAGE_NODE_LABEL_VALUE,
     STORAGE_NODE_TAINT_EFFECT,
@@ -156,7 +162,7 @@ class RustfsWorkloadArgs:
     server_domains: list[str] = field(default_factory=list)  # RUSTFS_SERVER_DOMAINS
     topology_wait_seconds: int = DEFAULT_TOPOLOGY_WAIT  # cluster.startup.* (bootstrap/startup.py)
     readiness_wait_seconds: int = DEFAULT_READINESS_WAIT
-    image_digest: str | None = None  # sha256:...; pins the image beyond its tag
+    image_digest: str | None = None  # sha256:<64 hex> of the release's manifest list; pins the image beyond its tag
     labels: dict[str, str] = field(default_factory=dict)
     # prod: the Namespace (deleting it deletes every claim in it), the StatefulSet and the credentials Secret
     # are protected; a plan that would delete or replace them fails, as for the EC2 data volumes.
@@ -167,6 +173,9 @@ class RustfsWorkload(pulumi.ComponentResource):
     """``namespace``, ``service_name`` (the S3 Service), ``volumes`` (RUSTFS_VOLUMES), ``pod_names``, ``plan``."""
 
     def __init__(self, name: str, args: RustfsWorkloadArgs, opts: pulumi.ResourceOptions | None = None):
+        if args.image_digest is not None and not re.match(IMAGE_DIGEST_PATTERN, args.image_digest):
+            raise ValueError(f"image_digest {args.image_digest!r}: expected 'sha256:' and 64 lowercase hex digits "
+                             f"(the digest of rustfs/rustfs:{args.rustfs_version}'s manifest list)")
         super().__init__("rustfs:eks:RustfsWorkload", name, None, opts)
         self._args = args
         self.plan = plan_workload(args.namespace, args.nodes, args.drives_per_node, args.volume_size_gib)

@@ -342,5 +342,31 @@ secret_env = resource_policy(
     config={"allowedNames": {"type": "array", "items": {"type": "string"}, "default": [],
                              "description": "variable names that look like secrets but are not"}})
 
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def _check_image_digest(res: Res, cfg: dict, report) -> None:
+    spec = _pod_spec(res)
+    if spec is None:
+        return
+    for label, container in _containers(spec):
+        image = container.get("image")
+        if not isinstance(image, str) or is_unknown(image) or _DIGEST.search(image):
+            continue
+        if any(re.search(pattern, image) for pattern in cfg["allowedUnpinned"]):
+            continue
+        report(f"'{res.name}' {label} runs image '{image}' by tag: a tag can be re-pushed, so nodes may run "
+               "different code under one name; pin it by digest (image@sha256:<64 hex> of its manifest list).")
+
+
+image_digest = resource_policy(
+    "rustfs-kubernetes-pod-require-image-digest",
+    "Container images are pinned by digest (image@sha256:...), not only by a tag that can be re-pushed. Advisory; "
+    "production stacks' policy config makes it mandatory.",
+    severity=Severity.MEDIUM, types=list(WORKLOADS), check=_check_image_digest, checks=["CKV_K8S_43"],
+    topics=["kubernetes", "supply-chain"],
+    config={"allowedUnpinned": {"type": "array", "items": {"type": "string"}, "default": [],
+                                "description": "regexes of images that may run by tag"}})
+
 POLICIES = [pod_security, service_internal, storage_class, storage_class_resilience, storage_class_snapshots,
-            namespace_pod_security, disruption_budget, zone_spread, secret_env]
+            namespace_pod_security, disruption_budget, zone_spread, secret_env, image_digest]
