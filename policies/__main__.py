@@ -1,7 +1,13 @@
 """Entry point of the rustfs-aws-guardrails policy pack: constructs the one PolicyPack."""
 
+import threading
+
 from pulumi_policy import EnforcementLevel, PolicyPack
 from rustfs_guardrails import ALL_POLICIES
+from rustfs_guardrails._iam import warm_up
+
+# The IAM checks' libraries load while the engine still registers resources (PolicyPack() below serves).
+threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
 
 PolicyPack(
     name="rustfs-aws-guardrails",

@@ -68,16 +68,24 @@ def _explain(exc: Exception) -> str:
 
 def _preflight(args: argparse.Namespace) -> int:
     from . import report, sections
-    from .analysis import policy_config_for, run_policies
-    from .runner import run_stack
+    from .analysis import StreamingAnalysis, pack_booting, policy_config_for
+    from .runner import run_settings
+    from .stackfiles import read_stack
 
     project_dir = (args.cwd or Path.cwd()).resolve()
     if not (project_dir / "Pulumi.yaml").is_file():
         raise ValueError(f"no Pulumi.yaml in {project_dir}: run from the project directory or pass --cwd")
     pack_dir = (args.policy_pack or project_dir / "policies").resolve()
     policy_config, config_file = policy_config_for(args.stack, args.policy_config, pack_dir)
-    recording = run_stack(args.stack, project_dir=project_dir, new_stack=args.new_stack)
-    policy = run_policies(recording, policy_config=policy_config, config_file=config_file, pack_dir=pack_dir)
+    settings = read_stack(project_dir, args.stack)
+    with pack_booting(settings, policy_config, pack_dir=pack_dir) as pack_ready:
+        streaming = StreamingAnalysis(settings, pack_ready)
+        try:
+            recording = run_settings(settings, project_dir=project_dir, new_stack=args.new_stack,
+                                     on_record=streaming.record)
+        finally:
+            streaming.close()
+        policy = streaming.finish(recording, config_file)
     values = sections.compute_all(recording)
     doc = report.build_json(recording, policy, values)
     if args.json:

@@ -7,6 +7,7 @@ import json
 import os
 import runpy
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,9 +117,10 @@ def _with_references_by_id(request):
 
 
 class RecordingMonitor(MockMonitor):
-    def __init__(self, mocks: FakeAws):
+    def __init__(self, mocks: FakeAws, on_record: Callable[[RecordedResource], None] | None = None):
         super().__init__(mocks)
         self.recorded: list[RecordedResource] = []
+        self.on_record = on_record  # told of each resource as it registers, as the engine tells analyzers
         self.stack_outputs: dict = {}
         self.stack_urn = ""
 
@@ -143,6 +145,8 @@ class RecordingMonitor(MockMonitor):
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             inputs=plain(inputs), outputs=plain(outputs), wire_inputs=request.object,
             wire_outputs=response.object))
+        if self.on_record is not None:
+            self.on_record(self.recorded[-1])
         return response
 
     def RegisterResourceOutputs(self, request):
@@ -208,12 +212,14 @@ def run_stack(stack: str, overrides: dict | None = None, *, project_dir: Path = 
 
 
 def run_settings(settings: StackSettings, *, project_dir: Path = PROJECT_DIR, preview: bool = True,
-                 new_stack: bool = False, fake: FakeAws | None = None) -> Recording:
+                 new_stack: bool = False, fake: FakeAws | None = None,
+                 on_record: Callable[[RecordedResource], None] | None = None) -> Recording:
     """``new_stack``: preview a stack that does not exist yet (computed outputs unknown), as a first
     ``pulumi preview`` sees it; otherwise every output is known, as in a preview of a deployed stack.
-    ``fake``: a fake AWS set up for a test (e.g. an impaired zone); default: the region's plain fake."""
+    ``fake``: a fake AWS set up for a test (e.g. an impaired zone); default: the region's plain fake.
+    ``on_record``: called with each resource as it registers (preflight streams them to the pack)."""
     fake = fake or FakeAws(settings.region or "us-east-1", new_stack=new_stack)
-    monitor = RecordingMonitor(fake)
+    monitor = RecordingMonitor(fake, on_record)
     mock_settings = MockSettings(
         monitor=monitor, monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
         engine=MockEngine(None), project=settings.project, stack=settings.stack, dry_run=preview,

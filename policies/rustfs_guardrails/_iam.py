@@ -115,6 +115,14 @@ def wildcard_actions(statement: dict[str, Any]) -> list[str]:
     return [a for a in as_list(statement.get("Action")) if isinstance(a, str) and (a == "*" or a.endswith(":*"))]
 
 
+def warm_up() -> None:
+    """Import cloudsplaining and policy_sentry (and policy_sentry's IAM definitions, ~0.6 s) ahead of the first
+    IAM policy check; the pack calls it in a thread at start, while the engine still runs the program."""
+    from cloudsplaining.scan.policy_document import PolicyDocument  # noqa: F401
+    from cloudsplaining.shared.exclusions import Exclusions  # noqa: F401
+    from policy_sentry.querying.actions import remove_actions_not_matching_access_level  # noqa: F401
+
+
 def cloudsplaining_findings(document: dict[str, Any], exclusions: list[str]) -> dict[str, list[str]]:
     """Risky actions that cloudsplaining finds in an identity policy, by category."""
     from cloudsplaining.scan.policy_document import PolicyDocument

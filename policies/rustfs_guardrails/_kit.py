@@ -244,15 +244,19 @@ def resource_policy(name: str, description: str, *, severity: Severity, types: I
 def stack_policy(name: str, description: str, *, severity: Severity, types: Iterable[str],
                  check: StackCheck, checks: Sequence[str] = (), topics: Sequence[str] = (),
                  config: Mapping[str, dict[str, Any]] | None = None,
-                 remediation: str | None = None) -> StackValidationPolicy:
-    """A stack policy; ``types`` documents which resource types it reads."""
+                 remediation: str | None = None, reads_every_type: bool = False) -> StackValidationPolicy:
+    """A stack policy that sees the resources of the given types only, or every resource with
+    ``reads_every_type`` (e.g. "is this group used by anything?"). The SDK hands every policy every resource,
+    each freshly deserialized: converting only the ones a check reads keeps AnalyzeStack fast."""
+    type_set = frozenset(types)
 
     def validate(args: Any, report_violation: Callable[..., None]) -> None:
-        resources = [res_from_stack_resource(r, args.stack_tags) for r in args.resources]
+        resources = [res_from_stack_resource(r, args.stack_tags) for r in args.resources
+                     if reads_every_type or r.resource_type in type_set]
         check(resources, effective_config(config, args.get_config()),
               lambda message, urn=None: report_violation(message, urn))
 
-    _register(name, types, severity, checks, topics, description, stack=True)
+    _register(name, type_set, severity, checks, topics, description, stack=True)
     return StackValidationPolicy(
         name=name, description=description, validate=validate, enforcement_level=default_level(severity),
         config_schema=_schema(config), severity=severity, framework=_framework(checks),

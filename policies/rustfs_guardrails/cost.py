@@ -134,7 +134,7 @@ estimate_within_budget = stack_policy(
     "rustfs-budgets-stack-require-estimate-within-budget",
     "The monthly cost estimated from the stack's resources (rustfs_model.cost) stays within its AWS Budget.",
     severity=Severity.MEDIUM, types=[BUDGET, ASG, LAUNCH_TEMPLATE, INSTANCE, VOLUME], check=_check_estimate,
-    topics=["cost"],
+    topics=["cost"], reads_every_type=True,  # the estimate prices every resource it knows
     config={"monthlyBudgetUSD": {"type": "number", "minimum": 0, "default": 0,
                                  "description": "Budget to compare with; 0 = the stack's aws.budgets.Budget"},
             "maxShareOfBudget": {"type": "number", "minimum": 0, "default": 1.0,

@@ -90,7 +90,9 @@ def identity_policy(name: str, description: str, *, severity, check, checks=(), 
             if res.type in IDENTITY_DOC_TYPES and res.urn not in boundaries:
                 check(res, cfg, lambda message, urn=res.urn: report(message, urn))
 
-    return stack_policy(name, description, severity=severity, types=IDENTITY_DOC_TYPES, check=stack_check,
+    # boundary_urns reads the holders of boundaries and the attachments, besides the documents.
+    types = sorted({*IDENTITY_DOC_TYPES, ROLE, USER, *ATTACHMENTS})
+    return stack_policy(name, description, severity=severity, types=types, check=stack_check,
                         checks=checks, topics=topics, config=config)
 
 

@@ -87,7 +87,7 @@ budget_exists = stack_policy(
     "rustfs-budgets-stack-require-budget",
     "A stack that creates AWS resources also creates an AWS Budget with alerts.",
     severity=Severity.LOW, types=[BUDGET], check=_check_budget_exists, topics=["cost"],
-    config={"minResources": {"type": "number", "minimum": 1, "default": 10}})
+    config={"minResources": {"type": "number", "minimum": 1, "default": 10}}, reads_every_type=True)
 
 
 

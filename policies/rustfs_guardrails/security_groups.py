@@ -193,7 +193,8 @@ def _check_attached(resources: list[Res], cfg: dict, report) -> None:
 sg_attached = stack_policy(
     "rustfs-ec2-securitygroup-require-attachment",
     "Every security group is used by some resource of the stack (no orphaned groups).",
-    severity=Severity.LOW, types=[SG], check=_check_attached, checks=["CKV2_AWS_5"], topics=["network"])
+    severity=Severity.LOW, types=[SG], check=_check_attached, checks=["CKV2_AWS_5"], topics=["network"],
+    reads_every_type=True)
 
 POLICIES = [world_ingress, console_never_public, unrestricted_egress, descriptions, default_sg_closed,
             rule_conflicts, sg_attached]
