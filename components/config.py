@@ -16,6 +16,7 @@ from rustfs_aws.cluster.bootstrap.render import DEFAULT_READINESS_WAIT, MAX_DRIV
 from rustfs_aws.cluster.bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, READINESS_WAIT_RANGE, TOPOLOGY_WAIT_RANGE
 from rustfs_aws.cluster.user_data_size import user_data_problem
 from rustfs_aws.eks.constants import IMAGE_DIGEST_PATTERN
+from rustfs_aws.images.settings import ImagesConfig, parse_images
 from rustfs_aws.network.subnets import MAX_AZS, plan_subnets
 from rustfs_aws.network.zones import ZONE_ID, zone_id_prefix
 from rustfs_aws.operations.settings import OperationsConfig, parse_operations
@@ -235,6 +236,7 @@ class StackConfig:
     quotas: QuotasConfig = field(default_factory=QuotasConfig)
     account: AccountConfig = field(default_factory=AccountConfig)
     operations: OperationsConfig = field(default_factory=OperationsConfig)  # patching, Session Manager
+    images: ImagesConfig = field(default_factory=ImagesConfig)  # the optimized node AMI (images/settings.py)
     eks: EksConfig | None = None  # only with cluster.platform: eks
 
     @property
@@ -248,7 +250,7 @@ class StackConfig:
 
 
 TOP_LEVEL = {"account", "environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
-             "usage", "budget", "observability", "quotas", "eks", "operations"}
+             "usage", "budget", "observability", "quotas", "eks", "operations", "images"}
 
 
 def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
@@ -298,12 +300,13 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     observability = _observability(p, raw)
     quotas = _quotas(p, raw)
     operations = parse_operations(p, raw, prod=prod, owns_account=account.owns_account_resources)
+    images = parse_images(p, raw, platform=cluster.platform, ami_id=cluster.ami_id)
     p.raise_if_any()
     return StackConfig(project=project, stack=stack, region=region, environment=env, tags=tags,
                        network=network, cluster=cluster, tls=tls, security=security, audit=audit,
                        backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []),
                        observability=observability, quotas=quotas, account=account, eks=eks,
-                       operations=operations)
+                       operations=operations, images=images)
 
 
 def _account(p: Problems, raw: dict) -> AccountConfig:
@@ -337,8 +340,10 @@ def _tags(p: Problems, raw: dict, env: str, project: str) -> dict[str, str]:
             p.add(f"tags.{key}", value, "tag values are up to 256 characters of letters, digits, spaces "
                   "and + - = . _ : / @")
     tags.update({k: v for k, v in extra.items() if k != "Environment"})
-    if len(tags) > 45:  # AWS allows 50 user tags; keep room for the per-resource Name and rustfs:* tags
-        p.add("tags", f"{len(tags)} tags", "at most 45 tags (AWS allows 50 per resource; we add up to 5)")
+    # AWS allows 50 user tags; keep room for the per-resource ones: a data volume carries Name, rustfs:stack,
+    # rustfs:cluster, rustfs:node, rustfs:node-name and rustfs:drive, an instance PatchGroup instead of the last.
+    if len(tags) > 44:
+        p.add("tags", f"{len(tags)} tags", "at most 44 tags (AWS allows 50 per resource; we add up to 6)")
     return tags
 
 
