@@ -28,7 +28,16 @@ from rustfs_aws.network import (
     NetworkArgs,
     resolve_zones,
 )
-from rustfs_aws.observability import ClusterAlarms, ClusterAlarmsArgs, Observability, ObservabilityArgs
+from rustfs_aws.observability import (
+    ClusterAlarms,
+    ClusterAlarmsArgs,
+    ClusterDashboard,
+    ClusterDashboardArgs,
+    Observability,
+    ObservabilityArgs,
+    Tracing,
+    TracingArgs,
+)
 from rustfs_aws.operations import BudgetArgs, RestartDocuments, RestartDocumentsArgs, StackBudget, check_quotas
 from rustfs_aws.security import (
     Audit,
@@ -198,7 +207,20 @@ else:
         group_names=cluster.group_names,
         load_balancer_arn_suffix=load_balancer.arn_suffix,
         s3_target_group_arn_suffix=load_balancer.s3_target_group_arn_suffix,
-        emails=cfg.observability.alarm_emails), opts=opts)
+        emails=cfg.observability.alarm_emails, thresholds=cfg.observability.alarms), opts=opts)
+    if cfg.observability.dashboard:
+        thresholds = cfg.observability.alarms
+        ClusterDashboard(f"{cfg.name}-dashboard", stack.args(
+            ClusterDashboardArgs, drive_paths=alarms.drive_paths,
+            group_names=cluster.group_names, load_balancer_arn_suffix=load_balancer.arn_suffix,
+            s3_target_group_arn_suffix=load_balancer.s3_target_group_arn_suffix, alarm_arns=alarms.alarm_arns,
+            capacity_used_percent=thresholds.capacity_used_percent, latency_seconds=thresholds.latency_seconds,
+            error_rate_percent=thresholds.error_rate_percent, disk_used_percent=thresholds.disk_used_percent),
+            opts=opts)
+    if cfg.observability.tracing.enabled:  # X-Ray: the RustFS service's sampling rule and trace group
+        Tracing(f"{cfg.name}-tracing", stack.args(
+            TracingArgs, sample_rate=cfg.observability.tracing.sample_rate,
+            reservoir_per_second=cfg.observability.tracing.reservoir_per_second), opts=opts)
 
     pulumi.export("s3EndpointUrl", f"https://{endpoint}:{S3_PORT}")
     if cluster_cfg.console:

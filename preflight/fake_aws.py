@@ -14,9 +14,10 @@ import string
 
 import pulumi
 
-from . import fake_eks
+from . import fake_eks, fake_monitoring
 from .fake_account import ACCOUNT_ID, SERVICE_LINKED_ROLES, FakeAccount, get_role, get_roles
 from .fake_limits import check_max_session_duration, checked_user_data
+from .fake_monitoring import recorded_alarm
 from .fake_operations import checked_alarm, ssm_document
 from .fake_quotas import QuotaWorld, instance_type
 from .fake_usage import get_eips, get_lbs, get_vpcs
@@ -400,10 +401,9 @@ _RESOURCES = {
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
-    "aws:cloudwatch/metricAlarm:MetricAlarm": checked_alarm(_named("cloudwatch", "alarm:{name}")),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": recorded_alarm(checked_alarm(_named("cloudwatch", "alarm:{name}"))),
     "aws:ssm/document:Document": ssm_document,
-    "aws:cloudwatch/dashboard:Dashboard": _named("cloudwatch", "dashboard/{name}", region=False,
-                                                 name_key="dashboardName"),
+    **fake_monitoring.RESOURCES,  # composite alarms, dashboards, X-Ray sampling rules and groups
     "aws:sns/topic:Topic": _named("sns", "{name}", id_is="arn"),
     "aws:sns/topicPolicy:TopicPolicy": lambda f, n, i: (i.get("arn", n), {}),
     "aws:sns/topicSubscription:TopicSubscription": lambda f, n, i: (

@@ -9,8 +9,11 @@ data"; MetricDataQuery API reference):
   threshold; a missing one counts as TreatMissingData says (breaching | notBreaching; ignore and missing keep
   the previous state, or leave a new alarm in INSUFFICIENT_DATA).
 - A metric math alarm evaluates its ReturnData expression at every period where any of its metrics has data;
-  arithmetic on a missing value is missing, and ``FILL(x, v)`` gives ``v`` where ``x`` is missing. Only the
-  subset the stack uses is understood (ids, numbers, + and -, FILL): anything else fails loudly.
+  arithmetic on a missing value is missing, and ``FILL(x, v)`` gives ``v`` where ``x`` is missing; a division by
+  zero is modelled as no value (not checked against CloudWatch: the stack's denominators, usable capacity and
+  requests including the load balancer's health checks, are not zero while the cluster runs).
+  Only the subset the stack uses is understood (ids, numbers, + - * / with their precedence, parentheses, FILL):
+  anything else fails loudly.
 
 Not modelled: the look-back over more periods than EvaluationPeriods that CloudWatch makes when data is missing
 (it only ever delays a missing-data ALARM), anomaly detection, percentiles.
@@ -31,7 +34,7 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 _STATISTICS: dict[str, Callable[[list[float]], float]] = {
     "SampleCount": len, "Minimum": min, "Maximum": max, "Sum": sum, "Average": lambda v: sum(v) / len(v),
 }
-_TOKEN = re.compile(r"\s*(?:(FILL)|([a-z][a-zA-Z0-9_]*)|(\d+(?:\.\d+)?)|([-+(),]))")
+_TOKEN = re.compile(r"\s*(?:(FILL)|([a-z][a-zA-Z0-9_]*)|(\d+(?:\.\d+)?)|([-+*/(),]))")
 
 
 class NotModelled(Exception):
@@ -81,13 +84,29 @@ def evaluate(expression: str, values: dict[str, float | None]) -> float | None:
         if kind == "id":
             take("id")
             return values[text]
+        if (kind, text) == ("op", "("):
+            take("op", "(")
+            inner = sum_()
+            take("op", ")")
+            return inner
         return float(take("number"))
 
-    def sum_() -> float | None:
+    def product() -> float | None:
         value = term()
-        while tokens and tokens[0] in (("op", "+"), ("op", "-")):
+        while tokens and tokens[0] in (("op", "*"), ("op", "/")):
             op = tokens.pop(0)[1]
             right = term()
+            if value is None or right is None or (op == "/" and right == 0):
+                value = None
+            else:
+                value = value * right if op == "*" else value / right
+        return value
+
+    def sum_() -> float | None:
+        value = product()
+        while tokens and tokens[0] in (("op", "+"), ("op", "-")):
+            op = tokens.pop(0)[1]
+            right = product()
             value = None if value is None or right is None else value + right if op == "+" else value - right
         return value
 

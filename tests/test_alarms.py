@@ -38,12 +38,20 @@ from rustfs_model.layout import LayoutError, Node, Pool, compute_layout, place_n
 
 ROOT = Path(__file__).resolve().parent.parent
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 TOPIC = "aws:sns/topic:Topic"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 ASG = "aws:autoscaling/group:Group"
 COMPONENT = "rustfs:observability:ClusterAlarms"
 NODES = {"dev": 4, "prod": 6}  # Pulumi.<stack>.yaml
+DRIVES = {"dev": 2, "prod": 16}  # cluster.drivesPerNode there
+
+
+def _alarm_count(name: str) -> int:
+    """Per node: not in service, status check, RustFS not reporting and one per drive; cluster: unhealthy hosts,
+    write quorum, drives offline, capacity, 5xx rate, latency; certificates: expiring, not reported."""
+    return NODES[name] * (3 + DRIVES[name]) + 6 + 2
 
 
 def _layout(nodes: int, drives: int, azs: int = 3):
@@ -157,7 +165,7 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_ok_and_says_what_to_do(stac
     name, recording = stack
     topic_arn = _topic(recording).outputs["arn"]
     alarms = recording.of_type(ALARM)
-    assert len(alarms) == 2 * NODES[name] + 2 + 2  # per node, cluster, certificates
+    assert len(alarms) == _alarm_count(name)
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [topic_arn] and alarm.inputs["okActions"] == [topic_arn]
         assert alarm.inputs.get("actionsEnabled", True) is True
@@ -310,7 +318,8 @@ def test_preflight_has_no_mandatory_violation_and_none_on_the_alarms(name, tmp_p
     assert report["summary"]["mandatory"] == 0
     ours = {r["urn"] for r in report["resources"] if "-alarms-" in r["urn"]}
     kinds = Counter(urn.split("::")[-2].split("$")[-1] for urn in ours)
-    assert kinds[ALARM] == 2 * NODES[name] + 4 and kinds[TOPIC] == 1 and kinds[TOPIC_POLICY] == 1
+    assert kinds[ALARM] == _alarm_count(name) and kinds[TOPIC] == 1 and kinds[TOPIC_POLICY] == 1
+    assert kinds[COMPOSITE] == 1
     assert [v for v in report["policy"]["violations"] if v["urn"] in ours] == []
 
 
@@ -436,3 +445,213 @@ def test_the_fake_refuses_metric_math_alarms_aws_refuses(not_reported):
         check_alarm("many", {**not_reported, "metricQueries": [*eleven, queries[2]]})
     with pytest.raises(AwsRejects, match="exceeds 604800"):
         check_alarm("long", {**not_reported, "evaluationPeriods": 26})
+
+
+# --- RustFS's own metrics, the drives, the composite "cluster degraded" -------------------------------------------
+
+from preflight.fake_monitoring import check_composite  # noqa: E402
+from preflight.fake_operations import AwsRejects  # noqa: E402
+from rustfs_aws.cluster.bootstrap.render import UserDataParams  # noqa: E402
+from rustfs_aws.observability import telemetry  # noqa: E402
+from rustfs_aws.observability.alarms import (  # noqa: E402
+    MAX_COMPOSITE_CHILDREN,
+    ClusterAlarmsArgs,
+    degraded_rule,
+)
+from rustfs_model.rustfs_metrics import catalogue  # noqa: E402
+
+
+def _by_suffix(recording, suffix: str):
+    [alarm] = [a for a in recording.of_type(ALARM) if a.inputs["name"].endswith(suffix)]
+    return alarm.inputs
+
+
+def _metric_stats(inputs: dict) -> list[dict]:
+    """Every metric an alarm reads, as {namespace, metricName, dimensions}."""
+    if inputs.get("metricQueries"):
+        return [q["metric"] for q in inputs["metricQueries"] if q.get("metric")]
+    return [{"namespace": inputs["namespace"], "metricName": inputs["metricName"],
+             "dimensions": inputs.get("dimensions", {})}]
+
+
+def test_every_stack_metric_an_alarm_reads_is_emitted_with_a_dimension_set_the_collector_publishes(stack):
+    name, recording = stack
+    namespace, seen = telemetry.metric_namespace(name), set()
+    for alarm in recording.of_type(ALARM):
+        for m in _metric_stats(alarm.inputs):
+            if m["namespace"] != namespace:
+                continue
+            dims = frozenset(m["dimensions"])
+            assert m["dimensions"][telemetry.CLUSTER_DIMENSION] == f"rustfs-{name}"
+            if m["metricName"] in telemetry.HOST_METRICS:
+                assert dims == set(telemetry.HOST_METRICS[m["metricName"]]), alarm.inputs["name"]
+            else:
+                entry = catalogue()[m["metricName"]]  # RustFS's own, at the pinned release
+                assert entry["emitted"], m["metricName"]
+                assert dims in {frozenset(d) for d in telemetry.RUSTFS_METRICS[m["metricName"]]}, m["metricName"]
+                # A dimension beyond ours is one of RustFS's labels (status_class), which the collector keeps.
+                assert dims - {telemetry.CLUSTER_DIMENSION, telemetry.NODE_DIMENSION} <= set(entry["labels"])
+            seen.add(m["metricName"])
+    assert {"rustfs_cluster_health_drives_offline_count", "rustfs_http_server_failures_total",
+            "rustfs_http_server_request_duration_seconds", telemetry.HOST_DISK_USED} <= seen
+
+
+def test_the_5xx_rate_reads_the_http_servers_failures_because_the_request_collectors_are_not_emitted():
+    # RustFS 1.0.0-rc.3 declares rustfs_api_requests_5xx_errors_total but its request collector runs TOTALS_ONLY.
+    assert catalogue()["rustfs_api_requests_5xx_errors_total"]["emitted"] is False
+    failures = catalogue()["rustfs_http_server_failures_total"]
+    assert failures["emitted"] and "5xx" in failures["label_values"]["status_class"]
+    assert catalogue()["rustfs_http_server_request_duration_seconds"]["type"] == "histogram"
+
+
+def test_one_disk_alarm_per_drive_on_the_mounts_the_bootstrap_makes(stack):
+    name, recording = stack
+    disks = [a.inputs for a in recording.of_type(ALARM) if a.inputs.get("metricName") == telemetry.HOST_DISK_USED]
+    assert len(disks) == NODES[name] * DRIVES[name]
+    mounts = Counter(a["dimensions"][telemetry.MOUNT_DIMENSION] for a in disks)
+    root = UserDataParams.__dataclass_fields__["mount_root"].default
+    assert ClusterAlarmsArgs.mount_root == root
+    assert mounts == {f"{root}/rustfs{i}": NODES[name] for i in range(DRIVES[name])}
+    assert {a["dimensions"][telemetry.NODE_DIMENSION] for a in disks} == {f"rustfs-{i + 1}" for i in
+                                                                       range(NODES[name])}
+    assert {(a["threshold"], a["comparisonOperator"]) for a in disks} == {(80, "GreaterThanThreshold")}
+
+
+def test_thresholds_come_from_config_and_bad_ones_are_refused_naming_the_key():
+    recording = run_stack("dev", {"rustfs-aws:observability": {"alarms": {
+        "diskUsedPercent": 90, "capacityUsedPercent": 60, "drivesOffline": 2, "errorRatePercent": 5,
+        "latencySeconds": 0.5, "certificateDays": 21}}})
+    assert _by_suffix(recording, "-rustfs-1-rustfs0-disk-used")["threshold"] == 90
+    assert _by_suffix(recording, "-rustfs-capacity-used")["threshold"] == 60
+    assert _by_suffix(recording, "-rustfs-drives-offline")["threshold"] == 2
+    assert _by_suffix(recording, "-api-5xx-error-rate")["threshold"] == 5
+    assert _by_suffix(recording, "-api-latency")["threshold"] == 0.5
+    assert _by_suffix(recording, "-tls-certificate-expiring")["threshold"] == 21
+    with pytest.raises(ConfigError) as e:
+        run_stack("dev", {"rustfs-aws:observability": {"alarms": {"capacityUsedPercent": 99, "certificateDays": 60,
+                                                                  "latencySecond": 1}}})
+    text = str(e.value)
+    assert "rustfs-aws:observability.alarms.capacityUsedPercent: got 99; allowed range 10–95" in text
+    assert "rustfs-aws:observability.alarms.certificateDays: got 60; allowed range 7–59" in text
+    assert "observability.alarms.latencySecond: got 1; unknown key" in text
+
+
+def test_the_composite_is_the_degraded_alarm_the_patching_window_reads(stack):
+    name, recording = stack
+    [composite] = recording.of_type(COMPOSITE)
+    c = composite.inputs
+    assert c["alarmName"] == telemetry.degraded_alarm_name(f"rustfs-{name}")
+    topic = _topic(recording).outputs["arn"]
+    assert c["alarmActions"] == [topic] and c["okActions"] == [topic] and c["actionsEnabled"] is True
+    children = re.findall(r'ALARM\("([^"]+)"\)', c["alarmRule"])
+    declared = {a.inputs["name"] for a in recording.of_type(ALARM)}
+    assert set(children) <= declared
+    node_alarms = {f"rustfs-{name}-rustfs-{i + 1}-not-in-service" for i in range(NODES[name])}
+    assert set(children) == node_alarms | {f"rustfs-{name}-{s}" for s in (
+        "s3-unhealthy-hosts", "s3-write-quorum-at-risk", "rustfs-drives-offline", "api-5xx-error-rate")}
+    # Planning and telemetry alarms do not hold patching back.
+    assert not [ch for ch in children if ch.endswith(("-disk-used", "capacity-used", "not-reporting", "latency"))]
+    assert recording.by_urn(composite.parent).type == COMPONENT
+
+
+def test_the_composite_rule_fits_cloudwatch_for_the_largest_cluster_config_allows():
+    # cluster.nodes is at most 64 (config.py): 4 cluster alarms + one not-in-service per node.
+    names = [f"rustfs-abcdefghijklmnopqrst-rustfs-{i}-not-in-service" for i in range(64)] + ["a", "b", "c", "d"]
+    rule = degraded_rule(names)
+    assert len(rule) <= 10_240 and len(names) <= MAX_COMPOSITE_CHILDREN
+    check_composite("big", rule, set(names))
+    with pytest.raises(ValueError, match="1 to 100 alarms"):
+        degraded_rule([f"a{i}" for i in range(101)])
+
+
+def test_the_fake_refuses_composites_aws_refuses():
+    with pytest.raises(AwsRejects, match=r"alarms \['gone'\] in the alarm rule do not exist"):
+        check_composite("c", 'ALARM("kept") OR ALARM("gone")', {"kept"})
+    with pytest.raises(AwsRejects, match="at most 100"):
+        names = [f"a{i}" for i in range(101)]
+        check_composite("c", " OR ".join(f'ALARM("{n}")' for n in names), set(names))
+    with pytest.raises(AwsRejects, match="1 to 10240"):
+        check_composite("c", 'ALARM("a") OR ' * 800 + 'ALARM("a")', {"a"})
+    check_composite("arn", 'ALARM("arn:aws:cloudwatch:us-east-1:123456789012:alarm:kept")', {"kept"})
+
+
+def test_the_fake_refuses_long_alarm_names_and_too_many_dimensions():
+    from preflight.fake_aws import FakeAws
+
+    fake = FakeAws("us-east-1")
+    from preflight.fake_aws import _RESOURCES
+
+    handler = _RESOURCES[ALARM]
+    base = {"metricName": "m", "namespace": "n", "period": 60, "statistic": "Maximum", "evaluationPeriods": 1}
+    with pytest.raises(AwsRejects, match="1 to 255"):
+        handler(fake, "x", {**base, "name": "a" * 256})
+    with pytest.raises(AwsRejects, match="at most 30"):
+        handler(fake, "x", {**base, "name": "dims", "dimensions": {f"d{i}": "v" for i in range(31)}})
+    handler(fake, "x", {**base, "name": "a" * 255, "dimensions": {f"d{i}": "v" for i in range(30)}})
+
+
+def test_the_fakes_cloudwatch_limits_are_aws_own():
+    import botocore.session
+
+    from preflight import fake_monitoring as fm
+
+    model = botocore.session.get_session().get_service_model("cloudwatch")
+    composite = model.operation_model("PutCompositeAlarm").input_shape.members
+    metric = model.operation_model("PutMetricAlarm").input_shape.members
+    assert composite["AlarmRule"].metadata["max"] == fm.MAX_ALARM_RULE
+    assert composite["AlarmName"].metadata["max"] == metric["AlarmName"].metadata["max"] == fm.MAX_ALARM_NAME
+    assert metric["AlarmDescription"].metadata["max"] == fm.MAX_ALARM_DESCRIPTION
+    assert metric["Dimensions"].metadata["max"] == fm.MAX_DIMENSIONS
+    assert metric["AlarmActions"].metadata["max"] == composite["OKActions"].metadata["max"] == fm.MAX_ACTIONS
+
+
+# --- the new alarms over time: CloudWatch's evaluation (preflight/fake_cloudwatch.py) -------------------------
+
+MINUTE = 60
+
+
+def _every(start: float, end: float, step: float, value) -> list[tuple[float, float]]:
+    return [(t, value(t) if callable(value) else value) for t in range(int(start), int(end), int(step))]
+
+
+@pytest.fixture(scope="module")
+def prod_alarms():
+    return run_stack("prod")
+
+
+def test_drives_offline_pages_after_five_minutes_not_for_a_blip(prod_alarms):
+    alarm = _by_suffix(prod_alarms, "-rustfs-drives-offline")
+    # Six nodes report every 30 s; from minute 60 one node sees a drive offline for 4 minutes, from minute 120
+    # for good.
+    offline = lambda t: 1.0 if 3600 <= t < 3840 or t >= 7200 else 0.0  # noqa: E731
+    timeline = AlarmTimeline(alarm, {"metric": _every(0, 3 * HOUR, 30, offline)})
+    paged = timeline.first_alarm(0, 3 * HOUR, step=MINUTE)
+    assert paged is not None and 7200 + 4 * MINUTE <= paged <= 7200 + 6 * MINUTE
+
+
+def test_capacity_pages_over_the_threshold_not_below_it(prod_alarms):
+    alarm = _by_suffix(prod_alarms, "-rustfs-capacity-used")
+    usable = _every(0, 6 * HOUR, 60, 100e12)
+    used = _every(0, 6 * HOUR, 60, lambda t: 65e12 if t < 3 * HOUR else 72e12)
+    timeline = AlarmTimeline(alarm, {"used": used, "usable": usable})
+    paged = timeline.first_alarm(0, 6 * HOUR, step=MINUTE)
+    assert paged is not None and 3 * HOUR < paged <= 3 * HOUR + 45 * MINUTE
+
+
+def test_the_5xx_rate_pages_at_two_percent_not_at_half_a_percent(prod_alarms):
+    alarm = _by_suffix(prod_alarms, "-api-5xx-error-rate")
+    requests = _every(0, 4 * HOUR, 60, 1000.0)  # per minute, all nodes
+    errors = _every(0, 4 * HOUR, 60, lambda t: 5.0 if t < 2 * HOUR else 20.0)  # 0.5 %, then 2 %
+    timeline = AlarmTimeline(alarm, {"requests": requests, "errors": errors})
+    assert timeline.state(2 * HOUR - 60) == "OK"
+    paged = timeline.first_alarm(0, 4 * HOUR, step=MINUTE)
+    assert paged is not None and 2 * HOUR < paged <= 2 * HOUR + 10 * MINUTE
+    # No 5xx data at all (no failure counted) is 0 %, not missing.
+    assert AlarmTimeline(alarm, {"requests": requests, "errors": []}).state(3 * HOUR) == "OK"
+
+
+def test_a_silent_node_pages_as_not_reporting_within_fifteen_minutes(prod_alarms):
+    alarm = _by_suffix(prod_alarms, "-rustfs-3-rustfs-not-reporting")
+    reports = _every(0, 2 * HOUR, 30, 1.0)[: 3600 // 30]  # reports every 30 s for an hour, then stops
+    paged = AlarmTimeline(alarm, {"metric": reports}).first_alarm(0, 2 * HOUR, step=MINUTE)
+    assert paged is not None and HOUR + 10 * MINUTE <= paged <= HOUR + 16 * MINUTE

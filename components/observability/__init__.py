@@ -1,4 +1,4 @@
-"""Log groups and the cluster's alarms."""
+"""Log groups, the cluster's alarms and dashboard, and X-Ray tracing."""
 
 from rustfs_aws.exports import lazy_exports
 
@@ -6,4 +6,6 @@ from rustfs_aws.exports import lazy_exports
 __all__, __getattr__ = lazy_exports(__name__, globals(), {
     "observability": ("Observability", "ObservabilityArgs"),
     "alarms": ("ClusterAlarms", "ClusterAlarmsArgs"),
+    "dashboard": ("ClusterDashboard", "ClusterDashboardArgs"),
+    "tracing": ("Tracing", "TracingArgs"),
 })

@@ -24,6 +24,37 @@ components/bootstrap; its Minimum is the soonest-expiring certificate of the clu
   back over more periods than it evaluates when data is missing), and never saw one node of several go silent.
   docs/security.md describes the whole certificate lifecycle.
 
+RustFS's own metrics (namespace ``RustFS/<stack>``, dimension ``ClusterId`` and per node ``NodeName``: what the node
+collector ships, telemetry.py; names from policies/rustfs_model/data/rustfs_metrics.json), thresholds from
+``observability.alarms.*`` (config.py ``AlarmThresholds``):
+- *drives offline*: the most drives any node sees offline (``rustfs_cluster_health_drives_offline_count``, each
+  node's view of the whole cluster, crates/obs/src/metrics/stats_collector.rs) reaches the threshold for 5 minutes.
+  RustFS 1.0.0-rc.3 has no node-level online metric: a node RustFS cannot reach counts as all its drives offline.
+- *<node> RustFS not reporting*: a node pushed no ``rustfs_cluster_health_drives_count`` for 15 minutes (RustFS
+  exports every 30 s): its RustFS or its collector is down. Silence is not health, so missing data breaches.
+- *capacity used*: used / usable capacity (``rustfs_cluster_capacity_used_bytes`` / ``..._usable_total_bytes``,
+  after erasure coding) over the threshold for 30 minutes: time to add a server pool (planning, not paging).
+- *<node> <drive> disk used*: one drive's filesystem (the collector's host metric ``disk_used_percent``, dimension
+  ``MountPath``) over the threshold for 10 minutes. One alarm per drive, rejected: one per node over
+  ``MAX()`` of its drives or over a SEARCH: CloudWatch refuses alarms on SEARCH expressions, a metric math alarm
+  retrieves at most 10 metrics (21 drives per node are allowed) and is billed per metric it retrieves, so it costs
+  the same as one alarm per drive and hides which drive is full.
+- *API 5xx error rate*: 5xx responses per request on the S3 port (``rustfs_http_server_failures_total``
+  ``status_class=5xx`` over ``rustfs_http_server_requests_total``, rustfs/src/server/http.rs) over the threshold in
+  two 5-minute periods running. RustFS's ``rustfs_api_requests_5xx_errors_total`` is declared but not emitted at
+  1.0.0-rc.3 (its request collector runs TOTALS_ONLY). The load balancer's health checks are requests too: a
+  node answering 503 on /health/ready raises the rate.
+- *API latency*: the mean request duration (``rustfs_http_server_request_duration_seconds``, time to the response
+  headers; a PUT's includes its upload) over the threshold in three 5-minute periods running. Mean, not p99: the
+  EMF exporter writes a histogram as a statistic set (count, sum, min, max), from which CloudWatch computes no
+  percentiles (GetMetricStatistics API reference); the collector turns it into deltas (telemetry.py).
+- *cluster degraded* (composite, ``telemetry.degraded_alarm_name``): any of write quorum at risk, unhealthy hosts,
+  drives offline, API 5xx error rate, or a node not in service. The patching window runs only while it is OK.
+  Its children are the alarms that mean "the cluster is short of a node or failing requests", not planning or
+  telemetry alarms; 4 + nodes of them stays within CloudWatch's 100 per composite rule (PutCompositeAlarm API
+  reference) for the 64 nodes config allows (status checks are left out: a failed instance fails the health
+  check too).
+
 Every alarm notifies the topic on ALARM and on OK. The topic is encrypted with the ``messaging`` KMS key (whose
 key policy already admits CloudWatch alarms of this account, ``key_policies._publishers``) and its policy lets
 only CloudWatch alarms of this account and region publish (Amazon SNS Developer Guide, "Amazon SNS access
@@ -45,7 +76,10 @@ import pulumi
 import pulumi_aws as aws
 
 from rustfs_aws.cluster.bootstrap.render import NODE_METRIC_NAMESPACE
+from rustfs_aws.config import AlarmThresholds
+from rustfs_aws.observability import telemetry as t
 from rustfs_aws.tagging import resource_tags
+from rustfs_model import rustfs_metrics
 from rustfs_model.layout import Layout
 
 ASG_NAMESPACE = "AWS/AutoScaling"
@@ -53,7 +87,18 @@ EC2_NAMESPACE = "AWS/EC2"
 NLB_NAMESPACE = "AWS/NetworkELB"
 NODE_NAMESPACE = NODE_METRIC_NAMESPACE  # the nodes publish here (node-bootstrap publish_tls_expiry)
 CERTIFICATE_METRIC = "TlsCertificateDaysToExpiry"
-CERTIFICATE_ALARM_DAYS = 30
+CERTIFICATE_ALARM_DAYS = AlarmThresholds().certificate_days
+DRIVES_OFFLINE_METRIC = "rustfs_cluster_health_drives_offline_count"
+REPORTING_METRIC = "rustfs_cluster_health_drives_count"
+CAPACITY_USED_METRIC = "rustfs_cluster_capacity_used_bytes"
+CAPACITY_USABLE_METRIC = "rustfs_cluster_capacity_usable_total_bytes"
+REQUESTS_METRIC = "rustfs_http_server_requests_total"
+FAILURES_METRIC = "rustfs_http_server_failures_total"
+DURATION_METRIC = "rustfs_http_server_request_duration_seconds"
+# PutCompositeAlarm (API reference; botocore's model: AlarmRule at most 10,240 characters): at most 100 alarms in
+# one rule.
+MAX_COMPOSITE_CHILDREN = 100
+MAX_ALARM_RULE = 10_240
 
 
 # The not-reported alarm's window: longer than the longest gap between two reports of a node that passes the
@@ -82,6 +127,22 @@ def not_reported_queries(namespace: str, metric: str, dimensions: dict, target_g
         {"id": "unreported", "expression": "healthy - FILL(reports, 0)", "return_data": True,
          "label": "nodes healthy throughout the window less their certificate-expiry reports"},
     ]
+
+
+def degraded_rule(children: list[str]) -> str:
+    """The composite rule: ALARM while any child is in ALARM. Refuses what PutCompositeAlarm would refuse."""
+    if not children or len(children) > MAX_COMPOSITE_CHILDREN:
+        raise ValueError(f"a composite alarm takes 1 to {MAX_COMPOSITE_CHILDREN} alarms, got {len(children)}")
+    rule = " OR ".join(f'ALARM("{name}")' for name in children)
+    if len(rule) > MAX_ALARM_RULE:
+        raise ValueError(f"the composite rule is {len(rule)} characters (at most {MAX_ALARM_RULE})")
+    return rule
+
+
+def drive_paths(layout: Layout, mount_root: str) -> dict[str, list[str]]:
+    """Node name -> the mount paths of its RustFS drives (the bootstrap mounts drive i at <mount_root>/rustfs<i>)."""
+    return {node.name: [f"{mount_root}/rustfs{i}" for i in range(node.drives)]
+            for pool in layout.pools for node in pool.nodes}
 
 
 def node_count(layout: Layout) -> int:
@@ -141,10 +202,14 @@ class ClusterAlarmsArgs:
     s3_target_group_arn_suffix: pulumi.Input[str]
     emails: list[str] = field(default_factory=list)  # observability.alarmEmails
     tags: dict[str, str] = field(default_factory=dict)
+    thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)  # observability.alarms.*
+    # Where the bootstrap mounts the drives (UserDataParams.mount_root): the disk alarms' MountPath dimension.
+    mount_root: str = "/data"
 
 
 class ClusterAlarms(pulumi.ComponentResource):
-    """``topic_arn`` (subscribe chat or paging to it) and ``alarm_names``."""
+    """``topic_arn`` (subscribe chat or paging to it), ``alarm_names``, ``alarm_arns`` (name -> ARN, the
+    dashboard's alarm widgets) and ``degraded_alarm_name`` / ``degraded_alarm_arn`` (the composite)."""
 
     def __init__(self, name: str, args: ClusterAlarmsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("rustfs:observability:ClusterAlarms", name, None, opts)
@@ -168,21 +233,48 @@ class ClusterAlarms(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self.topic))
 
         self.alarms: list[aws.cloudwatch.MetricAlarm] = []
+        self._degrading: list[aws.cloudwatch.MetricAlarm] = []  # the composite's children
+        self._by_name: dict[str, aws.cloudwatch.MetricAlarm] = {}
+        self.drive_paths = drives = drive_paths(args.layout, args.mount_root)  # node -> its drives' mount paths
         for node_name, group_name in args.group_names.items():
-            self._node_alarms(node_name.split(".")[0], group_name)
+            short = t.node_dimension_value(node_name)
+            self._node_alarms(short, group_name)
+            self._node_rustfs_alarms(short, drives.get(node_name, []))
         self._cluster_alarms()
+        self._rustfs_alarms()
         self._certificate_alarms()
+        self._degraded_alarm()
         self.topic_arn: pulumi.Output[str] = self.topic.arn
         self.alarm_names: list[pulumi.Output[str]] = [a.name for a in self.alarms]
-        self.register_outputs({"topicArn": self.topic_arn, "alarmNames": self.alarm_names})
+        self.alarm_arns: dict[str, pulumi.Output[str]] = {
+            self.degraded_alarm_name: self.degraded_alarm_arn, **{n: a.arn for n, a in self._by_name.items()}}
+        self.register_outputs({"topicArn": self.topic_arn, "alarmNames": self.alarm_names,
+                               "degradedAlarmName": self.degraded_alarm_name})
 
-    def _alarm(self, suffix: str, description: str, **settings) -> None:
+    def _alarm(self, suffix: str, description: str, *, degrades: bool = False, **settings) -> None:
         alarm_name = f"{self._args.name}-{suffix}"
-        self.alarms.append(aws.cloudwatch.MetricAlarm(
+        alarm = aws.cloudwatch.MetricAlarm(
             f"{self._name}-{suffix}", name=alarm_name, alarm_description=description,
             alarm_actions=[self.topic.arn], ok_actions=[self.topic.arn], actions_enabled=True,
             tags=resource_tags(self._args.tags, alarm_name, self._args.stack),
-            opts=pulumi.ResourceOptions(parent=self), **settings))
+            opts=pulumi.ResourceOptions(parent=self), **settings)
+        self.alarms.append(alarm)
+        self._by_name[alarm_name] = alarm
+        if degrades:
+            self._degrading.append(alarm)
+
+    def _rustfs_metric(self, metric: str, statistic: str, period: int, **dimensions) -> dict:
+        """A MetricStat of one of RustFS's metrics (it must be one RustFS emits: rustfs_metrics.json) or of the
+        collector's host metrics, in the stack's namespace, with ClusterId and the given dimensions."""
+        if metric not in t.HOST_METRICS:
+            rustfs_metrics.emitted(metric)
+        return {"namespace": t.metric_namespace(self._args.stack), "metric_name": metric, "stat": statistic,
+                "period": period, "dimensions": {t.CLUSTER_DIMENSION: self._args.name, **dimensions}}
+
+    def _single(self, metric: str, statistic: str, period: int, **dimensions) -> dict:
+        m = self._rustfs_metric(metric, statistic, period, **dimensions)
+        return {"namespace": m["namespace"], "metric_name": m["metric_name"], "statistic": statistic,
+                "period": period, "dimensions": m["dimensions"]}
 
     def _node_alarms(self, short: str, group_name: pulumi.Input[str]) -> None:
         self._alarm(
@@ -191,7 +283,7 @@ class ClusterAlarms(pulumi.ComponentResource):
             "node is down or its replacement has not come up. RustFS keeps serving while every erasure set "
             "keeps quorum; watch the write-quorum-at-risk alarm. Check the group's activity history and the "
             "node's bootstrap log (volume take-over, RustFS start); do not detach or delete its data volumes.",
-            namespace=ASG_NAMESPACE, metric_name="GroupInServiceInstances",
+            namespace=ASG_NAMESPACE, metric_name="GroupInServiceInstances", degrades=True,
             dimensions={"AutoScalingGroupName": group_name}, statistic="Maximum", period=300,
             evaluation_periods=3, datapoints_to_alarm=3, threshold=1, comparison_operator="LessThanThreshold",
             # The group publishes every minute while its metrics are enabled: silence means the group or
@@ -218,7 +310,7 @@ class ClusterAlarms(pulumi.ComponentResource):
             "RustFS S3 (port 9000): at least one node has failed the load balancer's /health/ready check for 5 "
             "minutes; it gets no client traffic. RustFS answers 503 there without storage, IAM or lock quorum. "
             "Find the node in the target group's health status, then check its RustFS log and drives.",
-            namespace=NLB_NAMESPACE, metric_name="UnHealthyHostCount", dimensions=dimensions,
+            namespace=NLB_NAMESPACE, metric_name="UnHealthyHostCount", dimensions=dimensions, degrades=True,
             statistic="Maximum", period=60, evaluation_periods=5, datapoints_to_alarm=5, threshold=1,
             comparison_operator="GreaterThanOrEqualToThreshold",
             # No data: no target registered at all; the healthy-host alarm below breaches then.
@@ -232,7 +324,7 @@ class ClusterAlarms(pulumi.ComponentResource):
             f"with at most {nodes - edge} node(s) lost: one more loss stops writes (and may stop reads). "
             "Bring nodes back first (not-in-service and status-check alarms); avoid any maintenance that "
             "takes a node down until this alarm is OK.",
-            namespace=NLB_NAMESPACE, metric_name="HealthyHostCount", dimensions=dimensions,
+            namespace=NLB_NAMESPACE, metric_name="HealthyHostCount", dimensions=dimensions, degrades=True,
             statistic="Minimum", period=60, evaluation_periods=3, datapoints_to_alarm=3, threshold=edge,
             comparison_operator="LessThanOrEqualToThreshold",
             # The load balancer reports healthy hosts whenever health checks run: without data nothing
@@ -241,10 +333,11 @@ class ClusterAlarms(pulumi.ComponentResource):
 
     def _certificate_alarms(self) -> None:
         dimensions = {"ClusterId": self._args.name}
+        days = self._args.thresholds.certificate_days
         day = 86_400  # PutMetricAlarm: Period x EvaluationPeriods <= 7 days for periods of an hour or more
         self._alarm(
             "tls-certificate-expiring",
-            f"RustFS cluster {self._args.name}: a node certificate expires in under {CERTIFICATE_ALARM_DAYS} days. "
+            f"RustFS cluster {self._args.name}: a node certificate expires in under {days} days. "
             "Pulumi re-issues node certificates 60 days before expiry (the workflow's weekly renew-certificates "
             "job, or any `pulumi up`) and every node's rustfs-tls-refresh.timer installs the new secret version "
             "within 6 hours, so either renewal has not run (the renew-certificates job; `pulumi preview` shows the "
@@ -252,7 +345,7 @@ class ClusterAlarms(pulumi.ComponentResource):
             "that has the new files but serves the old certificate: the rolling-restart document. "
             "docs/security.md, certificate lifecycle.",
             namespace=NODE_NAMESPACE, metric_name=CERTIFICATE_METRIC, dimensions=dimensions, statistic="Minimum",
-            period=day, evaluation_periods=1, threshold=CERTIFICATE_ALARM_DAYS,
+            period=day, evaluation_periods=1, threshold=days,
             comparison_operator="LessThanThreshold",
             # Silence keeps the last verdict: an expiring certificate must not turn OK (and notify OK) because
             # the nodes stopped reporting; the not-reported alarm below pages for the silence itself.
@@ -271,3 +364,109 @@ class ClusterAlarms(pulumi.ComponentResource):
             # The expression has a value whenever the load balancer reports; without that (no target group
             # data: the cluster is gone or stopped) nothing is expected of the nodes.
             treat_missing_data="notBreaching")
+
+    def _node_rustfs_alarms(self, short: str, mount_paths: list[str]) -> None:
+        """The node's RustFS reporting, and each of its drives' filesystem."""
+        node = {t.NODE_DIMENSION: short}
+        self._alarm(
+            f"{short}-rustfs-not-reporting",
+            f"RustFS node {short}: no RustFS metrics ({REPORTING_METRIC}, pushed every 30 s) reached CloudWatch for "
+            "15 minutes. RustFS or the node's telemetry collector is down (or the node is: see its not-in-service "
+            "alarm). On the node: systemctl status rustfs and the collector's unit, journalctl -u rustfs; the "
+            "dashboard's per-node health row shows which nodes still report. The drives-offline alarm shows what "
+            "the other nodes see of this one.",
+            **self._single(REPORTING_METRIC, "SampleCount", 300, **node),
+            evaluation_periods=3, datapoints_to_alarm=3, threshold=1, comparison_operator="LessThanThreshold",
+            # Silence is what this alarm is about.
+            treat_missing_data="breaching")
+        limit = self._args.thresholds.disk_used_percent
+        for path in mount_paths:
+            drive = path.rstrip("/").rsplit("/", 1)[-1]
+            self._alarm(
+                f"{short}-{drive}-disk-used",
+                f"RustFS node {short}, drive {path}: its filesystem is over {limit:g}% used for 10 minutes "
+                "(observability.alarms.diskUsedPercent). RustFS places objects by erasure set, not by free space, "
+                "so one full drive fails writes to its sets. Compare with the cluster's capacity-used alarm: if "
+                "only this drive is full, look for non-RustFS files on it (du -x on the mount) or a drive that "
+                "was replaced smaller; if all are, add a server pool.",
+                **self._single(t.HOST_DISK_USED, "Maximum", 300, **node, **{t.MOUNT_DIMENSION: path}),
+                evaluation_periods=2, datapoints_to_alarm=2, threshold=limit,
+                comparison_operator="GreaterThanThreshold",
+                # No data: the node's collector is silent, which the not-reporting alarm pages for.
+                treat_missing_data="notBreaching")
+
+    def _rustfs_alarms(self) -> None:
+        """Cluster-wide, from RustFS's own metrics: drives offline, capacity, 5xx error rate, latency."""
+        th = self._args.thresholds
+        self._alarm(
+            "rustfs-drives-offline",
+            f"RustFS cluster {self._args.name}: some node has seen {th.drives_offline} or more drives offline for "
+            f"5 minutes ({DRIVES_OFFLINE_METRIC}, each node's view of the whole cluster; "
+            "observability.alarms.drivesOffline). A node that is down or unreachable counts as all its drives. "
+            "Erasure sets keep serving within their parity; healing starts when the drive returns. Find the "
+            "drive in the console's or `rc admin info`'s drive list, then the node's not-in-service and "
+            "status-check alarms, the drive's EBS volume state and dmesg; do not format or detach volumes.",
+            **self._single(DRIVES_OFFLINE_METRIC, "Maximum", 60), degrades=True,
+            evaluation_periods=5, datapoints_to_alarm=5, threshold=th.drives_offline,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            # No data: no node reports (each node's not-reporting alarm pages for that).
+            treat_missing_data="notBreaching")
+        self._alarm(
+            "rustfs-capacity-used",
+            f"RustFS cluster {self._args.name}: over {th.capacity_used_percent:g}% of the usable capacity (after "
+            "erasure coding) is used for 30 minutes (observability.alarms.capacityUsedPercent). Time to add a "
+            "server pool: RustFS does not rebalance onto bigger drives, it writes new objects to the pool with the "
+            "most free space. Plan the pool (preflight's capacity report), or expire data with lifecycle rules.",
+            metric_queries=[
+                {"id": "used", "return_data": False,
+                 "metric": self._rustfs_metric(CAPACITY_USED_METRIC, "Maximum", 900)},
+                {"id": "usable", "return_data": False,
+                 "metric": self._rustfs_metric(CAPACITY_USABLE_METRIC, "Maximum", 900)},
+                {"id": "percent", "return_data": True, "expression": "100 * used / usable",
+                 "label": "used / usable capacity, %"}],
+            evaluation_periods=2, datapoints_to_alarm=2, threshold=th.capacity_used_percent,
+            comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching")
+        self._alarm(
+            "api-5xx-error-rate",
+            f"RustFS cluster {self._args.name}: over {th.error_rate_percent:g}% of requests on the S3 port got a "
+            "5xx response in two 5-minute periods running (observability.alarms.errorRatePercent). RustFS answers "
+            "503 without storage, IAM or lock quorum and 500 on internal errors; the load balancer's health checks "
+            "count, so a node failing /health/ready shows here too. Check the drives-offline and unhealthy-hosts "
+            "alarms, then the nodes' RustFS logs (error level) and X-Ray traces of failed requests.",
+            metric_queries=[
+                {"id": "errors", "return_data": False, "metric": self._rustfs_metric(
+                    FAILURES_METRIC, "Sum", 300, **{t.STATUS_CLASS_DIMENSION: "5xx"})},
+                {"id": "requests", "return_data": False,
+                 "metric": self._rustfs_metric(REQUESTS_METRIC, "Sum", 300)},
+                {"id": "rate", "return_data": True, "expression": "100 * FILL(errors, 0) / requests",
+                 "label": "5xx responses per request, %"}],
+            degrades=True, evaluation_periods=2, datapoints_to_alarm=2, threshold=th.error_rate_percent,
+            comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching")
+        self._alarm(
+            "api-latency",
+            f"RustFS cluster {self._args.name}: requests on the S3 port took {th.latency_seconds:g} s or more on "
+            "average in three 5-minute periods running (observability.alarms.latencySeconds; time to the response "
+            "headers, a PUT's includes its upload). Look at the dashboard's latency per node (one slow node: its "
+            "drives' EBS latency, a healing or scanning drive), throughput (clients pushing more than the EBS or "
+            "network baseline) and X-Ray traces of slow requests.",
+            **self._single(DURATION_METRIC, "Average", 300),
+            evaluation_periods=3, datapoints_to_alarm=3, threshold=th.latency_seconds,
+            comparison_operator="GreaterThanOrEqualToThreshold", treat_missing_data="notBreaching")
+
+    def _degraded_alarm(self) -> None:
+        """The composite "cluster degraded" alarm; the patching window runs only while it is OK."""
+        a = self._args
+        self.degraded_alarm_name = t.degraded_alarm_name(a.name)
+        names = [alarm.name for alarm in self._degrading]
+        self.degraded = aws.cloudwatch.CompositeAlarm(
+            f"{self._name}-cluster-degraded", alarm_name=self.degraded_alarm_name,
+            alarm_rule=pulumi.Output.all(*names).apply(lambda n: degraded_rule(list(n))),
+            alarm_description=(
+                f"RustFS cluster {a.name} is degraded: write quorum at risk, a node failing the health check or "
+                "not in service, drives offline, or a 5xx error rate over its threshold (the child alarm in ALARM "
+                "says which). No maintenance that takes a node down (patching waits for this alarm to be OK): "
+                "bring the cluster back first, following the child alarm's description."),
+            alarm_actions=[self.topic.arn], ok_actions=[self.topic.arn], actions_enabled=True,
+            tags=resource_tags(a.tags, self.degraded_alarm_name, a.stack),
+            opts=pulumi.ResourceOptions(parent=self))
+        self.degraded_alarm_arn: pulumi.Output[str] = self.degraded.arn
