@@ -131,6 +131,11 @@ if cluster_cfg.platform == "eks":
     cluster_tls = ClusterTls(f"{cfg.name}-tls", stack.args(
         TlsArgs, domain=cluster_cfg.domain, node_names=[], endpoint_names=[], load_balancer_dns_name="",
         secrets_key_arn=keys.arns["secrets"]), opts=opts)
+    lattice = cfg.eks.lattice
+    # With VPC Lattice the resource gateway's addresses (in the private subnets) reach the pods through the NLB.
+    client_cidrs = cluster_cfg.client_cidrs or [network.vpc_cidr]
+    if lattice and cluster_cfg.client_cidrs:
+        client_cidrs = [*client_cidrs, *(s.cidr_block for s in network.private_subnets)]
     workload = RustfsWorkload(f"{cfg.name}-rustfs", stack.args(
         RustfsWorkloadArgs, namespace=cfg.eks.namespace, nodes=cluster_cfg.nodes,
         drives_per_node=cluster_cfg.drives_per_node, volume_size_gib=cluster_cfg.volume.size_gib,
@@ -139,13 +144,27 @@ if cluster_cfg.platform == "eks":
         ca_cert_pem=cluster_tls.ca_cert_pem, ca_private_key_pem=cluster_tls.ca_private_key_pem,
         rustfs_version=cluster_cfg.rustfs_version, image_digest=cfg.eks.rustfs.image_digest,
         memory_gib=cfg.eks.rustfs.memory_gib, cpu=cfg.eks.rustfs.cpu,
-        client_namespaces=cfg.eks.client_namespaces, client_cidrs=cluster_cfg.client_cidrs or [network.vpc_cidr],
+        client_namespaces=cfg.eks.client_namespaces,
+        client_cidrs=client_cidrs,
+        endpoint_names=[lattice.domain_name] if lattice else [],
         admin_cidrs=cfg.network.admin_cidrs, console=cluster_cfg.console,
         topology_wait_seconds=cluster_cfg.startup.topology_wait_seconds,
         readiness_wait_seconds=cluster_cfg.startup.readiness_wait_seconds),
         # Its objects go through the cluster's own provider, after the StorageClass and the CSI driver exist.
         opts=pulumi.ResourceOptions(providers=[stack.provider, eks_platform.kubernetes_provider],
                                     depends_on=[eks_platform]))
+    if lattice:
+        from rustfs_aws.eks.lattice import S3Lattice, S3LatticeArgs
+
+        # The S3 endpoint as a VPC Lattice resource: the NLB by its DNS name, TCP 9000, in a service network.
+        s3_lattice = S3Lattice(f"{cfg.name}-lattice", stack.args(
+            S3LatticeArgs, vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
+            subnet_cidrs=[s.cidr_block for s in network.private_subnets],
+            target_hostname=workload.load_balancer_hostname, domain_name=lattice.domain_name,
+            service_network_id=lattice.service_network_id, create_service_network=lattice.create_service_network,
+            allowed_principals=lattice.allowed_principals), opts=opts)
+        pulumi.export("latticeServiceNetworkId", s3_lattice.service_network_id)
+        pulumi.export("latticeS3EndpointUrl", f"https://{lattice.domain_name}:{S3_PORT}")
     pulumi.export("eksClusterName", eks_platform.cluster_name)
     pulumi.export("storageClassName", eks_platform.storage_class_name)
     pulumi.export("s3ServiceName", f"{workload.service_name}.{workload.namespace}.svc")

@@ -120,6 +120,16 @@ class EksConfig:
     namespace: str
     client_namespaces: list[str]  # namespaces whose pods may reach RustFS's S3 port 9000
     rustfs: EksRustfsConfig
+    lattice: LatticeConfig | None = None  # None: the S3 endpoint is not shared through VPC Lattice
+
+
+@dataclass(frozen=True)
+class LatticeConfig:
+    """``eks.lattice``: the S3 endpoint shared through Amazon VPC Lattice (components/eks/lattice.py)."""
+    service_network_id: str | None  # an existing service network (id or ARN) ...
+    create_service_network: bool  # ... or one the stack creates (exactly one of the two)
+    allowed_principals: list[str]  # account IDs the created service network is shared with (RAM)
+    domain_name: str  # the name consumers use (custom domain name; in the pods' certificate)
 
 
 @dataclass(frozen=True)
@@ -496,7 +506,7 @@ def _eks(p: Problems, raw: dict, cluster: ClusterConfig) -> EksConfig | None:
                   f"{cluster.platform!r}); remove the section or set cluster.platform: eks")
         return None
     e = p.section(raw, "eks", "eks", {"kubernetesVersion", "endpointPublicCidrs", "namespace",
-                                      "clientNamespaces", "rustfs"})
+                                      "clientNamespaces", "rustfs", "lattice"})
     version = p.enum(e, "kubernetesVersion", "eks.kubernetesVersion", list(EKS_VERSIONS), DEFAULT_EKS_VERSION)
     public = p.cidr_list(e, "endpointPublicCidrs", "eks.endpointPublicCidrs", [])
     if "0.0.0.0/0" in public:
@@ -527,7 +537,37 @@ def _eks(p: Problems, raw: dict, cluster: ClusterConfig) -> EksConfig | None:
                           _IMAGE_DIGEST.match(v)))
     return EksConfig(kubernetes_version=version, endpoint_public_cidrs=public, namespace=namespace,
                      client_namespaces=clients,
-                     rustfs=EksRustfsConfig(memory_gib=memory, cpu=cpu, image_digest=digest))
+                     rustfs=EksRustfsConfig(memory_gib=memory, cpu=cpu, image_digest=digest),
+                     lattice=_lattice(p, e, cluster))
+
+
+# A service network by id (sn- and 17 hex) or ARN (VPC Lattice API Reference, ServiceNetworkSummary).
+_SERVICE_NETWORK = re.compile(r"^(sn-[0-9a-f]{17}|arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\d{12}:servicenetwork/"
+                              r"sn-[0-9a-f]{17})$")
+
+
+def _lattice(p: Problems, eks: dict, cluster: ClusterConfig) -> LatticeConfig | None:
+    """``eks.lattice``: absent, no VPC Lattice. Exactly one of serviceNetworkId and createServiceNetwork."""
+    if "lattice" not in eks:
+        return None
+    section = p.section(eks, "lattice", "eks.lattice", {"serviceNetworkId", "createServiceNetwork",
+                                                        "allowedPrincipals", "domainName"})
+    existing = p.string(section, "serviceNetworkId", "eks.lattice.serviceNetworkId", None,
+                        " service network id (sn- and 17 hex digits) or ARN",
+                        check=lambda v: bool(_SERVICE_NETWORK.match(v)))
+    create = p.boolean(section, "createServiceNetwork", "eks.lattice.createServiceNetwork", False)
+    if bool(existing) == create:
+        p.add("eks.lattice", section, "set exactly one of serviceNetworkId (an existing service network) and "
+              "createServiceNetwork: true (one of the stack's)")
+    principals = p.string_list(section, "allowedPrincipals", "eks.lattice.allowedPrincipals", [],
+                               check=lambda v: bool(_ACCOUNT.match(v)), what="12-digit AWS account IDs")
+    if principals and not create:
+        p.add("eks.lattice.allowedPrincipals", principals, "only with createServiceNetwork: true (the stack shares "
+              "its own service network through RAM); an existing service network is shared by its owner")
+    domain = p.string(section, "domainName", "eks.lattice.domainName", f"s3.{cluster.domain}",
+                      " DNS name such as s3.prod.example.internal", check=lambda v: bool(_DOMAIN.match(v)))
+    return LatticeConfig(service_network_id=existing, create_service_network=create,
+                         allowed_principals=principals, domain_name=domain)
 
 
 def _startup(p: Problems, cluster: dict) -> StartupConfig:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+from . import fake_lattice
+
 
 class EksApiError(Exception):
     """What the EKS API (InvalidParameterException) or the Kubernetes API server (422 Invalid) answers."""
@@ -222,8 +224,25 @@ def kubernetes_object(type_token: str):
             metadata.setdefault("namespace", "default")
             physical = f"{metadata['namespace']}/{object_name}"
         metadata.update(name=object_name, uid=_uuid("uid", type_token, physical))
-        return physical, {"metadata": metadata, "apiVersion": group_version.removeprefix("core/"), "kind": kind}
+        extra = {"metadata": metadata, "apiVersion": group_version.removeprefix("core/"), "kind": kind}
+        spec = inputs.get("spec") or {}
+        if kind == "Service" and spec.get("type") == "LoadBalancer" and spec.get("loadBalancerClass") == NLB_CLASS:
+            extra["status"] = {"loadBalancer": {"ingress": [{"hostname": nlb_hostname(
+                fake.region, metadata["namespace"], object_name)}]}}
+        return physical, extra
     return handler
+
+
+# The AWS Load Balancer Controller's class: it creates the NLB and writes its DNS name into the Service's status,
+# which pulumi-kubernetes waits for (its await logic for a Service of type LoadBalancer).
+NLB_CLASS = "service.k8s.aws/nlb"
+
+
+def nlb_hostname(region: str, namespace: str, name: str) -> str:
+    """The controller's NLB name, ``k8s-<namespace>-<name>-<hash>`` (8 + 8 + 10 characters; its docs,
+    "Network Load Balancer"), and ELB's DNS name for an NLB, ``<lb-name>-<16 hex>.elb.<region>.amazonaws.com``."""
+    lb = f"k8s-{namespace[:8]}-{name[:8]}-{_hex('nlb', namespace, name, length=10)}"
+    return f"{lb}-{_hex('nlbdns', lb, length=16)}.elb.{region}.amazonaws.com"
 
 
 def explicit_kubernetes_provider(type_token: str, provider_ref: str | None) -> None:
@@ -242,4 +261,5 @@ RESOURCES = {
         f"{i['clusterName']}#{i['principalArn']}#{i['policyArn']}", {}),
     **{f"kubernetes:{gv}:{kind}": kubernetes_object(f"kubernetes:{gv}:{kind}")
        for gv, kinds in KINDS.items() for kind in kinds},
+    **fake_lattice.RESOURCES,  # eks.lattice: VPC Lattice and the RAM share of its service network
 }

@@ -880,3 +880,11 @@ one(_DIGEST_POLICY, "short-digest", [_sts_image("rustfs/rustfs:1.0.1@sha256:abc"
 one(_DIGEST_POLICY, "latest", [_sts_image("rustfs/rustfs")], True)
 one(_DIGEST_POLICY, "allowed-by-config", [_sts_image("registry.local/tools:dev")], False,
     config={_DIGEST_POLICY: {"allowedUnpinned": ["^registry\\.local/"]}})
+
+# ---- EKS mode: the S3 endpoint shared through VPC Lattice (eks.lattice) ----
+_SN_AUTH = "rustfs-vpclattice-servicenetwork-require-iam-auth"
+_SN = "aws:vpclattice/serviceNetwork:ServiceNetwork"
+pair(_SN_AUTH, [Spec(_SN, "s3", {"name": "rustfs-eks-s3", "authType": "NONE"})],
+     [Spec(_SN, "s3", {"name": "rustfs-eks-s3", "authType": "AWS_IAM"})])
+one(_SN_AUTH, "auth-type-left-to-the-default", [Spec(_SN, "s3", {"name": "rustfs-eks-s3"})], True)
+one(_SN_AUTH, "unknown-at-preview", [Spec(_SN, "s3", {"name": "rustfs-eks-s3", "authType": UNKNOWN_VALUE})], False)

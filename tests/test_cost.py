@@ -197,6 +197,16 @@ def test_eks_snapshots_cover_the_claimed_volumes_not_the_root_volumes():
     assert _item(cost, "EBS snapshots")["monthlyUSD"] == 5.70
 
 
+def test_vpc_lattice_is_a_not_priced_line_never_free():
+    config = {"type": "aws:vpclattice/resourceConfiguration:ResourceConfiguration", "name": "s3", "inputs": {
+        "type": "SINGLE", "protocol": "TCP", "portRanges": ["9000"]}}
+    cost = monthly_cost([*_eks_stack(), config], "us-east-1", QUIET)
+    line = _item(cost, "VPC Lattice (1 resource configuration)")
+    assert line["monthlyUSD"] == 0.0 and line["basis"].startswith("NOT PRICED")
+    assert any("vpclattice price 'resource_data_gb'" in u for u in cost["unpriced"])
+    assert not [i for i in monthly_cost(_eks_stack(), "us-east-1", QUIET)["items"] if "Lattice" in i["what"]]
+
+
 def test_eks_claim_sizes_in_every_kubernetes_unit():
     for claim, gib in (("1Ti", 1024), ("512Gi", 512), ("1099511627776", 1024)):
         cost = monthly_cost(_eks_stack(nodes_per_az=(1,), drives=1, claim=claim, iops="3000", throughput="125"),

@@ -103,6 +103,11 @@ NLB_ANNOTATIONS = {
 NLB_CLASS = "service.k8s.aws/nlb"
 
 
+def _ingress_hostname(status) -> str | None:
+    ingress = getattr(getattr(status, "load_balancer", None), "ingress", None) or []
+    return getattr(ingress[0], "hostname", None) if ingress else None
+
+
 def pod_domain(namespace: str) -> str:
     """The headless Service's domain: every pod's name is ``rustfs-<i>.`` + this."""
     return f"{HEADLESS}.{namespace}.svc.{CLUSTER_DOMAIN}"
@@ -214,6 +219,9 @@ class RustfsWorkload(pulumi.ComponentResource):
                                         spec=self._network_policy(), opts=in_ns)
         self.service = k8s.core.v1.Service(f"{name}-s3", metadata={
             **self._meta(STATEFULSET), "annotations": NLB_ANNOTATIONS}, spec=self._s3_service(), opts=in_ns)
+        # The NLB's DNS name, once the controller has created it (pulumi-kubernetes waits for a LoadBalancer
+        # Service's status.loadBalancer.ingress before it reports the Service created).
+        self.load_balancer_hostname = self.service.status.apply(_ingress_hostname)
         self.namespace = args.namespace
         self.service_name = STATEFULSET
         self.volumes = self.plan.volumes

@@ -184,5 +184,27 @@ storage_node_group_zone = resource_policy(
     severity=Severity.HIGH, types=[AWS_NODE_GROUP], check=_check_storage_group_zone, topics=["resilience"],
     config={"storageNodeLabel": {"type": "string", "default": "rustfs.io/storage"}})
 
+# --- VPC Lattice (eks.lattice shares the S3 endpoint through a service network) ------------------------------
+
+SERVICE_NETWORK = aws("vpclattice", "ServiceNetwork")
+
+
+def _check_service_network_auth(res: Res, cfg: dict, report) -> None:
+    auth = res.get("authType")
+    if is_unknown(auth):
+        return
+    if auth in (None, "NONE"):
+        report(f"VPC Lattice service network '{res.name}' has auth type {auth or 'NONE (the default)'}: every client "
+               "of every associated VPC may call every service in it unsigned; set authType AWS_IAM with an auth "
+               "policy naming who may.")
+
+
+service_network_auth = resource_policy(
+    "rustfs-vpclattice-servicenetwork-require-iam-auth",
+    "VPC Lattice service networks the stack creates use IAM auth (authType AWS_IAM), so their services answer "
+    "only requests an auth policy allows.",
+    severity=Severity.HIGH, types=[SERVICE_NETWORK], check=_check_service_network_auth,
+    topics=["exposure", "network"])
+
 POLICIES = [cluster_endpoint, cluster_secrets, cluster_logs, cluster_default_nodes, node_group_ssh,
-            node_group_imds, node_group_template, storage_node_group_zone]
+            node_group_imds, node_group_template, storage_node_group_zone, service_network_auth]

@@ -57,6 +57,7 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 CLOUDFRONT = "aws:cloudfront/distribution:Distribution"
 SNAPSHOT_POLICIES = ("aws:dlm/lifecyclePolicy:LifecyclePolicy", "aws:backup/plan:Plan")
 EKS_CLUSTER = "eks:index:Cluster"  # pulumi-eks (a remote component: priced from its inputs)
+LATTICE_RESOURCE_CONFIGURATION = "aws:vpclattice/resourceConfiguration:ResourceConfiguration"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
@@ -363,6 +364,20 @@ def _count(resources, types) -> int:
     return sum(1 for r in resources if r.get("type") in types)
 
 
+def _add_lattice(bill: _Bill, resources) -> None:
+    """VPC Lattice bills VPC resources by the GB its clients move through the service network (AWS, "Amazon VPC
+    Lattice pricing", aws.amazon.com/vpc/lattice/pricing/, tab "VPC resources", tiered per Region). That price is
+    not in prices.json (not sourced), so the line says so instead of counting it as free."""
+    configs = _count(resources, LATTICE_RESOURCE_CONFIGURATION)
+    if configs:
+        # Recorded under "unpriced" while there is no table; a sourced price would also need a usage key for
+        # the GB the clients move, so the amount stays unpriced either way until both exist.
+        bill.price("vpclattice", "resource_data_gb")
+        bill.add(f"VPC Lattice ({configs} resource configuration{'s' if configs != 1 else ''})", None,
+                 "GB that clients move through the service network x the VPC resources price per GB (Amazon VPC "
+                 "Lattice pricing, tiered per Region); the clients' share of the S3 traffic is not modelled")
+
+
 def _add_services(bill: _Bill, resources, usage) -> None:
     buckets = _count(resources, BUCKETS)
     if buckets:
@@ -441,6 +456,7 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     _add_snapshots(bill, resources, merged, min(stored_gb * e, data_volume_gb))
     _add_network(bill, resources, merged, e, has_cluster=bool(fleets or vols))
     _add_services(bill, resources, merged)
+    _add_lattice(bill, resources)
     return {
         "monthlyUSD": _usd(sum(i["monthlyUSD"] for i in bill.items)),
         "priceDate": min(bill.dates) if bill.dates else None,
