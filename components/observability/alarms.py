@@ -31,7 +31,8 @@ collector ships, telemetry.py; names from policies/rustfs_model/data/rustfs_metr
   node's view of the whole cluster, crates/obs/src/metrics/stats_collector.rs) reaches the threshold for 5 minutes.
   RustFS 1.0.0-rc.3 has no node-level online metric: a node RustFS cannot reach counts as all its drives offline.
 - *<node> RustFS not reporting*: a node pushed no ``rustfs_cluster_health_drives_count`` for 15 minutes (RustFS
-  exports every 30 s): its RustFS or its collector is down. Silence is not health, so missing data breaches.
+  exports every RUSTFS_OBS_METER_INTERVAL, a minute on our nodes, and its cluster collector runs every 60 s): its
+  RustFS or its collector is down. Silence is not health, so missing data breaches.
 - *capacity used*: used / usable capacity (``rustfs_cluster_capacity_used_bytes`` / ``..._usable_total_bytes``,
   after erasure coding) over the threshold for 30 minutes: time to add a server pool (planning, not paging).
 - *<node> <drive> disk used*: one drive's filesystem (the collector's host metric ``disk_used_percent``, dimension
@@ -370,7 +371,7 @@ class ClusterAlarms(pulumi.ComponentResource):
         node = {t.NODE_DIMENSION: short}
         self._alarm(
             f"{short}-rustfs-not-reporting",
-            f"RustFS node {short}: no RustFS metrics ({REPORTING_METRIC}, pushed every 30 s) reached CloudWatch for "
+            f"RustFS node {short}: no RustFS metrics ({REPORTING_METRIC}, pushed every minute) reached CloudWatch for "
             "15 minutes. RustFS or the node's telemetry collector is down (or the node is: see its not-in-service "
             "alarm). On the node: systemctl status rustfs and the collector's unit, journalctl -u rustfs; the "
             "dashboard's per-node health row shows which nodes still report. The drives-offline alarm shows what "

@@ -33,6 +33,7 @@ NLB = "AWS/NetworkELB"
 ASG = "AWS/AutoScaling"
 PERIOD = 300
 MAX_ALARMS_PER_WIDGET = 100  # CloudWatch dashboard body: an alarm status widget lists at most 100 alarms
+MAX_METRICS = 2_500  # CloudWatch quotas: metrics per dashboard, across its widgets (fake_monitoring.py)
 
 
 @dataclass
@@ -83,8 +84,20 @@ def _graph(title: str, metrics: list, x: int, y: int, *, width: int = 12, height
     return {"type": "metric", "x": x, "y": y, "width": width, "height": height, "properties": properties}
 
 
+def metric_count(body: dict) -> int:
+    """The metrics a body graphs (expressions aside), as CloudWatch counts them against its quota."""
+    return sum(1 for w in body["widgets"] for m in w["properties"].get("metrics", []) if not isinstance(m[0], dict))
+
+
+def fitted_body(a: ClusterDashboardArgs, groups: dict[str, str], lb: str, tg: str, alarm_arns: list[str]) -> dict:
+    """The body, without the per-drive inode lines when the cluster is too big for CloudWatch's 2,500 metrics per
+    dashboard (64 nodes of 21 drives would graph 3,000): space fills long before inodes on RustFS's object files."""
+    body = dashboard_body(a, groups, lb, tg, alarm_arns)
+    return body if metric_count(body) <= MAX_METRICS else dashboard_body(a, groups, lb, tg, alarm_arns, inodes=False)
+
+
 def dashboard_body(a: ClusterDashboardArgs, groups: dict[str, str], lb: str, tg: str,
-                   alarm_arns: list[str]) -> dict:
+                   alarm_arns: list[str], *, inodes: bool = True) -> dict:
     """The dashboard body, from the args and the resolved names and ARNs."""
     ns, cluster = t.metric_namespace(a.stack), {t.CLUSTER_DIMENSION: a.name}
 
@@ -161,7 +174,8 @@ def dashboard_body(a: ClusterDashboardArgs, groups: dict[str, str], lb: str, tg:
         widgets += [
             _graph(f"{short}: drives' filesystems, inodes, memory, swap (% used)", [
                 *[host(t.HOST_DISK_USED, {**per_node, t.MOUNT_DIMENSION: p}, label=f"{p} space") for p in paths],
-                *[host(t.HOST_INODES_USED, {**per_node, t.MOUNT_DIMENSION: p}, label=f"{p} inodes") for p in paths],
+                *[host(t.HOST_INODES_USED, {**per_node, t.MOUNT_DIMENSION: p}, label=f"{p} inodes") for p in paths
+                  if inodes],
                 host(t.HOST_MEMORY_USED, per_node, label="memory"),
                 host(t.HOST_SWAP_USED, per_node, label="swap"),
             ], 0, y, width=16, stat="Maximum", region=region,
@@ -191,7 +205,7 @@ class ClusterDashboard(pulumi.ComponentResource):
         body = pulumi.Output.all(
             pulumi.Output.all(*[args.group_names[n] for n in names]), args.load_balancer_arn_suffix,
             args.s3_target_group_arn_suffix, pulumi.Output.all(*args.alarm_arns.values()),
-        ).apply(lambda v: json.dumps(dashboard_body(args, dict(zip(names, v[0], strict=True)), v[1], v[2], list(v[3])),
+        ).apply(lambda v: json.dumps(fitted_body(args, dict(zip(names, v[0], strict=True)), v[1], v[2], list(v[3])),
                                      separators=(",", ":")))
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard", dashboard_name=self.dashboard_name, dashboard_body=body,

@@ -1,7 +1,7 @@
 """X-Ray for the RustFS service: a sampling rule and a group of its traces.
 
-RustFS traces every request it serves (a span per HTTP request, rustfs/src/server/http.rs) and pushes them over
-OTLP; the node collector sends them to X-Ray, where the segment name is the OTLP resource's ``service.name``:
+RustFS makes a span of every HTTP request it serves (rustfs/src/server/http.rs; at log level info, below) and pushes
+them over OTLP; the node collector sends them to X-Ray, where the segment name is the OTLP resource's ``service.name``:
 ``RustFS`` unless RUSTFS_OBS_SERVICE_NAME says otherwise (telemetry.RUSTFS_SERVICE_NAME). So:
 - the *sampling rule* matches service ``RustFS`` (any host, method, path) with ``observability.tracing.*``'s
   reservoir and rate. RustFS decides itself which requests it traces (a parent-based ratio sampler,
@@ -9,6 +9,10 @@ OTLP; the node collector sends them to X-Ray, where the segment name is the OTLP
   does not ask X-Ray's sampling rules (it has no X-Ray remote sampler), so the rule states the rate the nodes are
   given, for X-Ray's console and for any client that does consult the rules; the ratio on the nodes is what
   limits the traces recorded (X-Ray bills each one, cost.py).
+- RustFS builds its request spans only at log level info or below: one filter, from RUSTFS_OBS_LOGGER_LEVEL, serves
+  its logs and its traces (crates/obs/src/telemetry/otel.rs, the subscriber registry; rustfs/src/server/http.rs
+  make_http_trace_span returns no span unless INFO is enabled). At the bootstrap's ``warn`` X-Ray gets no request
+  traces; the rule and the group cost nothing while they are empty (README, Operations: tracing).
 - the *group* filters ``service("RustFS")``: the traces, service map and (if enabled later) insights of the RustFS
   service, which the README's operations section points to for slow or failed requests. Insights stay off: they
   bill every trace processed.
