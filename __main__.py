@@ -20,7 +20,15 @@ from rustfs_aws.cluster import (
     endpoint_name,
     plan_cluster,
 )
+from rustfs_aws.cluster.bootstrap.render import NodeTelemetry
 from rustfs_aws.config import load
+from rustfs_aws.images import (
+    NodeImagePipeline,
+    NodeImagePipelineArgs,
+    image_architecture,
+    image_parameter_name,
+    require_image,
+)
 from rustfs_aws.network import (
     GATEWAY_ENDPOINT_SERVICES,
     INTERFACE_ENDPOINT_SERVICES,
@@ -33,12 +41,27 @@ from rustfs_aws.observability import (
     ClusterAlarmsArgs,
     ClusterDashboard,
     ClusterDashboardArgs,
+    NodeCollector,
+    NodeCollectorArgs,
     Observability,
     ObservabilityArgs,
     Tracing,
     TracingArgs,
 )
-from rustfs_aws.operations import BudgetArgs, RestartDocuments, RestartDocumentsArgs, StackBudget, check_quotas
+from rustfs_aws.observability.telemetry import OTLP_HTTP_ENDPOINT, metric_namespace
+from rustfs_aws.operations import (
+    BudgetArgs,
+    NodePatching,
+    PatchingArgs,
+    RestartDocuments,
+    RestartDocumentsArgs,
+    SessionAccess,
+    SessionsArgs,
+    StackBudget,
+    check_quotas,
+    patching_node_statements,
+    session_node_statements,
+)
 from rustfs_aws.security import (
     Audit,
     AuditArgs,
@@ -66,6 +89,12 @@ config_service_role = resolve_config_service_role(
 # The stack's AZs by ID, never from the zones' current state; instance type and endpoints offered in each.
 zones = resolve_zones(cfg, invoke, interface_services=INTERFACE_ENDPOINT_SERVICES,
                       gateway_services=GATEWAY_ENDPOINT_SERVICES)
+# images.use: nodes launch from the image pipeline's newest AMI, which must exist before a launch template names its
+# parameter (components/images/pipeline.py: the order of a first deployment).
+image_parameter = image_parameter_name(cfg.name, image_architecture(cfg.cluster.instance_type)) \
+    if cfg.images.use else None
+if image_parameter:
+    require_image(image_parameter, invoke)
 
 keys = Keys(f"{cfg.name}-keys", stack.args(
     KeysArgs, key_admin_role_arn=cfg.security.key_admin_role_arn,
@@ -195,14 +224,50 @@ else:
         TlsArgs, domain=cluster_cfg.domain, node_names=plan.names, endpoint_names=endpoint_names,
         load_balancer_dns_name=load_balancer.dns_name, secrets_key_arn=keys.arns["secrets"]), opts=opts)
 
+    obs_cfg = cfg.observability
     observability = Observability(f"{cfg.name}-obs", stack.args(
         ObservabilityArgs, log_group_prefix=keys.log_group_prefix, logs_key_arn=keys.arns["logs"],
-        retention_days=cfg.audit.log_retention_days), opts=opts)
+        retention_days=obs_cfg.log_retention_days or cfg.audit.log_retention_days), opts=opts)
+    # The node collector (CloudWatch agent): RustFS's OTLP and the host's metrics to CloudWatch and X-Ray, installed
+    # and configured through Systems Manager, not the user data (observability/collector.py).
+    collector = NodeCollector(f"{cfg.name}-collector", stack.args(
+        NodeCollectorArgs, log_group_prefix=keys.log_group_prefix, package_version=obs_cfg.collector.package_version,
+        release_version=obs_cfg.collector.release_version, traces=obs_cfg.tracing.enabled),
+        opts=stack.opts(depends_on=[observability])) if obs_cfg.collector.enabled else None
+    node_telemetry = NodeTelemetry(
+        otlp_endpoint=OTLP_HTTP_ENDPOINT, log_level=obs_cfg.log_level,
+        trace_sample_ratio=obs_cfg.tracing.sample_rate if obs_cfg.tracing.enabled else None,
+        traces_enabled=obs_cfg.tracing.enabled) if collector else None
+
+    # Shells only through Session Manager, logged and encrypted; OS patches one node at a time (README, Operations).
+    sessions_cfg, patching_cfg = cfg.operations.sessions, cfg.operations.patching
+    session_bucket = audit.logs_bucket if sessions_cfg.s3_logging else None
+    sessions = SessionAccess(f"{cfg.name}-sessions", stack.args(
+        SessionsArgs, log_group_prefix=keys.log_group_prefix, logs_key_arn=keys.arns["logs"],
+        log_retention_days=cfg.audit.log_retention_days, idle_timeout_minutes=sessions_cfg.idle_timeout_minutes,
+        max_duration_minutes=sessions_cfg.max_duration_minutes, run_as_user=sessions_cfg.run_as_user,
+        s3_bucket_name=session_bucket.bucket_name if session_bucket else None,
+        account_preferences=sessions_cfg.account_preferences == "create"), opts=opts)
+    patching = NodePatching(f"{cfg.name}-patching", stack.args(
+        PatchingArgs, logs_key_arn=keys.arns["logs"], log_group_prefix=keys.log_group_prefix,
+        permissions_boundary_arn=iam.permissions_boundary_arn, approve_after_days=patching_cfg.approve_after_days,
+        schedule=patching_cfg.schedule, schedule_timezone=patching_cfg.schedule_timezone,
+        duration_hours=patching_cfg.duration_hours, cutoff_hours=patching_cfg.cutoff_hours,
+        enabled=patching_cfg.enabled, log_retention_days=cfg.audit.log_retention_days), opts=opts)
+    operations_node_statements = pulumi.Output.all(
+        keys.arns["logs"], keys.arns["storage"], session_bucket.arn if session_bucket else None).apply(
+        lambda v: [*session_node_statements(
+            region=cfg.region, logs_key_arn=v[0], s3_bucket_arn=v[2], storage_key_arn=v[1], name=cfg.name),
+            *patching_node_statements(partition=stack.partition, region=cfg.region, account_id=stack.account_id,
+                                      cluster_id=cfg.name)])
+
     node_access = iam.grant_node_access(NodeAccessInputs(
         secret_arns=[credentials.secret_arn, *cluster_tls.node_secret_arns.values()],
         secrets_key_arn=keys.arns["secrets"], data_key_arn=keys.arns["data"],
-        log_group_arns=[observability.node_log_group_arn],
-        hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name)))
+        log_group_arns=[*observability.log_group_arns, sessions.log_group_arn, patching.log_group_arn],
+        hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name),
+        metric_namespace=metric_namespace(cfg.stack), parameter_arns=[collector.parameter_arn] if collector else [],
+        extra_statements=operations_node_statements))
 
     cluster = RustfsCluster(f"{cfg.name}-cluster", stack.args(
         ClusterArgs, cluster=cluster_cfg, plan=plan,
@@ -215,7 +280,8 @@ else:
         target_group_arns=load_balancer.target_group_arns,
         # RustFS routes virtual-hosted-style requests only with the console off (rustfs/src/server/http.rs).
         server_domains=[] if cluster_cfg.console else [endpoint],
-        nat=cfg.network.nat_gateways != "none", node_access=node_access), opts=opts)
+        nat=cfg.network.nat_gateways != "none", node_access=node_access, image_parameter=image_parameter,
+        telemetry=node_telemetry), opts=opts)
     load_balancer.allow_to_nodes(cluster.security_group_id)
 
     # Rolling and coordinated restarts as SSM Command documents (README, Day 2); the operator role may send them.
@@ -252,6 +318,9 @@ else:
     pulumi.export("usableCapacityTiB", round(plan.layout.usable_gib / 1024, 2))
     pulumi.export("opsAlertTopicArn", alarms.topic_arn)
     pulumi.export("restartDocuments", restart_documents.document_names)
+    pulumi.export("patchDocument", patching.document_name)
+    pulumi.export("patchWindowId", patching.window_id)
+    pulumi.export("sessionDocument", sessions.document_name)
 
 # Both platforms: DLM snapshots every volume tagged rustfs:cluster=<cluster> (EC2 mode's data volumes; in EKS
 # mode the StorageClass puts the tag on every volume the EBS CSI driver creates).
@@ -260,6 +329,18 @@ snapshots = Snapshots(f"{cfg.name}-snapshots", stack.args(
     retain_count=cfg.backup.snapshot_retain_count, copy_region=cfg.backup.copy_region,
     key_admin_role_arn=cfg.security.key_admin_role_arn, permissions_boundary_arn=iam.permissions_boundary_arn),
     opts=opts)
+
+if cluster_cfg.platform == "ec2" and cfg.images.enabled:
+    # The optimized node AMI (README, Optimized AMI): built in a private subnet, encrypted with the data key, copied
+    # with the snapshot-copy key to backup.copyRegion; the nodes use it with images.use.
+    node_images = NodeImagePipeline(f"{cfg.name}-images", stack.args(
+        NodeImagePipelineArgs, instance_type=cluster_cfg.instance_type, rustfs_version=cluster_cfg.rustfs_version,
+        subnet_id=network.private_subnet_ids[0], vpc_id=network.vpc_id, data_key_arn=keys.arns["data"],
+        permissions_boundary_arn=iam.permissions_boundary_arn, schedule=cfg.images.schedule,
+        copy_region=cfg.backup.copy_region, copy_key_arn=snapshots.copy_key_arn,
+        logs_bucket=audit.logs_bucket.bucket_name, storage_key_arn=keys.arns["storage"]), opts=opts)
+    pulumi.export("nodeImagePipelineArn", node_images.pipeline_arn)
+    pulumi.export("nodeImageParameter", node_images.image_parameter)
 
 pulumi.export("region", cfg.region)
 pulumi.export("vpcId", network.vpc_id)

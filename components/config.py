@@ -12,13 +12,22 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rustfs_aws.cluster.bootstrap.render import DEFAULT_READINESS_WAIT, MAX_DRIVES, load_releases
+from rustfs_aws.cluster.bootstrap.render import (
+    DEFAULT_READINESS_WAIT,
+    MAX_DRIVES,
+    RUSTFS_LOG_LEVEL,
+    RUSTFS_LOG_LEVELS,
+    load_releases,
+)
 from rustfs_aws.cluster.bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, READINESS_WAIT_RANGE, TOPOLOGY_WAIT_RANGE
 from rustfs_aws.cluster.user_data_size import user_data_problem
 from rustfs_aws.eks.constants import IMAGE_DIGEST_PATTERN
 from rustfs_aws.images.settings import ImagesConfig, parse_images
 from rustfs_aws.network.subnets import MAX_AZS, plan_subnets
 from rustfs_aws.network.zones import ZONE_ID, zone_id_prefix
+from rustfs_aws.observability.telemetry import COLLECTOR_PACKAGE_DEFAULT as DEFAULT_COLLECTOR_PACKAGE
+from rustfs_aws.observability.telemetry import COLLECTOR_PACKAGE_VERSION, COLLECTOR_RELEASE_VERSION
+from rustfs_aws.observability.telemetry import COLLECTOR_RELEASE_DEFAULT as DEFAULT_COLLECTOR_RELEASE
 from rustfs_aws.operations.settings import OperationsConfig, parse_operations
 from rustfs_aws.validation import _MISSING, NAMESPACE, ConfigError, Problems
 from rustfs_model import catalogue, layout, zone_spread
@@ -114,6 +123,15 @@ class EksRustfsConfig:
 
 
 @dataclass(frozen=True)
+class LatticeConfig:
+    """``eks.lattice``: the S3 endpoint shared through Amazon VPC Lattice (components/eks/lattice.py)."""
+    service_network_id: str | None  # an existing service network (id or ARN) ...
+    create_service_network: bool  # ... or one the stack creates (exactly one of the two)
+    allowed_principals: list[str]  # account IDs the created service network is shared with (RAM)
+    domain_name: str  # the name consumers use (custom domain name; in the pods' certificate)
+
+
+@dataclass(frozen=True)
 class EksConfig:
     kubernetes_version: str
     endpoint_public_cidrs: list[str]  # empty: the API endpoint is private only
@@ -121,15 +139,6 @@ class EksConfig:
     client_namespaces: list[str]  # namespaces whose pods may reach RustFS's S3 port 9000
     rustfs: EksRustfsConfig
     lattice: LatticeConfig | None = None  # None: the S3 endpoint is not shared through VPC Lattice
-
-
-@dataclass(frozen=True)
-class LatticeConfig:
-    """``eks.lattice``: the S3 endpoint shared through Amazon VPC Lattice (components/eks/lattice.py)."""
-    service_network_id: str | None  # an existing service network (id or ARN) ...
-    create_service_network: bool  # ... or one the stack creates (exactly one of the two)
-    allowed_principals: list[str]  # account IDs the created service network is shared with (RAM)
-    domain_name: str  # the name consumers use (custom domain name; in the pods' certificate)
 
 
 @dataclass(frozen=True)
@@ -214,11 +223,22 @@ class TracingConfig:
 
 
 @dataclass(frozen=True)
+class CollectorConfig:
+    """``observability.collector.*``: the node collector (observability/collector.py)."""
+    enabled: bool = True
+    package_version: str = DEFAULT_COLLECTOR_PACKAGE  # amazon-cloudwatch-agent version-release in AL2023's repository
+    release_version: str = DEFAULT_COLLECTOR_RELEASE  # the AL2023 repository release that carries it
+
+
+@dataclass(frozen=True)
 class ObservabilityConfig:
     alarm_emails: list[str]  # subscribed to the ops-alerts topic of the cluster alarms
     alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
     dashboard: bool = True  # the CloudWatch dashboard (dashboard.py)
     tracing: TracingConfig = field(default_factory=TracingConfig)
+    log_level: str = RUSTFS_LOG_LEVEL  # RUSTFS_OBS_LOGGER_LEVEL (bootstrap/render.py explains warn)
+    log_retention_days: int | None = None  # the nodes' log groups; None: audit.logRetentionDays
+    collector: CollectorConfig = field(default_factory=lambda: CollectorConfig())
 
 
 @dataclass(frozen=True)
@@ -721,14 +741,15 @@ def _budget(p: Problems, raw: dict, prod: bool) -> BudgetConfig:
 
 
 def _observability(p: Problems, raw: dict) -> ObservabilityConfig:
-    o = p.section(raw, "observability", "observability", {"alarmEmails", *_OBSERVABILITY_ALARM_KEYS})
+    o = p.section(raw, "observability", "observability",
+                  {"alarmEmails", *_OBSERVABILITY_ALARM_KEYS, *_OBSERVABILITY_TELEMETRY_KEYS})
     emails = p.string_list(o, "alarmEmails", "observability.alarmEmails", [], check=lambda v: bool(_EMAIL.match(v)),
                            what="e-mail addresses")
     if len(emails) > MAX_ALARM_EMAILS:
         p.add("observability.alarmEmails", f"{len(emails)} addresses", f"at most {MAX_ALARM_EMAILS} addresses "
               "(each confirms its own subscription); subscribe a team list or a paging service to the "
               "ops-alerts topic instead")
-    return ObservabilityConfig(emails, **_observability_alarms(p, o))
+    return ObservabilityConfig(emails, **_observability_alarms(p, o), **_observability_telemetry(p, o))
 
 
 _OBSERVABILITY_ALARM_KEYS = {"alarms", "dashboard", "tracing"}
@@ -764,6 +785,30 @@ def _observability_alarms(p: Problems, o: dict) -> dict:
                                        dt.reservoir_per_second, 0, 100, " traces per second"))
     return {"alarms": alarms, "dashboard": p.boolean(o, "dashboard", "observability.dashboard", True),
             "tracing": tracing}
+
+
+_OBSERVABILITY_TELEMETRY_KEYS = {"logLevel", "logRetentionDays", "collector"}
+
+
+def _observability_telemetry(p: Problems, o: dict) -> dict:
+    """``observability.logLevel``, ``observability.logRetentionDays`` and ``observability.collector.*``."""
+    c = p.section(o, "collector", "observability.collector", {"enabled", "packageVersion", "releaseVersion"})
+    collector = CollectorConfig(
+        enabled=p.boolean(c, "enabled", "observability.collector.enabled", True),
+        package_version=p.string(c, "packageVersion", "observability.collector.packageVersion",
+                                 DEFAULT_COLLECTOR_PACKAGE, " amazon-cloudwatch-agent version-release of the AL2023 "
+                                 "repository, e.g. 1.300066.2-2.amzn2023", check=lambda v: bool(
+                                     COLLECTOR_PACKAGE_VERSION.match(v))),
+        release_version=p.string(c, "releaseVersion", "observability.collector.releaseVersion",
+                                 DEFAULT_COLLECTOR_RELEASE, " AL2023 release that carries that package, e.g. "
+                                 "2023.11.20260526", check=lambda v: bool(COLLECTOR_RELEASE_VERSION.match(v))))
+    return {
+        "log_level": p.enum(o, "logLevel", "observability.logLevel", list(RUSTFS_LOG_LEVELS), RUSTFS_LOG_LEVEL),
+        # Unset: the audit retention (audit.logRetentionDays), one value CloudWatch Logs accepts.
+        "log_retention_days": (p.enum(o, "logRetentionDays", "observability.logRetentionDays", _RETENTION_DAYS)
+                               if "logRetentionDays" in o else None),
+        "collector": collector,
+    }
 
 
 def _quotas(p: Problems, raw: dict) -> QuotasConfig:

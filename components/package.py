@@ -20,6 +20,7 @@ from rustfs_aws.cluster.dns import ClusterDns
 from rustfs_aws.cluster.load_balancer import S3LoadBalancer
 from rustfs_aws.cluster.snapshots import Snapshots
 from rustfs_aws.cluster.tls import ClusterTls
+from rustfs_aws.images.pipeline import NodeImagePipeline
 from rustfs_aws.network.network import Network
 from rustfs_aws.observability.observability import Observability
 from rustfs_aws.operations.budget import StackBudget
@@ -34,12 +35,15 @@ NAME = "rustfs"
 
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Keys, RootCredentials, Iam, Audit, HardenedBucket, Network, Observability, ClusterDns, S3LoadBalancer,
-    ClusterTls, Snapshots, RestartDocuments, StackBudget,
+    ClusterTls, Snapshots, RestartDocuments, StackBudget, NodeImagePipeline,
 ]
 
 # Public components the package does not serve, by class name, and why (README, "What the component package
 # cannot do yet"). tests/test_component_package.py fails for a public component in neither list.
 LEFT_OUT = {
+    "NodeCollector": "it configures the CloudWatch agent on the instances of a RustfsCluster (State Manager targets "
+                     "their rustfs:cluster tag) and is only useful with the cluster and its node role, neither of "
+                     "which the package serves",
     "RustfsCluster": "its Args take the validated ClusterConfig, the ClusterPlan computed from it and the "
                      "resources that order the first boot (the secret versions, the node role's policy): none is a "
                      "schema type, and the node policy comes from Iam.grant_node_access, a method",

@@ -78,7 +78,7 @@ class Problems:
     def enum(self, obj: dict, key: str, path: str, allowed: list[str], default: Any = _MISSING) -> Any:
         value = obj.get(key, default)
         if value is _MISSING or value not in allowed:
-            self.add(path, value, f"allowed values: {' | '.join(allowed)}")
+            self.add(path, value, f"allowed values: {' | '.join(map(str, allowed))}")
             return allowed[0] if default is _MISSING else default
         return value
 

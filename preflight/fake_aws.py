@@ -14,7 +14,7 @@ import string
 
 import pulumi
 
-from . import fake_eks, fake_monitoring
+from . import fake_eks, fake_imagebuilder, fake_monitoring, fake_ssm, fake_ssm_config
 from .fake_account import ACCOUNT_ID, SERVICE_LINKED_ROLES, FakeAccount, get_role, get_roles
 from .fake_limits import check_max_session_duration, checked_user_data
 from .fake_monitoring import recorded_alarm
@@ -172,6 +172,7 @@ def _eni(fake: FakeAws, name: str, inputs: dict):
 
 
 def _launch_template(fake: FakeAws, name: str, inputs: dict):
+    fake_imagebuilder.check_launch_image(fake, name, inputs, AL2023_PARAMETERS)  # resolve:ssm: of a parameter
     physical, extra = _ec2("lt", "launch-template")(fake, name, inputs)
     return physical, {**extra, "name": _autoname(name, inputs), "latestVersion": 1, "defaultVersion": 1}
 
@@ -402,8 +403,9 @@ _RESOURCES = {
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:cloudwatch/metricAlarm:MetricAlarm": recorded_alarm(checked_alarm(_named("cloudwatch", "alarm:{name}"))),
-    "aws:ssm/document:Document": ssm_document,
+    "aws:ssm/document:Document": fake_ssm.checked_session_document(ssm_document),
     **fake_monitoring.RESOURCES,  # composite alarms, dashboards, X-Ray sampling rules and groups
+    **fake_imagebuilder.RESOURCES,  # the node image pipeline (components/images/pipeline.py)
     "aws:sns/topic:Topic": _named("sns", "{name}", id_is="arn"),
     "aws:sns/topicPolicy:TopicPolicy": lambda f, n, i: (i.get("arn", n), {}),
     "aws:sns/topicSubscription:TopicSubscription": lambda f, n, i: (
@@ -437,6 +439,8 @@ _RESOURCES = {
     "tls:index/certRequest:CertRequest": _tls_cert_request,
     "tls:index/locallySignedCert:LocallySignedCert": _tls_cert,
     **fake_eks.RESOURCES,
+    **fake_ssm.RESOURCES,
+    **fake_ssm_config.RESOURCES,  # parameters (tier limits) and State Manager associations
 }
 _RESOURCES = fake_eks.with_launch_template_registry(_RESOURCES)  # node groups check their template (fake_eks.py)
 
@@ -444,8 +448,8 @@ _RESOURCES = fake_eks.with_launch_template_registry(_RESOURCES)  # node groups c
 def _ssm_parameter(fake: FakeAws, args: dict):
     name = args.get("name", "")
     arch = AL2023_PARAMETERS.get(name)
-    if arch is None:
-        raise UnknownToFake(f"the fake AWS knows the AL2023 public SSM parameters only, not {name!r}")
+    if arch is None:  # the account's own (an image pipeline's output), or a public one the fake does not know
+        return fake_imagebuilder.get_parameter(fake, name)
     ami = f"ami-{_hex('ami', fake.region, arch)}"
     return {"id": name, "name": name, "value": ami, "insecureValue": ami, "type": "String", "version": 1,
             "arn": fake.arn("ssm", f"parameter{name}", account=False)}

@@ -70,7 +70,7 @@ NON_NITRO_ZONE_IDS = {"use1-az3"}
 ENDPOINT_SERVICES = {
     "s3": ("Gateway", "Interface"), "dynamodb": ("Gateway", "Interface"),
     **{s: ("Interface",) for s in ("ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "monitoring",
-                                   "secretsmanager", "sts", "ecr.api", "ecr.dkr", "elasticloadbalancing",
+                                   "secretsmanager", "sts", "xray", "ecr.api", "ecr.dkr", "elasticloadbalancing",
                                    "autoscaling", "sns", "sqs")},
 }
 

@@ -45,17 +45,18 @@ DEFAULT_ENDPOINT_POLICY = {"Version": "2012-10-17", "Statement": [
 API_HOST = {"cloudwatch": "monitoring"}
 NAT = "NAT gateway"
 # Where each service a node calls must leave the VPC: its interface endpoint (API host name), else NAT.
-# Route 53's API is global and X-Ray and Auto Scaling have no endpoint in components/network/network.py.
+# Route 53's API is global and Auto Scaling has no endpoint in components/network/network.py; X-Ray has one for the
+# node collector's traces (observability/collector.py).
 EXPECTED_ROUTE = {"ec2": "ec2", "secretsmanager": "secretsmanager", "kms": "kms", "sts": "sts", "logs": "logs",
                   "cloudwatch": "monitoring", "ssm": "ssm", "ssmmessages": "ssmmessages",
-                  "ec2messages": "ec2messages", "s3": "s3", "route53": NAT, "autoscaling": NAT, "xray": NAT}
+                  "ec2messages": "ec2messages", "s3": "s3", "route53": NAT, "autoscaling": NAT, "xray": "xray"}
 OTHER_ACCOUNT = "111122223333"
 AWS_REPOSITORY_ACCOUNT = "999988887777"  # whoever AWS keeps its repositories in: not us
 
 # Signed calls of the AWS agents on every node, with the node role: SSM Agent (Session Manager, Run Command;
 # AmazonSSMManagedInstanceCore) and the OTel collector's CloudWatch and X-Ray exporters.
 AGENT_ACTIONS = ("ssm:UpdateInstanceInformation", "ec2messages:GetMessages", "ssmmessages:CreateControlChannel",
-                 "logs:PutLogEvents", "cloudwatch:PutMetricData", "xray:PutTraceSegments")
+                 "logs:PutLogEvents", "cloudwatch:PutMetricData", "xray:PutTraceSegments", "ssm:GetParameter")
 
 # What AL2023's dnf fetches, from /etc/yum.repos.d/amazonlinux.repo (mirrorlist=https://al2023-repos-$awsregion-
 # de612dc2.s3.dualstack.$awsregion.$awsdomain/core/mirrors/$releasever/$basearch/mirror.list): the mirror list,

@@ -52,11 +52,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from rustfs_aws.cluster.bootstrap.render import READY_TIMEOUT_SECONDS, render_user_data_base64
+from rustfs_aws.cluster.bootstrap.render import READY_TIMEOUT_SECONDS, NodeTelemetry, render_user_data_base64
 from rustfs_aws.cluster.load_balancer import CONSOLE_PORT, S3_PORT
 from rustfs_aws.cluster.user_data_size import node_user_data_params
 from rustfs_aws.config import ClusterConfig
-from rustfs_aws.tagging import resource_tags
+from rustfs_aws.tagging import PATCH_GROUP_TAG, resource_tags
 from rustfs_model import catalogue
 from rustfs_model.layout import Layout, Node, Pool, compute_layout, node_name, place_nodes, volumes_string
 
@@ -155,6 +155,10 @@ class ClusterArgs:
     nat: bool = True  # a NAT gateway routes the private subnets to the internet
     protect: bool = False  # prod: data volumes protected, retained, final snapshot
     tags: dict[str, str] = field(default_factory=dict)
+    telemetry: NodeTelemetry | None = None  # RustFS's OTLP settings toward the node collector; None: none
+    # images.use: the SSM parameter the node image pipeline writes (components/images/pipeline.py); each launch
+    # resolves its newest AMI. None: cluster.amiId, else the latest Amazon Linux 2023.
+    image_parameter: str | None = None
 
 
 class RustfsCluster(pulumi.ComponentResource):
@@ -169,7 +173,7 @@ class RustfsCluster(pulumi.ComponentResource):
         self.arch = release_arch(c.instance_type)
         self.security_group = self._security_group()
         self.security_group_id: pulumi.Output[str] = self.security_group.id
-        image_id = c.ami_id or aws.ssm.get_parameter(
+        image_id = f"resolve:ssm:{args.image_parameter}" if args.image_parameter else c.ami_id or aws.ssm.get_parameter(
             name=AL2023_PARAMETER.format(arch="arm64" if self.arch == "aarch64" else "x86_64"),
             opts=pulumi.InvokeOptions(parent=self)).value
         groups = self._placement_groups()
@@ -295,7 +299,7 @@ class RustfsCluster(pulumi.ComponentResource):
             lambda v: render_user_data_base64(node_user_data_params(
                 c, cluster_id=a.cluster_id, node_index=node.index, node_name=node.name, volumes=a.plan.volumes,
                 arch=self.arch, region=a.region, server_domains=tuple(a.server_domains), hosted_zone_id=v[0],
-                credentials_secret_arn=v[1], tls_secret_arn=v[2])))
+                credentials_secret_arn=v[1], tls_secret_arn=v[2], telemetry=a.telemetry)))
 
     def _launch_template(self, node: NodePlan, image_id: pulumi.Input[str],
                          group: aws.ec2.PlacementGroup | None, partition: int) -> aws.ec2.LaunchTemplate:
@@ -305,7 +309,9 @@ class RustfsCluster(pulumi.ComponentResource):
             placement = aws.ec2.LaunchTemplatePlacementArgs(
                 group_name=group.name, partition_number=partition if a.cluster.placement == "partition" else None)
         tag_specs = [
-            aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="instance", tags=self._node_tags(node)),
+            # The patch group selects the cluster's patch baseline (operations/patching.py); the instance only.
+            aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="instance", tags={
+                **self._node_tags(node), PATCH_GROUP_TAG: self._args.cluster_id}),
             aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="network-interface",
                                                        tags=self._node_tags(node)),
             aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="volume", tags=self._root_tags(node)),

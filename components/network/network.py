@@ -14,9 +14,10 @@ from rustfs_model.aws_repositories import repository_buckets
 
 # Interface endpoints a private storage node needs: Session Manager (ssm, ssmmessages, ec2messages),
 # its own EC2/Route 53-free take-over calls (ec2), secrets and keys (secretsmanager, kms), telemetry
-# (logs, monitoring) and role credentials (sts).
+# (logs, monitoring, and xray for the node collector's traces: observability/collector.py) and role credentials
+# (sts).
 INTERFACE_ENDPOINT_SERVICES = ("ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "monitoring",
-                               "secretsmanager", "sts")
+                               "secretsmanager", "sts", "xray")
 GATEWAY_ENDPOINT_SERVICES = ("s3",)  # the S3 gateway of ``_endpoints``: package repositories, RustFS tiers
 
 

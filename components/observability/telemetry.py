@@ -5,6 +5,8 @@ One module, so the collector's configuration (collector.py), the alarms (alarms.
 maintenance window cannot drift apart: each imports these names instead of spelling them.
 """
 
+import re
+
 # RustFS pushes OTLP over HTTP to this base URL; it appends /v1/metrics, /v1/traces, /v1/logs
 # (RUSTFS_OBS_ENDPOINT, crates/config/src/observability/mod.rs at the pinned release).
 OTLP_HTTP_ENDPOINT = "http://127.0.0.1:4318"
@@ -73,3 +75,32 @@ RUSTFS_METRICS: dict[str, tuple[tuple[str, ...], ...]] = {
     "rustfs_http_server_request_body_bytes_total": (_CLUSTER,),
     "rustfs_http_server_response_body_bytes_total": (_CLUSTER,),
 }
+
+
+# Where the nodes' telemetry lands in CloudWatch Logs, by purpose, under the stack's log-group prefix (the logs key
+# serves only groups under it, Keys' logGroupPrefix). Observability creates them; the node role writes only there.
+LOG_GROUP_SUFFIXES = {
+    "rustfs": "rustfs",  # RustFS's own log records, pushed over OTLP
+    "journal": "nodes",  # the node's systemd journal of the RustFS units: bootstrap, take-over, TLS refresh, stderr
+    "metrics": "metrics",  # the EMF records CloudWatch extracts the metrics above from
+}
+
+
+def log_group_name(prefix: str, purpose: str) -> str:
+    """The name of the nodes' log group for a purpose of ``LOG_GROUP_SUFFIXES``."""
+    return f"{prefix}{LOG_GROUP_SUFFIXES[purpose]}"
+
+
+def collector_parameter_name(cluster_id: str) -> str:
+    """The SSM parameter holding the node collector's configuration (collector.py); the node role may read it."""
+    return f"/rustfs/{cluster_id}/collector/config"
+
+
+# The node collector's package: the newest amazon-cloudwatch-agent build of the AL2023 repository we can cite, and the
+# repository release that carries it (docs.aws.amazon.com/linux/al2023/release-notes/vercmp-AL2023.11-AL2023.11.html:
+# 1.300064.1-1 -> 1.300066.2-2 in 2023.11.20260526). Its OpenTelemetry components are v0.124 (the agent's go.mod
+# at v1.300066.1). observability.collector.packageVersion / releaseVersion override them.
+COLLECTOR_PACKAGE_DEFAULT = "1.300066.2-2.amzn2023"
+COLLECTOR_RELEASE_DEFAULT = "2023.11.20260526"
+COLLECTOR_PACKAGE_VERSION = re.compile(r"^1\.[0-9]{6}\.[0-9]+-[0-9]+\.amzn2023(\.[0-9]+)?$")
+COLLECTOR_RELEASE_VERSION = re.compile(r"^2023\.[0-9]+\.[0-9]{8}$")

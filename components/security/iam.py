@@ -74,6 +74,11 @@ class NodeAccessInputs:
     record_domain: str
     metric_namespace: str = "RustFS"
     volume_tag: tuple[str, str] | None = None
+    # SSM parameters the node reads (the node collector's configuration, observability/collector.py).
+    parameter_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    # Statements of other components' node-side needs (operations/sessions.py, operations/patching.py), whose
+    # ARNs may be outputs: the list is resolved with the rest.
+    extra_statements: pulumi.Input[list[dict]] = field(default_factory=list)
 
 
 class Iam(pulumi.ComponentResource):
@@ -182,13 +187,15 @@ class Iam(pulumi.ComponentResource):
         resolved = pulumi.Output.all(
             account_id=a.account_id, partition=a.partition, secret_arns=access.secret_arns,
             secrets_key_arn=access.secrets_key_arn, data_key_arn=access.data_key_arn,
-            log_group_arns=access.log_group_arns, hosted_zone_id=access.hosted_zone_id)
+            log_group_arns=access.log_group_arns, hosted_zone_id=access.hosted_zone_id,
+            extra_statements=access.extra_statements, parameter_arns=access.parameter_arns)
         document = resolved.apply(lambda v: json.dumps(node_policy(NodeAccess(
             partition=v["partition"], region=a.region, account_id=v["account_id"], stack=a.stack,
             secret_arns=list(v["secret_arns"]), secrets_key_arn=v["secrets_key_arn"],
             data_key_arn=v["data_key_arn"], log_group_arns=list(v["log_group_arns"]),
             hosted_zone_id=v["hosted_zone_id"], record_domain=access.record_domain,
-            metric_namespace=access.metric_namespace, volume_tag=access.volume_tag))))
+            metric_namespace=access.metric_namespace, volume_tag=access.volume_tag,
+            extra_statements=list(v["extra_statements"]), parameter_arns=list(v["parameter_arns"])))))
         return aws.iam.RolePolicy(f"{self._name}-node", role=self.node_role.id, policy=document,
                                   opts=pulumi.ResourceOptions(parent=self.node_role))
 

@@ -108,6 +108,7 @@ class NodeAccess:
     metric_namespace: str = "RustFS"
     volume_tag: tuple[str, str] | None = None  # (key, value) on the cluster's instances, volumes, ENIs
     extra_statements: list[dict] = field(default_factory=list)
+    parameter_arns: list[str] = field(default_factory=list)  # SSM parameters the node reads (collector config)
 
 
 def node_policy(a: NodeAccess) -> dict:
@@ -135,7 +136,8 @@ def node_policy(a: NodeAccess) -> dict:
          "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
          "Resource": sorted([*groups, *(f"{g}:log-stream:*" for g in groups)])},
         # cloudwatch:PutMetricData has no resource-level permission: the namespace condition scopes it (the
-        # agents' namespace and node-bootstrap's, whose certificate-expiry metric the stack alarms on).
+        # stack's namespace, RustFS/<stack>, and node-bootstrap's, whose certificate-expiry metric the stack
+        # alarms on). The node collector itself publishes through EMF, i.e. logs:PutLogEvents above.
         {"Sid": "PutOwnMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
          "Condition": {"StringEquals": {"cloudwatch:namespace": sorted({a.metric_namespace,
                                                                         NODE_METRIC_NAMESPACE})}}},
@@ -172,6 +174,10 @@ def node_policy(a: NodeAccess) -> dict:
         # write nothing (components/cluster/bootstrap/takeover.py).
         {"Sid": "ReadOwnZoneRecords", "Effect": "Allow", "Action": "route53:ListResourceRecordSets",
          "Resource": f"arn:{a.partition}:route53:::hostedzone/{a.hosted_zone_id}"},
+        # The node collector's configuration (observability/collector.py): its document fetches it with
+        # GetParameter, by name. A String parameter: no kms:Decrypt.
+        *([{"Sid": "ReadCollectorConfig", "Effect": "Allow", "Action": "ssm:GetParameter",
+            "Resource": sorted(a.parameter_arns)}] if a.parameter_arns else []),
         *a.extra_statements,
     )
 
@@ -179,6 +185,16 @@ def node_policy(a: NodeAccess) -> dict:
 def restart_document_names(name: str) -> dict[str, str]:
     """Purpose -> name of the stack's restart documents (components/operations/restart_documents.py creates them)."""
     return {"rolling": f"{name}-restart-rolling", "coordinated": f"{name}-restart-coordinated"}
+
+
+def patch_document_name(name: str) -> str:
+    """The stack's patch document: one node, refused while the cluster is degraded (operations/patching.py)."""
+    return f"{name}-patch-node"
+
+
+def session_document_name(name: str) -> str:
+    """The stack's own Session Manager shell document: its logging and timeouts (operations/sessions.py)."""
+    return f"{name}-session-shell"
 
 
 def operator_trust(principals: list[str], max_mfa_age_seconds: int) -> dict:
@@ -190,22 +206,38 @@ def operator_trust(principals: list[str], max_mfa_age_seconds: int) -> dict:
 
 
 def operator_policy(*, partition: str, region: str, account_id: str, name: str, stack: str) -> dict:
-    """Start Session Manager sessions on this stack's nodes, run its restart documents there, and read its
-    monitoring (AWS Systems Manager User Guide, "Sample IAM policies for Session Manager")."""
+    """Start Session Manager sessions on this stack's nodes (with its shell document), run its restart and patch
+    documents there, and read its monitoring (AWS Systems Manager User Guide, "Sample IAM policies for Session Manager")."""
     arn = f"{partition}:{{service}}:{region}:{account_id}"
     ssm = f"arn:{partition}:ssm:{region}:{account_id}"
     logs = f"arn:{partition}:logs:{region}:{account_id}:log-group:/rustfs/{name}/*"
-    restart_documents = sorted(f"{ssm}:document/{n}" for n in restart_document_names(name).values())
+    documents = sorted(f"{ssm}:document/{n}" for n in [*restart_document_names(name).values(),
+                                                         patch_document_name(name)])
     return _doc(
+        # SessionDocumentAccessCheck: a session started without --document-name would use the account's default
+        # SSM-SessionManagerRunShell, whose logging is the account owner's; with the key true, Session Manager
+        # checks the caller may use that document too, and this policy does not grant it (Systems Manager User
+        # Guide, "Quickstart end user policies for Session Manager").
         {"Sid": "StartSessionsOnStackNodes", "Effect": "Allow", "Action": "ssm:StartSession",
          "Resource": f"arn:{arn.format(service='ec2')}:instance/*",
-         "Condition": {"StringEquals": {f"ssm:resourceTag/{STACK_TAG}": stack}}},
-        # The default session document is the account's own (Session Manager creates it with the
-        # preferences), so its ARN names the account; only AWS-owned documents (AWS-*) have none (Systems
+         "Condition": {"StringEquals": {f"ssm:resourceTag/{STACK_TAG}": stack},
+                       "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}},
+        # Only the stack's own shell document (operations/sessions.py: this stack's log group, key and timeouts).
+        # It is the account's, so its ARN names the account; only AWS-owned documents (AWS-*) have none (Systems
         # Manager User Guide, "Sample IAM policies for Session Manager"; tests/iam_review.py checks every
         # document ARN's shape).
         {"Sid": "StartSessionsWithShellDocument", "Effect": "Allow", "Action": "ssm:StartSession",
-         "Resource": f"{ssm}:document/SSM-SessionManagerRunShell"},
+         "Resource": f"{ssm}:document/{session_document_name(name)}"},
+        # The session stream is encrypted with the logs key: the client (session-manager-plugin) asks KMS for the
+        # data key itself, with the session and the target in the encryption context (aws/session-manager-plugin,
+        # src/datachannel/streaming.go ProcessKMSEncryptionHandshakeAction, src/encryption/encrypter.go:
+        # GenerateDataKey with aws:ssm:SessionId and aws:ssm:TargetId). The key's tags pick the stack's logs key
+        # (security/keys.py tags each key with its stack and purpose).
+        {"Sid": "EncryptSessionData", "Effect": "Allow", "Action": "kms:GenerateDataKey",
+         "Resource": f"arn:{arn.format(service='kms')}:key/*",
+         "Condition": {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": stack,
+                                        "aws:ResourceTag/rustfs:key-purpose": "logs"},
+                       "StringLike": {"kms:EncryptionContext:aws:ssm:TargetId": "i-*"}}},
         {"Sid": "ManageOwnSessions", "Effect": "Allow",
          "Action": ["ssm:ResumeSession", "ssm:TerminateSession"],
          "Resource": f"{ssm}:session/${{aws:userid}}-*"},
@@ -224,12 +256,13 @@ def operator_policy(*, partition: str, region: str, account_id: str, name: str, 
          "Resource": logs},
         # Run Command authorizes SendCommand on the document and on every target instance (Service
         # Authorization Reference, ssm:SendCommand: document*, instance; ssm:resourceTag applies to both): only
-        # the stack's restart documents (operations/restart_documents.py, tagged for the stack), only its nodes.
-        {"Sid": "SendRestartDocumentsToStackNodes", "Effect": "Allow", "Action": "ssm:SendCommand",
-         "Resource": [*restart_documents, f"arn:{arn.format(service='ec2')}:instance/*"],
+        # the stack's restart and patch documents (operations/restart_documents.py, operations/patching.py, tagged
+        # for the stack), only its nodes.
+        {"Sid": "SendOperationsDocumentsToStackNodes", "Effect": "Allow", "Action": "ssm:SendCommand",
+         "Resource": [*documents, f"arn:{arn.format(service='ec2')}:instance/*"],
          "Condition": {"StringEquals": {f"ssm:resourceTag/{STACK_TAG}": stack}}},
-        {"Sid": "ReadRestartDocuments", "Effect": "Allow", "Action": ["ssm:DescribeDocument", "ssm:GetDocument"],
-         "Resource": restart_documents},
+        {"Sid": "ReadOperationsDocuments", "Effect": "Allow", "Action": ["ssm:DescribeDocument", "ssm:GetDocument"],
+         "Resource": documents},
         # Following and cancelling commands has no resource-level permission; scoped to the stack's region.
         {"Sid": "FollowAndCancelCommands", "Effect": "Allow",
          "Action": ["ssm:CancelCommand", "ssm:GetCommandInvocation", "ssm:ListCommandInvocations",

@@ -47,7 +47,13 @@ READY_TIMEOUT_SECONDS = 1200
 RETRY_INITIAL_SECONDS, RETRY_MAX_SECONDS = 5, 60
 # RustFS's own start-up bounds (RUSTFS_STARTUP_*, see startup.py): long enough to outlast a peer's boot bound.
 DEFAULT_READINESS_WAIT = default_readiness_wait(READY_TIMEOUT_SECONDS)
-RUSTFS_LOG_LEVEL = "warn"  # RUSTFS_OBS_LOGGER_LEVEL, see rustfs_environment
+RUSTFS_LOG_LEVEL = "warn"  # RUSTFS_OBS_LOGGER_LEVEL's default here (observability.logLevel), see rustfs_environment
+# RustFS's level names (crates/obs/src/telemetry/filter.rs is_level_token); "off" is refused: no logs at all.
+RUSTFS_LOG_LEVELS = ("error", "warn", "info", "debug", "trace")
+# Seconds between RustFS's metric exports (RUSTFS_OBS_METER_INTERVAL, default 30: crates/config/src/constants/app.rs
+# METER_INTERVAL). 60 is CloudWatch's standard resolution: each export becomes one EMF record per series, so 30 would
+# double the records ingested for no finer metric.
+RUSTFS_METER_INTERVAL_SECONDS = 60
 # node-bootstrap bounds every attempt by the boot bound plus a 60 s grace (BOOT_ATTEMPT_GRACE_SECONDS); systemd's
 # TimeoutStartSec adds this margin. Should systemd still end the unit, OnFailure= reports the node anyway.
 BOOT_UNIT_MARGIN_SECONDS = 120
@@ -79,6 +85,15 @@ def load_releases() -> dict:
     return json.loads((HERE / "releases.json").read_text())
 
 
+@dataclass(frozen=True)
+class NodeTelemetry:
+    """What RustFS sends to the node collector (observability.logLevel, observability.tracing.*)."""
+    otlp_endpoint: str  # observability/telemetry.py OTLP_HTTP_ENDPOINT
+    log_level: str = RUSTFS_LOG_LEVEL
+    trace_sample_ratio: float | None = None
+    traces_enabled: bool = True
+
+
 @dataclass(frozen=True, kw_only=True)
 class UserDataParams:
     cluster_id: str
@@ -94,7 +109,10 @@ class UserDataParams:
     region: str
     server_domains: tuple[str, ...] = ()
     console_enabled: bool = False
-    otlp_endpoint: str | None = None
+    otlp_endpoint: str | None = None  # the node collector's OTLP/HTTP base URL (observability/telemetry.py)
+    log_level: str = RUSTFS_LOG_LEVEL  # RUSTFS_OBS_LOGGER_LEVEL
+    trace_sample_ratio: float | None = None  # RUSTFS_OBS_SAMPLE_RATIO; None: RustFS's 1.0 (every request)
+    traces_enabled: bool = True  # RUSTFS_OBS_TRACES_EXPORT_ENABLED
     mount_root: str = "/data"
     topology_wait_seconds: int = DEFAULT_TOPOLOGY_WAIT  # RUSTFS_STARTUP_TOPOLOGY_WAIT_TIMEOUT
     readiness_wait_seconds: int = DEFAULT_READINESS_WAIT  # RUSTFS_STARTUP_READINESS_MAX_WAIT_SECS
@@ -137,6 +155,9 @@ class UserDataParams:
         need(bool(_REGION.match(self.region)), f"region {self.region!r} is not an AWS region")
         need(all(_DOMAIN.match(d) for d in self.server_domains), f"server_domains {self.server_domains!r}")
         need(self.otlp_endpoint is None or bool(_URL.match(self.otlp_endpoint)), "otlp_endpoint is not a URL")
+        need(self.log_level in RUSTFS_LOG_LEVELS, f"log_level {self.log_level!r}: want one of {RUSTFS_LOG_LEVELS}")
+        need(self.trace_sample_ratio is None or 0 <= self.trace_sample_ratio <= 1,
+             "trace_sample_ratio must be 0..1 (RUSTFS_OBS_SAMPLE_RATIO)")
         need(self.download_base is None or bool(_URL.match(self.download_base)), "download_base is not a URL")
         need(1 <= self.topology_wait_seconds and 1 <= self.readiness_wait_seconds,
              "topology_wait_seconds and readiness_wait_seconds must be >= 1 (RustFS reads 0 as its default)")
@@ -181,9 +202,11 @@ def rustfs_environment(params: UserDataParams) -> str:
         "RUSTFS_REGION": params.region,
         "RUSTFS_OBS_LOG_DIRECTORY": "/var/log/rustfs",
         # RustFS's default is "error" (crates/config/src/constants/app.rs DEFAULT_LOG_LEVEL): nothing about DNS
-        # retries, offline drives or unreachable peers. "warn" logs those; "info" would also build a tracing
-        # span for every HTTP request (rustfs/src/server/http.rs make_http_trace_span), on the data path.
-        "RUSTFS_OBS_LOGGER_LEVEL": RUSTFS_LOG_LEVEL,
+        # retries, offline drives or unreachable peers. "warn" (our default, observability.logLevel) logs those;
+        # "info" would also build a tracing span for every HTTP request (rustfs/src/server/http.rs
+        # make_http_trace_span returns Span::none() below INFO), on the data path: only from "info" on are there
+        # request traces for X-Ray at all.
+        "RUSTFS_OBS_LOGGER_LEVEL": params.log_level,
         # Start-up (startup.py): this node's drives are the endpoints of its own name, found without DNS
         # (RustFS accepts an explicit local host only in orchestrated mode, whose wait is unbounded unless set).
         "RUSTFS_LOCAL_ENDPOINT_HOST": params.node_name,
@@ -201,7 +224,16 @@ def rustfs_environment(params: UserDataParams) -> str:
     if params.server_domains:
         env["RUSTFS_SERVER_DOMAINS"] = ",".join(params.server_domains)
     if params.otlp_endpoint:
+        # Telemetry (crates/config/src/observability/mod.rs, crates/obs/src/config.rs and telemetry/otel.rs at the
+        # pinned release): with an endpoint RustFS pushes traces, metrics and logs over OTLP/HTTP to
+        # <endpoint>/v1/{traces,metrics,logs} and writes no log file (RUSTFS_OBS_LOG_DIRECTORY is only the fallback
+        # when no log exporter is built); stdout stays off in its default "production" environment, which we keep
+        # (RUSTFS_OBS_ENVIRONMENT also switches span verbosity). Service name: RustFS's default (telemetry.py).
         env["RUSTFS_OBS_ENDPOINT"] = params.otlp_endpoint
+        env["RUSTFS_OBS_METER_INTERVAL"] = str(RUSTFS_METER_INTERVAL_SECONDS)
+        env["RUSTFS_OBS_TRACES_EXPORT_ENABLED"] = "true" if params.traces_enabled else "false"
+        if params.trace_sample_ratio is not None:
+            env["RUSTFS_OBS_SAMPLE_RATIO"] = f"{params.trace_sample_ratio:g}"
     return "".join(f'{key}="{value}"\n' for key, value in env.items())
 
 
