@@ -275,7 +275,9 @@ rpm -q "@@PACKAGE@@-$package_version" >/dev/null
 mkdir -p "$state_dir" "$(dirname "$journal_file")"
 tmp="$(mktemp)"
 trap 'rm -f "$tmp"' EXIT
-aws ssm get-parameter --region "$region" --name "$parameter" --query Parameter.Value --output text > "$tmp"
+# The CLI's text output ends the value with a newline; $(...) drops it again (the stored JSON has none).
+value="$(aws ssm get-parameter --region "$region" --name "$parameter" --query Parameter.Value --output text)"
+printf '%s' "$value" > "$tmp"
 actual_sha="$(sha256sum "$tmp" | cut -d' ' -f1)"
 if [ "$actual_sha" != "$expected_sha" ]; then
     log "parameter $parameter has SHA-256 $actual_sha, this association expects $expected_sha: not applied"
