@@ -888,3 +888,56 @@ pair(_SN_AUTH, [Spec(_SN, "s3", {"name": "rustfs-eks-s3", "authType": "NONE"})],
      [Spec(_SN, "s3", {"name": "rustfs-eks-s3", "authType": "AWS_IAM"})])
 one(_SN_AUTH, "auth-type-left-to-the-default", [Spec(_SN, "s3", {"name": "rustfs-eks-s3"})], True)
 one(_SN_AUTH, "unknown-at-preview", [Spec(_SN, "s3", {"name": "rustfs-eks-s3", "authType": UNKNOWN_VALUE})], False)
+
+# ---- composite alarms, dashboards, X-Ray (policies/rustfs_guardrails/observability.py) ----
+_COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+_OPS = "arn:aws:sns:eu-west-1:111122223333:ops"
+pair("rustfs-cloudwatch-compositealarm-require-actions",
+     [Spec(_COMPOSITE, "degraded", {"alarmName": "rustfs-dev-cluster-degraded", "alarmRule": 'ALARM("a")'})],
+     [Spec(_COMPOSITE, "degraded", {"alarmName": "rustfs-dev-cluster-degraded", "alarmRule": 'ALARM("a")',
+                                    "alarmActions": [_OPS], "okActions": [_OPS]})])
+one("rustfs-cloudwatch-compositealarm-require-actions", "actions-disabled", [Spec(_COMPOSITE, "degraded", {
+    "alarmRule": 'ALARM("a")', "alarmActions": [_OPS], "actionsEnabled": False})], True)
+
+_DASH = "aws:cloudwatch/dashboard:Dashboard"
+_WIDGET = {"type": "metric", "x": 0, "y": 0, "width": 12, "height": 6, "properties": {
+    "region": "eu-west-1", "metrics": [["AWS/NetworkELB", "HealthyHostCount", "LoadBalancer", "net/lb/1"]]}}
+
+
+def _dashboard(*widgets: dict) -> Spec:
+    return Spec(_DASH, "cluster", {"dashboardName": "rustfs-dev-cluster", "dashboardBody": json.dumps(
+        {"widgets": list(widgets)})})
+
+
+pair("rustfs-cloudwatch-dashboard-restrict-size", [_dashboard(*[_WIDGET] * 501)], [_dashboard(_WIDGET)])
+one("rustfs-cloudwatch-dashboard-restrict-size", "metric-widget-without-region", [_dashboard(
+    {**_WIDGET, "properties": {"metrics": _WIDGET["properties"]["metrics"]}})], True)
+one("rustfs-cloudwatch-dashboard-restrict-size", "too-many-metrics", [_dashboard(*[{**_WIDGET, "properties": {
+    "region": "eu-west-1", "metrics": [["RustFS/dev", f"m{i}"] for i in range(400)]}}] * 7)], True)
+one("rustfs-cloudwatch-dashboard-restrict-size", "body-unknown-at-preview", [Spec(_DASH, "cluster", {
+    "dashboardName": "rustfs-dev-cluster", "dashboardBody": UNKNOWN_VALUE})], False)
+
+_RULE = "aws:xray/samplingRule:SamplingRule"
+_RULE_PROPS = {"ruleName": "rustfs-dev", "priority": 1000, "version": 1, "serviceName": "RustFS", "serviceType": "*",
+               "host": "*", "httpMethod": "*", "urlPath": "*", "resourceArn": "*"}
+pair("rustfs-xray-samplingrule-restrict-rate", [Spec(_RULE, "rule", {**_RULE_PROPS, "fixedRate": 1.0,
+                                                                     "reservoirSize": 1})],
+     [Spec(_RULE, "rule", {**_RULE_PROPS, "fixedRate": 0.01, "reservoirSize": 1})])
+one("rustfs-xray-samplingrule-restrict-rate", "big-reservoir", [Spec(_RULE, "rule", {
+    **_RULE_PROPS, "fixedRate": 0.01, "reservoirSize": 500})], True)
+one("rustfs-xray-samplingrule-restrict-rate", "configured-bound", [Spec(_RULE, "rule", {
+    **_RULE_PROPS, "fixedRate": 0.5, "reservoirSize": 1})], False,
+    config={"rustfs-xray-samplingrule-restrict-rate": {"maxFixedRate": 0.5}})
+
+_GROUP = "aws:xray/group:Group"
+pair("rustfs-xray-group-require-filter", [Spec(_GROUP, "g", {"groupName": "rustfs-dev", "filterExpression": " "})],
+     [Spec(_GROUP, "g", {"groupName": "rustfs-dev", "filterExpression": 'service("RustFS")',
+                         "insightsConfiguration": {"insightsEnabled": False}})])
+one("rustfs-xray-group-require-filter", "paid-insights", [Spec(_GROUP, "g", {
+    "groupName": "rustfs-dev", "filterExpression": 'service("RustFS")',
+    "insightsConfiguration": {"insightsEnabled": True}})], True)
+
+_XRAY_KEY = "aws:xray/encryptionConfig:EncryptionConfig"
+pair("rustfs-xray-encryptionconfig-require-kms", [Spec(_XRAY_KEY, "xray", {"type": "NONE"})],
+     [Spec(_XRAY_KEY, "xray", {"type": "KMS", "keyId": KEY})])
+one("rustfs-xray-encryptionconfig-require-kms", "kms-without-key", [Spec(_XRAY_KEY, "xray", {"type": "KMS"})], True)

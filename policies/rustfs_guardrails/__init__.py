@@ -13,6 +13,7 @@ from . import (
     load_balancers,
     logs,
     network,
+    observability,
     operations,
     resilience,
     s3,
@@ -24,6 +25,7 @@ AREAS = {
     "network": network, "security groups": security_groups, "ec2/ebs": ec2, "load balancers": load_balancers,
     "kms": kms, "iam": iam, "s3": s3, "logs": logs, "audit": audit, "eks": eks, "kubernetes": kubernetes,
     "cloudfront/waf": cloudfront, "tagging": tagging, "resilience": resilience, "operations": operations,
+    "dashboards/x-ray": observability,
     "cost": cost, "destroy and re-create": lifecycle,
 }
 ALL_POLICIES = [policy for module in AREAS.values() for policy in module.POLICIES]
