@@ -101,6 +101,9 @@ class FakeAccount:
     trust_existing: bool = False
     preexisting_trails: dict[str, int] = field(default_factory=dict)  # Region -> trails made outside Pulumi
     usage: AccountUsage = field(default_factory=AccountUsage)  # EIPs, VPCs, load balancers (preflight/fake_usage.py)
+    # (Region, name) -> value of the account's own SSM parameters, e.g. an image pipeline's output
+    # (preflight/fake_imagebuilder.py); with trust_existing every one is taken on trust.
+    parameters: dict[tuple[str, str], str] = field(default_factory=dict)
     _held: dict[tuple[str, str], Holder] = field(default_factory=dict, init=False, repr=False)  # by slot
     _trails: dict[Holder, tuple[str, bool]] = field(default_factory=dict, init=False, repr=False)
     _role_tags: dict[str, dict] = field(default_factory=dict, init=False, repr=False)  # service -> its role's tags

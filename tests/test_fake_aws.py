@@ -43,8 +43,9 @@ def test_unknown_resource_type_and_invoke_fail_loudly():
         fake.new_resource(pulumi.runtime.MockResourceArgs("aws:foo/bar:Bar", "x", {}, custom=True))
     with pytest.raises(UnknownToFake, match="does not know invoke"):
         fake.call(pulumi.runtime.MockCallArgs("aws:foo/getBar:getBar", {}, ""))
-    with pytest.raises(UnknownToFake, match="AL2023 public SSM parameters only"):
-        fake.call(pulumi.runtime.MockCallArgs("aws:ssm/getParameter:getParameter", {"name": "/my/own"}, ""))
+    with pytest.raises(UnknownToFake, match="does not know the public SSM parameter"):
+        fake.call(pulumi.runtime.MockCallArgs("aws:ssm/getParameter:getParameter",
+                                              {"name": "/aws/service/bottlerocket/aws-k8s-1.31/x86_64/latest"}, ""))
     with pytest.raises(UnknownToFake, match="knows regions"):
         FakeAws("mars-north-1")
 

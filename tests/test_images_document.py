@@ -41,7 +41,7 @@ def spec(instance_type: str = "c6in.4xlarge", **overrides) -> doc.NodeImageSpec:
     return doc.NodeImageSpec(**{**base.__dict__, **overrides})
 
 
-COLLECTOR = doc.CollectorPackage("https://example.com/collector-0.1.0.rpm", "0" * 64, "aws-otel-collector", "0.1.0")
+COLLECTOR = doc.CollectorPackage("amazon-cloudwatch-agent", "1.300066.2-2.amzn2023", "2023.11.20260526")
 
 
 def loaded(s: doc.NodeImageSpec) -> dict:
@@ -157,9 +157,9 @@ def test_every_script_passes_shellcheck(tmp_path):
 
 
 STUBS = {
-    # rpm -q PACKAGE: installed when listed in $FAKE_RPMS (a collector's version is its second word).
-    "rpm": '[ "$1" = -q ] || exit 64\nfor p in $FAKE_RPMS; do [ "${p%%=*}" = "$2" ] && { echo "$2-${p#*=}"; exit 0; }; '
-           'done\necho "package $2 is not installed"; exit 1\n',
+    # rpm -q NAME[-VERSION]: installed when exactly that is listed in $FAKE_RPMS.
+    "rpm": '[ "$1" = -q ] || exit 64\nfor p in $FAKE_RPMS; do [ "$p" = "$2" ] && { echo "$2"; exit 0; }; done\n'
+           'echo "package $2 is not installed"; exit 1\n',
     "systemctl": 'echo "$*" >> "$FAKE_LOG"\ncase "$1" in is-enabled) [ "${FAKE_CHRONYD:-enabled}" = enabled ];; '
                  'enable) ;; *) exit 64;; esac\n',
     # sysctl --load FILE sets what the file says; sysctl -n KEY prints it (fields tab-separated, as the kernel does).
@@ -232,9 +232,9 @@ def _baked_node(node, s: doc.NodeImageSpec) -> dict:
     for step in ("InstallRustfs", "UseAmazonTimeSync", "TuneKernel"):
         result = node(s, "build", step)
         assert result.returncode == 0, (step, result.stderr)
-    rpms = " ".join(f"{p}=1" for p in s.packages)
+    rpms = " ".join(s.packages)
     if s.collector:
-        rpms += f" {s.collector.package}={s.collector.version}-1"
+        rpms += f" {s.collector.package}-{s.collector.version}"
     return {"FAKE_RPMS": rpms, "spec": s}
 
 
@@ -255,15 +255,18 @@ def test_the_checks_pass_on_a_node_the_build_steps_made(node, phase):
     ("package", "package nvme-cli is not installed"),
     ("version", "rustfs --version says '1.0.0-rc.1', want 1.0.1"),
     ("chronyd", "chronyd.service is not enabled"),
+    ("collector", f"collector amazon-cloudwatch-agent-{COLLECTOR.version} is not installed"),
 ])
 def test_the_checks_fail_naming_what_the_node_lacks(node, broken, message):
-    env = _baked_node(node, spec())
+    env = _baked_node(node, spec(collector=COLLECTOR))
     s = env.pop("spec")
     if broken == "sysctl":
         with (node.root / "sysctl.state").open("a") as f:
             f.write("net.ipv4.tcp_slow_start_after_idle=1\n")
     elif broken == "package":
-        env["FAKE_RPMS"] = env["FAKE_RPMS"].replace("nvme-cli=1", "")
+        env["FAKE_RPMS"] = env["FAKE_RPMS"].replace("nvme-cli", "")
+    elif broken == "collector":
+        env["FAKE_RPMS"] = env["FAKE_RPMS"].replace(COLLECTOR.version, "1.300064.1-1.amzn2023")
     elif broken == "version":
         digest = release_zip(node.root / "release.zip", "1.0.0-rc.1")
         node(doc.NodeImageSpec(**{**s.__dict__, "release_sha256": digest}), "build", "InstallRustfs")

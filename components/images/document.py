@@ -64,11 +64,12 @@ class Sysctl:
 
 @dataclass(frozen=True)
 class CollectorPackage:
-    """A pinned RPM of the node collector, baked when the observability component pins one."""
-    url: str  # https URL of the RPM
-    sha256: str
-    package: str  # the RPM's package name (rpm -q)
-    version: str
+    """The node collector's pinned package, baked when the observability component pins one
+    (components/observability/collector.py: an AL2023 repository package, installed by exact version from one
+    repository release, GPG-verified by dnf; its State Manager document then finds it installed)."""
+    package: str  # the RPM's name
+    version: str  # version-release, e.g. 1.300066.2-2.amzn2023
+    release_version: str  # the AL2023 repository release that carries it (dnf --releasever)
 
 
 @dataclass(frozen=True)
@@ -175,8 +176,8 @@ def check_lines(spec: NodeImageSpec) -> list[str]:
     ]
     if spec.collector:
         c = spec.collector
-        lines.append(f"rpm -q {q(c.package)} | grep -qF -- {q(c.version)} || fail \"collector {c.package} "
-                     f"{c.version} is not installed\"")
+        lines.append(f"rpm -q {q(c.package + '-' + c.version)} >/dev/null || fail \"collector {c.package}-{c.version} "
+                     "is not installed\"")
     lines += list(spec.extra_checks)
     lines.append('echo "rustfs node image: every check passed"')
     return _script(*lines)
@@ -212,12 +213,11 @@ def build_steps(spec: NodeImageSpec) -> list[dict]:
     ]
     if spec.collector:
         c = spec.collector
-        steps.append({"name": "DownloadCollector", "action": "WebDownload", "maxAttempts": 3,
-                      "inputs": [{"source": c.url, "destination": "/tmp/collector.rpm", "algorithm": "SHA256",
-                                  "checksum": c.sha256, "overwrite": True}]})
-        steps.append({"name": "InstallCollector", "action": "ExecuteBash", "inputs": {"commands": _script(
-            f"echo {q(c.sha256 + '  /tmp/collector.rpm')} | sha256sum --check --status",
-            "dnf install -y /tmp/collector.rpm", "rm -f -- /tmp/collector.rpm")}})
+        # Exactly the collector document's install (dnf verifies the package's GPG signature: gpgcheck=1 in
+        # AL2023's amazonlinux.repo), so its association finds the package and installs nothing.
+        steps.append({"name": "InstallCollector", "action": "ExecuteBash", "maxAttempts": 3, "inputs": {
+            "commands": _script(f"dnf install -y --releasever={q(c.release_version)} {q(c.package + '-' + c.version)}",
+                                f"rpm -q {q(c.package + '-' + c.version)}")}})
     steps.append({"name": "CleanPackageCache", "action": "ExecuteBash",
                   "inputs": {"commands": _script("dnf clean all")}})
     return steps

@@ -53,11 +53,20 @@ def ssm_agent_buckets(region: str) -> list[str]:
     ]
 
 
+def image_builder_buckets(region: str) -> list[str]:
+    """What the node image's build and test instances (components/images/pipeline.py) read behind the same gateway:
+    AWSTOE's bootstrap and the content of AWS managed components. "The call to Amazon S3 is unauthenticated and
+    passes through the Amazon S3 VPC endpoint" (Image Builder User Guide, "Create a VPC endpoint policy for Image
+    Builder": s3://ec2imagebuilder-toe-<region>-prod/*, s3://ec2imagebuilder-managed-resources-<region>-prod/
+    components/*)."""
+    return [f"ec2imagebuilder-toe-{region}-prod", f"ec2imagebuilder-managed-resources-{region}-prod"]
+
+
 def repository_buckets(region: str) -> list[str]:
-    """Every AWS-owned bucket a node reads unsigned. The CloudWatch agent's download bucket
-    (amazoncloudwatch-agent-<region>) is not one: nodes do not install it from there (on AL2023 it is the
+    """Every AWS-owned bucket a node (or a node image build) reads unsigned. The CloudWatch agent's download
+    bucket (amazoncloudwatch-agent-<region>) is not one: nodes do not install it from there (on AL2023 it is the
     amazon-cloudwatch-agent package of the repository above)."""
-    return [al2023_repository_bucket(region), *ssm_agent_buckets(region)]
+    return [al2023_repository_bucket(region), *ssm_agent_buckets(region), *image_builder_buckets(region)]
 
 
 def first_unsigned_reads(region: str) -> dict[str, str]:
@@ -73,4 +82,4 @@ def first_unsigned_reads(region: str) -> dict[str, str]:
 # Bucket name prefixes of AWS-owned package and agent repositories (AL2023, AL2, SSM Agent), for diagnosing a
 # statement that covers them.
 REPOSITORY_BUCKET_PREFIXES = ("al2023-", "amazonlinux", "amazon-ssm-", "aws-ssm-",
-                              "patch-baseline-snapshot-", "packages.", "repo.")
+                              "patch-baseline-snapshot-", "ec2imagebuilder-", "packages.", "repo.")
