@@ -29,6 +29,7 @@ STACK_USAGE = {"dev": {"writeMBps": 1.0, "readMBps": 3.0, "storedTiB": 0.2, "gro
                "prod": {"writeMBps": 10.0, "readMBps": 30.0, "storedTiB": 1.0, "growthTiBPerMonth": 0.1}}
 # ... and rustfs_model.cost.USAGE_DEFAULTS for what the config does not cover.
 NAT_GB, LOGS_GB, KMS_REQUESTS, SECRETS_CALLS = 20.0, 5.0, 100_000, 10_000
+S3_REQUESTS_PER_SECOND, XRAY_TRACES_READ = 50.0, 100_000
 SNAPSHOT_CHANGE = 0.02
 
 
@@ -104,10 +105,19 @@ def cost_by_hand(recording, usage: dict, erasure: float) -> dict[str, float]:
     lines["CloudWatch Logs"] = LOGS_GB * p["cloudwatch"]["logs_ingested_gb"] + LOGS_GB * months * p["cloudwatch"][
         "logs_stored_gb_month"]
     alarms = len(recording.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
-    # components/observability/alarms.py: two per node group, two for the cluster, two for the node certificates
-    assert alarms == 2 * len(_inputs(recording, "aws:autoscaling/group:Group")) + 2 + 2
-    # ... billed per metric: the certificate not-reported alarm's metric math retrieves two
-    lines["CloudWatch alarms"] = (alarms + 1) * p["cloudwatch"]["alarm_standard_month"]
+    # components/observability/alarms.py: per node group not in service, status check, RustFS not reporting and
+    # one per drive; six for the cluster, two for the node certificates
+    nodes = len(_inputs(recording, "aws:autoscaling/group:Group"))
+    drives = len(_inputs(recording, "aws:ebs/volume:Volume")) // nodes
+    assert alarms == nodes * (3 + drives) + 6 + 2
+    # ... billed per metric: the certificate not-reported, capacity and 5xx-rate alarms' metric math retrieve two each
+    lines["CloudWatch alarms"] = (alarms + 3) * p["cloudwatch"]["alarm_standard_month"]
+    extras = p["cloudwatch_alarms_dashboards"]
+    lines["CloudWatch composite alarms"] = 1 * extras["alarm_composite_month"]  # cluster degraded
+    lines["CloudWatch dashboards"] = 1 * extras["dashboard_month"]  # no free dashboard assumed left
+    (rule,) = _inputs(recording, "aws:xray/samplingRule:SamplingRule")
+    lines["X-Ray traces"] = (S3_REQUESTS_PER_SECOND * rule["fixedRate"] * SECONDS / 1e6 * p["xray"][
+        "traces_recorded_per_million"] + XRAY_TRACES_READ / 1e6 * p["xray"]["traces_retrieved_per_million"])
     keys = len(recording.of_type("aws:kms/key:Key"))
     lines["KMS keys"] = keys * p["kms"]["key_month"] + KMS_REQUESTS / 10_000 * p["kms"]["requests_per_10k"]
     secrets = len(recording.of_type("aws:secretsmanager/secret:Secret"))

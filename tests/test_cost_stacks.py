@@ -76,9 +76,9 @@ def test_every_alarm_is_priced_and_the_restart_documents_add_no_line(stack):
     name, resources, cost = stack
     alarms = [r for r in resources if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm"]
     assert any(r["inputs"].get("metricName") == "TlsCertificateDaysToExpiry" for r in alarms)
-    # A metric math alarm is billed per metric it retrieves (the certificate not-reported alarm: two).
+    # A metric math alarm is billed per metric it retrieves (certificate not-reported, capacity, 5xx rate: two each).
     metrics = sum(len([q for q in r["inputs"].get("metricQueries", []) if q.get("metric")]) or 1 for r in alarms)
-    assert metrics == len(alarms) + 1
+    assert metrics == len(alarms) + 3
     assert _line(cost, f"CloudWatch alarms ({len(alarms)})") == pytest.approx(0.10 * metrics, abs=0.01)
     assert any(r["type"] == "aws:ssm/document:Document" for r in resources)
     assert not [i for i in cost["items"] if "SSM" in i["what"] or "document" in i["what"].lower()]

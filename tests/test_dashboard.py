@@ -201,3 +201,15 @@ def test_a_metric_rustfs_only_declares_is_refused_before_any_dashboard_is_built(
         emitted("rustfs_api_requests_5xx_errors_total")
     with pytest.raises(KeyError, match="has no metric 'rustfs_cluster_health_nodes_offline_count'"):
         emitted("rustfs_cluster_health_nodes_offline_count")
+
+
+def test_dashboards_and_composite_alarms_are_priced_without_assuming_the_accounts_free_tier():
+    from rustfs_model.cost import monthly_cost
+
+    res = [{"type": DASHBOARD, "inputs": {}}, {"type": COMPOSITE, "inputs": {}}]
+    lines = {i["what"]: i["monthlyUSD"] for i in monthly_cost(res, "us-east-1")["items"]}
+    assert lines == {"CloudWatch dashboards (1)": 3.0, "CloudWatch composite alarms (1)": 0.5}
+    free = {i["what"]: i["monthlyUSD"] for i in monthly_cost(res, "us-east-1", {"freeDashboards": 3})["items"]}
+    assert free["CloudWatch dashboards (1)"] == 0.0
+    # Not sourced for every region: unpriced, never free.
+    assert any("dashboard_month" in u for u in monthly_cost(res, "eu-central-1")["unpriced"])

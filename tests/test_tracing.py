@@ -138,3 +138,19 @@ def test_request_spans_need_info_level_and_the_docs_say_so():
     from rustfs_aws.observability import tracing
 
     assert "make_http_trace_span" in tracing.__doc__ and "info" in tracing.__doc__
+
+
+def test_xray_traces_are_priced_from_the_rules_rate_and_the_request_rate():
+    from rustfs_model.cost import monthly_cost
+
+    def cost(rate: float, rps: float) -> float:
+        res = [{"type": RULE, "inputs": {"fixedRate": rate, "reservoirSize": 1}}]
+        [line] = [i for i in monthly_cost(res, "us-east-1", {"s3RequestsPerSecond": rps,
+                                                              "xrayTracesRetrievedPerMonth": 0})["items"]
+                  if i["what"] == "X-Ray traces"]
+        return line["monthlyUSD"]
+
+    # 100 requests/s traced at 1%: 1 trace/s, 2.628 million a month at $5 per million.
+    assert cost(0.01, 100) == pytest.approx(2.628e6 / 1e6 * 5.0, abs=0.01)
+    # RustFS's own default (every request) at 1,000 requests/s: $13,140 a month - why the rate is a config key.
+    assert cost(1.0, 1000) == pytest.approx(13_140, abs=1)

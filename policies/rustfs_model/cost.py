@@ -36,6 +36,12 @@ USAGE_DEFAULTS: dict = {
     "cloudfrontRequestsPerMonth": 1_000_000,
     "s3StoredTiB": {},  # per storage class, e.g. {"STANDARD": 2, "GLACIER": 10}; buckets' data
     "replicationRegion": None,  # region that receives every write (site/bucket replication), or None
+    # S3 requests per second through the load balancer (all nodes, health checks aside): X-Ray records the share of
+    # them its sampling rule's fixedRate says (RustFS samples at the same ratio, RUSTFS_OBS_SAMPLE_RATIO).
+    "s3RequestsPerSecond": 50.0,
+    "xrayTracesRetrievedPerMonth": 100_000,  # traces retrieved or scanned by people and dashboards
+    # CloudWatch's free tier (3 dashboards, 10 alarm metrics) is the whole account's: not assumed to be left.
+    "freeDashboards": 0,
 }
 
 # The defaults of the stack config's ``usage`` section (components/config.py, README "Configuration"), here so
@@ -54,6 +60,9 @@ KMS_KEY = "aws:kms/key:Key"
 SECRET = "aws:secretsmanager/secret:Secret"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+SAMPLING_RULE = "aws:xray/samplingRule:SamplingRule"
 CLOUDFRONT = "aws:cloudfront/distribution:Distribution"
 SNAPSHOT_POLICIES = ("aws:dlm/lifecyclePolicy:LifecyclePolicy", "aws:backup/plan:Plan")
 EKS_CLUSTER = "eks:index:Cluster"  # pulumi-eks (a remote component: priced from its inputs)
@@ -430,6 +439,35 @@ def _add_services(bill: _Bill, resources, usage) -> None:
                  f"${req_unit} (usage.cloudfrontGBPerMonth, cloudfrontRequestsPerMonth)")
 
 
+def _add_monitoring(bill: _Bill, resources, usage) -> None:
+    """Composite alarms, dashboards and X-Ray traces (metric alarms, standard and metric math: _add_services)."""
+    composites = _count(resources, COMPOSITE_ALARM)
+    if composites:
+        unit = bill.price("cloudwatch_alarms_dashboards", "alarm_composite_month")
+        bill.add(f"CloudWatch composite alarms ({composites})", None if unit is None else composites * unit,
+                 f"{composites} x ${unit}/alarm-month (their children are billed as metric alarms)")
+    dashboards = _count(resources, DASHBOARD)
+    if dashboards:
+        unit = bill.price("cloudwatch_alarms_dashboards", "dashboard_month")
+        billed = max(0, dashboards - int(usage["freeDashboards"]))
+        bill.add(f"CloudWatch dashboards ({dashboards})", None if unit is None else billed * unit,
+                 f"{billed} x ${unit}/dashboard-month (the account's 3 free dashboards are not assumed left: "
+                 "usage.freeDashboards)")
+    rules = [r for r in resources if r.get("type") == SAMPLING_RULE]
+    if rules:
+        recorded, retrieved = (bill.price("xray", "traces_recorded_per_million"),
+                               bill.price("xray", "traces_retrieved_per_million"))
+        rate = max((_num(_inputs(r).get("fixedRate"), 0.0) for r in rules), default=0.0)
+        traces = usage["s3RequestsPerSecond"] * rate * SECONDS_PER_MONTH
+        read = usage["xrayTracesRetrievedPerMonth"]
+        amount = None if None in (recorded, retrieved) else traces / 1e6 * recorded + read / 1e6 * retrieved
+        bill.add("X-Ray traces", amount,
+                 f"{traces / 1e6:.1f}M traces recorded ({usage['s3RequestsPerSecond']:g} requests/s x {rate:g}, "
+                 f"usage.s3RequestsPerSecond; RustFS records request traces only at log level info) x ${recorded}/M "
+                 f"+ {read / 1e6:.1f}M retrieved or scanned x ${retrieved}/M (usage.xrayTracesRetrievedPerMonth); "
+                 "free tiers are the account's, not assumed")
+
+
 def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, *,
                  data_shards: int | None = None, parity: int | None = None) -> dict:
     """The ``"cost"`` section: ``{"monthlyUSD", "priceDate", "region", "items", "unpriced", "usage"}``.
@@ -456,6 +494,7 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     _add_snapshots(bill, resources, merged, min(stored_gb * e, data_volume_gb))
     _add_network(bill, resources, merged, e, has_cluster=bool(fleets or vols))
     _add_services(bill, resources, merged)
+    _add_monitoring(bill, resources, merged)
     _add_lattice(bill, resources)
     return {
         "monthlyUSD": _usd(sum(i["monthlyUSD"] for i in bill.items)),
