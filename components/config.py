@@ -205,7 +205,7 @@ class BudgetConfig:
 
 @dataclass(frozen=True)
 class AlarmThresholds:
-    """``observability.alarms.*``: what the cluster alarms page at (README, Operations: what each alarm means)."""
+    """``observability.alarms.*``: what the cluster alarms page at (README, Day 2: "What each alarm means")."""
     disk_used_percent: float = 80.0  # one RustFS drive's filesystem used
     capacity_used_percent: float = 70.0  # RustFS's used / usable capacity: time to add a pool
     drives_offline: int = 1  # drives RustFS sees offline, cluster-wide

@@ -655,3 +655,22 @@ def test_a_silent_node_pages_as_not_reporting_within_fifteen_minutes(prod_alarms
     reports = _every(0, 2 * HOUR, 60, 1.0)[: 3600 // 60]  # reports every minute for an hour, then stops
     paged = AlarmTimeline(alarm, {"metric": reports}).first_alarm(0, 2 * HOUR, step=MINUTE)
     assert paged is not None and HOUR + 10 * MINUTE <= paged <= HOUR + 16 * MINUTE
+
+
+def test_every_alarm_has_a_runbook_line_in_the_readme(stack):
+    name, recording = stack
+    text = (ROOT / "README.md").read_text()
+    section = text.split("### What each alarm means", 1)[1].split("\n### ", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)`[^|]*\| ([^|]+) \| ([^|]+) \|$", section, re.M)
+    patterns = {}
+    for alarm, means, look in rows:
+        regex = re.escape(alarm).replace("<name>", f"rustfs-{name}").replace("<node>", r"rustfs-\d+")
+        patterns[re.compile(regex.replace("<d>", r"\d+") + "$")] = (means.strip(), look.strip())
+    declared = [a.inputs["name"] for a in recording.of_type(ALARM)] + [
+        c.inputs["alarmName"] for c in recording.of_type(COMPOSITE)]
+    for alarm in declared:
+        matching = [p for p in patterns if p.match(alarm)]
+        assert len(matching) == 1, (alarm, matching)
+        means, look = patterns[matching[0]]
+        assert len(means) > 30 and len(look) > 15, alarm
+    assert len(patterns) == len({p.pattern for p in patterns}) == 13

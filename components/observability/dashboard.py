@@ -111,7 +111,8 @@ def dashboard_body(a: ClusterDashboardArgs, groups: dict[str, str], lb: str, tg:
 
     region, widgets, y = a.region, [], 0
     widgets.append({"type": "text", "x": 0, "y": y, "width": 24, "height": 2, "properties": {"markdown": (
-        f"## RustFS {a.name}\nAlarms: what each one means and what to do is in the README, *Operations*. "
+        f"## RustFS {a.name}\nAlarms: what each one means and what to do is in the README, Day 2, "
+        "*What each alarm means*. "
         f"Metrics: namespace `{ns}` (RustFS's own, pushed over OTLP by every node; the collector's host metrics)."
     )}})
     y += 2
@@ -192,7 +193,7 @@ def dashboard_body(a: ClusterDashboardArgs, groups: dict[str, str], lb: str, tg:
 
 
 class ClusterDashboard(pulumi.ComponentResource):
-    """The cluster's CloudWatch dashboard (``<name>-cluster``): what the README's operations section starts from."""
+    """The cluster's CloudWatch dashboard (``<name>-cluster``): what the README's alarm table (Day 2) starts from."""
 
     dashboard_name: str
     """The dashboard's name: ``<name>-cluster`` (the operator role may read ``dashboard/<name>-*``)."""

@@ -12,9 +12,9 @@ them over OTLP; the node collector sends them to X-Ray, where the segment name i
 - RustFS builds its request spans only at log level info or below: one filter, from RUSTFS_OBS_LOGGER_LEVEL, serves
   its logs and its traces (crates/obs/src/telemetry/otel.rs, the subscriber registry; rustfs/src/server/http.rs
   make_http_trace_span returns no span unless INFO is enabled). At the bootstrap's ``warn`` X-Ray gets no request
-  traces; the rule and the group cost nothing while they are empty (README, Operations: tracing).
+  traces; the rule and the group cost nothing while they are empty (README, Day 2: "What each alarm means").
 - the *group* filters ``service("RustFS")``: the traces, service map and (if enabled later) insights of the RustFS
-  service, which the README's operations section points to for slow or failed requests. Insights stay off: they
+  service, which the README (Day 2) points to for slow or failed requests. Insights stay off: they
   bill every trace processed.
 
 Limits the fake AWS enforces (preflight/fake_monitoring.py): rule and group names of 1-32 characters (the stack's
