@@ -43,6 +43,13 @@ TERRAFORM_TYPES = {
     "aws:ec2/vpc:Vpc": "aws_vpc",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "aws_vpc_endpoint",
     "aws:iam/instanceProfile:InstanceProfile": "aws_iam_instance_profile",
+    "aws:imagebuilder/component:Component": "aws_imagebuilder_component",
+    "aws:imagebuilder/distributionConfiguration:DistributionConfiguration":
+        "aws_imagebuilder_distribution_configuration",
+    "aws:imagebuilder/imagePipeline:ImagePipeline": "aws_imagebuilder_image_pipeline",
+    "aws:imagebuilder/imageRecipe:ImageRecipe": "aws_imagebuilder_image_recipe",
+    "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration":
+        "aws_imagebuilder_infrastructure_configuration",
     "aws:iam/policy:Policy": "aws_iam_policy",
     "aws:iam/role:Role": "aws_iam_role",
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": "aws_iam_service_linked_role",
@@ -90,6 +97,9 @@ RENAMED_INPUTS = {
                        "startsWiths": "starts_with", "endsWiths": "ends_with", "notEquals": "not_equals",
                        "notStartsWiths": "not_starts_with", "notEndsWiths": "not_ends_with"},
     "aws_dlm_lifecycle_policy": {"schedules": "schedule", "crossRegionCopyRules": "cross_region_copy_rule"},
+    "aws_imagebuilder_distribution_configuration": {"distributions": "distribution",
+                                                    "ssmParameterConfigurations": "ssm_parameter_configuration"},
+    "aws_imagebuilder_image_recipe": {"components": "component", "blockDeviceMappings": "block_device_mapping"},
     "aws_lb_listener": {"defaultActions": "default_action"},
     "aws_route53_record": {"aliases": "alias"},
     "aws_route53_zone": {"vpcs": "vpc"},
@@ -99,7 +109,8 @@ RENAMED_INPUTS = {
 }
 
 # Object-valued inputs that are Terraform maps (key/value attributes), not nested blocks.
-MAP_INPUTS = {"tags", "tagsAll", "keepers", "targetTags", "tagsToAdd", "variableTags", "dimensions"}
+MAP_INPUTS = {"tags", "tagsAll", "keepers", "targetTags", "tagsToAdd", "variableTags", "dimensions", "amiTags",
+              "resourceTags"}
 # ... except where a type uses one of those names for a block (path of camelCase names, list levels skipped).
 BLOCKS_NAMED_LIKE_MAPS = {"aws_budgets_budget": {("filterExpression", "ands", "tags"),
                                                  ("filterExpression", "tags")}}

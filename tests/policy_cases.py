@@ -941,3 +941,106 @@ _XRAY_KEY = "aws:xray/encryptionConfig:EncryptionConfig"
 pair("rustfs-xray-encryptionconfig-require-kms", [Spec(_XRAY_KEY, "xray", {"type": "NONE"})],
      [Spec(_XRAY_KEY, "xray", {"type": "KMS", "keyId": KEY})])
 one("rustfs-xray-encryptionconfig-require-kms", "kms-without-key", [Spec(_XRAY_KEY, "xray", {"type": "KMS"})], True)
+
+# ---- EC2 Image Builder: the node image pipeline (policies/rustfs_guardrails/images.py) ----
+_IB_DIST = "aws:imagebuilder/distributionConfiguration:DistributionConfiguration"
+_IB_RECIPE = "aws:imagebuilder/imageRecipe:ImageRecipe"
+_IB_INFRA = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration"
+_IB_COMPONENT = "aws:imagebuilder/component:Component"
+_IB_PIPELINE = "aws:imagebuilder/imagePipeline:ImagePipeline"
+
+
+def _ib_distribution(*amis: dict[str, Any]) -> Spec:
+    return Spec(_IB_DIST, "node", {"name": "rustfs-dev-node", "distributions": [
+        {"region": region, "amiDistributionConfiguration": ami} for region, ami in
+        zip(["eu-west-1", "eu-central-1"], amis, strict=False)]})
+
+
+_IB_AMI = {"name": "rustfs-dev-node-{{ imagebuilder:buildDate }}"}
+pair("rustfs-imagebuilder-distributionconfiguration-require-cmk", [_ib_distribution(_IB_AMI)],
+     [_ib_distribution({**_IB_AMI, "kmsKeyId": KEY})])
+one("rustfs-imagebuilder-distributionconfiguration-require-cmk", "copy-without-key",
+    [_ib_distribution({**_IB_AMI, "kmsKeyId": KEY}, _IB_AMI)], True)
+one("rustfs-imagebuilder-distributionconfiguration-require-cmk", "aws-managed-key",
+    [_ib_distribution({**_IB_AMI, "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:alias/aws/ebs"})], True)
+one("rustfs-imagebuilder-distributionconfiguration-require-cmk", "key-unknown-at-preview",
+    [_ib_distribution({**_IB_AMI, "kmsKeyId": UNKNOWN_VALUE})], False)
+
+
+def _ib_recipe(*ebs: dict[str, Any]) -> Spec:
+    return Spec(_IB_RECIPE, "node", {"name": "rustfs-dev-node", "version": "1.0.1", "parentImage": "arn:aws:"
+                                     "imagebuilder:eu-west-1:aws:image/amazon-linux-2023-x86/x.x.x",
+                                     "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": e} for e in ebs]})
+
+
+_IB_VOLUMES = "rustfs-imagebuilder-imagerecipe-require-encrypted-volumes"
+pair(_IB_VOLUMES, [_ib_recipe({"volumeSize": 30, "encrypted": "false"})],
+     [_ib_recipe({"volumeSize": 30, "encrypted": "true", "kmsKeyId": KEY})])
+one(_IB_VOLUMES, "inherits-the-parents-volumes", [_ib_recipe()], True)
+one(_IB_VOLUMES, "default-key",
+    [_ib_recipe({"volumeSize": 30, "encrypted": "true"})], True)
+
+
+def _ib_infra(metadata: dict[str, Any] | None, terminate: Any = True, **props: Any) -> Spec:
+    base = {"name": "rustfs-dev-node-build", "instanceProfileName": "rustfs-dev-image-build",
+            "terminateInstanceOnFailure": terminate, **props}
+    return Spec(_IB_INFRA, "build", {**base, **({"instanceMetadataOptions": metadata} if metadata else {})})
+
+
+_IB_IMDS = "rustfs-imagebuilder-infrastructureconfiguration-require-imdsv2"
+pair(_IB_IMDS, [_ib_infra({"httpTokens": "optional", "httpPutResponseHopLimit": 1})],
+     [_ib_infra({"httpTokens": "required", "httpPutResponseHopLimit": 1})])
+one(_IB_IMDS, "tokens-left-to-the-default", [_ib_infra(None)], True)
+one(_IB_IMDS, "two-hops", [_ib_infra({"httpTokens": "required", "httpPutResponseHopLimit": 2})], True)
+one(_IB_IMDS, "two-hops-for-containers", [_ib_infra({"httpTokens": "required", "httpPutResponseHopLimit": 2})], False,
+    config={_IB_IMDS: {"maxHopLimit": 2}})
+one(_IB_IMDS, "failed-builds-kept", [_ib_infra({"httpTokens": "required", "httpPutResponseHopLimit": 1}, None)], True)
+
+
+def _ib_network(route: dict[str, list[str]], *, ingress: bool = False, subnet: bool = True) -> list[Spec]:
+    """A subnet routed by ``route`` (its route's property dependencies), a group, and the build infrastructure."""
+    specs = [
+        Spec("aws:ec2/internetGateway:InternetGateway", "igw"),
+        Spec("aws:ec2/natGateway:NatGateway", "nat", {"subnetId": "subnet-0public"}),
+        Spec("aws:ec2/subnet:Subnet", "build-subnet", {"vpcId": "vpc-1", "cidrBlock": "10.0.1.0/24"}),
+        Spec("aws:ec2/routeTable:RouteTable", "build-routes", {"vpcId": "vpc-1"}),
+        Spec("aws:ec2/routeTableAssociation:RouteTableAssociation", "build-association", {},
+             {"subnetId": ["build-subnet"], "routeTableId": ["build-routes"]}),
+        Spec("aws:ec2/route:Route", "build-default", {"destinationCidrBlock": "0.0.0.0/0"},
+             {"routeTableId": ["build-routes"], **route}),
+        Spec("aws:ec2/securityGroup:SecurityGroup", "build-group", {"vpcId": "vpc-1", "description": "builds"}),
+        _ib_infra({"httpTokens": "required"}, **({"subnetId": "subnet-0build"} if subnet else {}),
+                  securityGroupIds=["sg-0build"]),
+    ]
+    specs[-1].deps = {"securityGroupIds": ["build-group"], **({"subnetId": ["build-subnet"]} if subnet else {})}
+    if ingress:
+        specs.append(Spec("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "build-ssh",
+                          {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "cidrIpv4": "10.0.0.0/8"},
+                          {"securityGroupId": ["build-group"]}))
+    return specs
+
+
+_IB_NET = "rustfs-imagebuilder-infrastructureconfiguration-require-private-network"
+pair(_IB_NET, _ib_network({"gatewayId": ["igw"]}), _ib_network({"natGatewayId": ["nat"]}))
+one(_IB_NET, "group-admits-inbound", _ib_network({"natGatewayId": ["nat"]}, ingress=True), True)
+one(_IB_NET, "default-vpc", _ib_network({"natGatewayId": ["nat"]}, subnet=False), True)
+
+
+def _ib_component(*downloads: dict[str, Any]) -> Spec:
+    document = {"schemaVersion": 1.0, "phases": [{"name": "build", "steps": [
+        {"name": "DownloadRustfs", "action": "WebDownload", "inputs": list(downloads)}]}]}
+    return Spec(_IB_COMPONENT, "node", {"name": "rustfs-dev-node", "version": "1.0.1", "platform": "Linux",
+                                        "data": json.dumps(document)})
+
+
+_IB_ZIP = {"source": "https://github.com/rustfs/rustfs/releases/download/1.0.1/rustfs.zip",
+           "destination": "/tmp/rustfs.zip"}
+pair("rustfs-imagebuilder-component-require-verified-downloads", [_ib_component(_IB_ZIP)],
+     [_ib_component({**_IB_ZIP, "algorithm": "SHA256", "checksum": "ab" * 32})])
+one("rustfs-imagebuilder-component-require-verified-downloads", "md5",
+    [_ib_component({**_IB_ZIP, "algorithm": "MD5", "checksum": "ab" * 16})], True)
+
+pair("rustfs-imagebuilder-imagepipeline-require-image-tests",
+     [Spec(_IB_PIPELINE, "node", {"name": "rustfs-dev-node", "imageTestsConfiguration": {"imageTestsEnabled": False}})],
+     [Spec(_IB_PIPELINE, "node", {"name": "rustfs-dev-node", "imageTestsConfiguration": {"imageTestsEnabled": True,
+                                                                                         "timeoutMinutes": 60}})])

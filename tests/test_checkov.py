@@ -74,6 +74,13 @@ ALLOWED = {
         "no automatic (Lambda) rotation: RustFS root credentials rotate by bumping security."
         "rootCredentialsVersion and a coordinated restart (docs/security.md); node TLS keys are re-issued by "
         "`pulumi up` before expiry (early renewal). A rotation Lambda could not restart the cluster."),
+    "CKV_AWS_180": Allowed(
+        ACCEPTED, ("prod",), r"aws_imagebuilder_component\.rustfs-\w+-images-component$",
+        "Image Builder component without a customer managed key: the node image's document holds nothing secret "
+        "(the public release URL and its pinned checksum, package names, kernel settings; components/images/"
+        "document.py). A stack key would have to admit decryption through imagebuilder.<region>.amazonaws.com, "
+        "which no key policy of key_policies.py does, for no confidentiality gained; Image Builder encrypts it with "
+        "an AWS owned key."),
     "CKV2_AWS_62": Allowed(
         NOT_APPLICABLE, STACKS, r"aws_s3_bucket\.rustfs-\w+-audit-(logs|audit)$",
         "S3 event notifications: the only buckets are the audit and access-log buckets (RustFS data lives on "

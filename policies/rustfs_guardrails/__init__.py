@@ -7,6 +7,7 @@ from . import (
     ec2,
     eks,
     iam,
+    images,
     kms,
     kubernetes,
     lifecycle,
@@ -25,7 +26,7 @@ AREAS = {
     "network": network, "security groups": security_groups, "ec2/ebs": ec2, "load balancers": load_balancers,
     "kms": kms, "iam": iam, "s3": s3, "logs": logs, "audit": audit, "eks": eks, "kubernetes": kubernetes,
     "cloudfront/waf": cloudfront, "tagging": tagging, "resilience": resilience, "operations": operations,
-    "dashboards/x-ray": observability,
+    "dashboards/x-ray": observability, "image builder": images,
     "cost": cost, "destroy and re-create": lifecycle,
 }
 ALL_POLICIES = [policy for module in AREAS.values() for policy in module.POLICIES]
