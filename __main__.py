@@ -155,7 +155,8 @@ if cluster_cfg.platform == "eks":
         permissions_boundary_arn=iam.permissions_boundary_arn, secrets_key_arn=keys.arns["secrets"],
         data_key_arn=keys.arns["data"], operator_role_arn=iam.operator_role.arn if iam.operator_role else None,
         volume_type=cluster_cfg.volume.type, volume_iops=cluster_cfg.volume.iops,
-        volume_throughput_mibps=cluster_cfg.volume.throughput_mibps), opts=opts)
+        volume_throughput_mibps=cluster_cfg.volume.throughput_mibps,
+        load_balancer_controller=cfg.eks.load_balancer_controller, s3_namespace=cfg.eks.namespace), opts=opts)
     # The stack's CA only (no node certificates in Secrets Manager): the workload issues its pods' certificate.
     cluster_tls = ClusterTls(f"{cfg.name}-tls", stack.args(
         TlsArgs, domain=cluster_cfg.domain, node_names=[], endpoint_names=[], load_balancer_dns_name="",
@@ -175,13 +176,14 @@ if cluster_cfg.platform == "eks":
         memory_gib=cfg.eks.rustfs.memory_gib, cpu=cfg.eks.rustfs.cpu,
         client_namespaces=cfg.eks.client_namespaces,
         client_cidrs=client_cidrs,
-        endpoint_names=[lattice.domain_name] if lattice else [],
+        endpoint_names=[lattice.domain_name] if lattice else [], subnet_ids=network.private_subnet_ids,
         admin_cidrs=cfg.network.admin_cidrs, console=cluster_cfg.console,
         topology_wait_seconds=cluster_cfg.startup.topology_wait_seconds,
         readiness_wait_seconds=cluster_cfg.startup.readiness_wait_seconds),
         # Its objects go through the cluster's own provider, after the StorageClass and the CSI driver exist.
+        # With eks.loadBalancerController: install, also after the controller: its webhooks admit Services.
         opts=pulumi.ResourceOptions(providers=[stack.provider, eks_platform.kubernetes_provider],
-                                    depends_on=[eks_platform]))
+                                    depends_on=[eks_platform, *filter(None, [eks_platform.load_balancer_controller])]))
     if lattice:
         from rustfs_aws.eks.lattice import S3Lattice, S3LatticeArgs
 

@@ -139,6 +139,7 @@ class EksConfig:
     client_namespaces: list[str]  # namespaces whose pods may reach RustFS's S3 port 9000
     rustfs: EksRustfsConfig
     lattice: LatticeConfig | None = None  # None: the S3 endpoint is not shared through VPC Lattice
+    load_balancer_controller: str = "install"  # install (the pinned chart) | existing (installed by you)
 
 
 @dataclass(frozen=True)
@@ -526,7 +527,7 @@ def _eks(p: Problems, raw: dict, cluster: ClusterConfig) -> EksConfig | None:
                   f"{cluster.platform!r}); remove the section or set cluster.platform: eks")
         return None
     e = p.section(raw, "eks", "eks", {"kubernetesVersion", "endpointPublicCidrs", "namespace",
-                                      "clientNamespaces", "rustfs", "lattice"})
+                                      "clientNamespaces", "rustfs", "lattice", "loadBalancerController"})
     version = p.enum(e, "kubernetesVersion", "eks.kubernetesVersion", list(EKS_VERSIONS), DEFAULT_EKS_VERSION)
     public = p.cidr_list(e, "endpointPublicCidrs", "eks.endpointPublicCidrs", [])
     if "0.0.0.0/0" in public:
@@ -558,7 +559,10 @@ def _eks(p: Problems, raw: dict, cluster: ClusterConfig) -> EksConfig | None:
     return EksConfig(kubernetes_version=version, endpoint_public_cidrs=public, namespace=namespace,
                      client_namespaces=clients,
                      rustfs=EksRustfsConfig(memory_gib=memory, cpu=cpu, image_digest=digest),
-                     lattice=_lattice(p, e, cluster))
+                     lattice=_lattice(p, e, cluster),
+                     # install by default: the cluster is the stack's own and new, so nothing else put one there.
+                     load_balancer_controller=p.enum(e, "loadBalancerController", "eks.loadBalancerController",
+                                                     ["install", "existing"], "install"))
 
 
 # A service network by id (sn- and 17 hex) or ARN (VPC Lattice API Reference, ServiceNetworkSummary).

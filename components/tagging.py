@@ -5,6 +5,11 @@ restart documents and the policy pack select on). Extra tags are the resource's 
 
 from collections.abc import Mapping
 
+# Patch Manager picks an instance's patch baseline by this tag's value, the patch group (Systems Manager User Guide,
+# "Patch groups": "PatchGroup" or "Patch Group"; only the form without a space works with instance metadata tags).
+# The storage nodes carry their cluster's name in it (cluster/storage_nodes.py, operations/patching.py).
+PATCH_GROUP_TAG = "PatchGroup"
+
 
 def resource_tags(base: Mapping[str, str], name: str, stack: str | None = None,
                   extra: Mapping[str, str] | None = None) -> dict[str, str]:

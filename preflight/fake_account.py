@@ -80,6 +80,17 @@ SINGLETONS: dict[str, Singleton] = {
     "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault": _EBS_DEFAULT,
     "aws:ebs/defaultKmsKey:DefaultKmsKey": Singleton("EBS default KMS key", f"SettingConflict ({_EBS_FIGHT})"),
 }
+# Documents that exist once per account and Region by their name. SSM-SessionManagerRunShell holds the account's
+# Session Manager preferences: Session Manager uses it for every session that names no document, and creates it
+# when someone first saves preferences in the console (Systems Manager User Guide, "Start a default shell session by
+# specifying the default session document in IAM policies"). CreateDocument of a name the account has fails with
+# DocumentAlreadyExists ("The specified document already exists", SSM API Reference).
+DOCUMENT = "aws:ssm/document:Document"
+NAMED_SINGLETONS: dict[tuple[str, str], Singleton] = {
+    (DOCUMENT, "SSM-SessionManagerRunShell"): Singleton(
+        "Session Manager preferences (SSM-SessionManagerRunShell)",
+        "DocumentAlreadyExists: The specified document already exists"),
+}
 # IAM names a service-linked role after its service; one per account, for every Region. Creating it again
 # fails with this message (IAM CreateServiceLinkedRole; e.g. terraform-aws-hasura#17 for ECS's role).
 SERVICE_LINKED_ROLES = {"config.amazonaws.com": "AWSServiceRoleForConfig"}
@@ -125,8 +136,9 @@ class FakeAccount:
         return account
 
     def preexisting(self, type_token: str, region: str, name: str, by: str = OUTSIDE_PULUMI) -> FakeAccount:
-        """Marks a singleton as already in the account: ``name`` is its physical name, or for a service-linked
-        role its service (``region`` is then ignored: IAM is global)."""
+        """Marks a singleton as already in the account: ``name`` is its physical name (for a named singleton, the
+        name that makes it one), or for a service-linked role its service (``region`` is then ignored: IAM is
+        global)."""
         shown = SERVICE_LINKED_ROLES.get(name, name) if type_token == SERVICE_LINKED_ROLE else name
         self._held[self._slot(type_token, region, name)] = Holder(by, shown, shown)
         return self
@@ -140,7 +152,7 @@ class FakeAccount:
         """Raises ``AccountConflict`` as AWS would fail the create; re-declaring one's own is an update."""
         me = Holder(stack, name, inputs.get("name") if isinstance(inputs.get("name"), str) else name)
         self.usage.record(region, type_token, stack, name, inputs)
-        if type_token in SINGLETONS or type_token == SERVICE_LINKED_ROLE:
+        if type_token in SINGLETONS or type_token == SERVICE_LINKED_ROLE or self._named(type_token, inputs):
             self._claim(region, type_token, me, inputs)
         if type_token == DELIVERY_CHANNEL:
             # "Before you can create a delivery channel, you must create a configuration recorder."
@@ -153,9 +165,16 @@ class FakeAccount:
         elif type_token == TRAIL:
             self._count_trail(region, me, inputs.get("isMultiRegionTrail") is True)
 
+    @staticmethod
+    def _named(type_token: str, inputs: dict) -> Singleton | None:
+        name = inputs.get("name")
+        return NAMED_SINGLETONS.get((type_token, name)) if isinstance(name, str) else None
+
     def _slot(self, type_token: str, region: str, key: str) -> tuple[str, str]:
         if type_token == SERVICE_LINKED_ROLE:
             return (f"service-linked-role:{key}", "")
+        if (type_token, key) in NAMED_SINGLETONS:
+            return (NAMED_SINGLETONS[type_token, key].what, region)
         return (SINGLETONS[type_token].what, region)
 
     def _claim(self, region: str, type_token: str, me: Holder, inputs: dict) -> None:
@@ -169,6 +188,8 @@ class FakeAccount:
             slot, where = self._slot(type_token, region, service), "the account (IAM is global)"
             error = f"InvalidInput: Service role name {role} has been taken in this account, please try a " \
                     "different suffix"
+        elif (named := self._named(type_token, inputs)) is not None:
+            slot, error, where = self._slot(type_token, region, inputs["name"]), named.error, region
         else:
             slot, error, where = self._slot(type_token, region, ""), SINGLETONS[type_token].error, region
         held = self._held.get(slot)

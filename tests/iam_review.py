@@ -49,6 +49,19 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("identity", "GrantSnapshotKeysToEc2", "PERMISSIONS_MANAGEMENT_ACTIONS"):
         "DLM role (components/cluster/snapshots.py): kms:CreateGrant only with kms:GrantIsForAWSResource, which EC2 "
         "needs to create and copy encrypted snapshots on the role's behalf.",
+    ("identity", "StartSessionsOnStackNodes", "UNKNOWN_CONDITION_FOR_ACTION"):
+        "ssm:SessionDocumentAccessCheck is a condition key of ssm:StartSession in the Service Authorization Reference "
+        "(AWS Systems Manager); parliament's bundled definitions predate it. tests/test_sessions.py checks its use.",
+    # parliament's resource data (iam_definition.json) marks every resource type of an action as required; the
+    # Service Authorization Reference requires one of them. CreateSecurityGroup is authorised on the VPC and on
+    # the new group; DeleteListener/ModifyListener(Attributes) on an ALB *or* an NLB listener.
+    ("identity", "SecurityGroupsInTheStacksVpc", "RESOURCE_MISMATCH"):
+        "Load balancer controller (components/eks/load_balancer_controller.py): ec2:CreateSecurityGroup on the "
+        "stack's VPC ARN; the group itself is allowed only with the tracking tag by another statement (EC2 User "
+        "Guide, 'Example policies for working with the AWS CLI or an AWS SDK', security groups).",
+    ("identity", "ManageThisServicesListeners", "RESOURCE_MISMATCH"):
+        "Load balancer controller: NLB listeners of the one S3 Service only (listener/net/...); ALB listeners "
+        "(listener/app/...), which parliament also demands, are deliberately not granted.",
     # A trust policy's only action is sts:AssumeRole, which parliament counts as credentials exposure;
     # who may assume is pinned by Principal and conditions (MFA, ExternalId, SourceAccount), tested directly.
     ("trust", "*", "CREDENTIALS_EXPOSURE"): "sts:AssumeRole is what a trust policy grants (any statement)",

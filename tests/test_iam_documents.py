@@ -11,6 +11,8 @@ from iam_eval import as_list
 from iam_review import ALLOWED, allow_list_key, review, unexplained
 
 from preflight.runner import run_stack
+from rustfs_aws.eks.load_balancer_controller import controller_policy
+from rustfs_aws.eks.platform import ebs_csi_policy
 from rustfs_aws.security.iam_documents import (
     EC2_ON_EXISTING,
     KEY_ADMINISTRATION,
@@ -57,6 +59,12 @@ def documents() -> dict[str, tuple[str, dict]]:
         "dlm-trust": ("trust", service_trust("dlm.amazonaws.com", ACCOUNT,
                                              f"arn:aws:dlm:{REGION}:{ACCOUNT}:policy/*")),
         "trail-logs": ("identity", log_delivery_policy(f"{LOG_GROUP}:*")),
+        # EKS mode (components/eks/): the EBS CSI driver's and the load balancer controller's roles.
+        "ebs-csi": ("identity", ebs_csi_policy(partition="aws", region=REGION, account_id=ACCOUNT, stack="eks",
+                                               cluster_id="rustfs-eks", data_key_arn=DATA_KEY)),
+        "lb-controller": ("identity", controller_policy(partition="aws", region=REGION, account_id=ACCOUNT,
+                                                        cluster="rustfs-eks", vpc_id="vpc-0123456789abcdef0",
+                                                        namespace="rustfs", service="rustfs")),
     }
     for purpose in PURPOSES:
         for admin in (None, "arn:aws:iam::123456789012:role/KeyAdmin"):
@@ -221,21 +229,25 @@ def test_operator_starts_sessions_only_on_stack_nodes_with_the_shell_document():
                              stack="dev"))
     nodes = s["StartSessionsOnStackNodes"]
     assert nodes["Resource"] == f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/*"
-    assert nodes["Condition"] == {"StringEquals": {f"ssm:resourceTag/{STACK_TAG}": "dev"}}
-    # The default session document belongs to the account (Session Manager creates it): its ARN names it.
+    # Without --document-name Session Manager would use the account's default document: the check makes it ask
+    # for a grant on it, and there is none (operations/sessions.py).
+    assert nodes["Condition"] == {"StringEquals": {f"ssm:resourceTag/{STACK_TAG}": "dev"},
+                                  "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
+    # The stack's own session document belongs to the account: its ARN names it.
     assert s["StartSessionsWithShellDocument"]["Resource"] == \
-        f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/SSM-SessionManagerRunShell"
+        f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/rustfs-dev-session-shell"
     assert s["ManageOwnSessions"]["Resource"].endswith(":session/${aws:userid}-*")
     assert s["ReadStackLogs"]["Resource"].endswith("log-group:/rustfs/rustfs-dev/*")
     writes = {(sid, a) for sid, st in s.items() for a in as_list(st["Action"])
               if a.split(":")[1].startswith(("Put", "Delete", "Create", "Update", "Send"))}
-    # The one write: Run Command with the stack's restart documents on its nodes (tests/test_operations.py).
-    assert writes == {("SendRestartDocumentsToStackNodes", "ssm:SendCommand")}
-    documents = [f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/rustfs-dev-restart-{kind}" for kind in ("coordinated",
-                                                                                                  "rolling")]
-    assert s["SendRestartDocumentsToStackNodes"]["Resource"] == [*documents, nodes["Resource"]]
-    assert s["SendRestartDocumentsToStackNodes"]["Condition"] == nodes["Condition"]
-    assert s["ReadRestartDocuments"]["Resource"] == documents
+    # The one write: Run Command with the stack's restart and patch documents on its nodes (tests/test_operations.py).
+    assert writes == {("SendOperationsDocumentsToStackNodes", "ssm:SendCommand")}
+    documents = [f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/rustfs-dev-{kind}" for kind in (
+        "patch-node", "restart-coordinated", "restart-rolling")]
+    assert s["SendOperationsDocumentsToStackNodes"]["Resource"] == [*documents, nodes["Resource"]]
+    assert s["SendOperationsDocumentsToStackNodes"]["Condition"] == {
+        "StringEquals": {f"ssm:resourceTag/{STACK_TAG}": "dev"}}
+    assert s["ReadOperationsDocuments"]["Resource"] == documents
 
 
 def test_cross_account_trust_requires_the_external_id():
@@ -300,4 +312,4 @@ def test_every_recorded_trust_and_document_arn_was_reviewed():
             "vpc-flow-logs.amazonaws.com"} <= services, services
     arns = [r for kind, doc in recorded_documents() for st in doc["Statement"] for r in as_list(st.get("Resource"))
             if isinstance(r, str) and ":document/" in r]
-    assert any(a.endswith(":document/SSM-SessionManagerRunShell") for a in arns), arns
+    assert any(a.endswith("-session-shell") and ":123456789012:" in a for a in arns), arns

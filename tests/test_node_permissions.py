@@ -58,6 +58,9 @@ JUSTIFIED_GRANTS = {
     "xray:GetSamplingRules": "X-Ray daemon / OTel awsxray sampler (AWSXrayWriteOnlyAccess)",
     "xray:GetSamplingTargets": "X-Ray daemon / OTel awsxray sampler (AWSXrayWriteOnlyAccess)",
     "xray:GetSamplingStatisticSummaries": "X-Ray daemon (AWSXrayWriteOnlyAccess)",
+    # Run Command documents, not user data: their calls are judged in their own tests.
+    "cloudwatch:DescribeAlarms": "the patch document's cluster check (tests/test_patching.py)",
+    "logs:DescribeLogGroups": "SSM Agent: the session log group exists and is encrypted (tests/test_sessions.py)",
 }
 
 

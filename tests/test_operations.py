@@ -11,34 +11,33 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
-import shutil
 import ssl
 import subprocess
 import sys
-import threading
-import time
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from dev_node import world
 from iam_eval import Request, evaluate
+from ssm_scripts import HealthServer, InvalidParameters, node_files, rendered, run_script, shellcheck
 from user_data import env_file
 
 from preflight.fake_aws import ACCOUNT_ID
 from preflight.fake_operations import AwsRejects, check_alarm, check_document
 from preflight.runner import run_stack
 from rustfs_aws.operations.restart_documents import MAX_QUORUM_TIMEOUT_SECONDS, MAX_READY_TIMEOUT_SECONDS
-from rustfs_aws.security.iam_documents import operator_policy, permissions_boundary
+from rustfs_aws.security.iam_documents import (
+    operator_policy,
+    patch_document_name,
+    permissions_boundary,
+    restart_document_names,
+)
 from rustfs_model.ellipses import expand_volumes
 
 DOCUMENT = "aws:ssm/document:Document"
 COMPONENT = "rustfs:operations:RestartDocuments"
-SHELLCHECK = shutil.which("shellcheck") or str(Path("venv/bin/shellcheck").resolve())
-_REFERENCE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
 @cache
@@ -46,40 +45,18 @@ def recording(stack: str):
     return run_stack(stack)
 
 
+def restart_resources(stack: str) -> list:
+    """The recorded restart documents (the stack's other documents: tests/test_patching.py, tests/test_sessions.py)."""
+    return [d for d in recording(stack).of_type(DOCUMENT) if "-restart-" in d.inputs["name"]]
+
+
 def documents(stack: str) -> dict[str, dict]:
-    """Document name -> its parsed content, as recorded."""
-    return {d.inputs["name"]: json.loads(d.inputs["content"]) for d in recording(stack).of_type(DOCUMENT)}
+    """Restart document name -> its parsed content, as recorded."""
+    return {d.inputs["name"]: json.loads(d.inputs["content"]) for d in restart_resources(stack)}
 
 
 def document(stack: str, kind: str) -> dict:
     return documents(stack)[f"rustfs-{stack}-restart-{kind}"]
-
-
-class InvalidParameters(Exception):
-    """SendCommand refuses a parameter value outside the document's allowedValues / allowedPattern."""
-
-
-def rendered(content: dict, **given: str) -> str:
-    """The step's script as the agent writes it: Run Command substitutes {{ Name }} with the parameter's value,
-    after checking it against the declaration (SendCommand: InvalidParameters otherwise)."""
-    declared = content["parameters"]
-    unknown = set(given) - set(declared)
-    if unknown:
-        raise InvalidParameters(f"undeclared parameters {sorted(unknown)}")
-
-    def value(match: re.Match) -> str:
-        spec = declared[match.group(1)]
-        text = given.get(match.group(1), spec.get("default"))
-        if text is None:
-            raise InvalidParameters(f"{match.group(1)} is required")
-        if "allowedValues" in spec and text not in spec["allowedValues"]:
-            raise InvalidParameters(f"{match.group(1)}={text!r} not in {spec['allowedValues']}")
-        if "allowedPattern" in spec and not re.search(spec["allowedPattern"], text):
-            raise InvalidParameters(f"{match.group(1)}={text!r} does not match {spec['allowedPattern']}")
-        return text
-
-    [step] = content["mainSteps"]
-    return _REFERENCE.sub(value, "\n".join(step["inputs"]["runCommand"])) + "\n"
 
 
 # --- what the stacks declare -----------------------------------------------------------------------------------
@@ -87,7 +64,7 @@ def rendered(content: dict, **given: str) -> str:
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_two_private_tagged_command_documents_named_with_the_stack_prefix(stack):
     r = recording(stack)
-    docs = r.of_type(DOCUMENT)
+    docs = restart_resources(stack)
     assert sorted(d.inputs["name"] for d in docs) == [f"rustfs-{stack}-restart-coordinated",
                                                       f"rustfs-{stack}-restart-rolling"]
     for d in docs:
@@ -149,9 +126,9 @@ def _operator_verdict(action: str, resource: str, **context) -> bool:
 
 
 def test_operator_may_send_exactly_the_stacks_restart_documents_to_the_stacks_nodes():
-    arns = {d.inputs["name"]: d.outputs["arn"] for d in recording("dev").of_type(DOCUMENT)}
+    arns = {d.inputs["name"]: d.outputs["arn"] for d in restart_resources("dev")}
     tagged = {d.outputs["arn"]: {"ssm:resourceTag/rustfs:stack": d.inputs["tags"]["rustfs:stack"]}
-              for d in recording("dev").of_type(DOCUMENT)}
+              for d in restart_resources("dev")}
     for arn in arns.values():
         assert _operator_verdict("ssm:SendCommand", arn, **tagged[arn]), arn
         assert not _operator_verdict("ssm:SendCommand", arn), arn  # the document's rustfs:stack tag is load-bearing
@@ -174,135 +151,34 @@ def test_the_recorded_operator_policy_names_the_recorded_documents():
     r = run_stack("dev", {"rustfs-aws:security": {"operatorPrincipals": [f"arn:aws:iam::{ACCOUNT_ID}:role/Ops"]}})
     [policy] = [p for p in r.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("-iam-operator")]
     statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
-    documents = sorted(d.outputs["arn"] for d in r.of_type(DOCUMENT))
-    assert statements["ReadRestartDocuments"]["Resource"] == documents
-    assert statements["SendRestartDocumentsToStackNodes"]["Resource"][:-1] == documents
+    # The restart and patch documents, as recorded (not the Session documents, nor other components' documents).
+    names = {*restart_document_names("rustfs-dev").values(), patch_document_name("rustfs-dev")}
+    documents = sorted(d.outputs["arn"] for d in r.of_type(DOCUMENT) if d.inputs["name"] in names)
+    assert len(documents) == 3
+    assert statements["ReadOperationsDocuments"]["Resource"] == documents
+    assert statements["SendOperationsDocumentsToStackNodes"]["Resource"][:-1] == documents
 
 
 # --- the scripts: shellcheck --------------------------------------------------------------------------------------
-
-def _shellcheck(tmp_path: Path, label: str, text: str) -> str:
-    path = tmp_path / f"{label}.sh"
-    path.write_text(text)
-    result = subprocess.run([SHELLCHECK, "--severity=style", str(path)], capture_output=True, text=True)
-    return result.stdout if result.returncode else ""
-
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_scripts_pass_shellcheck_as_written_and_as_the_agent_runs_them(stack, tmp_path):
     findings = []
     for name, content in documents(stack).items():
         [step] = content["mainSteps"]
-        findings.append(_shellcheck(tmp_path, f"{name}-raw", "\n".join(step["inputs"]["runCommand"]) + "\n"))
+        findings.append(shellcheck(tmp_path, f"{name}-raw", "\n".join(step["inputs"]["runCommand"]) + "\n"))
         phases = content["parameters"].get("Phase", {}).get("allowedValues", [None])
         for phase in phases:
             text = rendered(content, **({"Phase": phase} if phase else {}))
-            findings.append(_shellcheck(tmp_path, f"{name}-{phase}", text))
+            findings.append(shellcheck(tmp_path, f"{name}-{phase}", text))
     assert not "".join(findings), "".join(findings)
 
 
 # --- the scripts, run here ------------------------------------------------------------------------------------------
 
-FAKE_SYSTEMCTL = """#!/bin/bash
-# systemctl as the restart scripts use it: start/stop/restart change the unit's state, is-active reads it.
-echo "$*" >> "$FAKE_SYSTEMCTL_LOG"
-case "$1" in
-    start|restart) echo active > "$FAKE_UNIT_STATE" ;;
-    stop) [ "${FAKE_STOP_IGNORED:-0}" = 1 ] || echo inactive > "$FAKE_UNIT_STATE" ;;
-    is-active) [ "$(cat "$FAKE_UNIT_STATE")" = active ] ;;
-    status) echo "* rustfs.service - RustFS (fake)"; echo "   Active: $(cat "$FAKE_UNIT_STATE")" ;;
-    *) echo "fake systemctl: unexpected $*" >&2; exit 64 ;;
-esac
-"""
-
-
-class HealthServer:
-    """Every node of the dev cluster on 127.0.0.1, told apart by the Host header. The node under test (dev node 1)
-    answers ``codes`` in turn on /health/ready, then the last one for ever, and ``cluster`` on
-    /minio/health/cluster (RustFS: write quorum of every set); another node answers ``peers[its name]`` on
-    /health/ready (each list likewise; default 200 for ever)."""
-
-    def __init__(self, codes: list[int], tls: ssl.SSLContext | None = None, *, cluster: list[int] = (200,),
-                 peers: dict[str, list[int]] | None = None):
-        self.codes, self.requests = list(codes), []
-        self.node = world("dev").nodes[0].name
-        answers = {(self.node, "/health/ready"): self.codes, (self.node, "/minio/health/cluster"): list(cluster),
-                   **{(host, "/health/ready"): list(c) for host, c in (peers or {}).items()}}
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
-                host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
-                server.requests.append((self.path, self.headers.get("Host")))
-                default = [200] if host != server.node and self.path == "/health/ready" else [404]
-                codes = answers.setdefault((host, self.path), default)
-                code = codes.pop(0) if len(codes) > 1 else codes[0]
-                self.send_response(code)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        if tls:
-            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def _node_files(tmp_path: Path, port: int, tls_dir: Path | None) -> dict[str, str]:
-    """The env files of dev node 1 as its user data writes them, with RustFS's port moved to the test server's
-    and its TLS directory moved into tmp_path."""
-    node = world("dev").nodes[0]
-    rustfs_env = node.files["/etc/default/rustfs"].content
-    assert 'RUSTFS_ADDRESS=":9000"' in rustfs_env and 'RUSTFS_TLS_PATH="/etc/rustfs/tls"' in rustfs_env
-    rustfs_env = rustfs_env.replace('RUSTFS_ADDRESS=":9000"', f'RUSTFS_ADDRESS=":{port}"')
-    assert ".internal:9000/" in rustfs_env  # every node's port in RUSTFS_VOLUMES: the test server's too
-    rustfs_env = rustfs_env.replace(".internal:9000/", f".internal:{port}/")
-    if tls_dir is None:
-        rustfs_env = "".join(line + "\n" for line in rustfs_env.splitlines() if "RUSTFS_TLS_PATH" not in line)
-    else:
-        rustfs_env = rustfs_env.replace('RUSTFS_TLS_PATH="/etc/rustfs/tls"', f'RUSTFS_TLS_PATH="{tls_dir}"')
-    (tmp_path / "rustfs.env").write_text(rustfs_env)
-    (tmp_path / "bootstrap.env").write_text(node.files["/etc/rustfs/bootstrap.env"].content)
-    return {"RUSTFS_ENV_FILE": str(tmp_path / "rustfs.env"), "RUSTFS_BOOT_ENV_FILE": str(tmp_path / "bootstrap.env"),
-            "node": node.name, "RUSTFS_PEER_ADDRESS": "127.0.0.1"}  # every peer's name answered by the test server
-
-
-def run_script(tmp_path: Path, text: str, files: dict[str, str], state: str = "active",
-               **env: str) -> tuple[subprocess.CompletedProcess, list[str], float]:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    (bin_dir / "systemctl").write_text(FAKE_SYSTEMCTL)
-    (bin_dir / "systemctl").chmod(0o755)
-    (tmp_path / "unit-state").write_text(state + "\n")
-    log = tmp_path / "systemctl.log"
-    log.write_text("")
-    script = tmp_path / "_script.sh"
-    script.write_text(text)
-    script.chmod(0o755)
-    environment = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "RUSTFS_POLL_SECONDS": "0.2",
-                   "FAKE_SYSTEMCTL_LOG": str(log), "FAKE_UNIT_STATE": str(tmp_path / "unit-state"),
-                   "RUSTFS_ENV_FILE": files["RUSTFS_ENV_FILE"], "RUSTFS_BOOT_ENV_FILE": files["RUSTFS_BOOT_ENV_FILE"],
-                   "RUSTFS_PEER_ADDRESS": files["RUSTFS_PEER_ADDRESS"], **env}
-    started = time.monotonic()
-    # As the agent does: `sh -c <script path>` (amazon-ssm-agent runshellscript.go).
-    result = subprocess.run(["sh", "-c", str(script)], env=environment, capture_output=True, text=True, timeout=120)
-    return result, log.read_text().splitlines(), time.monotonic() - started
-
-
 def test_rolling_restart_waits_for_ready_over_http(tmp_path):
     with HealthServer([503, 503, 200]) as server:
-        files = _node_files(tmp_path, server.port, None)
+        files = node_files(tmp_path, server.port, None)
         result, calls, _ = run_script(tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="30"), files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert calls == ["restart rustfs.service"]
@@ -313,7 +189,7 @@ def test_rolling_restart_waits_for_ready_over_http(tmp_path):
 
 def test_rolling_restart_fails_within_its_bound_when_the_node_never_gets_ready(tmp_path):
     with HealthServer([503]) as server:
-        files = _node_files(tmp_path, server.port, None)
+        files = node_files(tmp_path, server.port, None)
         result, calls, elapsed = run_script(tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="3"),
                                             files)
     assert result.returncode == 1
@@ -326,7 +202,7 @@ def test_rolling_restart_fails_within_its_bound_when_the_node_never_gets_ready(t
 def test_rolling_restart_fails_when_nothing_answers(tmp_path):
     with HealthServer([200]) as server:
         port = server.port
-    files = _node_files(tmp_path, port, None)  # the server is gone: connection refused
+    files = node_files(tmp_path, port, None)  # the server is gone: connection refused
     result, calls, elapsed = run_script(
         tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="2", QuorumTimeoutSeconds="2"), files)
     assert result.returncode == 1 and "HTTP 000" in result.stdout and elapsed < 10
@@ -341,7 +217,7 @@ def _peer_names() -> list[str]:
 
 def test_rolling_restart_first_checks_write_quorum_and_every_peer(tmp_path):
     with HealthServer([200]) as server:
-        files = _node_files(tmp_path, server.port, None)
+        files = node_files(tmp_path, server.port, None)
         result, calls, _ = run_script(tmp_path, rendered(document("dev", "rolling")), files)
     assert result.returncode == 0, result.stdout + result.stderr
     asked = {(host.rsplit(":", 1)[0], path) for path, host in server.requests}
@@ -356,7 +232,7 @@ def test_rolling_restart_first_checks_write_quorum_and_every_peer(tmp_path):
 def test_rolling_restart_refuses_without_quorum_to_spare_and_stops_the_rollout(tmp_path, down, cluster, reason):
     peer = _peer_names()[1]
     with HealthServer([200], cluster=cluster, peers={peer: [503]} if down else None) as server:
-        files = _node_files(tmp_path, server.port, None)
+        files = node_files(tmp_path, server.port, None)
         result, calls, elapsed = run_script(
             tmp_path, rendered(document("dev", "rolling"), QuorumTimeoutSeconds="2"), files)
     assert result.returncode == 1, result.stdout  # fails the invocation: --max-errors 0 stops the rollout
@@ -368,7 +244,7 @@ def test_rolling_restart_refuses_without_quorum_to_spare_and_stops_the_rollout(t
 def test_rolling_restart_waits_for_a_peer_that_comes_back(tmp_path):
     peer = _peer_names()[0]
     with HealthServer([200], peers={peer: [503, 503, 200]}) as server:
-        files = _node_files(tmp_path, server.port, None)
+        files = node_files(tmp_path, server.port, None)
         result, calls, _ = run_script(tmp_path, rendered(document("dev", "rolling"), QuorumTimeoutSeconds="30"),
                                       files)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -427,7 +303,7 @@ def test_rolling_restart_checks_the_nodes_certificate_by_its_name_over_loopback(
     node = world("dev").nodes[0].name
     context, tls_dir = _tls_material(tmp_path / "tls", node, *_peer_names())  # the server answers as every node
     with HealthServer([503, 200], tls=context) as server:
-        files = _node_files(tmp_path, server.port, tls_dir)
+        files = node_files(tmp_path, server.port, tls_dir)
         result, _, _ = run_script(tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="30"), files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert server.requests[-1] == ("/health/ready", f"{node}:{server.port}")  # the node's name, on 127.0.0.1
@@ -438,7 +314,7 @@ def test_rolling_restart_refuses_a_certificate_the_cluster_ca_did_not_sign(tmp_p
     context, _ = _tls_material(tmp_path / "served", node)
     _, other_ca = _tls_material(tmp_path / "tls", node)  # the node trusts another CA than the one that signed
     with HealthServer([200], tls=context) as server:
-        files = _node_files(tmp_path, server.port, other_ca)
+        files = node_files(tmp_path, server.port, other_ca)
         result, calls, _ = run_script(
             tmp_path, rendered(document("dev", "rolling"), ReadyTimeoutSeconds="2", QuorumTimeoutSeconds="2"), files)
     assert result.returncode == 1 and "HTTP 000" in result.stdout  # never -k: an unverified 200 is no success
@@ -448,14 +324,14 @@ def test_rolling_restart_refuses_a_certificate_the_cluster_ca_did_not_sign(tmp_p
 @pytest.mark.parametrize(("parameter", "bound"), [("ReadyTimeoutSeconds", MAX_READY_TIMEOUT_SECONDS),
                                                 ("QuorumTimeoutSeconds", MAX_QUORUM_TIMEOUT_SECONDS)])
 def test_timeouts_outside_the_scripts_range_are_refused(tmp_path, parameter, bound):
-    files = _node_files(tmp_path, 1, None)
+    files = node_files(tmp_path, 1, None)
     result, calls, _ = run_script(tmp_path, rendered(document("dev", "rolling"), **{parameter: "9999"}), files)
     assert result.returncode == 2 and calls == [] and f"{parameter} must be 1..{bound}" in result.stdout
 
 
 def test_coordinated_stop_stops_and_fails_if_the_unit_stays_active(tmp_path):
     content = document("dev", "coordinated")
-    files = _node_files(tmp_path, 1, None)
+    files = node_files(tmp_path, 1, None)
     result, calls, _ = run_script(tmp_path, rendered(content, Phase="stop"), files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert calls == ["stop rustfs.service", "is-active --quiet rustfs.service"]
@@ -465,7 +341,7 @@ def test_coordinated_stop_stops_and_fails_if_the_unit_stays_active(tmp_path):
 
 
 def test_coordinated_start_refuses_a_node_that_was_not_stopped(tmp_path):
-    files = _node_files(tmp_path, 1, None)
+    files = node_files(tmp_path, 1, None)
     result, calls, _ = run_script(tmp_path, rendered(document("dev", "coordinated"), Phase="start"), files,
                                   state="active")
     assert result.returncode == 1 and "send Phase=stop to every node first" in result.stdout
@@ -474,7 +350,7 @@ def test_coordinated_start_refuses_a_node_that_was_not_stopped(tmp_path):
 
 def test_coordinated_start_starts_and_waits_for_ready(tmp_path):
     with HealthServer([503, 503, 503, 200]) as server:
-        files = _node_files(tmp_path, server.port, None)
+        files = node_files(tmp_path, server.port, None)
         result, calls, _ = run_script(tmp_path, rendered(document("dev", "coordinated"), Phase="start"), files,
                                       state="inactive")
     assert result.returncode == 0, result.stdout + result.stderr

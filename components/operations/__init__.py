@@ -1,4 +1,5 @@
-"""Running the stack: budget, service-quota check, Run Command documents for restarts."""
+"""Running the stack: budget, service-quota check, Run Command documents for restarts, OS patching and Session
+Manager."""
 
 from rustfs_aws.exports import lazy_exports
 
@@ -7,4 +8,6 @@ __all__, __getattr__ = lazy_exports(__name__, globals(), {
     "budget": ("StackBudget", "BudgetArgs"),
     "quotas": ("check_quotas",),
     "restart_documents": ("RestartDocuments", "RestartDocumentsArgs"),
+    "patching": ("NodePatching", "PatchingArgs", "patching_node_statements"),
+    "sessions": ("SessionAccess", "SessionsArgs", "session_node_statements"),
 })

@@ -71,8 +71,8 @@ MAX_QUORUM_TIMEOUT_SECONDS = 540
 ROLLING_QUORUM_DEFAULT = "300"  # the previous node's rejoin: its peers see it ready within a few health rounds
 COORDINATED_READY_DEFAULT = "1200"  # every node at once: quorum forms only when enough peers are up
 
-_SHEBANG = "#!/bin/bash\nset -euo pipefail\n"
-_PREAMBLE = r"""# The RUSTFS_* overrides exist for tests/test_operations.py; the SSM agent sets none of them.
+SHEBANG = "#!/bin/bash\nset -euo pipefail\n"
+PREAMBLE = r"""# The RUSTFS_* overrides exist for tests/test_operations.py; the SSM agent sets none of them.
 unit="${RUSTFS_UNIT:-rustfs.service}"
 rustfs_env="${RUSTFS_ENV_FILE:-/etc/default/rustfs}"
 boot_env="${RUSTFS_BOOT_ENV_FILE:-/etc/rustfs/bootstrap.env}"
@@ -111,8 +111,25 @@ ready_code() { # HTTP status of this node's /health/ready, asked by its name on 
     http_code "$node" "$port" /health/ready 127.0.0.1
 }
 
+wait_ready() { # wait_ready DEADLINE: this node's /health/ready until 200, or fail at DEADLINE (epoch seconds)
+    local code
+    while :; do
+        code="$(ready_code)"
+        if [ "$code" = 200 ]; then
+            log "$node is ready (HTTP 200 on /health/ready)"
+            return 0
+        fi
+        if [ "$(date +%s)" -ge "$1" ]; then
+            log "ERROR: $node not ready within ${ready_timeout}s (last /health/ready answer: HTTP $code)"
+            systemctl status "$unit" --no-pager --lines=30 || true
+            return 1
+        fi
+        sleep "$poll_seconds"
+    done
+}
+
 cycle_and_wait() { # cycle_and_wait restart|start: run it, then wait for /health/ready within ready_timeout
-    local deadline code
+    local deadline
     deadline=$(( $(date +%s) + ready_timeout ))
     log "$1 $unit on $node (ready bound ${ready_timeout}s)"
     # Type=notify: systemctl returns once RustFS reports READY=1, so the old process is gone by then.
@@ -121,29 +138,14 @@ cycle_and_wait() { # cycle_and_wait restart|start: run it, then wait for /health
         systemctl status "$unit" --no-pager --lines=30 || true
         return 1
     fi
-    while :; do
-        code="$(ready_code)"
-        if [ "$code" = 200 ]; then
-            log "$node is ready (HTTP 200 on /health/ready)"
-            return 0
-        fi
-        if [ "$(date +%s)" -ge "$deadline" ]; then
-            log "ERROR: $node not ready within ${ready_timeout}s (last /health/ready answer: HTTP $code)"
-            systemctl status "$unit" --no-pager --lines=30 || true
-            return 1
-        fi
-        sleep "$poll_seconds"
-    done
+    wait_ready "$deadline"
 }
 """
 
-ROLLING_SCRIPT = (_SHEBANG + 'ready_timeout="{{ ReadyTimeoutSeconds }}"\nquorum_timeout="{{ QuorumTimeoutSeconds }}"\n'
-                  + _PREAMBLE + r"""
-if ! [[ "$quorum_timeout" =~ ^[0-9]+$ ]] || [ "$quorum_timeout" -lt 1 ] || [ "$quorum_timeout" -gt @@QMAX@@ ]; then
-    log "ERROR: QuorumTimeoutSeconds must be 1..@@QMAX@@, got '$quorum_timeout'"
-    exit 2
-fi
-
+# Quorum to spare, shared by every document that takes a node down (here and operations/patching.py): the peers
+# from RUSTFS_VOLUMES, `spare_quorum`, and `await_safe CHECK BOUND WHAT`, which retries CHECK (a function that
+# sets $why when it fails) until it passes or BOUND seconds are gone, then fails the invocation.
+SPARE_QUORUM = r"""
 peers() { # HOST PORT of every other node: the hosts of RUSTFS_VOLUMES, {a...b} ranges expanded as RustFS does
     python3 - "$(setting "$rustfs_env" RUSTFS_VOLUMES)" "$node" <<'PY'
 import itertools, re, sys
@@ -183,22 +185,35 @@ spare_quorum() { # 0 when this node may go down now; else sets $why
 # RUSTFS_PEER_ADDRESS (tests only) sends every peer probe to one address instead of the peers' DNS names.
 peer_list="$(peers)" || { log "ERROR: cannot read the peers from RUSTFS_VOLUMES in $rustfs_env"; exit 2; }
 why=""
-quorum_deadline=$(( $(date +%s) + quorum_timeout ))
-until spare_quorum; do
-    if [ "$(date +%s)" -ge "$quorum_deadline" ]; then
-        log "ERROR: not restarting $node: $why after ${quorum_timeout}s. Restarting it now could take one node" \
-            "more down than the erasure sets tolerate; bring the other nodes back first"
-        exit 1
-    fi
-    sleep "$poll_seconds"
-done
+
+await_safe() { # await_safe CHECK BOUND WHAT: until CHECK passes; after BOUND seconds fail, not doing WHAT
+    local deadline=$(( $(date +%s) + $2 ))
+    until "$1"; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            log "ERROR: not $3 $node: $why after ${2}s. Taking it down now could take one node more down than" \
+                "the erasure sets tolerate; bring the other nodes back first"
+            exit 1
+        fi
+        sleep "$poll_seconds"
+    done
+}
+"""
+
+ROLLING_SCRIPT = (SHEBANG + 'ready_timeout="{{ ReadyTimeoutSeconds }}"\nquorum_timeout="{{ QuorumTimeoutSeconds }}"\n'
+                  + PREAMBLE + r"""
+if ! [[ "$quorum_timeout" =~ ^[0-9]+$ ]] || [ "$quorum_timeout" -lt 1 ] || [ "$quorum_timeout" -gt @@QMAX@@ ]; then
+    log "ERROR: QuorumTimeoutSeconds must be 1..@@QMAX@@, got '$quorum_timeout'"
+    exit 2
+fi
+""" + SPARE_QUORUM + r"""
+await_safe spare_quorum "$quorum_timeout" restarting
 log "write quorum and every other node ready: restarting $node"
 # Run Command sends this to one node at a time (--max-concurrency 1 --max-errors 0): a node that does not
 # come back fails here, and no further node is restarted.
 cycle_and_wait restart
 """)
 
-COORDINATED_SCRIPT = _SHEBANG + 'phase="{{ Phase }}"\nready_timeout="{{ ReadyTimeoutSeconds }}"\n' + _PREAMBLE + r"""
+COORDINATED_SCRIPT = SHEBANG + 'phase="{{ Phase }}"\nready_timeout="{{ ReadyTimeoutSeconds }}"\n' + PREAMBLE + r"""
 case "$phase" in
     stop)
         log "stopping $unit on $node"
@@ -225,7 +240,8 @@ esac
 """
 
 
-def _script(text: str) -> list[str]:
+def script_lines(text: str) -> list[str]:
+    """A script as runCommand lines, with the scripts' bounds filled in."""
     return (text.replace("@@MAX@@", str(MAX_READY_TIMEOUT_SECONDS))
             .replace("@@QMAX@@", str(MAX_QUORUM_TIMEOUT_SECONDS)).splitlines())
 
@@ -235,14 +251,16 @@ def _timeout_parameter(default: str, what: str) -> dict:
             "description": f"Seconds {what} may take to answer 200 on /health/ready (1..{MAX_READY_TIMEOUT_SECONDS})."}
 
 
+def shell_step(name: str, script: str, timeout_seconds: int = STEP_TIMEOUT_SECONDS) -> dict:
+    """One aws:runShellScript step (Linux only) of a schema 2.2 Command document."""
+    return {"action": "aws:runShellScript", "name": name, "precondition": {"StringEquals": ["platformType", "Linux"]},
+            "inputs": {"timeoutSeconds": str(timeout_seconds), "runCommand": script_lines(script)}}
+
+
 def command_document(description: str, parameters: dict, step: str, script: str) -> dict:
     """A schema 2.2 Command document with one aws:runShellScript step (Linux only)."""
-    return {
-        "schemaVersion": "2.2", "description": description, "parameters": parameters,
-        "mainSteps": [{"action": "aws:runShellScript", "name": step,
-                       "precondition": {"StringEquals": ["platformType", "Linux"]},
-                       "inputs": {"timeoutSeconds": str(STEP_TIMEOUT_SECONDS), "runCommand": _script(script)}}],
-    }
+    return {"schemaVersion": "2.2", "description": description, "parameters": parameters,
+            "mainSteps": [shell_step(step, script)]}
 
 
 def rolling_restart_document(cluster_id: str) -> dict:

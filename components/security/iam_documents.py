@@ -207,7 +207,8 @@ def operator_trust(principals: list[str], max_mfa_age_seconds: int) -> dict:
 
 def operator_policy(*, partition: str, region: str, account_id: str, name: str, stack: str) -> dict:
     """Start Session Manager sessions on this stack's nodes (with its shell document), run its restart and patch
-    documents there, and read its monitoring (AWS Systems Manager User Guide, "Sample IAM policies for Session Manager")."""
+    documents there, and read its monitoring (AWS Systems Manager User Guide, "Sample IAM policies for Session
+    Manager")."""
     arn = f"{partition}:{{service}}:{region}:{account_id}"
     ssm = f"arn:{partition}:ssm:{region}:{account_id}"
     logs = f"arn:{partition}:logs:{region}:{account_id}:log-group:/rustfs/{name}/*"

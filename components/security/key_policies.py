@@ -65,6 +65,8 @@ def key_policy(purpose: str, *, name: str, account_id: str, partition: str, regi
                 {"StringEquals": {"aws:SourceAccount": account_id}}))
     elif purpose == "logs":
         statements.append(_logs(partition, region, account_id, name))
+        if key_admin_role_arn:
+            statements.append(_session_data(root, account_id))
     elif purpose == "messaging":
         statements += _publishers(partition, region, account_id)
         if trail_name:
@@ -158,6 +160,19 @@ def _logs(partition: str, region: str, account_id: str, name: str) -> dict:
         "CloudWatchLogsEncryptsStackLogGroups", f"logs.{region}.amazonaws.com",
         ["kms:Decrypt*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
         {"StringLike": {"kms:EncryptionContext:aws:logs:arn": groups}})
+
+
+def _session_data(root: str, account_id: str) -> dict:
+    # Session Manager's session encryption (operations/sessions.py, kmsKeyId): the client calls GenerateDataKey and
+    # SSM Agent Decrypt directly, not through a service, with the session and the instance in the encryption
+    # context (aws/session-manager-plugin src/encryption/encrypter.go; amazon-ssm-agent
+    # agent/session/crypto/blockcipher.go). Without a key-admin role the account statement covers it and IAM
+    # decides (the operator and node policies); with one, the account may use the key for exactly this.
+    return {"Sid": "AccountEncryptsSessionManagerData", "Effect": "Allow", "Principal": {"AWS": root},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+            "Condition": {"StringEquals": {"kms:CallerAccount": account_id},
+                          "StringLike": {"kms:EncryptionContext:aws:ssm:TargetId": "i-*"},
+                          "Null": {"kms:EncryptionContext:aws:ssm:SessionId": "false"}}}
 
 
 def _publishers(partition: str, region: str, account_id: str) -> list:
