@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -213,3 +214,16 @@ def test_dashboards_and_composite_alarms_are_priced_without_assuming_the_account
     assert free["CloudWatch dashboards (1)"] == 0.0
     # Not sourced for every region: unpriced, never free.
     assert any("dashboard_month" in u for u in monthly_cost(res, "eu-central-1")["unpriced"])
+
+
+def test_the_metric_list_was_read_at_the_release_the_other_rustfs_facts_were():
+    from rustfs_model.rustfs_metrics import DATA_FILE
+
+    metrics = json.loads(DATA_FILE.read_text())
+    facts = json.loads((Path(__file__).parent / "data" / "rustfs_settings.json").read_text())
+    assert metrics["source"]["tag"] == facts["source"]["tag"] and metrics["source"]["commit"] == facts["source"][
+        "commit"]
+    # Names are RustFS's own underscore form, each from a source file of the release.
+    for m in metrics["metrics"]:
+        assert re.fullmatch(r"rustfs_[a-z0-9_]+", m["name"]) and m["type"] in ("counter", "gauge", "histogram")
+        assert m["source"].startswith(("crates/obs/src/metrics/schema/", "rustfs/src/server/http.rs"))
