@@ -123,6 +123,19 @@ def cost_by_hand(recording, usage: dict, erasure: float) -> dict[str, float]:
     secrets = len(recording.of_type("aws:secretsmanager/secret:Secret"))
     lines["Secrets Manager"] = secrets * p["secretsmanager"]["secret_month"] + SECRETS_CALLS / 10_000 * p[
         "secretsmanager"]["api_per_10k"]
+    pipelines = _inputs(recording, "aws:imagebuilder/imagePipeline:ImagePipeline")
+    if pipelines:  # images.enabled (prod); Image Builder itself costs nothing, its instances and snapshots do
+        (pipeline,) = pipelines
+        assert pipeline["schedule"]["scheduleExpression"] == "cron(0 4 ? * SAT *)"
+        runs = 52 / 12  # a build at most every Saturday
+        (infra,) = _inputs(recording, "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration")
+        (recipe,) = _inputs(recording, "aws:imagebuilder/imageRecipe:ImageRecipe")
+        (distribution,) = _inputs(recording, "aws:imagebuilder/distributionConfiguration:DistributionConfiguration")
+        root = recipe["blockDeviceMappings"][0]["ebs"]["volumeSize"]
+        regions = len(distribution["distributions"])
+        lines["Image builds"] = runs * 1.0 * p["ec2"][infra["instanceTypes"][0]]  # build + test instance: 1 h
+        lines["Node AMI snapshots"] = 4 * regions * root * p["ebs"]["snapshot_gb_month"]  # 4 kept per Region
+        lines["Node AMI copies"] = runs * root * (regions - 1) * p["transfer"]["inter_region_gb"]
     return lines
 
 

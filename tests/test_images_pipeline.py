@@ -221,3 +221,34 @@ def test_a_deployed_stack_with_use_previews_with_every_node_on_the_parameter():
 def test_enabled_alone_leaves_the_nodes_on_stock_al2023():
     rec = run_stack("dev", ENABLED, new_stack=True)
     assert all(t.inputs["imageId"].startswith("ami-") for t in rec.of_type(LAUNCH_TEMPLATE))
+
+
+# --- what it costs ---------------------------------------------------------------------------------------------
+
+def test_the_cost_model_prices_builds_snapshots_and_copies_and_not_the_service():
+    from rustfs_model.catalogue import price
+    from rustfs_model.cost import monthly_cost
+
+    rec = prod()
+    resources = [{"type": r.type, "name": r.name, "inputs": r.inputs} for r in rec.resources]
+    items = {i["what"]: i for i in monthly_cost(resources, "us-east-1")["items"]}
+    weekly = 52 / 12  # one build per Saturday run, at most
+    assert items["EC2 Image Builder"]["monthlyUSD"] == 0.0
+    assert items["Image builds (4.3/month)"]["monthlyUSD"] == round(weekly * 1.0 * price("us-east-1", "ec2",
+                                                                                           "c6in.4xlarge"), 2)
+    assert items["Node AMI snapshots (4 kept x 2 Regions)"]["monthlyUSD"] == round(
+        4 * 2 * 30 * price("us-east-1", "ebs", "snapshot_gb_month"), 2)
+    assert items["Node AMI copies to other Regions"]["monthlyUSD"] == round(
+        weekly * 30 * price("us-east-1", "transfer", "inter_region_gb"), 2)
+    dev = [{"type": r.type, "inputs": r.inputs} for r in run_stack("dev").resources]
+    assert not [i for i in monthly_cost(dev, "us-east-1")["items"] if "Image" in i["what"] or "AMI" in i["what"]]
+
+
+@pytest.mark.parametrize("expression,runs", [
+    ("cron(0 4 ? * SAT *)", 52 / 12), ("cron(30 2 ? * 1 *)", 52 / 12), ("cron(0 1 * * ? *)", 365 / 12),
+    ("cron(0 4 1 * ? *)", None), ("cron(0 */6 * * ? *)", None), ("rate(7 days)", None),
+])
+def test_scheduled_runs_per_month(expression, runs):
+    from rustfs_model.cost import scheduled_runs_per_month
+
+    assert scheduled_runs_per_month(expression) == runs

@@ -42,6 +42,11 @@ USAGE_DEFAULTS: dict = {
     "xrayTracesRetrievedPerMonth": 100_000,  # traces retrieved or scanned by people and dashboards
     # CloudWatch's free tier (3 dashboards, 10 alarm metrics) is the whole account's: not assumed to be left.
     "freeDashboards": 0,
+    # The node image pipeline (components/images/pipeline.py). Builds: None = one per scheduled run, an upper bound
+    # (a run builds only when AL2023 or a component has an update); hours: the build and the test instance together.
+    "imageBuildsPerMonth": None,
+    "imageBuildHours": 1.0,
+    "imagesKept": 4,  # distributed AMIs kept per Region: nothing deregisters old ones (README, Optimized AMI)
 }
 
 # The defaults of the stack config's ``usage`` section (components/config.py, README "Configuration"), here so
@@ -67,6 +72,10 @@ CLOUDFRONT = "aws:cloudfront/distribution:Distribution"
 SNAPSHOT_POLICIES = ("aws:dlm/lifecyclePolicy:LifecyclePolicy", "aws:backup/plan:Plan")
 EKS_CLUSTER = "eks:index:Cluster"  # pulumi-eks (a remote component: priced from its inputs)
 LATTICE_RESOURCE_CONFIGURATION = "aws:vpclattice/resourceConfiguration:ResourceConfiguration"
+IMAGE_PIPELINE = "aws:imagebuilder/imagePipeline:ImagePipeline"
+IMAGE_RECIPE = "aws:imagebuilder/imageRecipe:ImageRecipe"
+IMAGE_INFRASTRUCTURE = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration"
+IMAGE_DISTRIBUTION = "aws:imagebuilder/distributionConfiguration:DistributionConfiguration"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
@@ -468,6 +477,66 @@ def _add_monitoring(bill: _Bill, resources, usage) -> None:
                  "free tiers are the account's, not assumed")
 
 
+_WEEKDAYS = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", *(str(d) for d in range(1, 8))}
+
+
+def scheduled_runs_per_month(expression) -> float | None:
+    """Runs a month of an Image Builder cron expression (``cron(min hour dom month dow year)``) that fires on one
+    weekday (52/12) or every day (365/12) at fixed times; None for any other shape (the caller's usage decides)."""
+    text = _known(expression)
+    match = isinstance(text, str) and text.startswith("cron(") and text.endswith(")") and text[5:-1].split()
+    if not match or len(match) != 6:
+        return None
+    minute, hour, dom, month, dow, year = match
+    if not (minute.isdigit() and hour.isdigit() and month == "*" and year == "*"):
+        return None
+    if dom == "?" and dow.upper() in _WEEKDAYS:
+        return 52 / 12
+    if (dom, dow) in (("*", "?"), ("?", "*")):
+        return 365 / 12
+    return None
+
+
+def _add_images(bill: _Bill, resources, usage) -> None:
+    """The node image pipeline. EC2 Image Builder charges nothing itself, only the resources it uses ("There is no
+    cost to use EC2 Image Builder", aws.amazon.com/image-builder/pricing): the build and test instances, the AMIs'
+    EBS snapshots, and the copy to another Region."""
+    pipelines = [r for r in resources if r.get("type") == IMAGE_PIPELINE]
+    if not pipelines:
+        return
+    infra = next((r for r in resources if r.get("type") == IMAGE_INFRASTRUCTURE), None)
+    itype = _known((_inputs(infra).get("instanceTypes") or [None])[0]) if infra else None
+    runs = usage["imageBuildsPerMonth"]
+    if runs is None:
+        runs = sum(scheduled_runs_per_month((_inputs(p).get("schedule") or {}).get("scheduleExpression")) or 0
+                   for p in pipelines)
+    hours = runs * usage["imageBuildHours"]
+    bill.add("EC2 Image Builder", 0.0, "no charge for the service itself (aws.amazon.com/image-builder/pricing); its "
+             "instances, snapshots and copies are the lines below")
+    hourly = bill.price("ec2", itype) if itype else None
+    bill.add(f"Image builds ({runs:.1f}/month)", None if hourly is None else hours * hourly,
+             f"{runs:.1f} builds x {usage['imageBuildHours']:g} h (build + test instance, usage.imageBuildHours) x "
+             f"${hourly}/h {itype or '(instance type unknown)'}; builds: at most one per scheduled run "
+             "(usage.imageBuildsPerMonth), fewer when nothing was updated")
+    recipe = next((r for r in resources if r.get("type") == IMAGE_RECIPE), None)
+    size = sum(_num((m.get("ebs") or {}).get("volumeSize"), 0.0)
+               for m in (_inputs(recipe).get("blockDeviceMappings") or [])) if recipe else 0.0
+    regions = sum(len(_inputs(d).get("distributions") or []) for d in resources
+                  if d.get("type") == IMAGE_DISTRIBUTION) or 1
+    kept = usage["imagesKept"]
+    unit = bill.price("ebs", "snapshot_gb_month")
+    bill.add(f"Node AMI snapshots ({kept} kept x {regions} Regions)", None if unit is None else
+             kept * regions * size * unit,
+             f"{kept} AMIs (usage.imagesKept) x {regions} Regions x {size:.0f} GB root volume x ${unit}/GB-month: an "
+             "upper bound (a snapshot stores only the blocks written, a few GB of the volume)")
+    if regions > 1:
+        transfer = bill.price("transfer", "inter_region_gb")
+        gb = runs * size * (regions - 1)
+        bill.add("Node AMI copies to other Regions", None if transfer is None else gb * transfer,
+                 f"{runs:.1f} builds x {size:.0f} GB x {regions - 1} Region(s) x ${transfer}/GB inter-region (upper "
+                 "bound, as above)")
+
+
 def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, *,
                  data_shards: int | None = None, parity: int | None = None) -> dict:
     """The ``"cost"`` section: ``{"monthlyUSD", "priceDate", "region", "items", "unpriced", "usage"}``.
@@ -496,6 +565,7 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     _add_services(bill, resources, merged)
     _add_monitoring(bill, resources, merged)
     _add_lattice(bill, resources)
+    _add_images(bill, resources, merged)
     return {
         "monthlyUSD": _usd(sum(i["monthlyUSD"] for i in bill.items)),
         "priceDate": min(bill.dates) if bill.dates else None,
