@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from . import fake_lattice
 
@@ -239,9 +240,11 @@ NLB_CLASS = "service.k8s.aws/nlb"
 
 
 def nlb_hostname(region: str, namespace: str, name: str) -> str:
-    """The controller's NLB name, ``k8s-<namespace>-<name>-<hash>`` (8 + 8 + 10 characters; its docs,
-    "Network Load Balancer"), and ELB's DNS name for an NLB, ``<lb-name>-<16 hex>.elb.<region>.amazonaws.com``."""
-    lb = f"k8s-{namespace[:8]}-{name[:8]}-{_hex('nlb', namespace, name, length=10)}"
+    """The controller's NLB name, ``k8s-<namespace>-<name>-<hash>`` (non-alphanumerics dropped, 8 + 8 + 10
+    characters; pkg/service/model_build_load_balancer.go at v3.5.0), and ELB's DNS name for an NLB,
+    ``<lb-name>-<16 hex>.elb.<region>.amazonaws.com``."""
+    ns, svc = (re.sub(r"[^A-Za-z0-9]", "", v)[:8] for v in (namespace, name))
+    lb = f"k8s-{ns}-{svc}-{_hex('nlb', namespace, name, length=10)}"
     return f"{lb}-{_hex('nlbdns', lb, length=16)}.elb.{region}.amazonaws.com"
 
 
@@ -252,7 +255,29 @@ def explicit_kubernetes_provider(type_token: str, provider_ref: str | None) -> N
                           "pass the EKS platform's kubernetes_provider")
 
 
+# Helm: a release name is at most 53 characters (Helm's own limit, helm/pkg/chartutil); the fake also refuses a
+# chart version that is not one exact version (a range or nothing would install whatever is newest that day).
+_RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$")
+
+
+def helm_release(fake, name: str, inputs: dict):
+    release = inputs.get("name") or name
+    if len(release) > 53 or not _RELEASE_NAME.match(release):
+        raise EksApiError(f"helm: release name {release!r}: at most 53 lowercase letters, digits and '-'")
+    version = inputs.get("version")
+    if not isinstance(version, str) or not _EXACT_VERSION.match(version):
+        raise EksApiError(f"helm: chart {inputs.get('chart')!r} without an exact version ({version!r}): pin one")
+    repo = (inputs.get("repositoryOpts") or {}).get("repo", "")
+    if not str(repo).startswith("https://"):
+        raise EksApiError(f"helm: chart repository {repo!r} is not HTTPS")
+    namespace = inputs.get("namespace") or "default"
+    return f"{namespace}/{release}", {"status": {"name": release, "namespace": namespace, "chart": inputs.get(
+        "chart"), "version": version, "status": "deployed", "revision": 1}}
+
+
 RESOURCES = {
+    "kubernetes:helm.sh/v3:Release": helm_release,
     "aws:eks/nodeGroup:NodeGroup": node_group,
     "aws:eks/addon:Addon": addon,
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": pod_identity_association,

@@ -117,7 +117,8 @@ def test_every_role_under_the_boundary_node_role_with_managed_worker_policies():
     rec = eks_stack()
     boundary = rec.one("aws:iam/policy:Policy")
     eks_roles = [r for r in rec.of_type("aws:iam/role:Role") if r.name.startswith("rustfs-eks-eks-")]
-    assert {r.name.removeprefix("rustfs-eks-eks-") for r in eks_roles} == {"cluster", "eks-node", "ebs-csi"}
+    assert {r.name.removeprefix("rustfs-eks-eks-") for r in eks_roles} == {"cluster", "eks-node", "ebs-csi",
+                                                                          "lb-controller"}
     assert all(r.inputs["permissionsBoundary"] == boundary.outputs["arn"] for r in eks_roles)
     node = next(r for r in eks_roles if r.name.endswith("eks-node"))
     attached = {a.inputs["policyArn"].rsplit("/", 1)[-1] for a in rec.of_type(
@@ -129,7 +130,8 @@ def test_ebs_csi_driver_uses_pod_identity_and_tolerates_the_storage_taint():
     rec = eks_stack()
     addons = {a.inputs["addonName"]: a for a in rec.of_type("aws:eks/addon:Addon")}
     assert set(addons) == {"eks-pod-identity-agent", "aws-ebs-csi-driver"}
-    association = rec.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    association = next(a for a in rec.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                       if a.name.endswith("-ebs-csi"))
     role = next(r for r in rec.of_type("aws:iam/role:Role") if r.name.endswith("-ebs-csi"))
     assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == EBS_CSI_SERVICE_ACCOUNT
     assert association.inputs["roleArn"] == role.outputs["arn"]
@@ -418,3 +420,161 @@ def test_a_first_preview_of_the_eks_stack_runs_with_every_id_unknown():
     rec = run_stack("eks", new_stack=True)
     assert len(rec.of_type("aws:eks/nodeGroup:NodeGroup")) == 3
     assert rec.one("kubernetes:storage.k8s.io/v1:StorageClass").inputs["parameters"]["kmsKeyId"] == "[unknown]"
+
+
+# --- the AWS Load Balancer Controller (eks.loadBalancerController) ------------------------------------------
+
+from rustfs_aws.eks import load_balancer_controller as lbc  # noqa: E402
+
+ELB = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}"
+SG = f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group"
+VPC_ID = "vpc-0123456789abcdef0"
+OURS = "k8s-rustfs-rustfs-0a1b2c3d4e"  # the controller's name for Service rustfs/rustfs (name_prefix + hash)
+
+
+def _controller_policy(namespace="rustfs"):
+    return lbc.controller_policy(partition="aws", region=REGION, account_id=ACCOUNT, cluster=CLUSTER, vpc_id=VPC_ID,
+                                 namespace=namespace, service="rustfs")
+
+
+def test_the_release_is_the_pinned_chart_bound_to_its_pod_identity_role():
+    rec = eks_stack()
+    release = rec.one("kubernetes:helm.sh/v3:Release")
+    assert (release.inputs["chart"], release.inputs["version"]) == ("aws-load-balancer-controller", "3.5.0")
+    assert release.inputs["repositoryOpts"] == {"repo": "https://aws.github.io/eks-charts"}
+    assert release.inputs["namespace"] == "kube-system" and release.inputs["atomic"] is True
+    values = release.inputs["values"]
+    vpc = rec.one("aws:ec2/vpc:Vpc")
+    # Region and VPC given: the controller cannot reach IMDS (hop limit 1) to discover them.
+    assert (values["clusterName"], values["region"], values["vpcId"]) == (CLUSTER, REGION, vpc.outputs["id"])
+    assert values["tolerations"] == [{"key": constants.STORAGE_NODE_TAINT_KEY, "operator": "Equal",
+                                      "value": constants.STORAGE_NODE_TAINT_VALUE,
+                                      "effect": constants.STORAGE_NODE_TAINT_EFFECT}]
+    assert values["enableShield"] is values["enableWaf"] is values["enableWafv2"] is False
+    association = next(a for a in rec.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                       if a.name.endswith("-lb-controller"))
+    assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == (
+        release.inputs["namespace"], values["serviceAccount"]["name"])
+    role = next(r for r in rec.of_type("aws:iam/role:Role") if r.name.endswith("-lb-controller"))
+    assert association.inputs["roleArn"] == role.outputs["arn"]
+    assert role.inputs["permissionsBoundary"] == rec.one("aws:iam/policy:Policy").outputs["arn"]
+    trust = _doc(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"]["aws:SourceArn"].endswith(f":cluster/{CLUSTER}")
+    assert association.urn in release.dependencies, "the controller would start without credentials"
+    policy = next(p for p in rec.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("-lb-controller"))
+    assert _doc(policy.inputs["policy"]) == lbc.controller_policy(
+        partition="aws", region=REGION, account_id=ACCOUNT, cluster=CLUSTER, vpc_id=vpc.outputs["id"],
+        namespace="rustfs", service="rustfs")
+
+
+def _depends_on(rec, urn: str) -> set[str]:
+    """Everything the engine waits for before ``urn``: its dependencies and theirs (a component's dependency
+    means its children too)."""
+    by_urn = {r.urn: r for r in rec.resources}
+    children: dict[str, list[str]] = {}
+    for r in rec.resources:
+        children.setdefault(r.parent, []).append(r.urn)
+    seen, todo = set(), list(by_urn[urn].dependencies)
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in by_urn:
+            continue
+        seen.add(current)
+        todo += list(by_urn[current].dependencies) + children.get(current, [])
+    return seen
+
+
+def test_the_s3_service_waits_for_the_controller_and_names_its_subnets():
+    rec = eks_stack()
+    release = rec.one("kubernetes:helm.sh/v3:Release")
+    service = next(r for r in rec.of_type("kubernetes:core/v1:Service") if r.inputs["spec"].get("type") ==
+                   "LoadBalancer")
+    assert release.urn in _depends_on(rec, service.urn), "the controller's webhook admits Services: it runs first"
+    statefulset = rec.one("kubernetes:apps/v1:StatefulSet")
+    storage_class = rec.one("kubernetes:storage.k8s.io/v1:StorageClass")
+    assert storage_class.urn in _depends_on(rec, statefulset.urn), "claims of a StorageClass not there yet"
+    private = {s.outputs["id"] for s in rec.of_type("aws:ec2/subnet:Subnet") if "private" in s.name}
+    subnets = service.inputs["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-subnets"]
+    assert set(subnets.split(",")) == private
+
+
+def test_an_existing_controller_gets_no_release_role_or_association():
+    rec = run_stack("eks", overrides={"rustfs-aws:eks": {"kubernetesVersion": "1.35", "namespace": "rustfs",
+                                                         "rustfs": {"memoryGiB": 16, "cpu": 4},
+                                                         "loadBalancerController": "existing"}})
+    assert not rec.of_type("kubernetes:helm.sh/v3:Release")
+    assert not [r for r in rec.of_type("aws:iam/role:Role") if r.name.endswith("-lb-controller")]
+    assert [a.name for a in rec.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")] == [
+        "rustfs-eks-eks-ebs-csi"]
+
+
+def test_load_balancer_controller_config():
+    assert parse(BASE, stack="eks", region=REGION).eks.load_balancer_controller == "install"
+    raw = {**BASE, "eks": {"loadBalancerController": "existing"}}
+    assert parse(raw, stack="eks", region=REGION).eks.load_balancer_controller == "existing"
+    assert "eks.loadBalancerController: got 'helm'; allowed values: install | existing" in _problems(
+        {**BASE, "eks": {"loadBalancerController": "helm"}})
+
+
+def _lbc(action, resource, **context):
+    return Request(action, resource, tuple(context.items()), "")
+
+
+TRACKED = {f"aws:ResourceTag/{lbc.TRACKING_TAG}": CLUSTER}
+TAGGING = {f"aws:RequestTag/{lbc.TRACKING_TAG}": CLUSTER}
+
+
+@pytest.mark.parametrize(("request_", "allowed"), [
+    # what the controller does for the S3 Service's NLB
+    (_lbc("elasticloadbalancing:CreateLoadBalancer", f"{ELB}:loadbalancer/net/{OURS}/50dc6c495c0c9188", **TAGGING),
+     True),
+    (_lbc("elasticloadbalancing:CreateTargetGroup", f"{ELB}:targetgroup/{OURS}/73e2d6bc24d8a067", **TAGGING), True),
+    (_lbc("elasticloadbalancing:AddTags", f"{ELB}:targetgroup/{OURS}/73e2d6bc24d8a067"), True),
+    (_lbc("elasticloadbalancing:CreateListener", f"{ELB}:loadbalancer/net/{OURS}/50dc6c495c0c9188", **TRACKED), True),
+    (_lbc("elasticloadbalancing:ModifyListener", f"{ELB}:listener/net/{OURS}/50dc6c495c0c9188/f2f7dc8efc522ab2"),
+     True),
+    (_lbc("elasticloadbalancing:ModifyListener", f"{ELB}:listener/app/{OURS}/50dc6c495c0c9188/f2f7dc8efc522ab2"),
+     False),  # an ALB's listener
+    (_lbc("elasticloadbalancing:RegisterTargets", f"{ELB}:targetgroup/{OURS}/73e2d6bc24d8a067", **TRACKED), True),
+    (_lbc("elasticloadbalancing:DeleteLoadBalancer", f"{ELB}:loadbalancer/net/{OURS}/50dc6c495c0c9188", **TRACKED),
+     True),
+    (_lbc("ec2:CreateSecurityGroup", f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/{VPC_ID}"), True),
+    (_lbc("ec2:CreateSecurityGroup", f"{SG}/*", **TAGGING), True),
+    (_lbc("ec2:CreateTags", f"{SG}/sg-1", **{"ec2:CreateAction": "CreateSecurityGroup", **TAGGING}), True),
+    (_lbc("ec2:AuthorizeSecurityGroupIngress", f"{SG}/sg-1", **TRACKED), True),
+    (_lbc("ec2:AuthorizeSecurityGroupIngress", f"{SG}/sg-cluster",
+          **{f"aws:ResourceTag/kubernetes.io/cluster/{CLUSTER}": "owned"}), True),
+    (_lbc("ec2:DescribeSubnets", "*"), True),
+    # what it must not be able to do
+    (_lbc("elasticloadbalancing:CreateLoadBalancer", f"{ELB}:loadbalancer/net/{OURS}/1"), False),  # untracked
+    (_lbc("elasticloadbalancing:DeleteLoadBalancer", f"{ELB}:loadbalancer/net/k8s-other-svc-1a2b3c4d5e/1",
+          **TRACKED), False),  # another Service's NLB
+    (_lbc("elasticloadbalancing:DeleteLoadBalancer", f"{ELB}:loadbalancer/net/k8s-rustfs-rustfsot-1a2b3c4d5e/1",
+          **TRACKED), False),  # Service rustfs/rustfs-other
+    (_lbc("elasticloadbalancing:DeleteLoadBalancer", f"{ELB}:loadbalancer/app/{OURS}/1", **TRACKED), False),  # ALB
+    (_lbc("elasticloadbalancing:DeleteLoadBalancer", f"{ELB}:loadbalancer/net/{OURS}/1"), False),  # not tracked
+    (_lbc("ec2:CreateSecurityGroup", f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/vpc-0fffffffffffffff0"), False),
+    (_lbc("ec2:AuthorizeSecurityGroupIngress", f"{SG}/sg-other"), False),
+    (_lbc("ec2:DeleteSecurityGroup", f"{SG}/sg-cluster",
+          **{f"aws:ResourceTag/kubernetes.io/cluster/{CLUSTER}": "owned"}), False),  # EKS's own group stays
+    (_lbc("ec2:CreateTags", f"{SG}/sg-other", **TAGGING), False),  # tagging someone's group into ours
+    (_lbc("iam:CreateServiceLinkedRole", f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/x"), False),
+    (_lbc("wafv2:AssociateWebACL", "*"), False),
+])
+def test_controller_role_with_boundary_allows_one_services_nlb_only(request_, allowed):
+    boundary = permissions_boundary(name=CLUSTER, stack="eks", partition="aws")
+    verdict = evaluate(request_, _controller_policy(), boundary)
+    assert verdict.allowed is allowed, (request_, verdict)
+
+
+def test_controller_policy_has_no_unexplained_parliament_finding():
+    from iam_review import unexplained
+    assert unexplained(_controller_policy(), "identity") == []
+    assert unexplained(_controller_policy(namespace="team-a-storage"), "identity") == []
+
+
+def test_name_prefix_follows_the_controllers_naming():
+    # pkg/service/model_build_load_balancer.go: non-alphanumerics dropped, each part cut to 8 characters.
+    assert lbc.name_prefix("rustfs", "rustfs") == "k8s-rustfs-rustfs-"
+    assert lbc.name_prefix("team-a-storage", "rustfs") == "k8s-teamasto-rustfs-"

@@ -18,6 +18,8 @@ STORAGE_CLASS_NAME = "rustfs-data"
 
 # The namespace the workload creates when the stack config does not name one.
 DEFAULT_NAMESPACE = "rustfs"
+# The S3 Service's name (the workload's): the load balancer controller's role may build an NLB for it only.
+S3_SERVICE_NAME = "rustfs"
 
 # The well-known zone label the scheduler's topology spread uses (EBS volumes are zonal).
 ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone"

@@ -23,6 +23,9 @@ snapshots with its own role; the driver takes none (no VolumeSnapshotClass), so 
 permission. Rejected: CSI VolumeSnapshots (the snapshot controller and CRDs to install and run, one
 VolumeSnapshot object per drive and run to schedule, retention to implement; DLM does all three).
 
+The AWS Load Balancer Controller that builds the S3 Service's NLB is installed here too unless the stack says
+it exists (``eks.loadBalancerController``; the chart, its values and its role's policy: load_balancer_controller.py).
+
 Every node is tainted for RustFS (constants.py), so the cluster's own add-ons (CoreDNS, the EBS CSI
 controller) are given the matching toleration, or they would stay Pending and the add-ons DEGRADED.
 The API endpoint is private by default: ``pulumi up`` must then run from inside the VPC (or over a VPN
@@ -39,7 +42,10 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
+from rustfs_aws.eks import load_balancer_controller as lbc
 from rustfs_aws.eks.constants import (
+    DEFAULT_NAMESPACE,
+    S3_SERVICE_NAME,
     STORAGE_CLASS_NAME,
     STORAGE_NODE_LABEL_KEY,
     STORAGE_NODE_LABEL_VALUE,
@@ -93,13 +99,17 @@ class EksPlatformArgs:
     volume_type: str = "gp3"
     volume_iops: int = 3_000
     volume_throughput_mibps: int | None = 125
+    # eks.loadBalancerController: "install" (the pinned chart, load_balancer_controller.py) or "existing"
+    load_balancer_controller: str = "install"
+    s3_namespace: str = DEFAULT_NAMESPACE  # the S3 Service the controller's role may build an NLB for
     tags: dict[str, str] = field(default_factory=dict)
     protect: bool = False
 
 
 class EksPlatform(pulumi.ComponentResource):
     """Outputs: ``cluster_name``, ``kubernetes_provider`` (for the workload), ``storage_class_name``,
-    ``node_group_names`` (AZ -> name), ``node_role`` and ``ebs_csi_role``."""
+    ``node_group_names`` (AZ -> name), ``node_role``, ``ebs_csi_role`` and ``load_balancer_controller`` (the
+    Helm release the S3 Service must wait for; None with an existing controller)."""
 
     def __init__(self, name: str, args: EksPlatformArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("rustfs:eks:EksPlatform", name, None, opts)
@@ -197,11 +207,10 @@ class EksPlatform(pulumi.ComponentResource):
             # After the nodes: an add-on is ACTIVE as soon as its DaemonSet has nothing to run, so only with the
             # nodes in place does its health say whether its pods can run on them.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster, *groups]))
-        self.ebs_csi_role = self._ebs_csi_role()
-        association = aws.eks.PodIdentityAssociation(
-            f"{name}-ebs-csi", cluster_name=self.cluster_name, namespace=EBS_CSI_SERVICE_ACCOUNT[0],
-            service_account=EBS_CSI_SERVICE_ACCOUNT[1], role_arn=self.ebs_csi_role.arn,
-            tags=self._tags(f"{args.name}-ebs-csi"), opts=cluster_ready)
+        self.ebs_csi_role, association = self._pod_identity_role(
+            "ebs-csi", EBS_CSI_SERVICE_ACCOUNT, "EBS CSI driver controller",
+            lambda v: ebs_csi_policy(partition=v[0], region=args.region, account_id=v[1], stack=args.stack,
+                                     cluster_id=args.name, data_key_arn=v[2]), cluster_ready)
         ebs_csi = aws.eks.Addon(
             f"{name}-ebs-csi-driver", cluster_name=self.cluster_name, addon_name="aws-ebs-csi-driver",
             resolve_conflicts_on_create="OVERWRITE",
@@ -217,6 +226,10 @@ class EksPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster]))
         self.storage_class = self._storage_class(ebs_csi)
         self.storage_class_name = STORAGE_CLASS_NAME
+        self.load_balancer_controller = None
+        if args.load_balancer_controller == "install":
+            self.load_balancer_controller = self._load_balancer_controller(
+                storage_toleration, cluster_ready, [pod_identity_agent, *groups])
         self.register_outputs({"clusterName": self.cluster_name, "storageClassName": STORAGE_CLASS_NAME,
                                "nodeGroupNames": self.node_group_names, "nodeRoleArn": self.node_role.arn,
                                "ebsCsiRoleArn": self.ebs_csi_role.arn})
@@ -262,7 +275,11 @@ class EksPlatform(pulumi.ComponentResource):
                                 for kind in ("instance", "volume", "network-interface")],
             tags=stack_tags, opts=pulumi.ResourceOptions(parent=self))
 
-    def _ebs_csi_role(self) -> aws.iam.Role:
+    def _pod_identity_role(self, purpose: str, service_account: tuple[str, str], what: str, document,
+                           opts: pulumi.ResourceOptions) -> tuple[aws.iam.Role, aws.eks.PodIdentityAssociation]:
+        """A role under the boundary that only EKS Pod Identity may assume for this cluster, its inline policy
+        ``document([partition, account_id, data_key_arn, vpc_id])``, and the association binding it to the
+        service account."""
         a = self._args
         cluster_arn = pulumi.Output.concat("arn:", a.partition, ":eks:", a.region, ":", a.account_id, ":cluster/",
                                            a.name)
@@ -271,16 +288,40 @@ class EksPlatform(pulumi.ComponentResource):
             "Action": ["sts:AssumeRole", "sts:TagSession"],
             "Condition": {"StringEquals": {"aws:SourceAccount": a.account_id, "aws:SourceArn": cluster_arn}}}]}
         role = aws.iam.Role(
-            f"{self._name}-ebs-csi", name=f"{a.name}-ebs-csi", assume_role_policy=pulumi.Output.json_dumps(trust),
-            description=f"rustfs {a.stack}: EBS CSI driver controller (EKS Pod Identity)",
-            permissions_boundary=a.permissions_boundary_arn, tags=self._tags(f"{a.name}-ebs-csi"),
+            f"{self._name}-{purpose}", name=f"{a.name}-{purpose}", assume_role_policy=pulumi.Output.json_dumps(trust),
+            description=f"rustfs {a.stack}: {what} (EKS Pod Identity)",
+            permissions_boundary=a.permissions_boundary_arn, tags=self._tags(f"{a.name}-{purpose}"),
             opts=pulumi.ResourceOptions(parent=self))
-        policy = pulumi.Output.all(a.partition, a.account_id, a.data_key_arn).apply(
-            lambda v: json.dumps(ebs_csi_policy(partition=v[0], region=a.region, account_id=v[1],
-                                                stack=a.stack, cluster_id=a.name, data_key_arn=v[2])))
-        aws.iam.RolePolicy(f"{self._name}-ebs-csi", role=role.id, policy=policy,
+        policy = pulumi.Output.all(a.partition, a.account_id, a.data_key_arn, a.vpc_id).apply(
+            lambda v: json.dumps(document(v)))
+        aws.iam.RolePolicy(f"{self._name}-{purpose}", role=role.id, policy=policy,
                            opts=pulumi.ResourceOptions(parent=role))
-        return role
+        association = aws.eks.PodIdentityAssociation(
+            f"{self._name}-{purpose}", cluster_name=self.cluster_name, namespace=service_account[0],
+            service_account=service_account[1], role_arn=role.arn, tags=self._tags(f"{a.name}-{purpose}"),
+            opts=opts)
+        return role, association
+
+    def _load_balancer_controller(self, toleration: dict, cluster_ready: pulumi.ResourceOptions,
+                                  after: list[pulumi.Resource]) -> k8s.helm.v3.Release:
+        """The pinned chart in kube-system, its service account bound to a role for the S3 Service's NLB only."""
+        a = self._args
+        self.load_balancer_controller_role, association = self._pod_identity_role(
+            "lb-controller", lbc.SERVICE_ACCOUNT, "AWS Load Balancer Controller (the S3 Service's NLB)",
+            lambda v: lbc.controller_policy(partition=v[0], region=a.region, account_id=v[1], cluster=a.name,
+                                            vpc_id=v[3], namespace=a.s3_namespace, service=S3_SERVICE_NAME),
+            cluster_ready)
+        values = pulumi.Output.from_input(a.vpc_id).apply(lambda vpc: lbc.chart_values(
+            cluster=a.name, region=a.region, vpc_id=vpc, stack=a.stack, tolerations=[toleration]))
+        return k8s.helm.v3.Release(
+            f"{self._name}-lb-controller", name=lbc.CHART, chart=lbc.CHART, version=lbc.CHART_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=lbc.CHART_REPOSITORY),
+            namespace=lbc.SERVICE_ACCOUNT[0], values=values,
+            # Roll back a failed install or upgrade instead of leaving a half-applied controller.
+            atomic=True, cleanup_on_fail=True, timeout=600,
+            # After its credentials exist and with nodes to run on (its pods would otherwise start without them).
+            opts=pulumi.ResourceOptions(parent=self, provider=self.kubernetes_provider,
+                                        depends_on=[association, *after]))
 
     def _storage_class(self, ebs_csi: aws.eks.Addon) -> k8s.storage.v1.StorageClass:
         a = self._args

@@ -62,6 +62,7 @@ from rustfs_aws.cluster.bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, unit_sta
 from rustfs_aws.cluster.tls import NODE_EARLY_RENEWAL_HOURS, NODE_USES, NODE_VALIDITY_HOURS
 from rustfs_aws.eks.constants import (
     IMAGE_DIGEST_PATTERN,
+    S3_SERVICE_NAME,
     STORAGE_NODE_LABEL_KEY,
     STORAGE_NODE_LABEL_VALUE,
     STORAGE_NODE_TAINT_EFFECT,
@@ -72,7 +73,7 @@ from rustfs_aws.eks.constants import (
 from rustfs_model import zone_spread
 from rustfs_model.layout import Layout, Node, Pool, compute_layout, node_name, volumes_string
 
-STATEFULSET = "rustfs"  # layout.node_name's prefix: pod rustfs-<i> is node rustfs-<i>
+STATEFULSET = S3_SERVICE_NAME  # layout.node_name's prefix: pod rustfs-<i> is node rustfs-<i>; also the S3 Service
 HEADLESS = f"{STATEFULSET}-headless"
 CLUSTER_DOMAIN = "cluster.local"  # EKS's cluster DNS domain (CoreDNS add-on default)
 S3_PORT, CONSOLE_PORT = 9000, 9001
@@ -99,8 +100,13 @@ NLB_ANNOTATIONS = {
     "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": "/health/ready",
     "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": str(S3_PORT),
 }
+NLB_SUBNETS_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-subnets"
 # The controller's load balancer class: the in-tree cloud provider then never builds a classic ELB for it.
 NLB_CLASS = "service.k8s.aws/nlb"
+
+
+def _as_list(value) -> list:
+    return [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def _ingress_hostname(status) -> str | None:
@@ -164,6 +170,8 @@ class RustfsWorkloadArgs:
     admin_cidrs: list[str] = field(default_factory=list)  # the only sources of 9001
     console: bool = False
     endpoint_names: list[str] = field(default_factory=list)  # S3 endpoint names in the certificate
+    # The NLB's subnets (the private ones), named to the controller: no dependence on subnet discovery tags.
+    subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
     server_domains: list[str] = field(default_factory=list)  # RUSTFS_SERVER_DOMAINS
     topology_wait_seconds: int = DEFAULT_TOPOLOGY_WAIT  # cluster.startup.* (bootstrap/startup.py)
     readiness_wait_seconds: int = DEFAULT_READINESS_WAIT
@@ -197,7 +205,11 @@ class RustfsWorkload(pulumi.ComponentResource):
                        "pod-security.kubernetes.io/enforce-version": "latest",
                        "pod-security.kubernetes.io/warn": "restricted",
                        "pod-security.kubernetes.io/audit": "restricted"}},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+            # A component's dependencies hold for its children only when passed on: every object here depends
+            # on the Namespace, so it waits for whatever the component was told to wait for (the StorageClass,
+            # the CSI driver, the load balancer controller whose webhook admits Services).
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=_as_list(
+                opts.depends_on if opts else None)))
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
         self._credentials = self._credentials_secret(name, in_ns)
         self._tls = self._tls_secret(name, in_ns)
@@ -217,8 +229,13 @@ class RustfsWorkload(pulumi.ComponentResource):
             "maxUnavailable": 1, "selector": {"matchLabels": self._labels}}, opts=in_ns)
         k8s.networking.v1.NetworkPolicy(f"{name}-ingress", metadata=self._meta(f"{STATEFULSET}-ingress"),
                                         spec=self._network_policy(), opts=in_ns)
+        annotations: dict = dict(NLB_ANNOTATIONS)
+        if args.subnet_ids:
+            # Without it the controller looks for subnets tagged kubernetes.io/role/internal-elb (its docs,
+            # "Subnet auto-discovery"), which the stack's subnets are not.
+            annotations[NLB_SUBNETS_ANNOTATION] = pulumi.Output.all(*args.subnet_ids).apply(",".join)
         self.service = k8s.core.v1.Service(f"{name}-s3", metadata={
-            **self._meta(STATEFULSET), "annotations": NLB_ANNOTATIONS}, spec=self._s3_service(), opts=in_ns)
+            **self._meta(STATEFULSET), "annotations": annotations}, spec=self._s3_service(), opts=in_ns)
         # The NLB's DNS name, once the controller has created it (pulumi-kubernetes waits for a LoadBalancer
         # Service's status.loadBalancer.ingress before it reports the Service created).
         self.load_balancer_hostname = self.service.status.apply(_ingress_hostname)
