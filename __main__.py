@@ -48,6 +48,7 @@ from rustfs_aws.observability import (
     Tracing,
     TracingArgs,
 )
+from rustfs_aws.observability.collector import PACKAGE as COLLECTOR_PACKAGE
 from rustfs_aws.observability.telemetry import OTLP_HTTP_ENDPOINT, metric_namespace
 from rustfs_aws.operations import (
     BudgetArgs,
@@ -340,7 +341,11 @@ if cluster_cfg.platform == "ec2" and cfg.images.enabled:
         subnet_id=network.private_subnet_ids[0], vpc_id=network.vpc_id, data_key_arn=keys.arns["data"],
         permissions_boundary_arn=iam.permissions_boundary_arn, schedule=cfg.images.schedule,
         copy_region=cfg.backup.copy_region, copy_key_arn=snapshots.copy_key_arn,
-        logs_bucket=audit.logs_bucket.bucket_name, storage_key_arn=keys.arns["storage"]), opts=opts)
+        logs_bucket=audit.logs_bucket.bucket_name, storage_key_arn=keys.arns["storage"],
+        # The collector's pinned package is baked too: its State Manager document then finds it installed.
+        **({"collector_package": COLLECTOR_PACKAGE, "collector_version": cfg.observability.collector.package_version,
+            "collector_release": cfg.observability.collector.release_version}
+           if cfg.observability.collector.enabled else {})), opts=opts)
     pulumi.export("nodeImagePipelineArn", node_images.pipeline_arn)
     pulumi.export("nodeImageParameter", node_images.image_parameter)
 

@@ -111,6 +111,24 @@ def test_prod_builds_on_its_schedule_only_when_something_changed_and_tests_every
     assert rec.outputs["nodeImageParameter"] == "/rustfs/rustfs-prod/node-image/x86_64"
 
 
+def test_prod_bakes_exactly_the_collector_package_its_association_installs():
+    """The collector's State Manager document installs PACKAGE-<PackageVersion> from --releasever=<ReleaseVersion>
+    unless rpm -q finds it (observability/collector.py): the image must carry that very build."""
+    from rustfs_aws.observability.collector import PACKAGE
+
+    rec = prod()
+    (association,) = rec.of_type("aws:ssm/association:Association")
+    wanted = f"{PACKAGE}-{association.inputs['parameters']['PackageVersion']}"
+    release = association.inputs["parameters"]["ReleaseVersion"]
+    document = yaml.safe_load(rec.one(COMPONENT).inputs["data"])
+    [install] = [s for s in document["phases"][0]["steps"] if s["name"] == "InstallCollector"]
+    assert f"dnf install -y --releasever={release} {wanted}" in install["inputs"]["commands"]
+    for phase in document["phases"][1:]:
+        assert any(line.startswith(f"rpm -q {wanted} ") for line in phase["steps"][0]["inputs"]["commands"])
+    off = run_stack("prod", {"rustfs-aws:observability": {"collector": {"enabled": False}}})
+    assert "InstallCollector" not in off.one(COMPONENT).inputs["data"]
+
+
 def test_a_graviton_cluster_builds_an_arm64_image_of_the_aarch64_release():
     rec = run_stack("dev", {**ENABLED, "rustfs-aws:cluster": {
         "platform": "ec2", "nodes": 4, "drivesPerNode": 2, "instanceType": "m7g.large", "rustfsVersion": "1.0.1"}})
