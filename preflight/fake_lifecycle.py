@@ -45,6 +45,9 @@ DELETED_AT_ONCE = frozenset({
     "aws:autoscaling/group:Group", "aws:budgets/budget:Budget", "aws:cfg/deliveryChannel:DeliveryChannel",
     "aws:cfg/recorder:Recorder", "aws:cfg/recorderStatus:RecorderStatus", "aws:cfg/rule:Rule",
     "aws:cloudtrail/trail:Trail", "aws:cloudwatch/dashboard:Dashboard", "aws:cloudwatch/logGroup:LogGroup",
+    # DeleteAlarms takes a composite alarm that no other composite names (the stack's one names only metric alarms);
+    # X-Ray's DeleteSamplingRule and DeleteGroup free the name at once.
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm", "aws:xray/group:Group", "aws:xray/samplingRule:SamplingRule",
     "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:dlm/lifecyclePolicy:LifecyclePolicy",
     "aws:ebs/defaultKmsKey:DefaultKmsKey", "aws:ebs/encryptionByDefault:EncryptionByDefault",
     "aws:ebs/volume:Volume", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
