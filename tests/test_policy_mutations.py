@@ -613,6 +613,66 @@ def load_balancer_on_the_default_provider(stack: StackEdit) -> None:
     stack.update(LB, "rustfs-dev-lb-nlb", lambda props: props["tags"].pop("Owner"))
 
 
+# Image Builder: the node image pipeline (prod sets images.enabled)
+IB_DIST = "aws:imagebuilder/distributionConfiguration:DistributionConfiguration"
+IB_RECIPE, IB_PIPELINE = "aws:imagebuilder/imageRecipe:ImageRecipe", "aws:imagebuilder/imagePipeline:ImagePipeline"
+IB_INFRA = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration"
+IB_COMPONENT = "aws:imagebuilder/component:Component"
+
+
+@mutation("prod", Fired("rustfs-imagebuilder-distributionconfiguration-require-cmk", IB_DIST,
+                        "rustfs-prod-images-distribution", MANDATORY, "us-west-2 without a customer managed key"))
+def image_copy_without_its_key(stack: StackEdit) -> None:
+    stack.update(IB_DIST, "rustfs-prod-images-distribution",
+                 _set("distributions.1.amiDistributionConfiguration.kmsKeyId", _DELETE))
+
+
+@mutation("prod", Fired("rustfs-imagebuilder-imagerecipe-require-encrypted-volumes", IB_RECIPE,
+                        "rustfs-prod-images-recipe", MANDATORY, "unencrypted /dev/xvda"))
+def image_build_volume_unencrypted(stack: StackEdit) -> None:
+    stack.update(IB_RECIPE, "rustfs-prod-images-recipe", _set("blockDeviceMappings.0.ebs.encrypted", "false"))
+
+
+@mutation("prod", Fired("rustfs-imagebuilder-infrastructureconfiguration-require-imdsv2", IB_INFRA,
+                        "rustfs-prod-images-infrastructure", MANDATORY, "travel 2 hops"))
+def image_build_metadata_two_hops(stack: StackEdit) -> None:
+    stack.update(IB_INFRA, "rustfs-prod-images-infrastructure",
+                 _set("instanceMetadataOptions.httpPutResponseHopLimit", 2))
+
+
+@mutation("prod", Fired("rustfs-imagebuilder-infrastructureconfiguration-require-private-network", IB_INFRA,
+                        "rustfs-prod-images-infrastructure", MANDATORY, "public subnet 'rustfs-prod-net-public-0'"))
+def image_build_in_a_public_subnet(stack: StackEdit) -> None:
+    public = stack.get(SUBNET, "rustfs-prod-net-public-0")
+    stack.update(IB_INFRA, "rustfs-prod-images-infrastructure", _set("subnetId", public.outputs["id"]))
+    index = stack._index(IB_INFRA, "rustfs-prod-images-infrastructure")
+    r = stack.resources[index]
+    stack.resources[index] = dataclasses.replace(
+        r, property_dependencies={**r.property_dependencies, "subnetId": [public.urn]})
+
+
+def _unverified_download(props: dict) -> None:
+    import yaml
+
+    document = yaml.safe_load(props["data"])
+    [download] = [s for s in document["phases"][0]["steps"] if s["action"] == "WebDownload"][:1]
+    del download["inputs"][0]["checksum"]
+    props["data"] = yaml.safe_dump(document, sort_keys=False)
+
+
+@mutation("prod", Fired("rustfs-imagebuilder-component-require-verified-downloads", IB_COMPONENT,
+                        "rustfs-prod-images-component", MANDATORY, "build/DownloadRustfs downloads https://github"))
+def image_release_download_unverified(stack: StackEdit) -> None:
+    stack.update(IB_COMPONENT, "rustfs-prod-images-component", _unverified_download)
+
+
+@mutation("prod", Fired("rustfs-imagebuilder-imagepipeline-require-image-tests", IB_PIPELINE,
+                        "rustfs-prod-images-pipeline", ADVISORY, "without running their test phase"))
+def image_tests_off(stack: StackEdit) -> None:
+    stack.update(IB_PIPELINE, "rustfs-prod-images-pipeline",
+                 _set("imageTestsConfiguration.imageTestsEnabled", False))
+
+
 # ---- running them ----
 
 class RememberingPack:
