@@ -162,17 +162,17 @@ def dashboard(fake, name: str, inputs: dict):
                             "dashboardArn": fake.arn("cloudwatch", f"dashboard/{dashboard_name}", region=False)}
 
 
-def _reserved(kind: str, value) -> None:
+def _xray_name(kind: str, value, limit: int) -> None:
+    """X-Ray's rule and group names: 1 to ``limit`` characters, and not the account's "Default"."""
+    if isinstance(value, str) and not 1 <= len(value) <= limit:
+        raise AwsRejects(f"InvalidRequestException: {kind} name {value!r} is {len(value)} characters (1 to {limit})")
     if isinstance(value, str) and value.lower() == "default":
         raise AwsRejects(f"InvalidRequestException: {kind} name 'Default' is reserved")
 
 
 def check_sampling_rule(inputs: dict) -> None:
     name = inputs.get("ruleName")
-    if isinstance(name, str) and not 1 <= len(name) <= MAX_RULE_NAME:
-        raise AwsRejects(f"InvalidRequestException: sampling rule name {name!r} is {len(name)} characters (1 to "
-                         f"{MAX_RULE_NAME})")
-    _reserved("sampling rule", name)
+    _xray_name("sampling rule", name, MAX_RULE_NAME)
     priority = inputs.get("priority")
     if isinstance(priority, (int, float)) and not PRIORITY[0] <= priority <= PRIORITY[1]:
         raise AwsRejects(f"InvalidRequestException: sampling rule {name}: Priority {priority} outside "
@@ -206,10 +206,7 @@ def sampling_rule(fake, name: str, inputs: dict):
 
 def xray_group(fake, name: str, inputs: dict):
     group = inputs.get("groupName")
-    if isinstance(group, str) and not 1 <= len(group) <= MAX_GROUP_NAME:
-        raise AwsRejects(f"InvalidRequestException: group name {group!r} is {len(group)} characters (1 to "
-                         f"{MAX_GROUP_NAME})")
-    _reserved("group", group)
+    _xray_name("group", group, MAX_GROUP_NAME)
     expression = inputs.get("filterExpression")
     if isinstance(expression, str) and not expression.strip():
         raise AwsRejects(f"InvalidRequestException: group {group}: empty FilterExpression")

@@ -48,7 +48,8 @@ log_group_retention = resource_policy(
 ALARM = aws("cloudwatch", "MetricAlarm")
 
 
-def _check_alarm_actions(res: Res, cfg: dict, report) -> None:
+def check_alarm_actions(res: Res, cfg: dict, report) -> None:
+    """Metric and composite alarms (observability.py): enabled actions, at least one on ALARM."""
     actions = res.get("alarmActions")
     if res.get("actionsEnabled") is False:
         report(f"Alarm '{res.name}' disables its actions.")
@@ -59,7 +60,7 @@ def _check_alarm_actions(res: Res, cfg: dict, report) -> None:
 alarm_actions = resource_policy(
     "rustfs-cloudwatch-alarm-require-actions",
     "CloudWatch alarms have enabled actions (an SNS topic).",
-    severity=Severity.LOW, types=[ALARM], check=_check_alarm_actions, checks=["CloudWatch.15", "CloudWatch.17"],
+    severity=Severity.LOW, types=[ALARM], check=check_alarm_actions, checks=["CloudWatch.15", "CloudWatch.17"],
     topics=["logging", "resilience"])
 
 POLICIES = [log_group_kms, log_group_retention, alarm_actions]

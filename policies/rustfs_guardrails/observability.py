@@ -20,6 +20,7 @@ import json
 from pulumi_policy import Severity
 
 from ._kit import Res, aws, is_unknown, known_num, known_str, resource_policy
+from .logs import check_alarm_actions
 
 COMPOSITE = aws("cloudwatch", "CompositeAlarm")
 DASHBOARD = aws("cloudwatch", "Dashboard")
@@ -29,18 +30,10 @@ ENCRYPTION = aws("xray", "EncryptionConfig")
 MAX_WIDGETS, MAX_METRICS, MAX_WIDGET_METRICS, MAX_BODY = 500, 2_500, 500, 1_000_000
 
 
-def _check_composite_actions(res: Res, cfg: dict, report) -> None:
-    actions = res.get("alarmActions")
-    if res.get("actionsEnabled") is False:
-        report(f"Composite alarm '{res.name}' disables its actions.")
-    elif actions is None or (isinstance(actions, list) and not actions):
-        report(f"Composite alarm '{res.name}' notifies no one (no alarmActions).")
-
-
 composite_actions = resource_policy(
     "rustfs-cloudwatch-compositealarm-require-actions",
     "CloudWatch composite alarms have enabled actions (an SNS topic): the cluster-degraded alarm must reach someone.",
-    severity=Severity.LOW, types=[COMPOSITE], check=_check_composite_actions, checks=["CloudWatch.15"],
+    severity=Severity.LOW, types=[COMPOSITE], check=check_alarm_actions, checks=["CloudWatch.15"],
     topics=["logging", "resilience"])
 
 
