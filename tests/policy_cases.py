@@ -736,6 +736,85 @@ pair("rustfs-ssm-document-require-constrained-parameters", [command_document({"t
 one("rustfs-ssm-document-require-constrained-parameters", "digits-only-pattern",
     [command_document({"type": "String", "allowedPattern": "^[0-9]{1,4}$"})], False)
 
+# ---- issue 12: patching one node at a time, Session Manager the only shell (components/operations/) ----
+_MW_TASK, _MW_TARGET = "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask", \
+    "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget"
+_NODES_TARGET = Spec(_MW_TARGET, "nodes", {"resourceType": "INSTANCE", "windowId": "mw-0123456789abcdef0",
+                                           "targets": [{"key": "tag:rustfs:cluster", "values": ["rustfs-dev"]}]})
+
+
+def _window_task(concurrency: str, errors: str) -> Spec:
+    return Spec(_MW_TASK, "patch", {"taskType": "RUN_COMMAND", "taskArn": "rustfs-dev-patch-node",
+                                    "windowId": "mw-0123456789abcdef0", "maxConcurrency": concurrency,
+                                    "maxErrors": errors, "targets": [{"key": "WindowTargetIds", "values": ["t"]}]},
+                deps={"targets": ["nodes"]})
+
+
+_ONE_NODE = "rustfs-ssm-maintenancewindowtask-require-one-node-at-a-time"
+pair(_ONE_NODE, [_NODES_TARGET, _window_task("2", "0")], [_NODES_TARGET, _window_task("1", "0")])
+one(_ONE_NODE, "goes-on-after-a-failure", [_NODES_TARGET, _window_task("1", "1")], True)
+one(_ONE_NODE, "percent-of-the-nodes", [_NODES_TARGET, _window_task("50%", "0")], True)
+one(_ONE_NODE, "not-storage-nodes", [Spec(_MW_TARGET, "nodes", {"resourceType": "INSTANCE", "targets": [
+    {"key": "tag:role", "values": ["web"]}]}), _window_task("10", "5")], False)
+pair("rustfs-ssm-maintenancewindow-disallow-unassociated-targets",
+     [Spec("aws:ssm/maintenanceWindow:MaintenanceWindow", "w", {"allowUnassociatedTargets": True, "duration": 4,
+                                                               "cutoff": 1, "schedule": "cron(0 4 ? * SUN *)"})],
+     [Spec("aws:ssm/maintenanceWindow:MaintenanceWindow", "w", {"allowUnassociatedTargets": False, "duration": 4,
+                                                               "cutoff": 1, "schedule": "cron(0 4 ? * SUN *)"})])
+
+
+def _baseline(*rules: dict) -> Spec:
+    return Spec("aws:ssm/patchBaseline:PatchBaseline", "al2023", {"operatingSystem": "AMAZON_LINUX_2023",
+                                                                  "approvalRules": list(rules)})
+
+
+_SECURITY = [{"key": "CLASSIFICATION", "values": ["Security"]}]
+_DELAY = "rustfs-ssm-patchbaseline-require-approval-delay"
+pair(_DELAY, [_baseline({"patchFilters": _SECURITY})], [_baseline({"approveAfterDays": 0, "patchFilters": _SECURITY})])
+one(_DELAY, "shorter-than-the-stacks-minimum", [_baseline({"approveAfterDays": 3, "patchFilters": _SECURITY})], True,
+    config={_DELAY: {"minApproveAfterDays": 7}})
+one(_DELAY, "a-week-in-prod", [_baseline({"approveAfterDays": 7, "patchFilters": _SECURITY})], False,
+    config={_DELAY: {"minApproveAfterDays": 7}})
+
+
+def _session_document(name: str = "rustfs-dev-session-shell", **inputs: Any) -> Spec:
+    content = {"schemaVersion": "1.0", "sessionType": "Standard_Stream", "inputs": {
+        "cloudWatchLogGroupName": "/rustfs/rustfs-dev/sessions", "cloudWatchEncryptionEnabled": True,
+        "cloudWatchStreamingEnabled": True, "kmsKeyId": KEY, "s3BucketName": "", "s3EncryptionEnabled": True,
+        **inputs}}
+    return Spec(SSM_DOCUMENT, name, {"name": name, "documentType": "Session", "documentFormat": "JSON",
+                                     "content": json.dumps(content)})
+
+
+_SESSIONS = "rustfs-ssm-document-require-encrypted-session-logging"
+pair(_SESSIONS, [_session_document(cloudWatchEncryptionEnabled=False)], [_session_document()])
+one(_SESSIONS, "not-logged", [_session_document(cloudWatchLogGroupName="")], True)
+one(_SESSIONS, "stream-not-encrypted", [_session_document(kmsKeyId="")], True)
+one(_SESSIONS, "s3-unencrypted", [_session_document(s3BucketName="rustfs-dev-logs", s3EncryptionEnabled=False)], True)
+one(_SESSIONS, "a-command-document", [command_document(CONSTRAINED)], False)
+one(_OWNER, "session-preferences-without-owner", [_session_document("SSM-SessionManagerRunShell")], True,
+    config={_OWNER: {"accountOwners": ["rustfs-aws/prod"]}})
+one(_OWNER, "the-stacks-own-session-document", [_session_document()], False,
+    config={_OWNER: {"accountOwners": ["rustfs-aws/prod"]}})
+one(_OWNER, "session-preferences-of-the-owner", [_session_document("SSM-SessionManagerRunShell")], False,
+    config={_OWNER: {"accountOwners": ["rustfs-aws/dev"]}})
+
+_SSH_KEY = "rustfs-ec2-instance-disallow-ssh-key-pair"
+pair(_SSH_KEY, [Spec(LT, "node", {"keyName": "ops"})], [Spec(LT, "node", {"instanceType": "m6i.large"})])
+one(_SSH_KEY, "instance-with-key", [Spec(INSTANCE, "i", {"keyName": "ops"})], True)
+one(_SSH_KEY, "key-pair", [Spec("aws:ec2/keyPair:KeyPair", "ops", {"publicKey": "ssh-ed25519 AAAA"})], True)
+_SSH_PORT = "rustfs-ec2-securitygroup-disallow-ssh-port"
+pair(_SSH_PORT, [Spec(INGRESS, "ssh", {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 22, "toPort": 22,
+                                       "cidrIpv4": "10.0.0.0/8"})],
+     [Spec(INGRESS, "s3", {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 9000, "toPort": 9000,
+                           "cidrIpv4": "10.0.0.0/8"})])
+one(_SSH_PORT, "range-with-22-from-a-group", [Spec(SG, "sg", {"ingress": [
+    {"protocol": "tcp", "fromPort": 20, "toPort": 25, "securityGroups": ["sg-2"], "description": "x"}]})], True)
+one(_SSH_PORT, "all-traffic-between-nodes", [Spec(SG_RULE, "self", {"type": "ingress", "protocol": "-1",
+                                                                   "fromPort": 0, "toPort": 0, "self": True})], False)
+one(_SSH_PORT, "egress-22", [Spec(EGRESS, "out", {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 22,
+                                                  "toPort": 22, "cidrIpv4": "10.0.0.0/8"})], False)
+
 # ---- issue 9 §9: a storage-node group never runs two instances (two would claim the same volumes) ----
 SINGLE_NODE = "rustfs-autoscaling-group-require-single-storage-node-instance"
 NODE_GROUP = {"minSize": 1, "maxSize": 1, "desiredCapacity": 1, "tags": NODE_TAG,

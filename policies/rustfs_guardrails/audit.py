@@ -206,12 +206,23 @@ def stack_of(urn: str) -> tuple[str, str]:
     return rest.partition("::")[0], head.rsplit(":", 1)[-1]
 
 
+# ... and resources that are singletons by their name: SSM-SessionManagerRunShell holds the account's Session Manager
+# preferences (one per account and Region; CreateDocument of it again fails with DocumentAlreadyExists).
+NAMED_ACCOUNT_SINGLETONS = {
+    (aws("ssm", "Document"), "SSM-SessionManagerRunShell"):
+        "the Session Manager preferences of the account and Region (SSM-SessionManagerRunShell)",
+}
+
+
 def _check_account_owner(res: Res, cfg: dict, report) -> None:
+    what = ACCOUNT_SINGLETONS.get(res.type) or NAMED_ACCOUNT_SINGLETONS.get((res.type, res.get("name")))
+    if what is None:
+        return  # a document of another name
     project, stack = stack_of(res.urn)
     owners = cfg["accountOwners"]
     if f"{project}/{stack}" in owners or stack in owners:
         return
-    report(f"'{res.name}' is {ACCOUNT_SINGLETONS[res.type]}, and stack '{project}/{stack}' does not own the "
+    report(f"'{res.name}' is {what}, and stack '{project}/{stack}' does not own the "
            f"account's resources (policy config accountOwners: {owners or 'none'}). Only the owning stack of an "
            "account and Region declares these; the others use `existing` (rustfs-aws:audit.config) or leave "
            "them off. A second declaration fails (MaxNumberOf...Exceeded, 'has been taken in this account') or "
@@ -221,8 +232,10 @@ def _check_account_owner(res: Res, cfg: dict, report) -> None:
 account_owner = resource_policy(
     "rustfs-account-singleton-require-owner-stack",
     "Account- and Region-level singletons (AWS Config recorder, delivery channel, service-linked roles, EBS "
-    "encryption by default and its key, account settings) are declared only by the stack that owns the account.",
-    severity=Severity.HIGH, types=list(ACCOUNT_SINGLETONS), check=_check_account_owner,
+    "encryption by default and its key, Session Manager preferences, account settings) are declared only by the "
+    "stack that owns the account.",
+    severity=Severity.HIGH, types=[*ACCOUNT_SINGLETONS, *{t for t, _ in NAMED_ACCOUNT_SINGLETONS}],
+    check=_check_account_owner,
     topics=["governance", "resilience"],
     config={"accountOwners": {
         "type": "array", "items": {"type": "string"}, "default": [],

@@ -1,4 +1,4 @@
-"""Snapshot policies, DNS, budgets and Run Command documents."""
+"""Snapshot policies, DNS, budgets, Run Command documents, patching and shell access (Session Manager only)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,20 @@ import re
 
 from pulumi_policy import Severity
 
-from ._kit import Res, aws, get, is_false, is_unknown, items, known_str, resource_policy, stack_policy
+from ._kit import (
+    Res,
+    aws,
+    get,
+    is_false,
+    is_true,
+    is_unknown,
+    items,
+    known_num,
+    known_str,
+    resource_policy,
+    stack_policy,
+)
+from .security_groups import RULE_TYPES, rules_of
 
 DLM = aws("dlm", "LifecyclePolicy")
 ZONE = aws("route53", "Zone")
@@ -142,4 +155,159 @@ document_parameters = resource_policy(
     topics=["iam", "operations"],
     remediation="Give each such parameter allowedValues, or an allowedPattern that admits no shell syntax.")
 
-POLICIES = [dlm_policy, public_zones, budget_notifications, budget_exists, document_sharing, document_parameters]
+# ---- patching: one storage node at a time, approved patches only after a delay ----
+
+WINDOW = aws("ssm", "MaintenanceWindow")
+WINDOW_TARGET = aws("ssm", "MaintenanceWindowTarget")
+WINDOW_TASK = aws("ssm", "MaintenanceWindowTask")
+PATCH_BASELINE = aws("ssm", "PatchBaseline")
+# Tags that select RustFS storage nodes (components/cluster/storage_nodes.py): a target by one of them takes
+# erasure-set members down.
+_NODE_TAG_KEYS = ("tag:rustfs:cluster", "tag:rustfs:node", "tag:rustfs:node-name")
+
+
+def _selects_storage_nodes(target: Res) -> bool:
+    return any(isinstance(t, dict) and t.get("key") in _NODE_TAG_KEYS for t in target.items("targets"))
+
+
+def _check_window_tasks(resources: list[Res], cfg: dict, report) -> None:
+    targets = [r for r in resources if r.type == WINDOW_TARGET and _selects_storage_nodes(r)]
+    for task in (r for r in resources if r.type == WINDOW_TASK):
+        direct = any(isinstance(t, dict) and t.get("key") in _NODE_TAG_KEYS for t in task.items("targets"))
+        if not direct and not any(task.refers_to("targets", t) for t in targets):
+            continue
+        concurrency, errors = task.get("maxConcurrency"), task.get("maxErrors")
+        if not is_unknown(concurrency) and concurrency != "1":
+            report(f"Maintenance window task '{task.name}' runs on RustFS storage nodes with maxConcurrency "
+                   f"{concurrency!r}: more than one node of an erasure set may go down at once; use \"1\".", task.urn)
+        if not is_unknown(errors) and errors != "0":
+            report(f"Maintenance window task '{task.name}' runs on RustFS storage nodes with maxErrors {errors!r}: "
+                   "after a node that did not come back the window goes on to the next; use \"0\".", task.urn)
+
+
+window_task_one_node = stack_policy(
+    "rustfs-ssm-maintenancewindowtask-require-one-node-at-a-time",
+    "Maintenance window tasks on RustFS storage nodes run on one node at a time and stop at the first failure "
+    "(maxConcurrency \"1\", maxErrors \"0\"): a second node down at once can cost an erasure set its quorum.",
+    severity=Severity.HIGH, types=[WINDOW_TASK, WINDOW_TARGET], check=_check_window_tasks,
+    topics=["resilience", "operations"],
+    remediation="Set max_concurrency=\"1\" and max_errors=\"0\" on the task (components/operations/patching.py).")
+
+
+def _check_unassociated(res: Res, cfg: dict, report) -> None:
+    value = res.get("allowUnassociatedTargets")
+    if is_true(value):
+        report(f"Maintenance window '{res.name}' allows unassociated targets: tasks may then name any instance, not "
+               "only the window's registered targets.")
+
+
+window_targets = resource_policy(
+    "rustfs-ssm-maintenancewindow-disallow-unassociated-targets",
+    "Maintenance windows run tasks only on their registered targets (allowUnassociatedTargets false).",
+    severity=Severity.MEDIUM, types=[WINDOW], check=_check_unassociated, topics=["operations", "iam"],
+    remediation="Set allow_unassociated_targets=False and register the targets with a MaintenanceWindowTarget.")
+
+
+def _check_approval_delay(res: Res, cfg: dict, report) -> None:
+    minimum = cfg["minApproveAfterDays"]
+    for i, rule in enumerate(res.items("approvalRules")):
+        if not isinstance(rule, dict):
+            continue
+        days, until = rule.get("approveAfterDays"), rule.get("approveUntilDate")
+        if is_unknown(days) or is_unknown(until):
+            continue
+        if days is None and until is None:
+            report(f"Patch baseline '{res.name}' approvalRules[{i}] sets no approval delay (approveAfterDays or "
+                   "approveUntilDate).")
+        elif known_num(days) is not None and days < minimum:
+            report(f"Patch baseline '{res.name}' approvalRules[{i}] approves patches {days:g} days after release; "
+                   f"this stack requires at least {minimum:g} (a canary stack takes them first).")
+
+
+patch_approval_delay = resource_policy(
+    "rustfs-ssm-patchbaseline-require-approval-delay",
+    "Patch baselines approve patches only after a set delay (approveAfterDays at least minApproveAfterDays, or "
+    "approveUntilDate), so production takes the patches a canary stack has run first.",
+    severity=Severity.MEDIUM, types=[PATCH_BASELINE], check=_check_approval_delay, topics=["operations"],
+    config={"minApproveAfterDays": {"type": "number", "minimum": 0, "maximum": 360, "default": 0,
+                                    "description": "fewest days between a patch's release and its approval"}},
+    remediation="Set rustfs-aws:operations.patching.approveAfterDays (approve_after_days of every approval rule).")
+
+
+# ---- shell access: Session Manager only, its sessions logged and encrypted; no SSH ----
+
+def _check_session_logging(res: Res, cfg: dict, report) -> None:
+    content = known_str(res.get("content"))
+    if res.get("documentType") != "Session" or content is None or (res.get("documentFormat") or "JSON") != "JSON":
+        return
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return
+    if body.get("sessionType") != "Standard_Stream":
+        return  # port forwarding and command sessions carry no shell transcript
+    inputs = body.get("inputs") if isinstance(body.get("inputs"), dict) else {}
+    logged = [where for where, name_key, flag in (("CloudWatch Logs", "cloudWatchLogGroupName",
+                                                   "cloudWatchEncryptionEnabled"),
+                                                  ("S3", "s3BucketName", "s3EncryptionEnabled"))
+              if inputs.get(name_key) and inputs.get(flag) is True]
+    if not logged:
+        report(f"Session document '{res.name}' logs no shell session to an encrypted destination (a CloudWatch "
+               "Logs group with cloudWatchEncryptionEnabled, or an S3 bucket with s3EncryptionEnabled).")
+    for where, name_key, flag in (("CloudWatch Logs", "cloudWatchLogGroupName", "cloudWatchEncryptionEnabled"),
+                                  ("S3", "s3BucketName", "s3EncryptionEnabled")):
+        if inputs.get(name_key) and inputs.get(flag) is not True:
+            report(f"Session document '{res.name}' logs sessions to {where} without requiring encryption ({flag}).")
+    if not inputs.get("kmsKeyId"):
+        report(f"Session document '{res.name}' does not encrypt the session stream with a KMS key (kmsKeyId).")
+
+
+session_logging = resource_policy(
+    "rustfs-ssm-document-require-encrypted-session-logging",
+    "Session Manager shell documents (the account's preferences and the stack's own) log every session to an "
+    "encrypted CloudWatch Logs group or S3 bucket and encrypt the session stream with a KMS key.",
+    severity=Severity.HIGH, types=[SSM_DOCUMENT], check=_check_session_logging,
+    checks=["CKV_AWS_112", "CKV_AWS_113"], topics=["logging", "encryption", "operations"],
+    remediation="Set cloudWatchLogGroupName with cloudWatchEncryptionEnabled (and/or s3BucketName with "
+                "s3EncryptionEnabled) and kmsKeyId in the document's inputs (components/operations/sessions.py).")
+
+INSTANCE, LAUNCH_TEMPLATE, KEY_PAIR = aws("ec2", "Instance"), aws("ec2", "LaunchTemplate"), aws("ec2", "KeyPair")
+
+
+def _check_ssh_keys(res: Res, cfg: dict, report) -> None:
+    if res.type == KEY_PAIR:
+        report(f"'{res.name}' declares an EC2 key pair: shells on the nodes go through Session Manager only.")
+    elif res.get("keyName") is not None and not is_unknown(res.get("keyName")):
+        report(f"'{res.name}' launches instances with the SSH key pair '{res.get('keyName')}': shells on the nodes "
+               "go through Session Manager only.")
+
+
+no_ssh_keys = resource_policy(
+    "rustfs-ec2-instance-disallow-ssh-key-pair",
+    "No EC2 key pairs and no instance or launch template with a key name: Session Manager is the only shell.",
+    severity=Severity.HIGH, types=[INSTANCE, LAUNCH_TEMPLATE, KEY_PAIR], check=_check_ssh_keys,
+    topics=["exposure", "iam"],
+    remediation="Remove key_name and the KeyPair; start shells with aws ssm start-session (README, Operations).")
+
+
+def _check_ssh_port(res: Res, cfg: dict, report) -> None:
+    for rule in rules_of(res):
+        if rule.direction != "ingress" or rule.protocol not in ("tcp", "6") or rule.from_port is None \
+                or rule.to_port is None:
+            continue
+        # An all-ports TCP range is some other grant (and judged by the internet-exposure policy); a range with 22
+        # in it is an SSH opening, whatever its source.
+        if rule.from_port <= 22 <= rule.to_port and not (rule.from_port <= 0 and rule.to_port >= 65535):
+            report(f"'{res.name}' {rule.label} opens TCP {rule.from_port:g}-{rule.to_port:g}, which includes SSH "
+                   "(22): shells on the nodes go through Session Manager, which needs no inbound port.")
+
+
+no_ssh_port = resource_policy(
+    "rustfs-ec2-securitygroup-disallow-ssh-port",
+    "No security group rule opens TCP port 22 from any source: Session Manager needs no inbound port.",
+    severity=Severity.HIGH, types=RULE_TYPES, check=_check_ssh_port, checks=["CKV_AWS_24", "EC2.13"],
+    topics=["exposure", "network"],
+    remediation="Drop the rule; use aws ssm start-session (or AWS-StartPortForwardingSession) instead of SSH.")
+
+POLICIES = [dlm_policy, public_zones, budget_notifications, budget_exists, document_sharing, document_parameters,
+            window_task_one_node, window_targets, patch_approval_delay, session_logging, no_ssh_keys, no_ssh_port]
