@@ -77,6 +77,8 @@ IMAGE_RECIPE = "aws:imagebuilder/imageRecipe:ImageRecipe"
 IMAGE_INFRASTRUCTURE = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration"
 IMAGE_DISTRIBUTION = "aws:imagebuilder/distributionConfiguration:DistributionConfiguration"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+MAINTENANCE_WINDOW = "aws:ssm/maintenanceWindow:MaintenanceWindow"
+SESSION_DOCUMENT_TYPE = "Session"
 STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 _QUANTITY_GIB = {"Ki": 1 / 1024 ** 2, "Mi": 1 / 1024, "Gi": 1.0, "Ti": 1024.0, "K": 1e3 / 2 ** 30, "M": 1e6 / 2 ** 30,
@@ -417,6 +419,17 @@ def _add_services(bill: _Bill, resources, usage) -> None:
         bill.add(f"CloudWatch Logs ({len(logs)} groups)", amount,
                  f"{gb:.0f} GB ingested x ${ingest}/GB + {gb * months:.0f} GB kept ({months:.1f} months) x "
                  f"${store}/GB-month (usage.logsGBPerMonth)")
+    windows = _count(resources, MAINTENANCE_WINDOW)
+    sessions = sum(1 for r in resources if r.get("type") == "aws:ssm/document:Document"
+                   and _inputs(r).get("documentType") == SESSION_DOCUMENT_TYPE)
+    if windows or sessions:
+        # Patch Manager, Maintenance Windows, Run Command and Session Manager on EC2 instances carry no charge
+        # (aws.amazon.com/systems-manager/pricing); what they cause is priced where it lands: the session and
+        # command logs in CloudWatch Logs (usage.logsGBPerMonth), the session data keys in KMS requests
+        # (usage.kmsRequestsPerMonth), the transcripts in the logs bucket.
+        parts = [f"{windows} maintenance window{'s' if windows != 1 else ''}"] if windows else []
+        bill.add(f"Systems Manager ({', '.join([*parts, *(['Session Manager'] if sessions else [])])})", 0.0,
+                 "no charge for EC2 instances: patching, maintenance windows, Run Command, Session Manager")
     alarms = [r for r in resources if r.get("type") == ALARM]
     if alarms:
         unit = bill.price("cloudwatch", "alarm_standard_month")
