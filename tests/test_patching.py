@@ -531,3 +531,13 @@ def test_the_scripts_use_no_environment_the_agent_does_not_set():
     for override, real in (("RUSTFS_PATCH_STATE_DIR", "/var/lib/rustfs/patching"),
                            ("RUSTFS_BOOT_ID_FILE", "/proc/sys/kernel/random/boot_id")):
         assert f"${{{override}:-{real}}}" in text
+
+
+def test_patching_and_sessions_cost_nothing_but_their_logs():
+    """Patch Manager, Maintenance Windows, Run Command and Session Manager on EC2: no charge (Systems Manager
+    pricing); the line says so rather than leaving the resources unpriced."""
+    from preflight.cost_report import compute
+
+    cost = compute(recording("prod"))
+    [line] = [i for i in cost["items"] if i["what"].startswith("Systems Manager")]
+    assert line["monthlyUSD"] == 0.0 and "1 maintenance window" in line["what"] and "Session Manager" in line["what"]
