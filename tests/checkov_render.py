@@ -81,7 +81,14 @@ TERRAFORM_TYPES = {
     "aws:sns/topic:Topic": "aws_sns_topic",
     "aws:sns/topicPolicy:TopicPolicy": "aws_sns_topic_policy",
     "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
+    "aws:ssm/association:Association": "aws_ssm_association",
     "aws:ssm/document:Document": "aws_ssm_document",
+    "aws:ssm/maintenanceWindow:MaintenanceWindow": "aws_ssm_maintenance_window",
+    "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget": "aws_ssm_maintenance_window_target",
+    "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask": "aws_ssm_maintenance_window_task",
+    "aws:ssm/parameter:Parameter": "aws_ssm_parameter",
+    "aws:ssm/patchBaseline:PatchBaseline": "aws_ssm_patch_baseline",
+    "aws:ssm/patchGroup:PatchGroup": "aws_ssm_patch_group",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
     "random:index/randomPassword:RandomPassword": "random_password",
@@ -110,6 +117,8 @@ RENAMED_INPUTS = {
     "aws_s3_bucket_lifecycle_configuration": {"rules": "rule", "transitions": "transition",
                                               "noncurrentVersionTransitions": "noncurrent_version_transition"},
     "aws_s3_bucket_server_side_encryption_configuration": {"rules": "rule"},
+    "aws_ssm_patch_baseline": {"approvalRules": "approval_rule", "patchFilters": "patch_filter",
+                               "globalFilters": "global_filter"},
 }
 
 # Object-valued inputs that are Terraform maps (key/value attributes), not nested blocks.
