@@ -24,7 +24,9 @@ from rustfs_aws.images.pipeline import NodeImagePipeline
 from rustfs_aws.network.network import Network
 from rustfs_aws.observability.observability import Observability
 from rustfs_aws.operations.budget import StackBudget
+from rustfs_aws.operations.patching import NodePatching
 from rustfs_aws.operations.restart_documents import RestartDocuments
+from rustfs_aws.operations.sessions import SessionAccess
 from rustfs_aws.security.audit import Audit
 from rustfs_aws.security.credentials import RootCredentials
 from rustfs_aws.security.iam import Iam
@@ -35,7 +37,7 @@ NAME = "rustfs"
 
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Keys, RootCredentials, Iam, Audit, HardenedBucket, Network, Observability, ClusterDns, S3LoadBalancer,
-    ClusterTls, Snapshots, RestartDocuments, StackBudget, NodeImagePipeline,
+    ClusterTls, Snapshots, RestartDocuments, StackBudget, NodeImagePipeline, NodePatching, SessionAccess,
 ]
 
 # Public components the package does not serve, by class name, and why (README, "What the component package

@@ -59,8 +59,6 @@ which AmazonSSMManagedInstanceCore grants; the AL2023 repository and Patch Manag
 gateway endpoint, rustfs_model/aws_repositories.py) is the node role's, ``patching_node_statements``.
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass, field
 

@@ -38,8 +38,6 @@ Rejected: every stack writing SSM-SessionManagerRunShell (the second stack fails
 session encryption beyond TLS: the logs key costs nothing more and checkov CKV_AWS_112 asks for ``kmsKeyId``.
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass, field
 
