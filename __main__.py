@@ -237,10 +237,12 @@ else:
         NodeCollectorArgs, log_group_prefix=keys.log_group_prefix, package_version=obs_cfg.collector.package_version,
         release_version=obs_cfg.collector.release_version, traces=obs_cfg.tracing.enabled),
         opts=stack.opts(depends_on=[observability])) if obs_cfg.collector.enabled else None
+    # Without the collector RustFS gets no endpoint and writes its rolling log file (render.py); the level still
+    # applies.
     node_telemetry = NodeTelemetry(
-        otlp_endpoint=OTLP_HTTP_ENDPOINT, log_level=obs_cfg.log_level,
+        otlp_endpoint=OTLP_HTTP_ENDPOINT if collector else None, log_level=obs_cfg.log_level,
         trace_sample_ratio=obs_cfg.tracing.sample_rate if obs_cfg.tracing.enabled else None,
-        traces_enabled=obs_cfg.tracing.enabled) if collector else None
+        traces_enabled=obs_cfg.tracing.enabled)
 
     # Shells only through Session Manager, logged and encrypted; OS patches one node at a time (README, Operations).
     sessions_cfg, patching_cfg = cfg.operations.sessions, cfg.operations.patching

@@ -387,6 +387,8 @@ FORMS = {
     "wait_duration": _positive_seconds,
     "endpoint_host": lambda v: bool(re.fullmatch(_HOST, v)),
     "rpc_secret": lambda v: bool(_SAFE.fullmatch(v)) and v not in SETTINGS["RUSTFS_RPC_SECRET"]["refused"],
+    # get_env_f64 parses a float; the sampler takes a share of traces, 0..1 (crates/obs/src/telemetry/otel.rs).
+    "ratio": lambda v: bool(re.fullmatch(r"(0|1)(\.\d+)?|0?\.\d+", v)) and 0 <= float(v) <= 1,
     "enum": None,  # checked against the fact's "values"
 }
 

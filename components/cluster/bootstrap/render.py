@@ -88,7 +88,7 @@ def load_releases() -> dict:
 @dataclass(frozen=True)
 class NodeTelemetry:
     """What RustFS sends to the node collector (observability.logLevel, observability.tracing.*)."""
-    otlp_endpoint: str  # observability/telemetry.py OTLP_HTTP_ENDPOINT
+    otlp_endpoint: str | None  # observability/telemetry.py OTLP_HTTP_ENDPOINT; None: no collector (local log file)
     log_level: str = RUSTFS_LOG_LEVEL
     trace_sample_ratio: float | None = None
     traces_enabled: bool = True
@@ -200,6 +200,10 @@ def rustfs_environment(params: UserDataParams) -> str:
         "RUSTFS_CONSOLE_ENABLE": "true" if params.console_enabled else "false",
         "RUSTFS_CONSOLE_ADDRESS": ":9001",
         "RUSTFS_REGION": params.region,
+        # Only used without the collector (observability.collector.enabled: false, no RUSTFS_OBS_ENDPOINT below):
+        # RustFS then logs JSON to a rolling file here, hourly, 30 files kept, nothing on stdout in "production"
+        # (crates/obs/src/telemetry/mod.rs init_telemetry rule 2; local.rs init_file_logging_internal;
+        # DEFAULT_LOG_ROTATION_TIME / DEFAULT_LOG_KEEP_FILES in crates/config/src/constants/app.rs).
         "RUSTFS_OBS_LOG_DIRECTORY": "/var/log/rustfs",
         # RustFS's default is "error" (crates/config/src/constants/app.rs DEFAULT_LOG_LEVEL): nothing about DNS
         # retries, offline drives or unreachable peers. "warn" (our default, observability.logLevel) logs those;
