@@ -47,9 +47,26 @@ def _uuid(*parts: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def _coredns_inside_the_component(inputs: dict) -> bool:
+    """Whether pulumi-eks creates the CoreDNS add-on inside ``eks.Cluster`` with no node to run it on: explicitly
+    enabled (``enabled: true`` or configuration values) while the default node group, Fargate and Auto Mode are
+    all off (nodejs/eks/cluster/cluster.ts, ``corednsExplicitlyEnabled``)."""
+    options = inputs.get("corednsAddonOptions") or {}
+    explicit = options.get("enabled") is True or bool(options.get("configurationValues"))
+    has_compute = (not inputs.get("skipDefaultNodeGroup") or bool(inputs.get("fargate"))
+                   or bool((inputs.get("autoMode") or {}).get("enabled")))
+    return explicit and not has_compute
+
+
 def eks_cluster_outputs(fake, name: str, inputs: dict) -> dict:
-    """The remote component's outputs the program reads: a kubeconfig for the cluster's own endpoint."""
+    """The remote component's outputs the program reads: a kubeconfig for the cluster's own endpoint. Refuses
+    the component creating CoreDNS before any node exists: its Deployment stays Pending, the add-on DEGRADED, and
+    the create fails after 20 minutes while everything depending on the cluster waits (pulumi/pulumi-eks#1819)."""
     cluster = inputs.get("name") or name
+    if _coredns_inside_the_component(inputs):
+        raise EksApiError(f"eks.Cluster {cluster!r}: the coredns add-on it creates has no node to run on "
+                          "(skipDefaultNodeGroup, no Fargate): DEGRADED, create times out after 20m "
+                          "(pulumi/pulumi-eks#1819); disable it there and create it after the node groups")
     endpoint = f"https://{_hex('eks', cluster, length=32).upper()}.gr7.{fake.region}.eks.amazonaws.com"
     kubeconfig = {
         "apiVersion": "v1", "kind": "Config", "current-context": "aws",
@@ -145,6 +162,9 @@ def node_group(fake, name: str, inputs: dict):
 # (aws/containers-roadmap#2261), nor do CoreDNS or the EBS CSI controller.
 _TOLERATION_PATHS = {"coredns": [("tolerations",)], "eks-pod-identity-agent": [("tolerations",)],
                      "aws-ebs-csi-driver": [("controller", "tolerations")]}
+# Add-ons whose pods include a Deployment (CoreDNS; the EBS CSI controller): with no node at all they stay
+# Pending and the add-on never becomes ACTIVE. A DaemonSet-only add-on is ACTIVE with nothing to run.
+_DEPLOYMENT_ADDONS = {"coredns", "aws-ebs-csi-driver", "aws-efs-csi-driver"}
 _EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute"}
 
 
@@ -161,8 +181,12 @@ def _tolerates(tolerations: list, taint: dict) -> bool:
 def _unschedulable(fake, addon_name: str, cluster: str, values: dict) -> str | None:
     """An add-on whose pods tolerate the taints of no node group stays DEGRADED (pods Pending); Pulumi's
     create waits for ACTIVE and fails (EKS User Guide, "Amazon EKS add-ons": health issues). Judged against the
-    node groups registered before the add-on: one created before any node is ACTIVE with nothing to run."""
+    node groups registered before the add-on: a DaemonSet-only one created before any node is ACTIVE with
+    nothing to run, one with a Deployment is not."""
     groups = (getattr(fake, "node_group_taints", None) or {}).get(cluster)
+    if not groups and addon_name in _DEPLOYMENT_ADDONS:
+        return (f"add-on {addon_name!r} stays DEGRADED: its Deployment has no node of {cluster!r} to run on "
+                "(create it after the node groups)")
     if not groups or addon_name not in _TOLERATION_PATHS:
         return None
     for path in _TOLERATION_PATHS[addon_name]:

@@ -62,6 +62,9 @@ def test_cluster_inputs_private_encrypted_logged_api_auth_pinned():
     roles = {r.urn: r for r in eks_stack().of_type("aws:iam/role:Role")}
     assert c["serviceRole"] in {r.outputs["id"] for r in roles.values()} | set(roles)
     assert c["vpcCniOptions"]["enableNetworkPolicy"] is True  # the workload's NetworkPolicy is enforced
+    # pulumi-eks creates no CoreDNS (it would, before any node: pulumi/pulumi-eks#1819) and no node security group
+    # that no node would carry.
+    assert c["corednsAddonOptions"]["enabled"] is False and c["skipDefaultSecurityGroups"] is True
 
 
 def test_operator_role_is_cluster_admin_through_an_access_entry():
@@ -94,6 +97,18 @@ def test_one_fixed_size_node_group_per_az_in_that_azs_subnet_labelled_and_tainte
         assert g.inputs["instanceTypes"] == [json.loads(cfg["rustfs-aws:cluster"])["instanceType"]]
         assert g.inputs["version"] == DEFAULT_EKS_VERSION
     assert sum(g.inputs["scalingConfig"]["desiredSize"] for g in groups) == nodes
+
+
+def test_node_groups_roll_one_az_after_the_other_and_the_deployment_add_ons_wait_for_them():
+    rec = eks_stack()
+    groups = rec.of_type("aws:eks/nodeGroup:NodeGroup")
+    # Each group waits for the one before it: Pulumi creates and updates them in that order, so a rolling update
+    # drains one AZ at a time and never has two groups evicting against the one-pod PDB.
+    for before, after in zip(groups, groups[1:], strict=False):
+        assert before.urn in after.dependencies and after.urn not in before.dependencies
+    addons = {a.inputs["addonName"]: a for a in rec.of_type("aws:eks/addon:Addon")}
+    for name in ("coredns", "aws-ebs-csi-driver", "eks-pod-identity-agent"):
+        assert {g.urn for g in groups} <= set(addons[name].dependencies), name
 
 
 def test_launch_template_imdsv2_hop_1_encrypted_root_with_the_data_key():
@@ -129,7 +144,7 @@ def test_every_role_under_the_boundary_node_role_with_managed_worker_policies():
 def test_ebs_csi_driver_uses_pod_identity_and_tolerates_the_storage_taint():
     rec = eks_stack()
     addons = {a.inputs["addonName"]: a for a in rec.of_type("aws:eks/addon:Addon")}
-    assert set(addons) == {"eks-pod-identity-agent", "aws-ebs-csi-driver"}
+    assert set(addons) == {"eks-pod-identity-agent", "aws-ebs-csi-driver", "coredns"}
     association = next(a for a in rec.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
                        if a.name.endswith("-ebs-csi"))
     role = next(r for r in rec.of_type("aws:iam/role:Role") if r.name.endswith("-ebs-csi"))
@@ -144,8 +159,9 @@ def test_ebs_csi_driver_uses_pod_identity_and_tolerates_the_storage_taint():
             "effect": constants.STORAGE_NODE_TAINT_EFFECT} in values["controller"]["tolerations"]
     agent = json.loads(addons["eks-pod-identity-agent"].inputs["configurationValues"])
     assert agent["tolerations"] == values["controller"]["tolerations"]  # no default toleration (roadmap#2261)
-    coredns = rec.one("eks:index:Cluster").inputs["corednsAddonOptions"]["configurationValues"]
+    coredns = json.loads(addons["coredns"].inputs["configurationValues"])
     assert coredns["tolerations"] == values["controller"]["tolerations"]  # DNS must run on tainted nodes
+    assert addons["coredns"].inputs["resolveConflictsOnCreate"] == "OVERWRITE"  # adopts EKS's self-managed one
 
 
 def _csi(action, resource, **context):
@@ -403,6 +419,34 @@ def test_fake_eks_degrades_add_ons_whose_pods_tolerate_no_node_group():
                         "configurationValues": json.dumps({"tolerations": [toleration]})})
     addon(Fake(), "a", {"clusterName": "c", "addonName": "aws-ebs-csi-driver",
                         "configurationValues": json.dumps({"controller": {"tolerations": [{"operator": "Exists"}]}})})
+    # Before any node group: a DaemonSet-only add-on is ACTIVE with nothing to run, one with a Deployment is not.
+    addon(Fake(), "a", {"clusterName": "other", "addonName": "eks-pod-identity-agent"})
+    for deployment in ("coredns", "aws-ebs-csi-driver"):
+        with pytest.raises(EksApiError, match="no node"):
+            addon(Fake(), "a", {"clusterName": "other", "addonName": deployment,
+                                "configurationValues": json.dumps({"tolerations": [toleration],
+                                                                   "controller": {"tolerations": [toleration]}})})
+
+
+@pytest.mark.parametrize(("inputs", "refused"), [
+    # What this stack once passed: CoreDNS configured in the component, no default node group.
+    ({"skipDefaultNodeGroup": True, "corednsAddonOptions": {"configurationValues": {"tolerations": []}}}, True),
+    ({"skipDefaultNodeGroup": True, "corednsAddonOptions": {"enabled": True}}, True),
+    ({"skipDefaultNodeGroup": True, "corednsAddonOptions": {"enabled": False}}, False),
+    ({"skipDefaultNodeGroup": True}, False),  # pulumi-eks then creates none
+    ({"corednsAddonOptions": {"enabled": True}}, False),  # with its default node group
+    ({"skipDefaultNodeGroup": True, "fargate": True, "corednsAddonOptions": {"enabled": True}}, False),
+])
+def test_fake_refuses_pulumi_eks_creating_coredns_before_any_node(inputs, refused):
+    from preflight.fake_eks import eks_cluster_outputs
+
+    class Fake:
+        region = REGION
+    if refused:
+        with pytest.raises(EksApiError, match="pulumi-eks#1819"):
+            eks_cluster_outputs(Fake(), "c", {"name": "c", **inputs})
+    else:
+        assert "kubeconfigJson" in eks_cluster_outputs(Fake(), "c", {"name": "c", **inputs})
 
 
 def test_diagram_draws_one_node_group_per_az_the_control_plane_and_parses():

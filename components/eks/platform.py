@@ -27,7 +27,11 @@ The AWS Load Balancer Controller that builds the S3 Service's NLB is installed h
 it exists (``eks.loadBalancerController``; the chart, its values and its role's policy: load_balancer_controller.py).
 
 Every node is tainted for RustFS (constants.py), so the cluster's own add-ons (CoreDNS, the EBS CSI
-controller) are given the matching toleration, or they would stay Pending and the add-ons DEGRADED.
+controller) are given the matching toleration, or they would stay Pending and the add-ons DEGRADED. The add-ons
+whose pods are a Deployment (CoreDNS, the CSI controller) are created after the node groups: before any node
+they never become ACTIVE. pulumi-eks keeps the VPC CNI and kube-proxy (DaemonSets: ACTIVE with no node).
+The node groups are created and updated one AZ after the other (a rolling update never drains two AZs at once,
+nor contends with another group for the PDB's one disruption).
 The API endpoint is private by default: ``pulumi up`` must then run from inside the VPC (or over a VPN
 into it) from one of ``network.adminCidrs``, which the cluster security group admits on 443.
 """
@@ -165,8 +169,14 @@ class EksPlatform(pulumi.ComponentResource):
             # tag: the permissions boundary denies attaching ENIs without it (iam_documents.EC2_ON_EXISTING).
             vpc_cni_options=eks.VpcCniOptionsArgs(enable_network_policy=True, configuration_values={
                 "env": {"ADDITIONAL_ENI_TAGS": json.dumps({STACK_TAG: args.stack})}}),
-            coredns_addon_options=eks.CoreDnsAddonOptionsArgs(configuration_values={
-                "tolerations": [storage_toleration]}),
+            # CoreDNS is ours, after the node groups: pulumi-eks would create it inside the cluster component,
+            # before any node exists, where its Deployment stays Pending and the add-on DEGRADED until the
+            # create times out after 20 minutes - while our node groups wait for that component
+            # (pulumi/pulumi-eks#1819). Off here, then an aws.eks.Addon below.
+            coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
+            # Its default node security group (and the rule from it to the API group) would belong to no
+            # node: managed nodes get the cluster security group EKS creates.
+            skip_default_security_groups=True,
             tags=self._tags(args.name),
             opts=pulumi.ResourceOptions(parent=self, depends_on=cluster_policies,
                                         providers=[p for p in [opts and opts.provider] if p]))
@@ -193,7 +203,11 @@ class EksPlatform(pulumi.ComponentResource):
                 taints=[aws.eks.NodeGroupTaintArgs(key=STORAGE_NODE_TAINT_KEY, value=STORAGE_NODE_TAINT_VALUE,
                                                    effect=STORAGE_NODE_TAINT_EFFECT_EKS_API)],
                 tags=self._tags(f"{args.name}-{az}"),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster, *node_policies]))
+                # One AZ after the other (creates and, what matters, rolling updates): each group drains a node
+                # at a time, but parallel groups would all evict RustFS pods against one PDB (one pod down) and
+                # EKS fails a node update whose evictions are refused for 15 minutes (PodEvictionFailure; EKS
+                # User Guide, "Understand each phase of node updates").
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster, *node_policies, *groups[-1:]]))
             self.node_group_names[az] = group.node_group_name
             groups.append(group)
 
@@ -206,6 +220,15 @@ class EksPlatform(pulumi.ComponentResource):
             tags=self._tags(f"{args.name}-pod-identity-agent"),
             # After the nodes: an add-on is ACTIVE as soon as its DaemonSet has nothing to run, so only with the
             # nodes in place does its health say whether its pods can run on them.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster, *groups]))
+        self.coredns = aws.eks.Addon(
+            f"{name}-coredns", cluster_name=self.cluster_name, addon_name="coredns",
+            # EKS installs a self-managed CoreDNS at cluster creation (bootstrapSelfManagedAddons, pulumi-eks's
+            # default): the add-on adopts it.
+            resolve_conflicts_on_create="OVERWRITE",
+            configuration_values=json.dumps({"tolerations": [storage_toleration]}),
+            tags=self._tags(f"{args.name}-coredns"),
+            # A Deployment: with no node to run on it never becomes ACTIVE (see the cluster above).
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster, *groups]))
         self.ebs_csi_role, association = self._pod_identity_role(
             "ebs-csi", EBS_CSI_SERVICE_ACCOUNT, "EBS CSI driver controller",
