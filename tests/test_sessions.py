@@ -247,3 +247,29 @@ def test_no_key_pair_and_no_inbound_ssh(stack):
         opened += [group.name for i in group.inputs.get("ingress", []) if i.get("fromPort", 0) <= 22 <= i.get(
             "toPort", 65535)]
     assert opened == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_operations_calls_of_the_nodes_get_out_and_pass_their_endpoints(stack):
+    """SSM Agent's session logging and the patch check, signed with the node role, through the VPC endpoints
+    (tests/test_endpoint_policies.py's routing and policy model)."""
+    from test_endpoint_policies import node_networks, path, verdict
+
+    w = world(stack)
+    base = {"aws:RequestedRegion": REGION, "aws:PrincipalArn": w.role_arn, "aws:PrincipalAccount": w.account,
+            "aws:SecureTransport": "true"}
+    group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/rustfs/rustfs-{stack}/sessions"
+    calls = [("logs:PutLogEvents", f"{group}:log-stream:s"), ("logs:DescribeLogGroups", "*"),
+             ("kms:Decrypt", logs_key(stack).outputs["arn"]),
+             ("cloudwatch:DescribeAlarms",
+              f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:rustfs-{stack}-cluster-degraded")]
+    if stack == "prod":
+        [bucket] = [b for b in recording("prod").of_type("aws:s3/bucket:Bucket") if b.name == "rustfs-prod-audit-logs"]
+        calls.append(("s3:PutObject", f"{bucket.outputs['arn']}/session-manager/rustfs-prod/s.log"))
+    for node, net in node_networks(stack).items():
+        for action, resource in calls:
+            prefix = action.split(":")[0]
+            ctx = {**base, **({"aws:ResourceAccount": ACCOUNT} if prefix == "s3" else {})}
+            req = Request(action, resource, tuple(ctx.items()), "operations")
+            assert path(net, prefix, REGION).endpoint is not None, (node, action)  # never through NAT
+            assert verdict(net, req, prefix, REGION, signed_by=(w.role_arn, w.account)) is None, (node, action)

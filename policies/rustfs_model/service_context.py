@@ -48,6 +48,18 @@ ASSUME_ROLE_CONTEXT: dict[str, ServiceContext] = {
     "vpc-flow-logs.amazonaws.com": ServiceContext(
         frozenset({SOURCE_ACCOUNT, SOURCE_ARN}),
         "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html"),
+    # "The value of aws:SourceArn must include the DataSync location ARN with which DataSync is allowed to assume the
+    # IAM role ... When creating an Amazon S3 location for DataSync, you don't know the location's ARN. In these
+    # scenarios, use the following format for the aws:SourceArn key: arn:aws:datasync:us-east-2:123456789012:*"
+    # (with aws:SourceAccount in the same example).
+    "datasync.amazonaws.com": ServiceContext(
+        frozenset({SOURCE_ACCOUNT, SOURCE_ARN}),
+        "https://docs.aws.amazon.com/datasync/latest/userguide/cross-service-confused-deputy-prevention.html"),
+    # A maintenance window task's service role (operations/patching.py): the maintenance-window guide's trust
+    # policy has no source condition, and no page documents which keys Systems Manager sends when it assumes it.
+    "ssm.amazonaws.com": ServiceContext(
+        frozenset(),
+        "https://docs.aws.amazon.com/systems-manager/latest/userguide/configuring-maintenance-window-permissions-cli.html"),
     # An instance profile's role is assumed by EC2 for the instance; the documented trust carries no
     # condition and EC2 sends no source keys (there is no source resource besides the instance itself).
     "ec2.amazonaws.com": ServiceContext(
