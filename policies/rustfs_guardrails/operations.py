@@ -20,6 +20,7 @@ from ._kit import (
     resource_policy,
     stack_policy,
 )
+from ._userdata import findings
 from .security_groups import RULE_TYPES, rules_of
 
 DLM = aws("dlm", "LifecyclePolicy")
@@ -155,6 +156,188 @@ document_parameters = resource_policy(
     topics=["iam", "operations"],
     remediation="Give each such parameter allowedValues, or an allowedPattern that admits no shell syntax.")
 
+# ---- SSM parameters and State Manager associations (the node collector: components/observability/collector.py) ----
+
+SSM_PARAMETER = aws("ssm", "Parameter")
+SSM_ASSOCIATION = aws("ssm", "Association")
+# Keys of a structured value that name a credential; a literal string under one is a secret in plain text.
+_SECRET_KEY = re.compile(r"(?:^|[_.\-])(password|passwd|secret|secret_?key|secret_?access_?key|token|api_?key|"
+                         r"private_?key|credentials?)$", re.I)
+# Not a credential itself: a reference the consumer resolves (${env:X}, {{resolve:...}}, an ARN, a parameter path).
+_REFERENCE_VALUE = re.compile(r"^(\$\{[^}]+\}|\{\{\s*resolve:.*\}\}|arn:aws[a-z-]*:.*|/[A-Za-z0-9_.\-/]+)$")
+STANDARD_PARAMETER_BYTES = 4 * 1024  # SSM User Guide, "Managing parameter tiers": Standard values hold 4 KB
+
+
+def _secret_keys(value, path: str = "") -> list[str]:
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(item, str) and item and _SECRET_KEY.search(str(key)) and not _REFERENCE_VALUE.match(item):
+                found.append(where)
+            found += _secret_keys(item, where)
+        return found
+    if isinstance(value, list):
+        return [k for i, item in enumerate(value) for k in _secret_keys(item, f"{path}[{i}]")]
+    return []
+
+
+def _check_parameter_secrets(res: Res, cfg: dict, report) -> None:
+    ptype = res.get("type")
+    if is_unknown(ptype) or ptype == "SecureString":
+        return
+    for prop in ("value", "insecureValue"):
+        text = known_str(res.get(prop))
+        if not text:
+            continue
+        found = list(findings(text))
+        try:
+            found += [f"a literal value under '{k}'" for k in _secret_keys(json.loads(text))]
+        except ValueError:
+            pass  # not JSON: the text patterns above still apply
+        if found:
+            report(f"SSM parameter '{res.name}' is a {ptype} with {', '.join(sorted(set(found)))} in its {prop}: "
+                   "anyone with ssm:GetParameter (or the console) reads it unencrypted, and it is in the state file.")
+
+
+parameter_secrets = resource_policy(
+    "rustfs-ssm-parameter-disallow-plaintext-secrets",
+    "String and StringList SSM parameters hold no credentials (access keys, private keys, passwords, tokens, a "
+    "literal value under a secret-named key): those belong in Secrets Manager or a KMS-encrypted SecureString.",
+    severity=Severity.HIGH, types=[SSM_PARAMETER], check=_check_parameter_secrets,
+    topics=["credentials", "encryption"],
+    remediation="Move the secret to Secrets Manager (or type=\"SecureString\" with a customer key) and reference it.")
+
+
+def _check_parameter_tier(res: Res, cfg: dict, report) -> None:
+    text = known_str(res.get("value")) or known_str(res.get("insecureValue"))
+    if res.get("tier") != "Advanced" or text is None:
+        return
+    size = len(text.encode())
+    if size <= STANDARD_PARAMETER_BYTES:
+        report(f"SSM parameter '{res.name}' is Advanced tier for a value of {size} bytes, which fits the Standard "
+               f"tier's {STANDARD_PARAMETER_BYTES}: an Advanced parameter is billed per month, a Standard one is not "
+               "(and one cannot go back from Advanced to Standard).")
+
+
+parameter_tier = resource_policy(
+    "rustfs-ssm-parameter-disallow-needless-advanced-tier",
+    "SSM parameters use the Advanced tier only for values over the Standard tier's 4 KB (Advanced parameters are "
+    "charged per parameter-month; a parameter cannot be moved back to Standard).",
+    severity=Severity.LOW, types=[SSM_PARAMETER], check=_check_parameter_tier, topics=["cost"],
+    remediation="Use tier=\"Standard\" (components/observability/collector.py parameter_tier picks by size).")
+
+# The targets that name instances by what they are, not "every managed instance" (CreateAssociation, Target):
+# InstanceIds ["*"] is every managed node of the Region, tag-key every node carrying the key whatever its value.
+_SCOPED_TARGET = re.compile(r"^(tag:.+|InstanceIds|resource-groups:Name)$")
+
+
+def _check_association_targets(res: Res, cfg: dict, report) -> None:
+    targets = res.get("targets")
+    if is_unknown(targets):
+        return
+    if not targets:
+        report(f"State Manager association '{res.name}' has no targets.")
+        return
+    for target in targets:
+        if not isinstance(target, dict) or is_unknown(target.get("key")) or is_unknown(target.get("values")):
+            continue
+        key, values = target.get("key"), [v for v in target.get("values") or [] if not is_unknown(v)]
+        if not isinstance(key, str) or not _SCOPED_TARGET.match(key):
+            report(f"State Manager association '{res.name}' targets by {key!r}: that selects every instance with "
+                   "the key (or every managed node), not one cluster's; target tag:<key> with its values.")
+        elif any(isinstance(v, str) and ("*" in v or v.strip().lower() == "all") for v in values) or not values:
+            report(f"State Manager association '{res.name}' targets {key}={values}: a wildcard reaches every "
+                   "managed node of the account and Region; name the cluster's tag value.")
+
+
+association_targets = resource_policy(
+    "rustfs-ssm-association-require-scoped-targets",
+    "State Manager associations target instances by tag value (or named instances or resource groups), never every "
+    "managed node (InstanceIds *, a wildcard value, tag-key): the document runs as root on whatever it reaches.",
+    severity=Severity.HIGH, types=[SSM_ASSOCIATION], check=_check_association_targets,
+    topics=["operations", "iam"],
+    remediation="targets=[AssociationTargetArgs(key=\"tag:rustfs:cluster\", values=[cluster_id])].")
+
+
+def _check_association_severity(res: Res, cfg: dict, report) -> None:
+    severity = res.get("complianceSeverity")
+    if is_unknown(severity):
+        return
+    if severity in (None, "", "UNSPECIFIED"):
+        report(f"State Manager association '{res.name}' sets no compliance severity: a node where it fails shows "
+               "as non-compliant without a severity, and Security Hub / Config conformance cannot rank it.")
+
+
+association_severity = resource_policy(
+    "rustfs-ssm-association-require-compliance-severity",
+    "State Manager associations set a compliance severity (CRITICAL, HIGH, MEDIUM or LOW), so a node where one "
+    "fails is ranked in Systems Manager compliance.",
+    severity=Severity.LOW, types=[SSM_ASSOCIATION], check=_check_association_severity,
+    topics=["operations"],
+    remediation="Set compliance_severity (the collector's association uses HIGH).")
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\((\S+) (\S+) \S+ \S+ \S+(?: \S+)?\)$")
+_UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
+
+
+def _field_gap(spec: str, span: int) -> int | None:
+    """Smallest gap between consecutive values of a cron field over ``span`` (60 minutes, 24 hours), wrapping;
+    None when the field is not one this reads (L, W, #, names)."""
+    values: set[int] = set()
+    for part in spec.split(","):
+        m = re.fullmatch(r"(\*|\d+)(?:-(\d+))?(?:/(\d+))?", part)
+        if not m:
+            return None
+        start = 0 if m[1] == "*" else int(m[1])
+        end = int(m[2]) if m[2] else (span - 1 if m[1] == "*" or m[3] else start)
+        values.update(range(start, end + 1, int(m[3]) if m[3] else 1))
+    ordered = sorted(v for v in values if 0 <= v < span)
+    if not ordered:
+        return None
+    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)] + [ordered[0] + span - ordered[-1]]
+    return min(gaps)
+
+
+def schedule_minutes(expression: str) -> int | None:
+    """The shortest interval between two runs of a Systems Manager rate or cron expression, in minutes; None for
+    at(...) and what this does not read. Cron: from the minutes and hours fields only, so an expression limited to
+    some days counts as daily at most (never longer than the real interval)."""
+    rate = _RATE.match(expression)
+    if rate:
+        return int(rate[1]) * _UNIT_MINUTES[rate[2].rstrip("s")]
+    cron = _CRON.match(expression)
+    if not cron:
+        return None
+    minute_gap = _field_gap(cron[1], 60)
+    hour_gap = _field_gap(cron[2], 24)
+    if minute_gap is None or hour_gap is None:
+        return None
+    # Several minutes in an hour: their gap; one minute an hour: the hours' gap.
+    return minute_gap if minute_gap < 60 else hour_gap * 60
+
+
+def _check_association_schedule(res: Res, cfg: dict, report) -> None:
+    expression = known_str(res.get("scheduleExpression"))
+    if expression is None:
+        return
+    interval = schedule_minutes(expression.strip())
+    if interval is not None and interval < cfg["minMinutes"]:
+        report(f"State Manager association '{res.name}' runs every {interval} minutes ({expression}); this stack "
+               f"allows at most one run every {cfg['minMinutes']:g} minutes (each run is a document on every node).")
+
+
+association_schedule = resource_policy(
+    "rustfs-ssm-association-disallow-frequent-schedule",
+    "State Manager associations run at most every minMinutes (default 30, the floor Systems Manager documents for "
+    "associations): a drift check needs no more, and each run is a root shell on every target.",
+    severity=Severity.MEDIUM, types=[SSM_ASSOCIATION], check=_check_association_schedule,
+    topics=["operations", "cost"],
+    config={"minMinutes": {"type": "number", "minimum": 30, "maximum": 44640, "default": 30,
+                           "description": "fewest minutes between two scheduled runs"}},
+    remediation="schedule_expression=\"rate(30 minutes)\" or slower.")
+
 # ---- patching: one storage node at a time, approved patches only after a delay ----
 
 WINDOW = aws("ssm", "MaintenanceWindow")
@@ -236,6 +419,11 @@ patch_approval_delay = resource_policy(
 
 # ---- shell access: Session Manager only, its sessions logged and encrypted; no SSH ----
 
+# Where a Session document sends the transcript (Session document schema): destination, its input, its encryption flag.
+_SESSION_LOGS = (("CloudWatch Logs", "cloudWatchLogGroupName", "cloudWatchEncryptionEnabled"),
+                 ("S3", "s3BucketName", "s3EncryptionEnabled"))
+
+
 def _check_session_logging(res: Res, cfg: dict, report) -> None:
     content = known_str(res.get("content"))
     if res.get("documentType") != "Session" or content is None or (res.get("documentFormat") or "JSON") != "JSON":
@@ -247,15 +435,10 @@ def _check_session_logging(res: Res, cfg: dict, report) -> None:
     if body.get("sessionType") != "Standard_Stream":
         return  # port forwarding and command sessions carry no shell transcript
     inputs = body.get("inputs") if isinstance(body.get("inputs"), dict) else {}
-    logged = [where for where, name_key, flag in (("CloudWatch Logs", "cloudWatchLogGroupName",
-                                                   "cloudWatchEncryptionEnabled"),
-                                                  ("S3", "s3BucketName", "s3EncryptionEnabled"))
-              if inputs.get(name_key) and inputs.get(flag) is True]
-    if not logged:
+    if not any(inputs.get(name_key) and inputs.get(flag) is True for _, name_key, flag in _SESSION_LOGS):
         report(f"Session document '{res.name}' logs no shell session to an encrypted destination (a CloudWatch "
                "Logs group with cloudWatchEncryptionEnabled, or an S3 bucket with s3EncryptionEnabled).")
-    for where, name_key, flag in (("CloudWatch Logs", "cloudWatchLogGroupName", "cloudWatchEncryptionEnabled"),
-                                  ("S3", "s3BucketName", "s3EncryptionEnabled")):
+    for where, name_key, flag in _SESSION_LOGS:
         if inputs.get(name_key) and inputs.get(flag) is not True:
             report(f"Session document '{res.name}' logs sessions to {where} without requiring encryption ({flag}).")
     if not inputs.get("kmsKeyId"):
@@ -310,4 +493,5 @@ no_ssh_port = resource_policy(
     remediation="Drop the rule; use aws ssm start-session (or AWS-StartPortForwardingSession) instead of SSH.")
 
 POLICIES = [dlm_policy, public_zones, budget_notifications, budget_exists, document_sharing, document_parameters,
+            parameter_secrets, parameter_tier, association_targets, association_severity, association_schedule,
             window_task_one_node, window_targets, patch_approval_delay, session_logging, no_ssh_keys, no_ssh_port]
