@@ -31,8 +31,9 @@ def md_cell(text: str) -> str:
 def _load() -> None:
     """Import the section modules, which register themselves. Done on first use, not at import time: they
     import this module, so importing them from here at load time would be circular. Report order: diagram
-    (inserts itself first), topology, capacity, performance, cost (capacity_report imports topology), quotas."""
-    from . import capacity_report, cost_report, diagram, quota_report, topology  # noqa: F401
+    (inserts itself first), topology, capacity, performance, cost (capacity_report imports topology), EKS API
+    access (EKS mode only), quotas."""
+    from . import capacity_report, cost_report, diagram, eks_access_report, quota_report, topology  # noqa: F401
 
 
 def compute_all(recording: Recording) -> dict[str, dict]:

@@ -622,3 +622,38 @@ def test_name_prefix_follows_the_controllers_naming():
     # pkg/service/model_build_load_balancer.go: non-alphanumerics dropped, each part cut to 8 characters.
     assert lbc.name_prefix("rustfs", "rustfs") == "k8s-rustfs-rustfs-"
     assert lbc.name_prefix("team-a-storage", "rustfs") == "k8s-teamasto-rustfs-"
+
+
+# --- what the machine running `pulumi up` needs (preflight's eksAccess section) --------------------------------
+
+def _access(overrides=None):
+    from preflight import eks_access_report
+    return eks_access_report.compute(run_stack("eks", overrides=overrides) if overrides else eks_stack())
+
+
+def test_preflight_says_a_private_endpoint_needs_a_runner_routed_into_the_vpc_and_a_bootstrap():
+    value = _access()
+    assert value["endpoint"] == "private" and value["vpcCidr"] == "10.60.0.0/16"
+    text = " ".join(value["requirements"])
+    # The API is reached from network.adminCidrs only; the staging stack's is outside the VPC.
+    assert "192.0.2.0/24 is outside the VPC" in text and "fails at the first Kubernetes object" in text
+    # The VPC is the stack's own: the first `up` cannot be routed into it.
+    assert "FIRST" in text and "eks.endpointPublicCidrs" in text
+    assert "aws eks get-token" in text
+    # No operator role: the creator (an access entry outside Pulumi's state) is the only admin, said so.
+    assert value["operatorAccessEntry"] is False and "no principal but the creator" in text
+
+
+def test_preflight_access_with_a_public_endpoint_and_an_operator_role():
+    cfg = json.loads(eks_stack().settings.config["rustfs-aws:eks"])
+    value = _access({"rustfs-aws:eks": {**cfg, "endpointPublicCidrs": ["203.0.113.7/32"]},
+                     "rustfs-aws:security": {"operatorPrincipals": [f"arn:aws:iam::{ACCOUNT}:role/admins"]}})
+    assert value["endpoint"] == "public and private" and value["publicCidrs"] == ["203.0.113.7/32"]
+    text = " ".join(value["requirements"])
+    assert "203.0.113.7/32" in text and "FIRST" not in text
+    assert value["operatorAccessEntry"] is True and "operator role" in text
+
+
+def test_no_eks_access_section_on_ec2_stacks():
+    from preflight import eks_access_report
+    assert eks_access_report.compute(run_stack("dev")) is None
