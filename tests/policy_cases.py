@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from preflight.analyzer import UNKNOWN as UNKNOWN_VALUE
+from preflight.analyzer import secret
 
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 TAGS = {"Project": "rustfs", "Environment": "dev", "Owner": "platform", "CostCenter": "cc-42"}
@@ -1123,3 +1124,62 @@ pair("rustfs-imagebuilder-imagepipeline-require-image-tests",
      [Spec(_IB_PIPELINE, "node", {"name": "rustfs-dev-node", "imageTestsConfiguration": {"imageTestsEnabled": False}})],
      [Spec(_IB_PIPELINE, "node", {"name": "rustfs-dev-node", "imageTestsConfiguration": {"imageTestsEnabled": True,
                                                                                          "timeoutMinutes": 60}})])
+
+# ---- issue 12: the node collector's parameter and association (components/observability/collector.py) ----
+_SSM_PARAMETER, _SSM_ASSOCIATION = "aws:ssm/parameter:Parameter", "aws:ssm/association:Association"
+_COLLECTOR_CONFIG = json.dumps({"exporters": {"awsemf/rustfs": {"region": "us-east-1", "namespace": "RustFS/dev",
+                                                                "log_stream_name": "${env:RUSTFS_NODE_DIMENSION}"}}})
+
+
+def _parameter(value: str, ptype: str = "String", tier: str = "Standard") -> Spec:
+    # aws.ssm.Parameter's value is always a secret input: the engine sends it wrapped.
+    return Spec(_SSM_PARAMETER, "collector-config", {"name": "/rustfs/rustfs-dev/collector/config", "type": ptype,
+                                                     "tier": tier, "value": secret(value), "dataType": "text"})
+
+
+_PARAMETER_SECRETS = "rustfs-ssm-parameter-disallow-plaintext-secrets"
+pair(_PARAMETER_SECRETS,
+     [_parameter(json.dumps({"extensions": {"sigv4auth": {"secret_key": "wJalrXUtnFEMIK7MDENGbPxRfiCYzEXAMPLEKEY"}}}))],
+     [_parameter(_COLLECTOR_CONFIG)])
+one(_PARAMETER_SECRETS, "access-key-in-text", [_parameter("aws_access_key_id=AKIAIOSFODNN7EXAMPLE")], True)
+one(_PARAMETER_SECRETS, "private-key-in-a-stringlist",
+    [_parameter("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----", ptype="StringList")], True)
+one(_PARAMETER_SECRETS, "a-reference-is-no-secret",
+    [_parameter(json.dumps({"auth": {"token": "${env:TOKEN}", "secret_arn": "arn:aws:secretsmanager:us-east-1:"
+                                                                            "111122223333:secret:x-AbCdEf"}}))], False)
+one(_PARAMETER_SECRETS, "securestring", [_parameter(json.dumps({"password": "hunter2hunter2"}), "SecureString")],
+    False)
+
+_PARAMETER_TIER = "rustfs-ssm-parameter-disallow-needless-advanced-tier"
+pair(_PARAMETER_TIER, [_parameter(_COLLECTOR_CONFIG, tier="Advanced")], [_parameter(_COLLECTOR_CONFIG)])
+one(_PARAMETER_TIER, "over-4-kb", [_parameter(json.dumps({"k": "x" * 4100}), tier="Advanced")], False)
+
+
+def _association(**props: Any) -> Spec:
+    return Spec(_SSM_ASSOCIATION, "collector-apply", {
+        "associationName": "rustfs-dev-collector", "name": "rustfs-dev-collector",
+        "targets": [{"key": "tag:rustfs:cluster", "values": ["rustfs-dev"]}], "complianceSeverity": "HIGH",
+        "scheduleExpression": "rate(30 minutes)", "maxConcurrency": "25%", "maxErrors": "1", **props})
+
+
+_ASSOCIATION_TARGETS = "rustfs-ssm-association-require-scoped-targets"
+pair(_ASSOCIATION_TARGETS, [_association(targets=[{"key": "InstanceIds", "values": ["*"]}])], [_association()])
+one(_ASSOCIATION_TARGETS, "tag-key-of-every-cluster", [_association(targets=[
+    {"key": "tag-key", "values": ["rustfs:cluster"]}])], True)
+one(_ASSOCIATION_TARGETS, "wildcard-tag-value", [_association(targets=[
+    {"key": "tag:rustfs:cluster", "values": ["rustfs-*"]}])], True)
+one(_ASSOCIATION_TARGETS, "no-targets", [_association(targets=[])], True)
+one(_ASSOCIATION_TARGETS, "named-instances", [_association(targets=[
+    {"key": "InstanceIds", "values": ["i-0123456789abcdef0"]}])], False)
+
+_ASSOCIATION_SEVERITY = "rustfs-ssm-association-require-compliance-severity"
+pair(_ASSOCIATION_SEVERITY, [_association(complianceSeverity="UNSPECIFIED")], [_association()])
+one(_ASSOCIATION_SEVERITY, "not-set", [_association(complianceSeverity=None)], True)
+
+_ASSOCIATION_SCHEDULE = "rustfs-ssm-association-disallow-frequent-schedule"
+pair(_ASSOCIATION_SCHEDULE, [_association(scheduleExpression="cron(0/15 * * * ? *)")], [_association()])
+one(_ASSOCIATION_SCHEDULE, "hourly-cron", [_association(scheduleExpression="cron(0 * * * ? *)")], False)
+one(_ASSOCIATION_SCHEDULE, "slower-minimum-of-the-stack", [_association()], True,
+    config={_ASSOCIATION_SCHEDULE: {"minMinutes": 60}})
+one(_ASSOCIATION_SCHEDULE, "daily-meets-it", [_association(scheduleExpression="rate(1 day)")], False,
+    config={_ASSOCIATION_SCHEDULE: {"minMinutes": 60}})
