@@ -163,9 +163,12 @@ if cluster_cfg.platform == "eks":
         TlsArgs, domain=cluster_cfg.domain, node_names=[], endpoint_names=[], load_balancer_dns_name="",
         secrets_key_arn=keys.arns["secrets"]), opts=opts)
     lattice = cfg.eks.lattice
-    # With VPC Lattice the resource gateway's addresses (in the private subnets) reach the pods through the NLB.
+    # The NLB's own addresses are in the private subnets the Service names: its health checks come from there (ELB
+    # health checks use the load balancer's private IPs), and so do VPC Lattice's resource gateway connections. The
+    # default VPC CIDR covers them; with cluster.clientCidrs the NetworkPolicy would refuse them, every target
+    # would be unhealthy and the NLB fail open.
     client_cidrs = cluster_cfg.client_cidrs or [network.vpc_cidr]
-    if lattice and cluster_cfg.client_cidrs:
+    if cluster_cfg.client_cidrs:
         client_cidrs = [*client_cidrs, *(s.cidr_block for s in network.private_subnets)]
     workload = RustfsWorkload(f"{cfg.name}-rustfs", stack.args(
         RustfsWorkloadArgs, namespace=cfg.eks.namespace, nodes=cluster_cfg.nodes,
