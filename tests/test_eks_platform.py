@@ -153,7 +153,7 @@ def test_ebs_csi_driver_uses_pod_identity_and_tolerates_the_storage_taint():
     trust = _doc(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert sorted(trust["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
-    assert trust["Condition"]["StringEquals"]["aws:SourceArn"].endswith(":cluster/rustfs-eks")
+    _assert_pod_identity_trust(trust, association)
     values = json.loads(addons["aws-ebs-csi-driver"].inputs["configurationValues"])
     assert {"key": constants.STORAGE_NODE_TAINT_KEY, "operator": "Equal", "value": constants.STORAGE_NODE_TAINT_VALUE,
             "effect": constants.STORAGE_NODE_TAINT_EFFECT} in values["controller"]["tolerations"]
@@ -162,6 +162,17 @@ def test_ebs_csi_driver_uses_pod_identity_and_tolerates_the_storage_taint():
     coredns = json.loads(addons["coredns"].inputs["configurationValues"])
     assert coredns["tolerations"] == values["controller"]["tolerations"]  # DNS must run on tainted nodes
     assert addons["coredns"].inputs["resolveConflictsOnCreate"] == "OVERWRITE"  # adopts EKS's self-managed one
+
+
+def _assert_pod_identity_trust(trust: dict, association) -> None:
+    """Only Pod Identity, for this cluster's one service account, by the session tags EKS documents; never
+    aws:SourceArn, whose value for Pod Identity no EKS page states (a wrong guess denies every credential)."""
+    condition = trust["Condition"]["StringEquals"]
+    assert condition["aws:RequestTag/eks-cluster-arn"] == f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{CLUSTER}"
+    assert (condition["aws:RequestTag/kubernetes-namespace"], condition["aws:RequestTag/kubernetes-service-account"]) \
+        == (association.inputs["namespace"], association.inputs["serviceAccount"])
+    assert "aws:SourceArn" not in json.dumps(trust) and condition["aws:SourceAccount"] == ACCOUNT
+    assert not association.inputs.get("disableSessionTags")  # the tags the trust conditions on
 
 
 def _csi(action, resource, **context):
@@ -504,7 +515,7 @@ def test_the_release_is_the_pinned_chart_bound_to_its_pod_identity_role():
     assert role.inputs["permissionsBoundary"] == rec.one("aws:iam/policy:Policy").outputs["arn"]
     trust = _doc(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
-    assert trust["Condition"]["StringEquals"]["aws:SourceArn"].endswith(f":cluster/{CLUSTER}")
+    _assert_pod_identity_trust(trust, association)
     assert association.urn in release.dependencies, "the controller would start without credentials"
     policy = next(p for p in rec.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("-lb-controller"))
     assert _doc(policy.inputs["policy"]) == lbc.controller_policy(

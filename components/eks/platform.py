@@ -300,16 +300,25 @@ class EksPlatform(pulumi.ComponentResource):
 
     def _pod_identity_role(self, purpose: str, service_account: tuple[str, str], what: str, document,
                            opts: pulumi.ResourceOptions) -> tuple[aws.iam.Role, aws.eks.PodIdentityAssociation]:
-        """A role under the boundary that only EKS Pod Identity may assume for this cluster, its inline policy
-        ``document([partition, account_id, data_key_arn, vpc_id])``, and the association binding it to the
-        service account."""
+        """A role under the boundary that only EKS Pod Identity may assume, for this cluster's one service account,
+        its inline policy ``document([partition, account_id, data_key_arn, vpc_id])``, and the association binding
+        it to the service account.
+
+        The trust conditions on the session tags Pod Identity sets when it assumes the role (EKS User Guide,
+        "Create IAM role with trust policy required by EKS Pod Identity", Setting Conditions, and "List of session
+        tags added by EKS Pod Identity": eks-cluster-arn, kubernetes-namespace, kubernetes-service-account; the
+        association keeps them on, disableSessionTags false). Not on aws:SourceArn: no EKS page says what
+        value Pod Identity sends there, and a condition that never matches leaves the driver without credentials."""
         a = self._args
         cluster_arn = pulumi.Output.concat("arn:", a.partition, ":eks:", a.region, ":", a.account_id, ":cluster/",
                                            a.name)
         trust = {"Version": "2012-10-17", "Statement": [{
             "Sid": "EksPodIdentity", "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"},
             "Action": ["sts:AssumeRole", "sts:TagSession"],
-            "Condition": {"StringEquals": {"aws:SourceAccount": a.account_id, "aws:SourceArn": cluster_arn}}}]}
+            "Condition": {"StringEquals": {
+                "aws:SourceAccount": a.account_id, "aws:RequestTag/eks-cluster-arn": cluster_arn,
+                "aws:RequestTag/kubernetes-namespace": service_account[0],
+                "aws:RequestTag/kubernetes-service-account": service_account[1]}}}]}
         role = aws.iam.Role(
             f"{self._name}-{purpose}", name=f"{a.name}-{purpose}", assume_role_policy=pulumi.Output.json_dumps(trust),
             description=f"rustfs {a.stack}: {what} (EKS Pod Identity)",
