@@ -88,7 +88,9 @@ config_service_role = resolve_config_service_role(
     cfg.audit.config_service_linked_role, stack=cfg.stack, project=cfg.tags["Project"],
     invoke=invoke) if cfg.audit.config == "create" else "existing"
 # The stack's AZs by ID, never from the zones' current state; instance type and endpoints offered in each.
-zones = resolve_zones(cfg, invoke, interface_services=INTERFACE_ENDPOINT_SERVICES,
+# migration: the DataSync agent's interface endpoint too (created only then: components/migration/datasync.py).
+zones = resolve_zones(cfg, invoke, interface_services=(*INTERFACE_ENDPOINT_SERVICES,
+                                                       *(["datasync"] if cfg.migration else [])),
                       gateway_services=GATEWAY_ENDPOINT_SERVICES)
 # images.use: nodes launch from the image pipeline's newest AMI, which must exist before a launch template names its
 # parameter (components/images/pipeline.py: the order of a first deployment).
@@ -329,6 +331,26 @@ else:
     pulumi.export("patchDocument", patching.document_name)
     pulumi.export("patchWindowId", patching.window_id)
     pulumi.export("sessionDocument", sessions.document_name)
+
+    if cfg.migration:
+        from rustfs_aws.migration import DataSyncMigration, DataSyncMigrationArgs
+
+        # DataSync into RustFS (README, Migrating into RustFS with DataSync): the agent in the first private subnet,
+        # the RustFS endpoint as its destination, signed with the migration's service account.
+        migration = DataSyncMigration(f"{cfg.name}-migration", stack.args(
+            DataSyncMigrationArgs, migration=cfg.migration, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
+            subnet_id=network.private_subnet_ids[0], endpoint_hostname=endpoint, endpoint_port=S3_PORT,
+            ca_cert_pem=cluster_tls.ca_cert_pem if cfg.tls.mode == "private-ca" else None,
+            data_key_arn=keys.arns["data"], storage_key_arn=keys.arns["storage"], secrets_key_arn=keys.arns["secrets"],
+            logs_key_arn=keys.arns["logs"], log_group_prefix=keys.log_group_prefix,
+            log_retention_days=cfg.audit.log_retention_days, permissions_boundary_arn=iam.permissions_boundary_arn,
+            access_log_bucket=audit.logs_bucket.bucket_name), opts=opts)
+        pulumi.export("datasyncAgentPrivateIp", migration.agent_private_ip)
+        pulumi.export("datasyncEndpointNetworkInterfaceIds", migration.endpoint_network_interface_ids)
+        pulumi.export("datasyncServiceAccountSecretArn", migration.service_account_secret_arn)
+        if migration.agent_arn is not None:
+            pulumi.export("datasyncAgentArn", migration.agent_arn)
+            pulumi.export("datasyncTaskArns", migration.task_arns)
 
 # Both platforms: DLM snapshots every volume tagged rustfs:cluster=<cluster> (EC2 mode's data volumes; in EKS
 # mode the StorageClass puts the tag on every volume the EBS CSI driver creates).

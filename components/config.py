@@ -28,6 +28,7 @@ from rustfs_aws.network.zones import ZONE_ID, zone_id_prefix
 from rustfs_aws.observability.telemetry import COLLECTOR_PACKAGE_DEFAULT as DEFAULT_COLLECTOR_PACKAGE
 from rustfs_aws.observability.telemetry import COLLECTOR_PACKAGE_VERSION, COLLECTOR_RELEASE_VERSION
 from rustfs_aws.observability.telemetry import COLLECTOR_RELEASE_DEFAULT as DEFAULT_COLLECTOR_RELEASE
+from rustfs_aws.migration.settings import MigrationConfig, check_against_stack, parse_migration
 from rustfs_aws.operations.settings import OperationsConfig, parse_operations
 from rustfs_aws.validation import _MISSING, NAMESPACE, ConfigError, Problems
 from rustfs_model import catalogue, layout, zone_spread
@@ -268,6 +269,7 @@ class StackConfig:
     account: AccountConfig = field(default_factory=AccountConfig)
     operations: OperationsConfig = field(default_factory=OperationsConfig)  # patching, Session Manager
     images: ImagesConfig = field(default_factory=ImagesConfig)  # the optimized node AMI (images/settings.py)
+    migration: MigrationConfig | None = None  # DataSync copies into RustFS (migration/settings.py); None: none
     eks: EksConfig | None = None  # only with cluster.platform: eks
 
     @property
@@ -281,7 +283,7 @@ class StackConfig:
 
 
 TOP_LEVEL = {"account", "environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
-             "usage", "budget", "observability", "quotas", "eks", "operations", "images"}
+             "usage", "budget", "observability", "quotas", "eks", "operations", "images", "migration"}
 
 
 def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
@@ -332,12 +334,24 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     quotas = _quotas(p, raw)
     operations = parse_operations(p, raw, prod=prod, owns_account=account.owns_account_resources)
     images = parse_images(p, raw, platform=cluster.platform, ami_id=cluster.ami_id)
+    migration = parse_migration(p, raw, secret=f"{NAMESPACE}:migration" in (secret_keys or []),
+                                admin_cidrs=network.admin_cidrs)
+    check_against_stack(p, migration, platform=cluster.platform, client_cidrs=cluster.client_cidrs,
+                        agent_subnet_cidr=_first_private_subnet(network))
     p.raise_if_any()
     return StackConfig(project=project, stack=stack, region=region, environment=env, tags=tags,
                        network=network, cluster=cluster, tls=tls, security=security, audit=audit,
                        backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []),
                        observability=observability, quotas=quotas, account=account, eks=eks,
-                       operations=operations, images=images)
+                       operations=operations, images=images, migration=migration)
+
+
+def _first_private_subnet(network: NetworkConfig) -> str | None:
+    """The CIDR of the first private subnet (the DataSync agent's), or None when the network is invalid."""
+    try:
+        return plan_subnets(network.cidr, min(network.az_count, MAX_AZS), public=True).private[0]
+    except (ValueError, IndexError):
+        return None
 
 
 def _account(p: Problems, raw: dict) -> AccountConfig:

@@ -56,4 +56,6 @@ LEFT_OUT = {
                "YAML example (examples/) nor checked by the schema tests",
     "EksPlatform": "new with the EKS platform; its Args are not yet documented for the schema",
     "RustfsWorkload": "new with the EKS platform; it takes secret values (credentials, the CA key) as inputs",
+    "DataSyncMigration": "its Args take the validated migration config (MigrationConfig with its sources and the "
+                         "secret credentials in them), which is not a schema type",
 }

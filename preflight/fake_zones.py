@@ -71,7 +71,7 @@ ENDPOINT_SERVICES = {
     "s3": ("Gateway", "Interface"), "dynamodb": ("Gateway", "Interface"),
     **{s: ("Interface",) for s in ("ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "monitoring",
                                    "secretsmanager", "sts", "xray", "ecr.api", "ecr.dkr", "elasticloadbalancing",
-                                   "autoscaling", "sns", "sqs")},
+                                   "autoscaling", "sns", "sqs", "datasync")},
 }
 
 

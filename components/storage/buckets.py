@@ -37,8 +37,9 @@ class Lifecycle:
 
     transition_ia_days: int
     """Days after creation an object moves to S3 Standard-IA (S3 requires at least 30)."""
-    transition_glacier_days: int
-    """Days after creation an object moves to S3 Glacier Flexible Retrieval (after the Standard-IA move)."""
+    transition_glacier_days: int | None
+    """Days after creation an object moves to S3 Glacier Flexible Retrieval (after the Standard-IA move); None: never
+    (objects a service must read without a restore, e.g. DataSync's staging copies)."""
     expiration_days: int
     """Days after creation an object expires (becomes a noncurrent version)."""
     noncurrent_expiration_days: int | None = 30
@@ -129,7 +130,8 @@ class HardenedBucket(pulumi.ComponentResource):
             rules=[{
                 "id": "tier-then-expire", "status": "Enabled", "filter": {},
                 "transitions": [{"days": life.transition_ia_days, "storage_class": "STANDARD_IA"},
-                                {"days": life.transition_glacier_days, "storage_class": "GLACIER"}],
+                                *([{"days": life.transition_glacier_days, "storage_class": "GLACIER"}]
+                                  if life.transition_glacier_days is not None else [])],
                 "expiration": {"days": life.expiration_days},
                 "noncurrent_version_expiration": {"noncurrent_days": life.noncurrent_expiration_days},
                 "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_MULTIPART_DAYS},
