@@ -270,13 +270,29 @@ else:
             region=cfg.region, logs_key_arn=v[0], s3_bucket_arn=v[2], storage_key_arn=v[1], name=cfg.name),
             *patching_node_statements(partition=stack.partition, region=cfg.region, account_id=stack.account_id,
                                       cluster_id=cfg.name)])
+    # RustFS state as code (README, RustFS state as code): the desired state in SSM, the reconciler on the nodes.
+    rustfs_state = None
+    if cfg.rustfs.declared:
+        from rustfs_aws.state import RustfsState, RustfsStateArgs
+
+        rustfs_state = RustfsState(f"{cfg.name}-state", stack.args(
+            RustfsStateArgs, secrets_key_arn=keys.arns["secrets"], buckets=cfg.rustfs.buckets,
+            policies=cfg.rustfs.policies, service_accounts=cfg.rustfs.service_accounts,
+            reconcile_minutes=cfg.rustfs.reconcile_minutes, release_version=obs_cfg.collector.release_version,
+            key_admin_role_arn=cfg.security.key_admin_role_arn), opts=opts)
+        operations_node_statements = pulumi.Output.all(operations_node_statements, rustfs_state.node_statements).apply(
+            lambda v: [*v[0], *v[1]])
+        pulumi.export("rustfsStateParameter", rustfs_state.parameter_name)
+        pulumi.export("serviceAccountSecretArns", rustfs_state.secret_arns)
 
     node_access = iam.grant_node_access(NodeAccessInputs(
         secret_arns=[credentials.secret_arn, *cluster_tls.node_secret_arns.values()],
         secrets_key_arn=keys.arns["secrets"], data_key_arn=keys.arns["data"],
         log_group_arns=[*observability.log_group_arns, sessions.log_group_arn, patching.log_group_arn],
         hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name),
-        metric_namespace=metric_namespace(cfg.stack), parameter_arns=[collector.parameter_arn] if collector else [],
+        metric_namespace=metric_namespace(cfg.stack),
+        parameter_arns=[*([collector.parameter_arn] if collector else []),
+                        *([rustfs_state.parameter_arn] if rustfs_state else [])],
         extra_statements=operations_node_statements))
 
     cluster = RustfsCluster(f"{cfg.name}-cluster", stack.args(

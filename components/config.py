@@ -30,6 +30,7 @@ from rustfs_aws.observability.telemetry import COLLECTOR_PACKAGE_VERSION, COLLEC
 from rustfs_aws.observability.telemetry import COLLECTOR_RELEASE_DEFAULT as DEFAULT_COLLECTOR_RELEASE
 from rustfs_aws.migration.settings import MigrationConfig, check_against_stack, parse_migration
 from rustfs_aws.operations.settings import OperationsConfig, parse_operations
+from rustfs_aws.state.settings import StateConfig, parse_state_config
 from rustfs_aws.validation import _MISSING, NAMESPACE, ConfigError, Problems
 from rustfs_model import catalogue, layout, zone_spread
 from rustfs_model.cost import CONFIG_USAGE_DEFAULTS
@@ -270,6 +271,8 @@ class StackConfig:
     operations: OperationsConfig = field(default_factory=OperationsConfig)  # patching, Session Manager
     images: ImagesConfig = field(default_factory=ImagesConfig)  # the optimized node AMI (images/settings.py)
     migration: MigrationConfig | None = None  # DataSync copies into RustFS (migration/settings.py); None: none
+    # buckets, policies and service accounts inside RustFS (state/settings.py, the ``rustfs`` section)
+    rustfs: StateConfig = field(default_factory=StateConfig)
     eks: EksConfig | None = None  # only with cluster.platform: eks
 
     @property
@@ -283,7 +286,7 @@ class StackConfig:
 
 
 TOP_LEVEL = {"account", "environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
-             "usage", "budget", "observability", "quotas", "eks", "operations", "images", "migration"}
+             "usage", "budget", "observability", "quotas", "eks", "operations", "images", "rustfs", "migration"}
 
 
 def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
@@ -334,6 +337,7 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     quotas = _quotas(p, raw)
     operations = parse_operations(p, raw, prod=prod, owns_account=account.owns_account_resources)
     images = parse_images(p, raw, platform=cluster.platform, ami_id=cluster.ami_id)
+    rustfs = parse_state_config(p, raw, platform=cluster.platform)
     migration = parse_migration(p, raw, secret=f"{NAMESPACE}:migration" in (secret_keys or []),
                                 admin_cidrs=network.admin_cidrs)
     check_against_stack(p, migration, platform=cluster.platform, client_cidrs=cluster.client_cidrs,
@@ -343,7 +347,7 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
                        network=network, cluster=cluster, tls=tls, security=security, audit=audit,
                        backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []),
                        observability=observability, quotas=quotas, account=account, eks=eks,
-                       operations=operations, images=images, migration=migration)
+                       operations=operations, images=images, rustfs=rustfs, migration=migration)
 
 
 def _first_private_subnet(network: NetworkConfig) -> str | None:

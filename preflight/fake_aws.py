@@ -14,7 +14,7 @@ import string
 
 import pulumi
 
-from . import fake_datasync, fake_eks, fake_imagebuilder, fake_monitoring, fake_ssm, fake_ssm_config
+from . import fake_datasync, fake_dynamodb, fake_eks, fake_imagebuilder, fake_monitoring, fake_ssm, fake_ssm_config
 from .fake_account import ACCOUNT_ID, SERVICE_LINKED_ROLES, FakeAccount, get_role, get_roles
 from .fake_limits import check_max_session_duration, checked_user_data
 from .fake_monitoring import recorded_alarm
@@ -441,6 +441,7 @@ _RESOURCES = {
     **fake_eks.RESOURCES,
     **fake_ssm.RESOURCES,
     **fake_ssm_config.RESOURCES,  # parameters (tier limits) and State Manager associations
+    **fake_dynamodb.RESOURCES,  # the state reconciler's lease table (components/state/state.py)
     **fake_datasync.RESOURCES,  # DataSync agents, locations, tasks; the Logs resource policy (fake_datasync.py)
 }
 _RESOURCES = fake_eks.with_launch_template_registry(_RESOURCES)  # node groups check their template (fake_eks.py)

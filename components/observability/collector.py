@@ -84,9 +84,9 @@ COLLECTOR_YAML = f"{AGENT_DIR}/etc/rustfs-collector.yaml"
 STATE_DIR = "/var/lib/rustfs-telemetry"
 JOURNAL_FILE = "/var/log/rustfs-telemetry/journal.json"
 # The units whose journal is shipped: the bootstrap's (components/cluster/bootstrap/templates), RustFS's and the
-# collector's own.
+# collector's own, and the state reconciler's (components/state/state.py).
 JOURNAL_UNITS = ("rustfs-bootstrap.service", "rustfs-report-unhealthy.service", "rustfs-tls-refresh.service",
-                 "rustfs.service", "amazon-cloudwatch-agent.service")
+                 "rustfs.service", "amazon-cloudwatch-agent.service", "rustfs-state.service")
 # The node's NodeName dimension: written by the document into the agent's environment from bootstrap.env.
 NODE_ENV = "RUSTFS_NODE_DIMENSION"
 NODE_VALUE = "${env:" + NODE_ENV + "}"
