@@ -35,8 +35,8 @@ def program_monitors(monkeypatch) -> list:
     monitors = []
 
     class Capturing(runner.RecordingMonitor):
-        def __init__(self, mocks):
-            super().__init__(mocks)
+        def __init__(self, mocks, on_record=None):
+            super().__init__(mocks, on_record)
             monitors.append(self)
 
     monkeypatch.setattr(runner, "RecordingMonitor", Capturing)
