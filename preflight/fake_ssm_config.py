@@ -53,7 +53,14 @@ def check_parameter(name: str, inputs: dict) -> None:
     if name.lstrip("/").lower().startswith(("aws", "ssm")):
         raise AwsRejects(f"AccessDeniedException: parameter name {name!r}: names starting with aws or ssm are "
                          "reserved")
-    value = inputs.get("value")
+    given = [k for k in ("value", "insecureValue", "valueWo") if inputs.get(k) is not None]
+    if len(given) != 1:
+        # The provider's schema: exactly one of value, insecure_value, value_wo.
+        raise AwsRejects(f"parameter {name}: exactly one of value, insecureValue or valueWo is required, got "
+                         f"{given or 'none'}")
+    if "insecureValue" in given and ptype == "SecureString":
+        raise AwsRejects(f"parameter {name}: insecureValue is not valid with Type SecureString")
+    value = inputs.get(given[0])
     if isinstance(value, str):
         size = len(value.encode())
         limit = STANDARD_VALUE_BYTES if tier == "Standard" else ADVANCED_VALUE_BYTES
@@ -104,7 +111,8 @@ def ssm_parameter(fake, name: str, inputs: dict):
     check_parameter(parameter_name, inputs)
     arn = fake.arn("ssm", f"parameter/{parameter_name.lstrip('/')}")
     return parameter_name, {"name": parameter_name, "arn": arn, "version": 1, "tier": inputs.get("tier") or "Standard",
-                            "dataType": inputs.get("dataType") or "text", "insecureValue": None,
+                            "dataType": inputs.get("dataType") or "text",
+                            "insecureValue": inputs.get("insecureValue"),
                             "tagsAll": inputs.get("tags", {})}
 
 

@@ -137,6 +137,11 @@ def test_the_parameter_tier_follows_the_size_and_the_fake_refuses_what_ssm_refus
     with pytest.raises(ValueError, match="at most 8192"):
         c.parameter_tier("x" * 8193)
     check_parameter("/rustfs/x/collector/config", {"type": "String", "tier": "Advanced", "value": text})
+    check_parameter("/rustfs/x/collector/config", {"type": "String", "tier": "Advanced", "insecureValue": text})
+    with pytest.raises(AwsRejects, match="exactly one of value, insecureValue"):
+        check_parameter("/rustfs/x/collector/config", {"type": "String", "value": "a", "insecureValue": "a"})
+    with pytest.raises(AwsRejects, match="not valid with Type SecureString"):
+        check_parameter("/rustfs/x/collector/config", {"type": "SecureString", "insecureValue": "a"})
 
 
 def test_the_fake_refuses_what_create_association_refuses():
@@ -165,9 +170,12 @@ def test_the_association_targets_only_this_clusters_instances_and_passes_the_con
         assert instance_tags["rustfs:cluster"] == "rustfs-dev"
     parameter = dev.one("aws:ssm/parameter:Parameter", "rustfs-dev-collector-config")
     assert parameter.inputs["name"] == "/rustfs/rustfs-dev/collector/config"
-    # The value is a secret input of aws.ssm.Parameter (recorded as [secret]): rebuild it from the same inputs.
-    text = c.config_text(c.collector_config(stack="dev", region="us-east-1", cluster_id="rustfs-dev",
-                                            log_group_prefix="/rustfs/rustfs-dev/"))
+    # The recorded value (insecureValue: no secret in it) is the configuration built from the stack's inputs, and
+    # the association carries its hash.
+    text = parameter.inputs["insecureValue"]
+    assert "value" not in parameter.inputs
+    assert text == c.config_text(c.collector_config(stack="dev", region="us-east-1", cluster_id="rustfs-dev",
+                                                    log_group_prefix="/rustfs/rustfs-dev/"))
     assert association.inputs["parameters"]["ConfigSha256"] == c.config_sha256(text)
     assert parameter.inputs["tier"] == c.parameter_tier(text)
     assert association.inputs["parameters"]["PackageVersion"] == "1.300066.2-2.amzn2023"

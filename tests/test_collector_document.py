@@ -83,20 +83,21 @@ if [ "${7:-}" = -s ]; then echo restart >> "$FAKE_LOG"; echo active > "$FAKE_UNI
 
 
 @cache
-def recorded() -> tuple[dict, dict]:
-    """The dev stack's collector document content and its association's parameters, as recorded."""
+def recorded() -> tuple[dict, dict, str]:
+    """The dev stack's collector document content, its association's parameters and the parameter's value, as
+    recorded."""
     r = recording("dev")
     document = r.one("aws:ssm/document:Document", "rustfs-dev-collector-install")
     association = r.one("aws:ssm/association:Association", "rustfs-dev-collector-apply")
+    parameter = r.one("aws:ssm/parameter:Parameter", "rustfs-dev-collector-config")
     assert association.inputs["name"] == document.outputs["name"]
-    return json.loads(document.inputs["content"]), association.inputs["parameters"]
+    assert association.inputs["parameters"]["ConfigParameter"] == parameter.inputs["name"]
+    return json.loads(document.inputs["content"]), association.inputs["parameters"], parameter.inputs["insecureValue"]
 
 
 def deployed_text() -> str:
-    """The parameter's value (a secret input in the recording): rebuilt from the stack's inputs, and proven to be
-    the deployed one by the association's hash."""
-    text = c.config_text(c.collector_config(stack="dev", region=REGION, cluster_id="rustfs-dev",
-                                            log_group_prefix="/rustfs/rustfs-dev/"))
+    """The parameter's value as the stack deploys it (its hash is the association's)."""
+    text = recorded()[2]
     assert c.config_sha256(text) == recorded()[1]["ConfigSha256"]
     return text
 
@@ -137,7 +138,7 @@ class Node:
 
     def run(self, env: dict[str, str] | None = None, **parameters: str) -> tuple[subprocess.CompletedProcess,
                                                                                  list[str]]:
-        content, recorded_parameters = recorded()
+        content, recorded_parameters, _ = recorded()
         script = self.root / "_script.sh"
         script.write_text(rendered(content, **{**recorded_parameters, **parameters}))
         script.chmod(0o755)

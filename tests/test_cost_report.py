@@ -30,6 +30,7 @@ STACK_USAGE = {"dev": {"writeMBps": 1.0, "readMBps": 3.0, "storedTiB": 0.2, "gro
 # ... and rustfs_model.cost.USAGE_DEFAULTS for what the config does not cover.
 NAT_GB, LOGS_GB, KMS_REQUESTS, SECRETS_CALLS = 20.0, 5.0, 100_000, 10_000
 S3_REQUESTS_PER_SECOND, XRAY_TRACES_READ = 50.0, 100_000
+TELEMETRY_GB_PER_NODE = 1.0  # usage.telemetryLogsGBPerNodeMonth
 SNAPSHOT_CHANGE = 0.02
 
 
@@ -118,6 +119,30 @@ def cost_by_hand(recording, usage: dict, erasure: float) -> dict[str, float]:
     (rule,) = _inputs(recording, "aws:xray/samplingRule:SamplingRule")
     lines["X-Ray traces"] = (S3_REQUESTS_PER_SECOND * rule["fixedRate"] * SECONDS / 1e6 * p["xray"][
         "traces_recorded_per_million"] + XRAY_TRACES_READ / 1e6 * p["xray"]["traces_retrieved_per_million"])
+    parameters = _inputs(recording, "aws:ssm/parameter:Parameter")
+    # observability.collector.enabled: the custom metrics, logs and parameter of the node collector
+    if any(r["name"].endswith("/collector/config") for r in parameters):
+        from rustfs_aws.observability import telemetry as t
+        metrics_model = json.loads((REPO / "policies/rustfs_model/data/rustfs_metrics.json").read_text())["metrics"]
+        [failures] = [m for m in metrics_model if m["name"] == "rustfs_http_server_failures_total"]
+        classes = len(failures["label_values"]["status_class"])  # one metric per status class it declares
+        mounts = len(_inputs(recording, "aws:ebs/volume:Volume"))  # every data volume is a mount of its node
+
+        def series(dimensions):
+            n = mounts if t.MOUNT_DIMENSION in dimensions else nodes if t.NODE_DIMENSION in dimensions else 1
+            return n * (classes if t.STATUS_CLASS_DIMENSION in dimensions else 1)
+        count = sum(series(d) for sets in t.RUSTFS_METRICS.values() for d in sets)
+        count += sum(series(d) for d in t.HOST_METRICS.values())
+        lines["CloudWatch custom metrics"] = count * p["cloudwatch"]["metric_month"]
+        gb = nodes * TELEMETRY_GB_PER_NODE
+        # Stored as long as its groups (rustfs, nodes, metrics under the stack's prefix) keep it.
+        kept = {g["retentionInDays"] for g in groups if g["name"].rsplit("/", 1)[-1] in t.LOG_GROUP_SUFFIXES.values()}
+        assert len(kept) == 1 and kept <= {30, 365}  # audit.logRetentionDays: dev 30, prod 365
+        lines["Node telemetry logs"] = gb * p["cloudwatch"]["logs_ingested_gb"] + gb * kept.pop() / 30 * p[
+            "cloudwatch"]["logs_stored_gb_month"]
+        # Advanced tier (the configuration is over 4 KB); every node reads it every 30 minutes.
+        lines["SSM Advanced parameter"] = p["ssm"]["advanced_parameter_month"] + nodes * HOURS * 2 / 10_000 * p[
+            "ssm"]["advanced_api_per_10k"]
     keys = len(recording.of_type("aws:kms/key:Key"))
     lines["KMS keys"] = keys * p["kms"]["key_month"] + KMS_REQUESTS / 10_000 * p["kms"]["requests_per_10k"]
     secrets = len(recording.of_type("aws:secretsmanager/secret:Secret"))

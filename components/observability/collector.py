@@ -39,7 +39,10 @@ makes a restart continue where it stopped. Once an AL2023 release with 1.300070.
 Pinned and verified, outside the user data. The configuration is an SSM parameter (``telemetry.
 collector_parameter_name``; Advanced tier above the Standard tier's 4 KB: its value is JSON, which is YAML, so
 the policy pack and the cost model can read it with the standard library; no secrets in it: region, names and the
-node's dimension, which the node fills from its own bootstrap.env). A State Manager association runs this
+node's dimension, which the node fills from its own bootstrap.env). It is set as ``insecure_value``: ``value`` is
+always a secret output, which would hide from preflight's report, the cost model (it counts the custom metrics from
+the EMF declarations) and the tests exactly what this component ships; rustfs-ssm-parameter-disallow-plaintext-secrets
+checks that nothing secret ever lands in it. A State Manager association runs this
 component's Command document on the cluster's instances (target ``tag:rustfs:cluster``), which installs
 ``amazon-cloudwatch-agent-<packageVersion>`` with ``--releasever=<releaseVersion>``, fetches the parameter, checks
 its SHA-256 against the association's ``ConfigSha256`` and applies it (fetch-config with the agent's JSON,
@@ -405,7 +408,7 @@ class NodeCollector(pulumi.ComponentResource):
         self.parameter_name = t.collector_parameter_name(args.cluster_id)
         cluster_tag = {"rustfs:cluster": args.cluster_id}
         self.parameter = aws.ssm.Parameter(
-            f"{name}-config", name=self.parameter_name, type="String", tier=parameter_tier(text), value=text,
+            f"{name}-config", name=self.parameter_name, type="String", tier=parameter_tier(text), insecure_value=text,
             data_type="text", description=f"Node collector configuration of RustFS cluster {args.cluster_id} "
                                           "(OpenTelemetry collector YAML, written as JSON); no secrets",
             tags=resource_tags(args.tags, f"{args.cluster_id}-collector-config", args.stack, cluster_tag),

@@ -28,7 +28,13 @@ USAGE_DEFAULTS: dict = {
     "snapshotDailyChangeRate": 0.02,  # fraction of snapshotted data changed per day
     "snapshotRetentionDays": 7,
     "natGBPerMonth": 20.0,  # packages, images, AWS APIs without endpoints
-    "logsGBPerMonth": 5.0,  # CloudWatch Logs ingested, all groups
+    "logsGBPerMonth": 5.0,  # CloudWatch Logs ingested by the stack's groups, the node collector's aside (below)
+    # What one node's collector (components/observability/collector.py) sends to CloudWatch Logs a month: its EMF
+    # records (CloudWatch bills them as ingested logs, and extracts the custom metrics from them), RustFS's log records
+    # at observability.logLevel and the RustFS units' journal. An assumption: a node at the default level writes a
+    # few KB of EMF a minute (one record per metric group and label set every 60 s); measure the groups'
+    # IncomingBytes after a week and set it.
+    "telemetryLogsGBPerNodeMonth": 1.0,
     "logsRetentionMonthsIfUnset": 12,  # stored months for log groups without retentionInDays
     "kmsRequestsPerMonth": 100_000,
     "secretsApiCallsPerMonth": 10_000,
@@ -47,6 +53,9 @@ USAGE_DEFAULTS: dict = {
     "imageBuildsPerMonth": None,
     "imageBuildHours": 1.0,
     "imagesKept": 4,  # distributed AMIs kept per Region: nothing deregisters old ones (README, Optimized AMI)
+    # DataSync (components/migration/): TiB its tasks copy this month, every leg counted (a staged source is copied
+    # twice: into S3, then into RustFS); preflight sets the initial copy from migration.sources[].sizeTiB.
+    "datasyncTiBPerMonth": 0.0,
 }
 
 # The defaults of the stack config's ``usage`` section (components/config.py, README "Configuration"), here so
@@ -78,6 +87,8 @@ IMAGE_INFRASTRUCTURE = "aws:imagebuilder/infrastructureConfiguration:Infrastruct
 IMAGE_DISTRIBUTION = "aws:imagebuilder/distributionConfiguration:DistributionConfiguration"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 MAINTENANCE_WINDOW = "aws:ssm/maintenanceWindow:MaintenanceWindow"
+SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+SSM_ASSOCIATION = "aws:ssm/association:Association"
 SESSION_DOCUMENT_TYPE = "Session"
 STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
@@ -550,6 +561,190 @@ def _add_images(bill: _Bill, resources, usage) -> None:
                  "bound, as above)")
 
 
+# --- the node collector: custom metrics, its log groups, its configuration parameter ------------------------------
+
+_NODE_DIMENSION, _MOUNT_DIMENSION, _CLUSTER_DIMENSION = "NodeName", "MountPath", "ClusterId"
+
+
+def _parameter_value(parameter: dict):
+    inputs = _inputs(parameter)
+    for key in ("insecureValue", "value"):
+        value = _known(inputs.get(key))
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def collector_configs(resources: list[dict]) -> list[tuple[dict, dict]]:
+    """(parameter, configuration) of each SSM parameter holding an OpenTelemetry collector configuration (JSON, as
+    collector.py stores it) with an awsemf exporter."""
+    import json
+
+    found = []
+    for r in resources:
+        if r.get("type") != SSM_PARAMETER:
+            continue
+        text = _parameter_value(r)
+        try:
+            config = json.loads(text) if text else None
+        except ValueError:
+            continue
+        exporters = config.get("exporters") if isinstance(config, dict) else None
+        if isinstance(exporters, dict) and any(k.split("/")[0] == "awsemf" for k in exporters):
+            found.append((r, config))
+    return found
+
+
+def _applying_association(resources, parameter: dict) -> dict | None:
+    """The State Manager association that applies the parameter (its ConfigParameter names it)."""
+    name = _known(_inputs(parameter).get("name"))
+    return next((a for a in resources if a.get("type") == SSM_ASSOCIATION
+                 and (_inputs(a).get("parameters") or {}).get("ConfigParameter") == name), None)
+
+
+def _tag_targets(association: dict) -> list[tuple[str, set]]:
+    return [(t["key"][len("tag:"):], set(t.get("values") or [])) for t in _inputs(association).get("targets") or []
+            if isinstance(t, dict) and isinstance(t.get("key"), str) and t["key"].startswith("tag:")]
+
+
+def _matches(tags: dict, targets: list[tuple[str, set]]) -> bool:
+    return bool(targets) and all(tags.get(key) in values for key, values in targets)
+
+
+def targeted_nodes(resources, association: dict) -> int:
+    """Instances the association's tag targets reach: the Auto Scaling groups' desired capacity whose launch
+    template (or propagated group tags) tag their instances so, and single instances with the tags."""
+    targets = _tag_targets(association)
+    templates = [r for r in resources if r.get("type") == LAUNCH_TEMPLATE]
+    count = 0
+    for r in resources:
+        inputs = _inputs(r)
+        if r.get("type") == ASG:
+            template = _asg_template(r, templates)
+            tags = {t.get("key"): t.get("value") for t in inputs.get("tags") or []
+                    if isinstance(t, dict) and t.get("propagateAtLaunch")}
+            for spec in (_inputs(template).get("tagSpecifications") or []) if template else []:
+                if isinstance(spec, dict) and spec.get("resourceType") == "instance":
+                    tags.update(spec.get("tags") or {})
+            if _matches(tags, targets):
+                count += int(_num(inputs.get("desiredCapacity"), _num(inputs.get("minSize"), 0)))
+        elif r.get("type") == EC2_INSTANCE and _matches(inputs.get("tags") or {}, targets):
+            count += 1
+    return count
+
+
+def _label_values() -> dict[str, int]:
+    """RustFS's metric labels with a known value set (data/rustfs_metrics.json label_values): dimension -> values."""
+    import json
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).parent / "data" / "rustfs_metrics.json").read_text())
+    counts: dict[str, int] = {}
+    for metric in data["metrics"]:
+        for label, values in (metric.get("label_values") or {}).items():
+            counts[label] = max(counts.get(label, 0), len(values))
+    return counts
+
+
+def custom_metrics(config: dict, nodes: int, mounts: int) -> tuple[int, list[str]]:
+    """CloudWatch custom metrics the EMF exporters' declarations publish: a metric is a name with one set of
+    dimension values, so each declared dimension set counts once for ClusterId, per node for NodeName, per data
+    mount for MountPath, per value for a RustFS label (rustfs_metrics.json label_values; an upper bound: a value
+    that never occurs publishes nothing). Also the dimensions it could not count (then counted once)."""
+    labels = _label_values()
+    total, uncounted = 0, set()
+    for cid, exporter in (config.get("exporters") or {}).items():
+        if cid.split("/")[0] != "awsemf" or not isinstance(exporter, dict):
+            continue
+        for declaration in exporter.get("metric_declarations") or []:
+            names = len(declaration.get("metric_name_selectors") or [])
+            for dimensions in declaration.get("dimensions") or []:
+                series = 1
+                if _MOUNT_DIMENSION in dimensions:
+                    series *= mounts
+                elif _NODE_DIMENSION in dimensions:
+                    series *= nodes
+                for d in dimensions:
+                    if d in labels:
+                        series *= labels[d]
+                    elif d not in (_CLUSTER_DIMENSION, _NODE_DIMENSION, _MOUNT_DIMENSION):
+                        uncounted.add(d)
+                total += names * series
+    return total, sorted(uncounted)
+
+
+def _config_log_groups(config: dict) -> set:
+    return {e.get("log_group_name") for e in (config.get("exporters") or {}).values()
+            if isinstance(e, dict) and e.get("log_group_name")}
+
+
+def _add_collector(bill: _Bill, resources, usage) -> None:
+    """The node collector (components/observability/collector.py): the custom metrics its EMF declarations publish,
+    the log data it sends (EMF records, RustFS's logs, the journal) and keeps, its Advanced-tier parameter and the
+    parameter reads of its association. X-Ray traces are the sampling rule's line (_add_monitoring)."""
+    for parameter, config in collector_configs(resources):
+        association = _applying_association(resources, parameter)
+        nodes = targeted_nodes(resources, association) if association else 0
+        targets = _tag_targets(association) if association else []
+        mounts = sum(1 for v in resources if v.get("type") == VOLUME
+                     and _matches(_inputs(v).get("tags") or {}, targets))
+        label = _known(_inputs(parameter).get("name")) or parameter.get("name")
+        if not nodes:
+            bill.add(f"Node collector {label}", None, "no instance its association targets could be counted")
+            continue
+        metrics, uncounted = custom_metrics(config, nodes, mounts)
+        unit = bill.price("cloudwatch", "metric_month")
+        bill.add(f"CloudWatch custom metrics ({metrics})", None if unit is None else metrics * unit,
+                 f"{metrics} metrics (the EMF declarations' dimension sets over {nodes} nodes, {mounts} data mounts "
+                 f"and RustFS's label values{'; not counted: ' + ', '.join(uncounted) if uncounted else ''}) x "
+                 f"${unit}/metric-month (the first 10,000 of the account; free tier not assumed)")
+        groups = _config_log_groups(config)
+        kept = [_num(_inputs(g).get("retentionInDays")) for g in resources
+                if g.get("type") == LOG_GROUP and _inputs(g).get("name") in groups]
+        months = max((d / 30 if d else usage["logsRetentionMonthsIfUnset"]) for d in kept) if kept else \
+            usage["logsRetentionMonthsIfUnset"]
+        gb = usage["telemetryLogsGBPerNodeMonth"] * nodes
+        ingest, store = bill.price("cloudwatch", "logs_ingested_gb"), bill.price("cloudwatch", "logs_stored_gb_month")
+        bill.add(f"Node telemetry logs ({len(groups)} groups, EMF included)",
+                 None if None in (ingest, store) else gb * ingest + gb * months * store,
+                 f"{gb:g} GB ingested ({nodes} nodes x {usage['telemetryLogsGBPerNodeMonth']:g} GB, "
+                 f"usage.telemetryLogsGBPerNodeMonth) x ${ingest}/GB + {gb * months:g} GB kept ({months:.1f} months) "
+                 f"x ${store}/GB-month")
+        if _known(_inputs(parameter).get("tier")) == "Advanced":
+            month, api = bill.price("ssm", "advanced_parameter_month"), bill.price("ssm", "advanced_api_per_10k")
+            schedule = _known(_inputs(association).get("scheduleExpression")) or ""
+            minutes = _rate_minutes(schedule)
+            reads = nodes * (HOURS_PER_MONTH * 60 / minutes) if minutes else 0.0
+            bill.add("SSM Advanced parameter (collector configuration)",
+                     None if None in (month, api) else month + reads / 10_000 * api,
+                     f"1 x ${month}/parameter-month + {reads:,.0f} GetParameter calls ({nodes} nodes every "
+                     f"{minutes or '?'} minutes, {schedule or 'no schedule'}; more when the configuration changes) x "
+                     f"${api}/10k")
+
+
+def _rate_minutes(expression: str) -> float | None:
+    parts = expression.removeprefix("rate(").removesuffix(")").split()
+    if not expression.startswith("rate(") or len(parts) != 2 or not parts[0].isdigit():
+        return None
+    return int(parts[0]) * {"minute": 1, "hour": 60, "day": 1440}.get(parts[1].rstrip("s"), 0) or None
+
+
+DATASYNC_TASK = "aws:datasync/task:Task"
+
+
+def _add_datasync(bill: _Bill, resources, usage) -> None:
+    """DataSync bills the bytes each task execution copies (Basic mode, prices.json ``datasync``); its agent is the EC2
+    instance priced with the other instances, and its interface endpoint is not priced (no endpoint is)."""
+    tasks = _count(resources, DATASYNC_TASK)
+    if not tasks:
+        return
+    tib = float(usage["datasyncTiBPerMonth"])
+    unit = bill.price("datasync", "basic_gb")
+    bill.add(f"DataSync copies ({tasks} tasks)", None if unit is None else tib * GB_PER_TIB * unit,
+             f"{tib:g} TiB copied this month x {GB_PER_TIB} GB x ${unit}/GB (Basic mode; usage.datasyncTiBPerMonth: "
+             "the initial copy of migration.sources[].sizeTiB, a staged source twice); the agent is an EC2 line")
+
+
 def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, *,
                  data_shards: int | None = None, parity: int | None = None) -> dict:
     """The ``"cost"`` section: ``{"monthlyUSD", "priceDate", "region", "items", "unpriced", "usage"}``.
@@ -577,8 +772,10 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     _add_network(bill, resources, merged, e, has_cluster=bool(fleets or vols))
     _add_services(bill, resources, merged)
     _add_monitoring(bill, resources, merged)
+    _add_collector(bill, resources, merged)
     _add_lattice(bill, resources)
     _add_images(bill, resources, merged)
+    _add_datasync(bill, resources, merged)
     return {
         "monthlyUSD": _usd(sum(i["monthlyUSD"] for i in bill.items)),
         "priceDate": min(bill.dates) if bill.dates else None,
