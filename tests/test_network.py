@@ -72,7 +72,7 @@ def test_each_private_subnet_routes_through_its_own_az_nat_in_prod(prod):
 def test_endpoints(prod):
     endpoints = {e.inputs["serviceName"].rsplit(".", 1)[1]: e for e in prod.of_type(ENDPOINT)}
     assert set(endpoints) == {"s3", "ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "monitoring",
-                              "secretsmanager", "sts"}
+                              "secretsmanager", "sts", "xray"}  # xray: the collector's traces
     s3 = endpoints.pop("s3")
     assert s3.inputs["vpcEndpointType"] == "Gateway" and len(s3.inputs["routeTableIds"]) == 3
     own, repos = json.loads(s3.inputs["policy"])["Statement"]

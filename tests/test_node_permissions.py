@@ -61,6 +61,7 @@ JUSTIFIED_GRANTS = {
     # Run Command documents, not user data: their calls are judged in their own tests.
     "cloudwatch:DescribeAlarms": "the patch document's cluster check (tests/test_patching.py)",
     "logs:DescribeLogGroups": "SSM Agent: the session log group exists and is encrypted (tests/test_sessions.py)",
+    "ssm:GetParameter": "the collector document reads its configuration parameter (tests/test_collector.py)",
 }
 
 
