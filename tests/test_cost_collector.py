@@ -104,3 +104,12 @@ def test_without_the_collector_no_collector_lines_and_without_tracing_no_traces(
                                                          "SSM Advanced parameter"))]
     assert bool(collector_lines) is collector, lines
     assert any(w.startswith("X-Ray traces") for w in lines) is tracing
+
+
+@pytest.mark.parametrize("expression, minutes", [
+    ("rate(30 minutes)", 30), ("rate(1 hour)", 60), ("rate(2 days)", 2880), ("cron(0/15 * * * ? *)", 15),
+    ("cron(0,20 * * * ? *)", 20), ("cron(0 * * * ? *)", 60), ("cron(0 0/2 * * ? *)", 120),
+    ("cron(30 4 * * ? *)", 1440), ("at(2026-07-07T15:55:00)", None), ("cron(0 4 ? * MON#2 *)", 1440)])
+def test_the_shortest_interval_of_a_schedule(expression, minutes):
+    from rustfs_model.schedules import schedule_minutes
+    assert schedule_minutes(expression) == minutes

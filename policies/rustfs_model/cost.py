@@ -11,6 +11,7 @@ carry it.
 from __future__ import annotations
 
 from rustfs_model.catalogue import HOURS_PER_MONTH, PriceNotSourced, price, price_table
+from rustfs_model.schedules import schedule_minutes
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's preview-time unknown value
 _HIDDEN = {UNKNOWN, "[unknown]", "[secret]"}  # also preflight's plain-JSON markers (preflight/runner.py)
@@ -713,20 +714,13 @@ def _add_collector(bill: _Bill, resources, usage) -> None:
         if _known(_inputs(parameter).get("tier")) == "Advanced":
             month, api = bill.price("ssm", "advanced_parameter_month"), bill.price("ssm", "advanced_api_per_10k")
             schedule = _known(_inputs(association).get("scheduleExpression")) or ""
-            minutes = _rate_minutes(schedule)
+            minutes = schedule_minutes(schedule.strip())
             reads = nodes * (HOURS_PER_MONTH * 60 / minutes) if minutes else 0.0
             bill.add("SSM Advanced parameter (collector configuration)",
                      None if None in (month, api) else month + reads / 10_000 * api,
                      f"1 x ${month}/parameter-month + {reads:,.0f} GetParameter calls ({nodes} nodes every "
                      f"{minutes or '?'} minutes, {schedule or 'no schedule'}; more when the configuration changes) x "
                      f"${api}/10k")
-
-
-def _rate_minutes(expression: str) -> float | None:
-    parts = expression.removeprefix("rate(").removesuffix(")").split()
-    if not expression.startswith("rate(") or len(parts) != 2 or not parts[0].isdigit():
-        return None
-    return int(parts[0]) * {"minute": 1, "hour": 60, "day": 1440}.get(parts[1].rstrip("s"), 0) or None
 
 
 DATASYNC_TASK = "aws:datasync/task:Task"
