@@ -29,6 +29,7 @@ from rustfs_aws.images import (
     image_parameter_name,
     require_image,
 )
+from rustfs_aws.integrations.wiring import build_integrations
 from rustfs_aws.network import (
     GATEWAY_ENDPOINT_SERVICES,
     INTERFACE_ENDPOINT_SERVICES,
@@ -104,7 +105,7 @@ keys = Keys(f"{cfg.name}-keys", stack.args(
     ebs_encryption_by_default=cfg.security.ebs_encryption_by_default,
     ebs_default_kms_key_arn=cfg.security.ebs_default_kms_key_arn,
     trail_name=trail_name(cfg.name) if cfg.audit.cloud_trail == "create" else None,
-    config_delivery=cfg.audit.config == "create"), opts=opts)
+    config_delivery=cfg.audit.config == "create", sse=cfg.integrations.encryption.sse == "aws"), opts=opts)
 
 credentials = RootCredentials(f"{cfg.name}-root-credentials", stack.args(
     CredentialsArgs, secrets_key_arn=keys.arns["secrets"], version=cfg.security.root_credentials_version),
@@ -137,6 +138,9 @@ budget = StackBudget(f"{cfg.name}-budget", stack.args(
     BudgetArgs, monthly_usd=cfg.budget.monthly_usd, project_tag=cfg.tags["Project"],
     environment_tag=cfg.tags["Environment"], messaging_key_arn=keys.arns["messaging"], emails=cfg.budget.emails),
     opts=opts)
+
+# The S3 tier, its replica, RustFS remote targets and SSE with AWS KMS (README, Tiering, replication and SSE-KMS).
+integrations = build_integrations(cfg, stack, keys=keys, iam=iam, network=network, audit=audit)
 
 # --- the RustFS cluster: names and layout first (DNS, certificates and IAM need them), then the nodes ------
 cluster_cfg = cfg.cluster
@@ -225,7 +229,8 @@ else:
         internal=not cluster_cfg.internet_facing, console=cluster_cfg.console, tls_mode=cfg.tls.mode,
         certificate_arn=cfg.tls.certificate_arn, deletion_protection=cfg.is_prod,
         # Access logs to the audit component's logs bucket (its policy admits the log delivery service).
-        access_logs_bucket=audit.logs_bucket.bucket_name), opts=stack.opts(depends_on=[audit.logs_bucket]))
+        access_logs_bucket=audit.logs_bucket.bucket_name,
+        on_prem_cidrs=cfg.hybrid.on_prem_cidrs if cfg.hybrid else []), opts=stack.opts(depends_on=[audit.logs_bucket]))
     dns.alias_load_balancer(endpoint_names, load_balancer.dns_name, load_balancer.zone_id)
 
     cluster_tls = ClusterTls(f"{cfg.name}-tls", stack.args(
@@ -293,7 +298,8 @@ else:
         metric_namespace=metric_namespace(cfg.stack),
         parameter_arns=[*([collector.parameter_arn] if collector else []),
                         *([rustfs_state.parameter_arn] if rustfs_state else [])],
-        extra_statements=operations_node_statements))
+        extra_statements=pulumi.Output.all(operations_node_statements, integrations.node_statements).apply(
+            lambda v: [*v[0], *v[1]])))
 
     cluster = RustfsCluster(f"{cfg.name}-cluster", stack.args(
         ClusterArgs, cluster=cluster_cfg, plan=plan,
@@ -307,7 +313,8 @@ else:
         # RustFS routes virtual-hosted-style requests only with the console off (rustfs/src/server/http.rs).
         server_domains=[] if cluster_cfg.console else [endpoint],
         nat=cfg.network.nat_gateways != "none", node_access=node_access, image_parameter=image_parameter,
-        telemetry=node_telemetry), opts=opts)
+        telemetry=node_telemetry, sse_key_arn=integrations.sse_key_arn,
+        on_prem_cidrs=cfg.hybrid.on_prem_cidrs if cfg.hybrid else []), opts=opts)
     load_balancer.allow_to_nodes(cluster.security_group_id)
 
     # Rolling and coordinated restarts as SSM Command documents (README, Day 2); the operator role may send them.
@@ -347,6 +354,21 @@ else:
     pulumi.export("patchDocument", patching.document_name)
     pulumi.export("patchWindowId", patching.window_id)
     pulumi.export("sessionDocument", sessions.document_name)
+
+    if cfg.hybrid:
+        from rustfs_aws.hybrid import HybridArgs, HybridConnectivity
+
+        # On-premises networks over a Site-to-Site VPN and/or a Direct Connect gateway (README, Hybrid): routes
+        # propagated to the private route tables, tunnel alarms to the ops-alerts topic. No output carries a key.
+        hybrid = HybridConnectivity(f"{cfg.name}-hybrid", stack.args(
+            HybridArgs, hybrid=cfg.hybrid, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
+            private_route_table_ids=network.private_route_table_ids, alarm_topic_arn=alarms.topic_arn), opts=opts)
+        pulumi.export("vpnGatewayId", hybrid.vpn_gateway_id)
+        if hybrid.vpn_connection_id is not None:
+            pulumi.export("vpnConnectionId", hybrid.vpn_connection_id)
+            pulumi.export("vpnTunnelAddresses", hybrid.tunnel_addresses)
+        if hybrid.dx_gateway_id is not None:
+            pulumi.export("directConnectGatewayId", hybrid.dx_gateway_id)
 
     if cfg.migration:
         from rustfs_aws.migration import DataSyncMigration, DataSyncMigrationArgs

@@ -20,15 +20,19 @@ from rustfs_aws.cluster.bootstrap.render import (
     load_releases,
 )
 from rustfs_aws.cluster.bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, READINESS_WAIT_RANGE, TOPOLOGY_WAIT_RANGE
+from rustfs_aws.cluster.dns import endpoint_name
 from rustfs_aws.cluster.user_data_size import user_data_problem
+from rustfs_aws.edge.settings import EdgeConfig, parse_edge
 from rustfs_aws.eks.constants import IMAGE_DIGEST_PATTERN
+from rustfs_aws.hybrid.settings import HybridConfig, parse_hybrid
 from rustfs_aws.images.settings import ImagesConfig, parse_images
+from rustfs_aws.integrations.settings import IntegrationsConfig, parse_integrations
+from rustfs_aws.migration.settings import MigrationConfig, check_against_stack, parse_migration
 from rustfs_aws.network.subnets import MAX_AZS, plan_subnets
 from rustfs_aws.network.zones import ZONE_ID, zone_id_prefix
 from rustfs_aws.observability.telemetry import COLLECTOR_PACKAGE_DEFAULT as DEFAULT_COLLECTOR_PACKAGE
 from rustfs_aws.observability.telemetry import COLLECTOR_PACKAGE_VERSION, COLLECTOR_RELEASE_VERSION
 from rustfs_aws.observability.telemetry import COLLECTOR_RELEASE_DEFAULT as DEFAULT_COLLECTOR_RELEASE
-from rustfs_aws.migration.settings import MigrationConfig, check_against_stack, parse_migration
 from rustfs_aws.operations.settings import OperationsConfig, parse_operations
 from rustfs_aws.state.settings import StateConfig, parse_state_config
 from rustfs_aws.validation import _MISSING, NAMESPACE, ConfigError, Problems
@@ -270,10 +274,14 @@ class StackConfig:
     account: AccountConfig = field(default_factory=AccountConfig)
     operations: OperationsConfig = field(default_factory=OperationsConfig)  # patching, Session Manager
     images: ImagesConfig = field(default_factory=ImagesConfig)  # the optimized node AMI (images/settings.py)
+    # tiering, replication, encryption (integrations/settings.py): the S3 tier, its replica, SSE with AWS KMS
+    integrations: IntegrationsConfig = field(default_factory=IntegrationsConfig)
     migration: MigrationConfig | None = None  # DataSync copies into RustFS (migration/settings.py); None: none
+    hybrid: HybridConfig | None = None  # on-premises networks, VPN, Direct Connect (hybrid/settings.py); None: none
     # buckets, policies and service accounts inside RustFS (state/settings.py, the ``rustfs`` section)
     rustfs: StateConfig = field(default_factory=StateConfig)
     eks: EksConfig | None = None  # only with cluster.platform: eks
+    edge: EdgeConfig | None = None  # chosen RustFS buckets through CloudFront (edge/settings.py); None: no edge
 
     @property
     def is_prod(self) -> bool:
@@ -286,7 +294,9 @@ class StackConfig:
 
 
 TOP_LEVEL = {"account", "environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
-             "usage", "budget", "observability", "quotas", "eks", "operations", "images", "rustfs", "migration"}
+             "usage", "budget", "observability", "quotas", "eks", "operations", "images", "migration", "hybrid",
+             "rustfs", "edge",
+             "tiering", "replication", "encryption"}
 
 
 def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
@@ -338,16 +348,22 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     operations = parse_operations(p, raw, prod=prod, owns_account=account.owns_account_resources)
     images = parse_images(p, raw, platform=cluster.platform, ami_id=cluster.ami_id)
     rustfs = parse_state_config(p, raw, platform=cluster.platform)
+    integrations = parse_integrations(p, raw, region=region, platform=cluster.platform, nodes=cluster.nodes)
+    hybrid = parse_hybrid(p, raw, vpc_cidr=network.cidr, region=region, platform=cluster.platform)
     migration = parse_migration(p, raw, secret=f"{NAMESPACE}:migration" in (secret_keys or []),
                                 admin_cidrs=network.admin_cidrs)
     check_against_stack(p, migration, platform=cluster.platform, client_cidrs=cluster.client_cidrs,
                         agent_subnet_cidr=_first_private_subnet(network))
+    edge = parse_edge(p, raw, region=region, platform=cluster.platform, console=cluster.console,
+                      endpoint=endpoint_name(cluster.domain), vpc_cidr=network.cidr, az_count=network.az_count,
+                      az_ids=network.az_ids)
     p.raise_if_any()
     return StackConfig(project=project, stack=stack, region=region, environment=env, tags=tags,
                        network=network, cluster=cluster, tls=tls, security=security, audit=audit,
                        backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []),
                        observability=observability, quotas=quotas, account=account, eks=eks,
-                       operations=operations, images=images, rustfs=rustfs, migration=migration)
+                       operations=operations, images=images, migration=migration, hybrid=hybrid, rustfs=rustfs,
+                       integrations=integrations, edge=edge)
 
 
 def _first_private_subnet(network: NetworkConfig) -> str | None:

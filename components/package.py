@@ -58,6 +58,14 @@ LEFT_OUT = {
                "YAML example (examples/) nor checked by the schema tests",
     "EksPlatform": "new with the EKS platform; its Args are not yet documented for the schema",
     "RustfsWorkload": "new with the EKS platform; it takes secret values (credentials, the CA key) as inputs",
+    "S3Lattice": "it shares the S3 Service's load balancer, whose DNS name only RustfsWorkload's Service status has; "
+                 "served when the EKS components are",
+    "TierStorage": "its Args take the validated tiering section (a config object, not a schema type), and the tier it "
+                   "serves is registered by the reconciler on the RustfsCluster's nodes",
+    "TierReplica": "its Args take the validated integration sections and the tier bucket's HardenedBucket resource "
+                   "(replication waits for its versioning): neither is a schema type",
     "DataSyncMigration": "its Args take the validated migration config (MigrationConfig with its sources and the "
                          "secret credentials in them), which is not a schema type",
+    "HybridConnectivity": "its Args take the validated hybrid section (HybridConfig, a config object, not a schema "
+                          "type) and the ops-alerts topic of ClusterAlarms, which is not served",
 }

@@ -14,7 +14,17 @@ import string
 
 import pulumi
 
-from . import fake_datasync, fake_dynamodb, fake_eks, fake_imagebuilder, fake_monitoring, fake_ssm, fake_ssm_config
+from . import (
+    fake_datasync,
+    fake_dynamodb,
+    fake_eks,
+    fake_hybrid,
+    fake_imagebuilder,
+    fake_integrations,
+    fake_monitoring,
+    fake_ssm,
+    fake_ssm_config,
+)
 from .fake_account import ACCOUNT_ID, SERVICE_LINKED_ROLES, FakeAccount, get_role, get_roles
 from .fake_limits import check_max_session_duration, checked_user_data
 from .fake_monitoring import recorded_alarm
@@ -397,8 +407,6 @@ _RESOURCES = {
         f"{i.get('role')}-{_hex('rpa', n, length=20)}", {}),
     "aws:iam/policy:Policy": _named("iam", "policy/{name}", region=False, id_is="arn"),
     "aws:iam/instanceProfile:InstanceProfile": _named("iam", "instance-profile/{name}", region=False),
-    "aws:iam/user:User": _named("iam", "user/{name}", region=False),
-    "aws:iam/userPolicy:UserPolicy": lambda f, n, i: (f"{i.get('user')}:{_autoname(n, i)}", {}),
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
@@ -443,8 +451,12 @@ _RESOURCES = {
     **fake_ssm_config.RESOURCES,  # parameters (tier limits) and State Manager associations
     **fake_dynamodb.RESOURCES,  # the state reconciler's lease table (components/state/state.py)
     **fake_datasync.RESOURCES,  # DataSync agents, locations, tasks; the Logs resource policy (fake_datasync.py)
+    **fake_hybrid.RESOURCES,  # Site-to-Site VPN and Direct Connect gateways (fake_hybrid.py)
+    **fake_integrations.RESOURCES,  # the tier user and its keys, Intelligent-Tiering, acceleration
 }
 _RESOURCES = fake_eks.with_launch_template_registry(_RESOURCES)  # node groups check their template (fake_eks.py)
+# Replication checks both buckets' Region and versioning, lifecycle its transitions (fake_integrations.py).
+_RESOURCES = fake_integrations.with_bucket_checks(_RESOURCES)
 
 
 def _ssm_parameter(fake: FakeAws, args: dict):

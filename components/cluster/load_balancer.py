@@ -77,6 +77,9 @@ class LoadBalancerArgs:
     bucket); unset: no access logs."""
     tags: dict[str, str] | None = field(default_factory=dict)
     """Tags on every resource, next to each one's ``Name``."""
+    on_prem_cidrs: list[str] | None = field(default_factory=list)
+    """On-premises CIDR blocks (over a VPN or Direct Connect) that may reach the S3 port (9000), never the
+    console."""
 
 
 class S3LoadBalancer(pulumi.ComponentResource):
@@ -112,6 +115,7 @@ class S3LoadBalancer(pulumi.ComponentResource):
             tags=self._tags(f"{name}-sg"), opts=child)
         self.security_group_id: pulumi.Output[str] = self.security_group.id
         self._ingress(S3_PORT, args.client_cidrs, "S3 clients")
+        self._ingress(S3_PORT, args.on_prem_cidrs, "on-premises", key="onprem-")
         if args.console:
             self._ingress(CONSOLE_PORT, args.admin_cidrs, "console administrators")
 
@@ -145,12 +149,12 @@ class S3LoadBalancer(pulumi.ComponentResource):
     def _tags(self, name: str) -> dict[str, str]:
         return resource_tags(self._args.tags, name)
 
-    def _ingress(self, port: int, cidrs: list[str], who: str) -> None:
+    def _ingress(self, port: int, cidrs: list[str], who: str, key: str = "") -> None:
         for i, cidr in enumerate(cidrs):
             aws.vpc.SecurityGroupIngressRule(
-                f"{self._name}-in-{port}-{i}", security_group_id=self.security_group.id, cidr_ipv4=cidr,
+                f"{self._name}-in-{port}-{key}{i}", security_group_id=self.security_group.id, cidr_ipv4=cidr,
                 ip_protocol="tcp", from_port=port, to_port=port, description=f"{port} from {who} ({cidr})",
-                tags=self._tags(f"{self._name}-in-{port}-{i}"),
+                tags=self._tags(f"{self._name}-in-{port}-{key}{i}"),
                 opts=pulumi.ResourceOptions(parent=self.security_group))
 
     def allow_to_nodes(self, node_security_group_id: pulumi.Input[str]) -> None:

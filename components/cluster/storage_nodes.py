@@ -159,6 +159,13 @@ class ClusterArgs:
     # images.use: the SSM parameter the node image pipeline writes (components/images/pipeline.py); each launch
     # resolves its newest AMI. None: cluster.amiId, else the latest Amazon Linux 2023.
     image_parameter: str | None = None
+    # hybrid.onPremCidrs (components/hybrid/settings.py): on-premises networks reaching RustFS on 9000 through the
+    # VPN or Direct Connect, and the on-premises RustFS the nodes replicate to on 9000. Never the console.
+    on_prem_cidrs: list[str] = field(default_factory=list)
+    # encryption.sse: aws: the key RustFS's AWS KMS backend encrypts objects with (integrations/sse.py); None: no SSE.
+    sse_key_arn: pulumi.Input[str] | None = None
+    # edge: False turns RustFS's trusted proxy off, so aws:SourceIp is the TCP peer (edge/documents.py).
+    trusted_proxy: bool = True
 
 
 class RustfsCluster(pulumi.ComponentResource):
@@ -246,6 +253,9 @@ class RustfsCluster(pulumi.ComponentResource):
         ingress("s3-lb", S3_PORT, "S3 and health checks from the load balancer",
                 referenced_security_group_id=a.load_balancer_security_group_id)
         ingress("s3-peers", S3_PORT, "RustFS internode RPC from peer nodes", referenced_security_group_id=sg.id)
+        for i, cidr in enumerate(a.on_prem_cidrs):
+            ingress(f"s3-onprem-{i}", S3_PORT, f"S3 from on-premises ({cidr})", cidr_ipv4=cidr)
+            egress(f"s3-onprem-{i}", S3_PORT, f"replication to the on-premises RustFS ({cidr})", cidr_ipv4=cidr)
         if a.cluster.console:
             for i, cidr in enumerate(a.admin_cidrs):
                 ingress(f"console-admins-{i}", CONSOLE_PORT, f"console from administrators ({cidr})",
@@ -294,12 +304,14 @@ class RustfsCluster(pulumi.ComponentResource):
 
     def _user_data(self, node: NodePlan) -> pulumi.Output[str]:
         a, c = self._args, self._args.cluster
-        return pulumi.Output.all(a.hosted_zone_id, a.credentials_secret_arn, a.tls_secret_arns[node.name]).apply(
+        return pulumi.Output.all(a.hosted_zone_id, a.credentials_secret_arn, a.tls_secret_arns[node.name],
+                                 a.sse_key_arn).apply(
             # The same mapping config.parse measured against EC2's 16 KB limit (user_data_size.py).
             lambda v: render_user_data_base64(node_user_data_params(
                 c, cluster_id=a.cluster_id, node_index=node.index, node_name=node.name, volumes=a.plan.volumes,
                 arch=self.arch, region=a.region, server_domains=tuple(a.server_domains), hosted_zone_id=v[0],
-                credentials_secret_arn=v[1], tls_secret_arn=v[2], telemetry=a.telemetry)))
+                credentials_secret_arn=v[1], tls_secret_arn=v[2], telemetry=a.telemetry, sse_key_arn=v[3],
+                trusted_proxy=a.trusted_proxy)))
 
     def _launch_template(self, node: NodePlan, image_id: pulumi.Input[str],
                          group: aws.ec2.PlacementGroup | None, partition: int) -> aws.ec2.LaunchTemplate:
