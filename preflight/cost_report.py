@@ -7,9 +7,12 @@ stored data, the layout the erasure overhead, and ``budget.monthlyUSD`` the figu
 
 from __future__ import annotations
 
+from rustfs_model.catalogue import PriceNotSourced, price
 from rustfs_model.cost import monthly_cost
+from rustfs_model.datasync import bytes_per_second, migration_estimate
+from rustfs_model.s3_comparison import compare
 
-from .capacity_report import recorded_layout
+from .capacity_report import compute_capacity, compute_performance, recorded_layout
 from .cluster_nodes import stack_config
 from .runner import Recording
 from .sections import SECTIONS, Section, md_cell
@@ -18,8 +21,43 @@ from .sections import SECTIONS, Section, md_cell
 def usage_of(cfg) -> dict:
     """The ``usage`` config in ``rustfs_model.cost`` terms (what the config does not set keeps its default)."""
     u = cfg.usage
-    return {"writeMBps": u.write_mbps, "readMBps": u.read_mbps, "storedTiB": u.stored_tib,
-            "growthTiBPerMonth": u.growth_tib_per_month}
+    usage = {"writeMBps": u.write_mbps, "readMBps": u.read_mbps, "storedTiB": u.stored_tib,
+             "growthTiBPerMonth": u.growth_tib_per_month}
+    migration = getattr(cfg, "migration", None)
+    if migration is not None:
+        # The initial copy, in the month it runs: every leg is billed (a staged source twice); the staged copies sit
+        # in S3 until they expire (priced as S3 Standard, an upper bound: they move to Standard-IA after 30 days).
+        usage["datasyncTiBPerMonth"] = sum(s.size_tib * (2 if s.staged else 1) for s in migration.sources)
+        staged = sum(s.size_tib for s in migration.sources if s.staged)
+        if staged:
+            usage["s3StoredTiB"] = {"STANDARD": staged}
+    return usage
+
+
+def migration_of(cfg, performance: dict | None) -> list[dict] | None:
+    """How long the configured sources' first copy takes at their limits (rustfs_model.datasync)."""
+    migration = getattr(cfg, "migration", None)
+    if migration is None:
+        return None
+    write = performance["writeGBps"] * 1e9 if performance and performance.get("writeGBps") else None
+    sources = [{"name": s.name, "sizeTiB": s.size_tib, "staged": s.staged,
+                "bytesPerSecond": bytes_per_second(s.bandwidth_mibps if s.bandwidth_mibps is not None
+                                                   else migration.bandwidth_mibps)} for s in migration.sources]
+    return migration_estimate(sources, rustfs_write_bytes_per_second=write)
+
+
+def comparison_of(cfg, cost: dict, usage: dict, capacity: dict | None, performance: dict | None, region: str) -> dict:
+    """The stack against S3 for the same data and traffic (rustfs_model.s3_comparison)."""
+    try:
+        volume = price(region, "ebs", f"{cfg.cluster.volume.type}_gb_month")
+    except PriceNotSourced:
+        volume = None
+    return compare(region=region, rustfs_monthly_usd=cost["monthlyUSD"],
+                   usable_tib=capacity["usableTiB"] if capacity else None,
+                   raw_tib=capacity["rawTiB"] if capacity else None,
+                   read_gbps=performance["readGBps"] if performance else None,
+                   write_gbps=performance["writeGBps"] if performance else None,
+                   usage={**cost["usage"], **usage}, data_volume_gb_month=volume)
 
 
 def compute(recording: Recording) -> dict:
@@ -27,8 +65,14 @@ def compute(recording: Recording) -> dict:
     layout = recorded_layout(recording)
     resources = [{**r.to_json(), "outputs": r.outputs} for r in recording.resources]
     shards = {"data_shards": layout.data_shards, "parity": layout.parity} if layout else {}
-    cost = monthly_cost(resources, recording.settings.region, usage_of(cfg), **shards)
+    usage = usage_of(cfg)
+    cost = monthly_cost(resources, recording.settings.region, usage, **shards)
     cost["budgetUSD"] = cfg.budget.monthly_usd
+    capacity, performance = compute_capacity(recording), compute_performance(recording)
+    cost["s3Comparison"] = comparison_of(cfg, cost, usage, capacity, performance, recording.settings.region)
+    migration = migration_of(cfg, performance)
+    if migration is not None:
+        cost["migration"] = migration
     return cost
 
 
@@ -50,6 +94,13 @@ def human(value: dict) -> list[str]:
     top = sorted(value["items"], key=lambda i: -i["monthlyUSD"])
     lines += [f"  {_usd(i['monthlyUSD']):>12}  {i['what']}" for i in top]
     lines += [f"  not priced: {u}" for u in value.get("unpriced", [])]
+    comparison = value.get("s3Comparison")
+    if comparison:
+        lines += ["Against S3 for the same data and traffic:"] + [f"  {v}" for v in comparison["verdict"]]
+    for source in value.get("migration") or []:
+        legs = "; ".join(f"{leg['leg']} at {leg['bytesPerSecond'] / 2 ** 20:,.0f} MiB/s ({leg['bound']}) "
+                         f"{leg['hours']:,.1f} h" for leg in source["legs"])
+        lines.append(f"Migration {source['name']}: {source['sizeTiB']:g} TiB, {source['hours']:,.1f} h ({legs})")
     return lines
 
 
@@ -62,6 +113,32 @@ def markdown(value: dict) -> list[str]:
     out += [f"| **total** | **{value['monthlyUSD']:,.2f}** | |", ""]
     if value.get("unpriced"):
         out += ["Not priced (no sourced price, counted as 0):", ""] + [f"- {u}" for u in value["unpriced"]] + [""]
+    out += _comparison_markdown(value.get("s3Comparison")) + _migration_markdown(value.get("migration"))
+    return out
+
+
+def _comparison_markdown(c: dict | None) -> list[str]:
+    if not c:
+        return []
+    out = ["#### Against S3 for the same data and traffic", "", "| S3 item | USD/month | basis |", "|---|---:|---|"]
+    for item in c["s3"]["lines"]:
+        amount = "not priced" if item["monthlyUSD"] is None else f"{item['monthlyUSD']:,.2f}"
+        out.append(f"| {md_cell(item['what'])} | {amount} | {md_cell(item['basis'])} |")
+    out += [f"| **S3 total** | **{c['s3']['monthlyUSD']:,.2f}** | |", ""]
+    out += [f"- {v}" for v in c["verdict"]] + [""]
+    return out
+
+
+def _migration_markdown(sources: list[dict] | None) -> list[str]:
+    if not sources:
+        return []
+    out = ["#### DataSync migration: time of the first copy", "", "| source | TiB | leg | rate | bound by | hours |",
+           "|---|---:|---|---:|---|---:|"]
+    for s in sources:
+        for leg in s["legs"]:
+            out.append(f"| {s['name']} | {s['sizeTiB']:g} | {leg['leg']} | {leg['bytesPerSecond'] / 2 ** 20:,.0f} "
+                       f"MiB/s | {md_cell(leg['bound'])} | {leg['hours']:,.1f} |")
+    out += ["", "Data time only: DataSync also lists, prepares and verifies, before and after the copy.", ""]
     return out
 
 

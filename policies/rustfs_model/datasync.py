@@ -117,3 +117,24 @@ def transfer_hours(tib: float, rate_bytes_per_second: float) -> float:
     if rate_bytes_per_second <= 0:
         raise ValueError("the rate must be positive")
     return tib * TIB / rate_bytes_per_second / SECONDS_PER_HOUR
+
+
+def migration_estimate(sources: list[dict], *, rustfs_write_bytes_per_second: float | None = None) -> list[dict]:
+    """How long each source's first full copy takes: ``sources`` are ``{"name", "sizeTiB", "staged",
+    "bytesPerSecond"}`` (the task's limit, -1 none). A staged source is copied twice, into S3 then into RustFS, one
+    after the other; the copy into RustFS is also bound by the cluster's sustained write rate. Data time only: Basic
+    mode also lists, prepares and verifies, and the agent's own network is not modelled."""
+    out = []
+    for source in sources:
+        tib, limit = float(source.get("sizeTiB") or 0), float(source.get("bytesPerSecond", UNLIMITED))
+        legs = [("into S3 (staging)", None), ("into RustFS", rustfs_write_bytes_per_second)] if source.get("staged") \
+            else [("into RustFS", rustfs_write_bytes_per_second)]
+        estimated = []
+        for leg, write_bound in legs:
+            rate, bound = effective_rate(limit, **({"the cluster's sustained write bound": write_bound}
+                                                   if write_bound else {}))
+            estimated.append({"leg": leg, "bytesPerSecond": rate, "bound": bound,
+                              "hours": round(transfer_hours(tib, rate), 2) if tib else 0.0})
+        out.append({"name": source["name"], "sizeTiB": tib, "legs": estimated,
+                    "hours": round(sum(leg["hours"] for leg in estimated), 2)})
+    return out
