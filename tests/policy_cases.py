@@ -1183,3 +1183,146 @@ one(_ASSOCIATION_SCHEDULE, "slower-minimum-of-the-stack", [_association()], True
     config={_ASSOCIATION_SCHEDULE: {"minMinutes": 60}})
 one(_ASSOCIATION_SCHEDULE, "daily-meets-it", [_association(scheduleExpression="rate(1 day)")], False,
     config={_ASSOCIATION_SCHEDULE: {"minMinutes": 60}})
+
+# ---- hybrid connectivity and CI federation (policies/rustfs_guardrails/hybrid.py) ----
+
+VPN_CONNECTION, CUSTOMER_GATEWAY = "aws:ec2/vpnConnection:VpnConnection", "aws:ec2/customerGateway:CustomerGateway"
+DX_GATEWAY = "aws:directconnect/gateway:Gateway"
+DX_ASSOCIATION = "aws:directconnect/gatewayAssociation:GatewayAssociation"
+OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+
+
+def _vpn(**overrides: Any) -> Spec:
+    """A VPN connection as components/hybrid/connectivity.py declares it, with ``overrides`` on top."""
+    from rustfs_model.vpn import MODERN, TUNNELS, tunnel_key
+
+    props: dict[str, Any] = {"type": "ipsec.1", "customerGatewayId": "cgw-0123456789abcdef0",
+                             "vpnGatewayId": "vgw-0123456789abcdef0", "staticRoutesOnly": False,
+                             "tunnel1PresharedKey": secret("k" + "a" * 40),
+                             "tunnel2PresharedKey": secret("k" + "b" * 40)}
+    for tunnel in TUNNELS:
+        props.update({tunnel_key(tunnel, option): list(values) for option, values in MODERN.items()})
+    props.update(overrides)
+    return Spec(VPN_CONNECTION, "vpn", props)
+
+
+_VPN_OPTIONS = "rustfs-ec2-vpnconnection-require-modern-tunnel-options"
+pair(_VPN_OPTIONS, [_vpn(tunnel2IkeVersions=["ikev1", "ikev2"])], [_vpn()], label="ikev1-allowed")
+one(_VPN_OPTIONS, "sha1-phase1", [_vpn(tunnel1Phase1IntegrityAlgorithms=["SHA1", "SHA2-256"])], True)
+one(_VPN_OPTIONS, "aes-cbc-phase2", [_vpn(tunnel2Phase2EncryptionAlgorithms=["AES256"])], True)
+one(_VPN_OPTIONS, "dh-group-2", [_vpn(tunnel1Phase1DhGroupNumbers=[2, 19])], True)
+one(_VPN_OPTIONS, "rfc5114-group-24", [_vpn(tunnel2Phase2DhGroupNumbers=[24])], True)
+one(_VPN_OPTIONS, "unset-means-every-value", [_vpn(tunnel2Phase2DhGroupNumbers=None)], True)
+one(_VPN_OPTIONS, "unknown-in-preview", [_vpn(tunnel1Phase1DhGroupNumbers=UNKNOWN_VALUE)], False)
+one(_VPN_OPTIONS, "a-subset-of-modern", [_vpn(tunnel1Phase1EncryptionAlgorithms=["AES256-GCM-16"],
+                                              tunnel1Phase1DhGroupNumbers=[20])], False)
+
+_CUSTOMER_GATEWAY = "rustfs-ec2-customergateway-require-routable-address"
+pair(_CUSTOMER_GATEWAY, [Spec(CUSTOMER_GATEWAY, "cgw", {"type": "ipsec.1", "ipAddress": "10.1.2.3",
+                                                       "bgpAsn": "65010"})],
+     [Spec(CUSTOMER_GATEWAY, "cgw", {"type": "ipsec.1", "ipAddress": "100.20.30.40", "bgpAsn": "65010"})])
+one(_CUSTOMER_GATEWAY, "documentation-range", [Spec(CUSTOMER_GATEWAY, "cgw", {
+    "type": "ipsec.1", "ipAddress": "203.0.113.10", "bgpAsn": "65010"})], True)
+one(_CUSTOMER_GATEWAY, "asn-reserved-in-eu-west-1", [Spec(CUSTOMER_GATEWAY, "cgw", {
+    "type": "ipsec.1", "ipAddress": "100.20.30.40", "bgpAsn": "9059"})], True)
+one(_CUSTOMER_GATEWAY, "private-vpn-over-direct-connect", [Spec(CUSTOMER_GATEWAY, "cgw", {
+    "type": "ipsec.1", "ipAddress": "10.1.2.3", "bgpAsn": "65010"})], False,
+    config={_CUSTOMER_GATEWAY: {"allowPrivateAddresses": True}})
+
+_DX = "rustfs-directconnect-gateway-require-scoped-association"
+_DX_GW = Spec(DX_GATEWAY, "dx", {"name": "rustfs-dev-dx", "amazonSideAsn": "64600"})
+
+
+def _dx_association(prefixes: Any) -> Spec:
+    return Spec(DX_ASSOCIATION, "dx-vgw", {"dxGatewayId": "dxgw-id", "associatedGatewayId": "vgw-0123456789abcdef0",
+                                           "allowedPrefixes": prefixes}, {"dxGatewayId": ["dx"]})
+
+
+pair(_DX, [_DX_GW, _dx_association(["0.0.0.0/0"])], [_DX_GW, _dx_association(["10.40.0.0/16"])],
+     label="default-route")
+one(_DX, "no-allowed-prefixes", [_DX_GW, _dx_association(None)], True)
+one(_DX, "gateway-without-association", [_DX_GW], True)
+one(_DX, "prefixes-unknown-in-preview", [_DX_GW, _dx_association(UNKNOWN_VALUE)], False)
+
+_OIDC = "rustfs-iam-oidcprovider-require-sts-audience"
+_GITHUB = "https://token.actions.githubusercontent.com"
+pair(_OIDC, [Spec(OIDC_PROVIDER, "github", {"url": _GITHUB, "clientIdLists": ["sts.amazonaws.com", "api://other"]})],
+     [Spec(OIDC_PROVIDER, "github", {"url": _GITHUB, "clientIdLists": ["sts.amazonaws.com"]})])
+one(_OIDC, "no-audience", [Spec(OIDC_PROVIDER, "github", {"url": _GITHUB, "clientIdLists": []})], True)
+one(_OIDC, "plain-http", [Spec(OIDC_PROVIDER, "idp", {"url": "http://idp.example.com", "clientIdLists": ["x"]})], True)
+one(_OIDC, "another-provider-its-own-audience", [Spec(OIDC_PROVIDER, "idp", {
+    "url": "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC", "clientIdLists": ["sts.amazonaws.com", "x"]})], False)
+
+_OIDC_TRUST = "rustfs-iam-role-require-oidc-subject-condition"
+_GITHUB_PROVIDER_ARN = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+
+
+def _github_trust(condition: dict[str, Any]) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": {"Federated": _GITHUB_PROVIDER_ARN},
+            "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition}
+
+
+_AUD = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+pair(_OIDC_TRUST, [_role("deploy", trust=_github_trust({"StringEquals": _AUD}))],
+     [_role("deploy", trust=_github_trust({"StringEquals": {
+         **_AUD, "token.actions.githubusercontent.com:sub": "repo:acme/rustfs-aws:environment:prod"}}))],
+     label="audience-only")
+one(_OIDC_TRUST, "any-repository", [_role("deploy", trust=_github_trust({
+    "StringEquals": _AUD, "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}))], True)
+one(_OIDC_TRUST, "any-repository-of-the-owner", [_role("deploy", trust=_github_trust({
+    "StringEquals": _AUD, "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/*"}}))], True)
+one(_OIDC_TRUST, "every-context-of-the-repository", [_role("deploy", trust=_github_trust({
+    "StringEquals": _AUD, "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/rustfs-aws:*"}}))],
+    True)
+one(_OIDC_TRUST, "no-audience", [_role("preview", trust=_github_trust({"StringEquals": {
+    "token.actions.githubusercontent.com:sub": "repo:acme/rustfs-aws:pull_request"}}))], True)
+one(_OIDC_TRUST, "pull-requests-of-the-repository", [_role("preview", trust=_github_trust({"StringEquals": {
+    **_AUD, "token.actions.githubusercontent.com:sub": "repo:acme/rustfs-aws:pull_request"}}))], False)
+one(_OIDC_TRUST, "a-service-role-is-no-oidc-role", [_role("node")], False)
+
+# ---- issue 13: DataSync migration (components/migration/datasync.py) ----
+_DS_TASK, _DS_STORE = "aws:datasync/task:Task", "aws:datasync/locationObjectStorage:LocationObjectStorage"
+_DS_SMB, _DS_VERSION = "aws:datasync/locationSmb:LocationSmb", "aws:secretsmanager/secretVersion:SecretVersion"
+_DS_GROUP = "arn:aws:logs:eu-west-1:111122223333:log-group:/rustfs/rustfs-dev/datasync"
+_DS_AGENT = "arn:aws:datasync:eu-west-1:111122223333:agent/agent-0123456789abcdef0"
+
+
+def _ds_task(**options: Any) -> Spec:
+    props: dict[str, Any] = {"name": "rustfs-dev-photos", "taskMode": "BASIC", "cloudwatchLogGroupArn": _DS_GROUP,
+                             "options": {"verifyMode": "POINT_IN_TIME_CONSISTENT", "logLevel": "BASIC", **options}}
+    return Spec(_DS_TASK, "photos", props)
+
+
+def _ds_store(**props: Any) -> Spec:
+    return Spec(_DS_STORE, "rustfs", {"serverHostname": "s3.dev.rustfs.internal", "serverPort": 9000,
+                                      "bucketName": "photos", "agentArns": [_DS_AGENT], **props})
+
+
+_DS_LOGGING = "rustfs-datasync-task-require-logging"
+pair(_DS_LOGGING, [_ds_task(logLevel="OFF")], [_ds_task()])
+one(_DS_LOGGING, "no-log-group", [Spec(_DS_TASK, "photos", {"name": "rustfs-dev-photos", "options": {
+    "logLevel": "BASIC"}})], True)
+one(_DS_LOGGING, "level-left-at-default-off", [Spec(_DS_TASK, "photos", {
+    "name": "rustfs-dev-photos", "cloudwatchLogGroupArn": _DS_GROUP})], True)
+one(_DS_LOGGING, "transfer-level", [_ds_task(logLevel="TRANSFER")], False)
+
+_DS_VERIFY = "rustfs-datasync-task-require-verification"
+pair(_DS_VERIFY, [_ds_task(verifyMode="NONE")], [_ds_task()])
+one(_DS_VERIFY, "only-files-transferred", [_ds_task(verifyMode="ONLY_FILES_TRANSFERRED")], False)
+one(_DS_VERIFY, "default-is-point-in-time", [Spec(_DS_TASK, "photos", {"name": "rustfs-dev-photos"})], False)
+
+_DS_HTTPS = "rustfs-datasync-locationobjectstorage-require-https"
+pair(_DS_HTTPS, [_ds_store(serverProtocol="HTTP")], [_ds_store(serverProtocol="HTTPS")])
+one(_DS_HTTPS, "provider-default-https", [_ds_store()], False)
+
+_DS_CREDENTIALS = "rustfs-datasync-location-require-secrets-manager-credentials"
+_ds_version = Spec(_DS_VERSION, "service-account-version", {"secretId": "rustfs/dev/migration/service-account",
+                                                          "secretString": secret('{"secretKey": "x"}')})
+pair(_DS_CREDENTIALS, [_ds_store(accessKey="AKIAEXAMPLEKEY", secretKey=secret("literal-secret-key"))],
+     [_ds_version, Spec(_DS_STORE, "rustfs", {**_ds_store().props, "accessKey": "AKIAEXAMPLEKEY",
+                                               "secretKey": secret("from-the-version")},
+                        deps={"secretKey": ["service-account-version"], "accessKey": ["service-account-version"]})])
+one(_DS_CREDENTIALS, "smb-password-literal", [Spec(_DS_SMB, "share", {
+    "serverHostname": "10.1.2.3", "subdirectory": "/share", "user": "svc", "password": secret("hunter22"),
+    "agentArns": [_DS_AGENT]})], True)
+one(_DS_CREDENTIALS, "anonymous-store-has-no-secret", [_ds_store()], False)

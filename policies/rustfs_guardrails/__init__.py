@@ -4,8 +4,10 @@ from . import (
     audit,
     cloudfront,
     cost,
+    datasync,
     ec2,
     eks,
+    hybrid,
     iam,
     images,
     kms,
@@ -26,7 +28,7 @@ AREAS = {
     "network": network, "security groups": security_groups, "ec2/ebs": ec2, "load balancers": load_balancers,
     "kms": kms, "iam": iam, "s3": s3, "logs": logs, "audit": audit, "eks": eks, "kubernetes": kubernetes,
     "cloudfront/waf": cloudfront, "tagging": tagging, "resilience": resilience, "operations": operations,
-    "dashboards/x-ray": observability, "image builder": images,
-    "cost": cost, "destroy and re-create": lifecycle,
+    "dashboards/x-ray": observability, "image builder": images, "hybrid and ci federation": hybrid,
+    "datasync": datasync, "cost": cost, "destroy and re-create": lifecycle,
 }
 ALL_POLICIES = [policy for module in AREAS.values() for policy in module.POLICIES]
