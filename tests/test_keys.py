@@ -151,7 +151,9 @@ def recording(stack: str = "dev", security: str | None = None):
 
 
 def keys_by_purpose(rec) -> dict:
-    return {r.inputs["tags"]["rustfs:key-purpose"]: r for r in rec.of_type(KEY)}
+    """The Keys component's keys (other components' own keys, e.g. the snapshot-copy key, are theirs)."""
+    return {r.inputs["tags"]["rustfs:key-purpose"]: r for r in rec.of_type(KEY)
+            if rec.by_urn(r.parent).type == "rustfs:security:Keys"}
 
 
 def test_dev_declares_one_rotating_key_per_purpose_with_alias_and_policy():
@@ -177,7 +179,8 @@ def test_dev_declares_one_rotating_key_per_purpose_with_alias_and_policy():
 
 def test_prod_keys_are_protected():
     keys = keys_by_purpose(recording("prod"))
-    assert set(keys) == set(PURPOSES) and all(k.protect for k in keys.values())
+    # prod encrypts RustFS objects with its sse key (encryption.sse: aws, integrations/documents.py)
+    assert set(keys) == {*PURPOSES, "sse"} and all(k.protect for k in keys.values())
 
 
 def test_ebs_encryption_by_default_is_off_unless_the_account_owner_configures_it():

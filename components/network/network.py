@@ -98,6 +98,9 @@ class Network(pulumi.ComponentResource):
     """IDs of the private route tables, one per AZ in the order of ``azs``."""
     endpoint_security_group_id: pulumi.Output[str]
     """ID of the interface endpoints' security group (HTTPS from the VPC's CIDR)."""
+    s3_endpoint_id: pulumi.Output[str]
+    """ID of the S3 gateway endpoint (``vpce-...``). S3 puts it in every request through the endpoint as
+    ``aws:SourceVpce``, so a policy can admit only requests that come through it (the RustFS tier user)."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         args = component_args(NetworkArgs, args)
@@ -141,6 +144,7 @@ class Network(pulumi.ComponentResource):
         self.public_subnet_ids = [s.id for s in self.public_subnets]
         self.private_route_table_ids = [rt.id for rt in self.private_route_tables]
         self.endpoint_security_group_id = self.endpoint_security_group.id
+        self.s3_endpoint_id = self.s3_endpoint.id
         self.register_outputs({
             "vpcId": self.vpc.id,
             "vpcCidr": args.cidr,
@@ -151,6 +155,7 @@ class Network(pulumi.ComponentResource):
             "privateRouteTableIds": [rt.id for rt in self.private_route_tables],
             "publicRouteTableId": self.public_route_table_id,
             "endpointSecurityGroupId": self.endpoint_security_group.id,
+            "s3EndpointId": self.s3_endpoint.id,
         })
 
     def _tags(self, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -205,9 +210,10 @@ class Network(pulumi.ComponentResource):
         name, region = self._name, self._args.region
         s3_policy = pulumi.Output.all(self._args.account_id, self._args.partition).apply(
             lambda v: json.dumps(s3_endpoint_policy(account_id=v[0], partition=v[1], region=region)))
-        aws.ec2.VpcEndpoint(f"{name}-s3", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{region}.s3",
-                            vpc_endpoint_type="Gateway", route_table_ids=[t.id for t in self.private_route_tables],
-                            policy=s3_policy, tags=self._tags(f"{name}-s3"), opts=opts)
+        self.s3_endpoint = aws.ec2.VpcEndpoint(
+            f"{name}-s3", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{region}.s3", vpc_endpoint_type="Gateway",
+            route_table_ids=[t.id for t in self.private_route_tables], policy=s3_policy, tags=self._tags(f"{name}-s3"),
+            opts=opts)
         sg = aws.ec2.SecurityGroup(f"{name}-endpoints", vpc_id=self.vpc.id,
                                    description="HTTPS from inside the VPC to interface endpoints",
                                    tags=self._tags(f"{name}-endpoints"), opts=opts)
@@ -275,11 +281,14 @@ def flow_log_write_policy(log_group_arn: str) -> dict:
     }
 
 
-# What the cluster does with S3 through the gateway: RustFS remote tiers and our own buckets.
+# What the cluster does with S3 through the gateway: RustFS remote tiers and our own buckets. A RustFS S3 tier reads
+# the bucket's versioning before each transition (crates/ecstore/src/services/tier/warm_backend_s3.rs
+# remote_bucket_versioning: GetBucketVersioning), so the perimeter lets that through too.
 S3_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject",
                      "s3:DeleteObjectVersion", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
                      "s3:GetObjectTagging", "s3:PutObjectTagging", "s3:RestoreObject", "s3:ListBucket",
-                     "s3:ListBucketVersions", "s3:ListBucketMultipartUploads", "s3:GetBucketLocation"]
+                     "s3:ListBucketVersions", "s3:ListBucketMultipartUploads", "s3:GetBucketLocation",
+                     "s3:GetBucketVersioning"]
 
 
 def aws_owned_buckets(region: str, partition: str) -> list[str]:

@@ -7,6 +7,9 @@ Every service principal gets only the actions and conditions AWS documents for i
 from __future__ import annotations
 
 PURPOSES = ("data", "storage", "logs", "secrets", "messaging")
+# Keys a stack creates only when a feature needs them: "sse", RustFS's own server-side encryption through its AWS KMS
+# backend (integrations/sse.py), used by the storage nodes directly, not through an AWS service.
+OPTIONAL_PURPOSES = ("sse",)
 
 # The service each purpose's key is used through by IAM principals of the account (kms:ViaService).
 VIA_SERVICE = {"data": "ec2", "storage": "s3", "logs": "logs", "secrets": "secretsmanager",
@@ -49,9 +52,12 @@ def key_policy(purpose: str, *, name: str, account_id: str, partition: str, regi
                key_admin_role_arn: str | None = None, trail_name: str | None = None,
                config_delivery: bool = False) -> dict:
     """The key policy of the ``purpose`` key of stack ``name`` (``StackConfig.name``)."""
-    if purpose not in PURPOSES:
-        raise ValueError(f"unknown key purpose {purpose!r}; expected one of {', '.join(PURPOSES)}")
+    known = (*PURPOSES, *OPTIONAL_PURPOSES)
+    if purpose not in known:
+        raise ValueError(f"unknown key purpose {purpose!r}; expected one of {', '.join(known)}")
     root = f"arn:{partition}:iam::{account_id}:root"
+    if purpose == "sse":
+        return {"Version": "2012-10-17", "Statement": _sse(root, partition, account_id, name, key_admin_role_arn)}
     statements = _administration(purpose, root, account_id, region, key_admin_role_arn)
     if purpose == "data":
         statements += _autoscaling(partition, account_id)
@@ -97,6 +103,31 @@ def _administration(purpose: str, root: str, account_id: str, region: str, admin
         {"Sid": "AccountGrantsToAwsResources", "Effect": "Allow", "Principal": {"AWS": root},
          "Action": GRANT_ACTIONS, "Resource": "*",
          "Condition": {**via, "Bool": {"kms:GrantIsForAWSResource": "true"}}},
+    ]
+
+
+def node_role_arn(partition: str, account_id: str, name: str) -> str:
+    """The storage nodes' role (security/iam.py names it ``<name>-node``)."""
+    return f"arn:{partition}:iam::{account_id}:role/{name}-node"
+
+
+def _sse(root: str, partition: str, account_id: str, name: str, admin_role: str | None) -> list:
+    # RustFS's AWS KMS backend calls KMS itself with the node role's credentials (crates/kms/src/backends/aws.rs, the
+    # aws-config chain: the instance profile), so there is no service to pin with kms:ViaService. Without a key-admin
+    # role the account administers the key and the node policy grants its use (integrations/documents.py
+    # sse_node_statements); with one, the key admits exactly the node role for exactly those calls. Principal root
+    # pinned by aws:PrincipalArn: a role named in Principal must exist when the policy is written, and the node role
+    # is created after the keys.
+    if admin_role is None:
+        return [{"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow", "Principal": {"AWS": root},
+                 "Action": "kms:*", "Resource": "*"}]
+    return [
+        {"Sid": "KeyAdministratorRole", "Effect": "Allow", "Principal": {"AWS": admin_role},
+         "Action": ADMIN_ACTIONS, "Resource": "*"},
+        {"Sid": "StorageNodesUseKeyForSse", "Effect": "Allow", "Principal": {"AWS": root},
+         "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalArn": node_role_arn(partition, account_id, name),
+                                        "kms:CallerAccount": account_id}}},
     ]
 
 

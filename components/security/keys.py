@@ -16,6 +16,7 @@ DESCRIPTIONS = {
     "logs": "CloudWatch Logs log groups",
     "secrets": "Secrets Manager secrets",
     "messaging": "SNS topics",
+    "sse": "RustFS server-side encryption of objects (RustFS's AWS KMS backend)",
 }
 DELETION_WINDOW_DAYS = 30
 
@@ -58,6 +59,9 @@ class KeysArgs:
     destroy would schedule the key for deletion). Unset: ``aws/ebs``."""
     tags: dict[str, str] | None = field(default_factory=dict)
     """Tags on every key, next to each one's ``Name``."""
+    sse: bool | None = False
+    """Also create the ``sse`` key: RustFS encrypts objects with it through its AWS KMS backend, called by the storage
+    nodes themselves (``encryption.sse: aws``). RustFS creates no key of its own on that backend."""
 
 
 class Keys(pulumi.ComponentResource):
@@ -66,7 +70,7 @@ class Keys(pulumi.ComponentResource):
 
     arns: dict[str, pulumi.Output[str]]
     """Key ARN by purpose: ``data`` (EBS volumes, snapshots), ``storage`` (S3, CloudTrail), ``logs``
-    (CloudWatch Logs), ``secrets`` (Secrets Manager), ``messaging`` (SNS)."""
+    (CloudWatch Logs), ``secrets`` (Secrets Manager), ``messaging`` (SNS), and with ``sse`` the ``sse`` key."""
     ids: dict[str, pulumi.Output[str]]
     """Key ID by purpose."""
     alias_names: dict[str, str]
@@ -81,7 +85,7 @@ class Keys(pulumi.ComponentResource):
         self.log_group_prefix = log_group_prefix(args.name)
         self.keys: dict[str, aws.kms.Key] = {}
         self.aliases: dict[str, aws.kms.Alias] = {}
-        for purpose in PURPOSES:
+        for purpose in (*PURPOSES, *(["sse"] if args.sse else [])):
             policy = pulumi.Output.all(args.account_id, args.partition, args.region).apply(
                 lambda v, p=purpose: json.dumps(key_policy(
                     p, name=args.name, account_id=v[0], partition=v[1], region=v[2],

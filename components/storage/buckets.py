@@ -80,6 +80,9 @@ class HardenedBucketArgs(BucketSettings):
     policy: Callable[[str], pulumi.Input[str]] | None = None
     """The bucket ARN -> the bucket policy JSON, which must include ``bucket_policies.tls_only``; given, it
     replaces ``policy_statements``."""
+    lifecycle_rules: list[dict[str, Any]] | None = None
+    """Lifecycle rules (``aws.s3.BucketLifecycleConfiguration`` ``rules``) replacing the one built from ``lifecycle``:
+    for a bucket whose current objects must never expire, such as a RustFS remote tier (integrations/tiering.py)."""
 
 
 def statements_policy(statements: pulumi.Input[list[dict[str, Any]]]) -> Callable[[str], pulumi.Output[str]]:
@@ -127,7 +130,7 @@ class HardenedBucket(pulumi.ComponentResource):
         life = args.lifecycle
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle", bucket=bucket_id,
-            rules=[{
+            rules=args.lifecycle_rules or [{
                 "id": "tier-then-expire", "status": "Enabled", "filter": {},
                 "transitions": [{"days": life.transition_ia_days, "storage_class": "STANDARD_IA"},
                                 *([{"days": life.transition_glacier_days, "storage_class": "GLACIER"}]

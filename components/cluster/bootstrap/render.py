@@ -75,6 +75,7 @@ _VOLUMES = re.compile(r"^[A-Za-z0-9{}.:/_ -]+$")  # RUSTFS_VOLUMES: URLs, paths,
 _DOMAIN = re.compile(r"^[a-z0-9.-]+(:\d{1,5})?$")
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
 _MOUNT_ROOT = re.compile(r"^/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key/[0-9a-f-]{36}$")
 
 
 class _Template(string.Template):
@@ -120,6 +121,7 @@ class UserDataParams:
     ready_timeout_seconds: int = READY_TIMEOUT_SECONDS  # node-bootstrap --boot bound (BOOT_READY_TIMEOUT_SECONDS)
     force_detach_dead: bool = False  # takeover may force-detach volumes of a stopped/terminated holder
     download_base: str | None = None  # mirror of the GitHub release downloads (same asset names)
+    sse_key_arn: str | None = None  # RustFS's AWS KMS backend and its default key (integrations/sse.py); None: no KMS
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -159,6 +161,10 @@ class UserDataParams:
         need(self.trace_sample_ratio is None or 0 <= self.trace_sample_ratio <= 1,
              "trace_sample_ratio must be 0..1 (RUSTFS_OBS_SAMPLE_RATIO)")
         need(self.download_base is None or bool(_URL.match(self.download_base)), "download_base is not a URL")
+        kms = _KMS_KEY_ARN.match(self.sse_key_arn or "")
+        need(self.sse_key_arn is None or bool(kms and kms.group(1) == self.region),
+             "sse_key_arn must be the ARN of a KMS key of the node's region (RUSTFS_KMS_DEFAULT_KEY_ID: RustFS's AWS "
+             "backend takes a key id or ARN, never creates one)")
         need(1 <= self.topology_wait_seconds and 1 <= self.readiness_wait_seconds,
              "topology_wait_seconds and readiness_wait_seconds must be >= 1 (RustFS reads 0 as its default)")
         need(60 <= self.unit_start_timeout <= 3600, "start_timeout_seconds must be 60..3600")
@@ -238,6 +244,17 @@ def rustfs_environment(params: UserDataParams) -> str:
         env["RUSTFS_OBS_TRACES_EXPORT_ENABLED"] = "true" if params.traces_enabled else "false"
         if params.trace_sample_ratio is not None:
             env["RUSTFS_OBS_SAMPLE_RATIO"] = f"{params.trace_sample_ratio:g}"
+    if params.sse_key_arn:
+        # SSE with RustFS's AWS KMS backend (rustfs/src/config/cli.rs RUSTFS_KMS_ENABLE / RUSTFS_KMS_BACKEND /
+        # RUSTFS_KMS_DEFAULT_KEY_ID, crates/kms/src/config.rs RUSTFS_KMS_AWS_REGION; credentials from the aws-config
+        # chain: the instance profile). The key's Region is the stack's, reached through the KMS interface endpoint.
+        # The synthetic probe is off: the AWS backend refuses the named key the probe creates (backends/aws.rs), so
+        # a round could only end "unsupported" or repeat a denied DescribeKey every minute (crates/kms/src/probe.rs).
+        env["RUSTFS_KMS_ENABLE"] = "true"
+        env["RUSTFS_KMS_BACKEND"] = "aws"
+        env["RUSTFS_KMS_AWS_REGION"] = params.region
+        env["RUSTFS_KMS_DEFAULT_KEY_ID"] = params.sse_key_arn
+        env["RUSTFS_KMS_PROBE_INTERVAL_SECS"] = "0"
     return "".join(f'{key}="{value}"\n' for key, value in env.items())
 
 
