@@ -304,3 +304,31 @@ def test_preflight_reports_never_contain_the_keys(tmp_path, bgp):
     for key in _keys(bgp):
         for text in (report, (tmp_path / "r.md").read_text(), result.stdout, result.stderr):
             assert key[1:] not in text
+
+
+# ---- cost -----------------------------------------------------------------------------------------------------
+
+def _bill(recording, region: str = "us-east-1", **usage) -> dict:
+    from rustfs_model.cost import monthly_cost
+    resources = [{"type": r.type, "name": r.name, "inputs": r.inputs} for r in recording.resources]
+    return {i["what"]: i for i in monthly_cost(resources, region, usage)["items"]}
+
+
+def test_cost_prices_the_connection_hours_the_data_sent_out_and_a_free_dx_gateway(bgp):
+    items = _bill(bgp, hybridGBOutPerMonth=100.0)
+    assert items["Site-to-Site VPN (1 connection)"]["monthlyUSD"] == 36.5  # $0.05 x 730 h, by hand
+    assert items["Data transfer out over the VPN"]["monthlyUSD"] == 9.0  # 100 GB x $0.09
+    assert items["Direct Connect gateway (1)"]["monthlyUSD"] == 0.0
+    # By default every write goes back out (replication to on-premises): usage.writeMBps x a month.
+    default = _bill(bgp, writeMBps=2.0)["Data transfer out over the VPN"]
+    assert default["monthlyUSD"] == round(2.0 * 730 * 3600 / 1000 * 0.09, 2)
+
+
+def test_a_region_without_a_sourced_vpn_price_gets_an_unpriced_line_never_a_free_one(bgp):
+    line = _bill(bgp, region="us-west-2")["Site-to-Site VPN (1 connection)"]
+    assert line["monthlyUSD"] == 0.0 and line["basis"].startswith("NOT PRICED")
+
+
+def test_no_hybrid_no_hybrid_cost_lines():
+    items = _bill(run_stack("dev"))
+    assert not [w for w in items if "VPN" in w or "Direct Connect" in w]

@@ -57,6 +57,10 @@ USAGE_DEFAULTS: dict = {
     # DataSync (components/migration/): TiB its tasks copy this month, every leg counted (a staged source is copied
     # twice: into S3, then into RustFS); preflight sets the initial copy from migration.sources[].sizeTiB.
     "datasyncTiBPerMonth": 0.0,
+    # GB a month the stack sends to on-premises over its Site-to-Site VPN (components/hybrid/): None = every write
+    # (usage.writeMBps), what bucket or site replication back to an on-premises RustFS sends; reads by on-premises
+    # clients come on top. Traffic into AWS is free.
+    "hybridGBOutPerMonth": None,
 }
 
 # The defaults of the stack config's ``usage`` section (components/config.py, README "Configuration"), here so
@@ -83,6 +87,8 @@ SNAPSHOT_POLICIES = ("aws:dlm/lifecyclePolicy:LifecyclePolicy", "aws:backup/plan
 EKS_CLUSTER = "eks:index:Cluster"  # pulumi-eks (a remote component: priced from its inputs)
 LATTICE_RESOURCE_CONFIGURATION = "aws:vpclattice/resourceConfiguration:ResourceConfiguration"
 IMAGE_PIPELINE = "aws:imagebuilder/imagePipeline:ImagePipeline"
+VPN_CONNECTION = "aws:ec2/vpnConnection:VpnConnection"
+DX_GATEWAY = "aws:directconnect/gateway:Gateway"
 IMAGE_RECIPE = "aws:imagebuilder/imageRecipe:ImageRecipe"
 IMAGE_INFRASTRUCTURE = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration"
 IMAGE_DISTRIBUTION = "aws:imagebuilder/distributionConfiguration:DistributionConfiguration"
@@ -739,6 +745,38 @@ def _add_datasync(bill: _Bill, resources, usage) -> None:
              "the initial copy of migration.sources[].sizeTiB, a staged source twice); the agent is an EC2 line")
 
 
+def _add_hybrid(bill: _Bill, resources, usage) -> None:
+    """Site-to-Site VPN connections by the hour, what they send out at the internet data-transfer rate, and the Direct
+    Connect gateway at no charge (sources in prices.json's ``vpn`` table)."""
+    connections = [r for r in resources if r.get("type") == VPN_CONNECTION]
+    if connections:
+        hour = bill.price("vpn", "connection_hour")
+        on_tgw = [c for c in connections if _known(_inputs(c).get("transitGatewayId"))]
+        bill.add(f"Site-to-Site VPN ({len(connections)} connection{'s' if len(connections) != 1 else ''})",
+                 None if hour is None else len(connections) * hour * HOURS_PER_MONTH,
+                 f"{len(connections)} x ${hour}/connection-hour x {HOURS_PER_MONTH} h (two tunnels each); the virtual "
+                 "private gateway, customer gateway and route propagation have no charge")
+        if on_tgw:
+            attach = bill.price("vpn", "transit_gateway_attachment_hour")
+            bill.add(f"Transit gateway VPN attachments ({len(on_tgw)})",
+                     None if attach is None else len(on_tgw) * attach * HOURS_PER_MONTH,
+                     f"{len(on_tgw)} x ${attach}/attachment-hour x {HOURS_PER_MONTH} h (data processed not modelled)")
+        gb = usage["hybridGBOutPerMonth"]
+        basis = "usage.hybridGBOutPerMonth"
+        if gb is None:
+            gb, basis = usage["writeMBps"] * SECONDS_PER_MONTH / 1000, "every write replicated to on-premises " \
+                "(usage.writeMBps; set usage.hybridGBOutPerMonth)"
+        unit = bill.price("transfer", "internet_first_10tb_gb")
+        bill.add("Data transfer out over the VPN", None if unit is None else gb * unit,
+                 f"{gb:.0f} GB x ${unit}/GB, the EC2 data-transfer-out rate (first 10 TB) VPN traffic is billed at; "
+                 f"{basis}; traffic into AWS is free")
+    gateways = _count(resources, DX_GATEWAY)
+    if gateways:
+        bill.add(f"Direct Connect gateway ({gateways})", 0.0,
+                 "no charge for the gateway; the connection's port hours and its data transfer out are billed with the "
+                 "connection ordered outside the stack, not estimated here")
+
+
 def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, *,
                  data_shards: int | None = None, parity: int | None = None) -> dict:
     """The ``"cost"`` section: ``{"monthlyUSD", "priceDate", "region", "items", "unpriced", "usage"}``.
@@ -770,6 +808,7 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     _add_lattice(bill, resources)
     _add_images(bill, resources, merged)
     _add_datasync(bill, resources, merged)
+    _add_hybrid(bill, resources, merged)
     return {
         "monthlyUSD": _usd(sum(i["monthlyUSD"] for i in bill.items)),
         "priceDate": min(bill.dates) if bill.dates else None,
