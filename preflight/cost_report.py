@@ -54,7 +54,9 @@ def comparison_of(cfg, cost: dict, usage: dict, capacity: dict | None, performan
         volume = None
     return compare(region=region, rustfs_monthly_usd=cost["monthlyUSD"],
                    usable_tib=capacity["usableTiB"] if capacity else None,
-                   raw_tib=capacity["rawTiB"] if capacity else None,
+                   # raw from the unrounded efficiency: rawTiB and usableTiB are rounded for display
+                   raw_tib=capacity["usableTiB"] / capacity["efficiency"] if capacity and capacity.get("efficiency")
+                   else None,
                    read_gbps=performance["readGBps"] if performance else None,
                    write_gbps=performance["writeGBps"] if performance else None,
                    usage={**cost["usage"], **usage}, data_volume_gb_month=volume)

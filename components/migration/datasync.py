@@ -24,8 +24,8 @@ from the agent to the VPC endpoint by using ports 443, 1024-1064"; the endpoint 
 for network traffic between Availability Zones"). The task network interfaces DataSync creates get the same group.
 
 Activation is a manual step AWS requires (README, "Migrating into RustFS with DataSync"): the first ``pulumi up``
-creates the instance and the endpoint and opens the agent's port 80 to the VPC (a storage node's Session Manager
-shell can reach it) and ``migration.agent.activationCidrs``; you fetch the activation key from the agent over HTTP
+creates the instance and the endpoint and opens the agent's port 80 to the VPC's CIDR and
+``migration.agent.activationCidrs`` (the storage nodes cannot use it: their group has no egress on 80); you fetch the activation key from the agent over HTTP
 (``curl "http://<agent-ip>/?gatewayType=SYNC&activationRegion=<region>&privateLinkEndpoint=<endpoint-ip>&
 endpointType=PRIVATE_LINK&no_redirect"``, "Creating an AWS DataSync agent with the AWS CLI"; it is valid 30 minutes)
 and set it as the secret ``migration.agent.activationKey``; the next ``pulumi up`` creates the ``aws.datasync.Agent``
