@@ -72,7 +72,19 @@ DELETED_AT_ONCE = frozenset({
     "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy", "aws:sns/topicSubscription:TopicSubscription",
     "aws:ssm/document:Document", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    # Systems Manager: a patch group is deregistered before its baseline (the engine deletes dependents first);
+    # windows, targets, tasks, associations and parameters are deleted at once, their names free.
+    "aws:ssm/association:Association", "aws:ssm/maintenanceWindow:MaintenanceWindow",
+    "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget", "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask",
+    "aws:ssm/parameter:Parameter", "aws:ssm/patchBaseline:PatchBaseline", "aws:ssm/patchGroup:PatchGroup",
+    # Image Builder: the pipeline before its recipe and configurations, a recipe before its components. The
+    # AMIs the pipeline built are not in the state and stay (README, Optimized AMI).
+    "aws:imagebuilder/component:Component", "aws:imagebuilder/distributionConfiguration:DistributionConfiguration",
+    "aws:imagebuilder/imagePipeline:ImagePipeline", "aws:imagebuilder/imageRecipe:ImageRecipe",
+    "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration",
+    "aws:iam/accessKey:AccessKey",
 })
+DYNAMODB_TABLE = "aws:dynamodb/table:Table"
 _NO_CLOUD_SIDE = ("pulumi:providers:", "random:", "tls:")
 
 
@@ -141,6 +153,11 @@ class AccountLifecycle:
                 return ("HostedZoneNotEmpty: The specified hosted zone contains non-required resource record "
                         "sets and so cannot be deleted (records written by the nodes are not in the state: set "
                         "forceDestroy outside prod)")
+            return None
+        if r.type == DYNAMODB_TABLE:
+            if inputs.get("deletionProtectionEnabled") is True:
+                return ("ValidationException: Resource cannot be deleted as it is currently protected against "
+                        "deletion. Disable deletion protection first (DynamoDB DeleteTable)")
             return None
         if r.type == KMS_KEY or r.type in DELETED_AT_ONCE:
             return None

@@ -206,6 +206,10 @@ class ClusterAlarmsArgs:
     thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)  # observability.alarms.*
     # Where the bootstrap mounts the drives (UserDataParams.mount_root): the disk alarms' MountPath dimension.
     mount_root: str = "/data"
+    # Whether the node collector publishes RustFS's and the host's metrics (observability.collector.enabled).
+    # Without it nothing would: those alarms (missing data breaching) would page, and hold the composite - and
+    # with it the patching window - in ALARM for ever. The AWS-metric alarms stay.
+    telemetry: bool = True
 
 
 class ClusterAlarms(pulumi.ComponentResource):
@@ -240,9 +244,11 @@ class ClusterAlarms(pulumi.ComponentResource):
         for node_name, group_name in args.group_names.items():
             short = t.node_dimension_value(node_name)
             self._node_alarms(short, group_name)
-            self._node_rustfs_alarms(short, drives.get(node_name, []))
+            if args.telemetry:
+                self._node_rustfs_alarms(short, drives.get(node_name, []))
         self._cluster_alarms()
-        self._rustfs_alarms()
+        if args.telemetry:
+            self._rustfs_alarms()
         self._certificate_alarms()
         self._degraded_alarm()
         self.topic_arn: pulumi.Output[str] = self.topic.arn
