@@ -22,6 +22,7 @@ from rustfs_aws.cluster import (
 )
 from rustfs_aws.cluster.bootstrap.render import NodeTelemetry
 from rustfs_aws.config import load
+from rustfs_aws.edge.wiring import build_edge
 from rustfs_aws.images import (
     NodeImagePipeline,
     NodeImagePipelineArgs,
@@ -301,6 +302,9 @@ else:
         extra_statements=pulumi.Output.all(operations_node_statements, integrations.node_statements).apply(
             lambda v: [*v[0], *v[1]])))
 
+    # The edge (README, The edge): CloudFront's private origin first, its target group is the nodes' too.
+    edge = build_edge(cfg, stack, network=network, audit=audit, iam=iam)
+
     cluster = RustfsCluster(f"{cfg.name}-cluster", stack.args(
         ClusterArgs, cluster=cluster_cfg, plan=plan,
         subnet_ids=network.private_subnet_ids, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
@@ -309,13 +313,16 @@ else:
         credentials_secret_version=credentials.secret_version, tls_secret_versions=cluster_tls.node_secret_versions,
         instance_profile_arn=iam.node_instance_profile.arn,
         load_balancer_security_group_id=load_balancer.security_group_id,
-        target_group_arns=load_balancer.target_group_arns,
-        # RustFS routes virtual-hosted-style requests only with the console off (rustfs/src/server/http.rs).
-        server_domains=[] if cluster_cfg.console else [endpoint],
+        target_group_arns=[*load_balancer.target_group_arns, *edge.target_group_arns],
+        # RustFS routes virtual-hosted-style requests only with the console off (rustfs/src/server/http.rs); the
+        # edge's origin name must route path-style too (edge/distribution.py).
+        server_domains=[] if cluster_cfg.console else [endpoint, *edge.server_domains],
+        trusted_proxy=edge.trusted_proxy,
         nat=cfg.network.nat_gateways != "none", node_access=node_access, image_parameter=image_parameter,
         telemetry=node_telemetry, sse_key_arn=integrations.sse_key_arn,
         on_prem_cidrs=cfg.hybrid.on_prem_cidrs if cfg.hybrid else []), opts=opts)
     load_balancer.allow_to_nodes(cluster.security_group_id)
+    edge.allow_to_nodes(cluster.security_group_id)
 
     # Rolling and coordinated restarts as SSM Command documents (README, Day 2); the operator role may send them.
     restart_documents = RestartDocuments(f"{cfg.name}-operations", stack.args(RestartDocumentsArgs), opts=opts)

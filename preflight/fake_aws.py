@@ -17,6 +17,7 @@ import pulumi
 from . import (
     fake_datasync,
     fake_dynamodb,
+    fake_edge,
     fake_eks,
     fake_hybrid,
     fake_imagebuilder,
@@ -455,6 +456,8 @@ _RESOURCES = {
     **fake_integrations.RESOURCES,  # the tier user and its keys, Intelligent-Tiering, acceleration
 }
 _RESOURCES = fake_eks.with_launch_template_registry(_RESOURCES)  # node groups check their template (fake_eks.py)
+# CloudFront, WAF, ACM, vended log deliveries (components/edge/); load balancers remembered for the VPC origins.
+_RESOURCES = fake_edge.with_load_balancer_registry({**_RESOURCES, **fake_edge.RESOURCES})
 # Replication checks both buckets' Region and versioning, lifecycle its transitions (fake_integrations.py).
 _RESOURCES = fake_integrations.with_bucket_checks(_RESOURCES)
 
@@ -509,4 +512,5 @@ _INVOKES = {
     "aws:ec2/getVpcs:getVpcs": get_vpcs,
     "aws:lb/getLbs:getLbs": get_lbs,
     "aws:iam/getRole:getRole": get_role,
+    **fake_edge.INVOKES,  # CloudFront's origin-facing managed prefix list (components/edge/origin.py)
 }
