@@ -278,12 +278,17 @@ else:
                                       cluster_id=cfg.name)])
     # RustFS state as code (README, RustFS state as code): the desired state in SSM, the reconciler on the nodes.
     rustfs_state = None
-    if cfg.rustfs.declared:
+    # The reconciler also creates the DataSync migration's service account.
+    from rustfs_aws.migration.settings import state_entries
+
+    migration_state = state_entries(cfg.migration) if cfg.migration else None
+    if cfg.rustfs.declared or migration_state:
         from rustfs_aws.state import RustfsState, RustfsStateArgs
 
         rustfs_state = RustfsState(f"{cfg.name}-state", stack.args(
             RustfsStateArgs, secrets_key_arn=keys.arns["secrets"], buckets=cfg.rustfs.buckets,
-            policies=cfg.rustfs.policies, service_accounts=cfg.rustfs.service_accounts,
+            policies=[*cfg.rustfs.policies, *([migration_state[0]] if migration_state else [])],
+            service_accounts=[*cfg.rustfs.service_accounts, *([migration_state[1]] if migration_state else [])],
             reconcile_minutes=cfg.rustfs.reconcile_minutes, release_version=obs_cfg.collector.release_version,
             key_admin_role_arn=cfg.security.key_admin_role_arn), opts=opts)
         operations_node_statements = pulumi.Output.all(operations_node_statements, rustfs_state.node_statements).apply(
@@ -379,6 +384,7 @@ else:
 
     if cfg.migration:
         from rustfs_aws.migration import DataSyncMigration, DataSyncMigrationArgs
+        from rustfs_aws.migration.settings import SERVICE_ACCOUNT
 
         # DataSync into RustFS (README, Migrating into RustFS with DataSync): the agent in the first private subnet,
         # the RustFS endpoint as its destination, signed with the migration's service account.
@@ -389,7 +395,8 @@ else:
             data_key_arn=keys.arns["data"], storage_key_arn=keys.arns["storage"], secrets_key_arn=keys.arns["secrets"],
             logs_key_arn=keys.arns["logs"], log_group_prefix=keys.log_group_prefix,
             log_retention_days=cfg.audit.log_retention_days, permissions_boundary_arn=iam.permissions_boundary_arn,
-            access_log_bucket=audit.logs_bucket.bucket_name), opts=opts)
+            access_log_bucket=audit.logs_bucket.bucket_name,
+            service_account_version=rustfs_state.secret_versions[SERVICE_ACCOUNT]), opts=opts)
         pulumi.export("datasyncAgentPrivateIp", migration.agent_private_ip)
         pulumi.export("datasyncEndpointNetworkInterfaceIds", migration.endpoint_network_interface_ids)
         pulumi.export("datasyncServiceAccountSecretArn", migration.service_account_secret_arn)

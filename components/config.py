@@ -353,7 +353,7 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     migration = parse_migration(p, raw, secret=f"{NAMESPACE}:migration" in (secret_keys or []),
                                 admin_cidrs=network.admin_cidrs)
     check_against_stack(p, migration, platform=cluster.platform, client_cidrs=cluster.client_cidrs,
-                        agent_subnet_cidr=_first_private_subnet(network))
+                        agent_subnet_cidr=_first_private_subnet(network), state=rustfs)
     edge = parse_edge(p, raw, region=region, platform=cluster.platform, console=cluster.console,
                       endpoint=endpoint_name(cluster.domain), vpc_cidr=network.cidr, az_count=network.az_count,
                       az_ids=network.az_ids)

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
+from google.protobuf import json_format
 from iam_review import unexplained
 from test_config import BASE
 
@@ -233,9 +234,13 @@ def test_the_rustfs_location_is_the_stack_endpoint_over_https_with_the_cluster_c
 
 def test_credentials_are_secrets_from_secrets_manager(rec):
     versions = {r.name: r for r in mine(rec, SECRET_VERSION)}
-    assert set(versions) == {"rustfs-dev-migration-service-account-version", "rustfs-dev-migration-source-share-version",
-                             "rustfs-dev-migration-source-minio-version"}
+    assert set(versions) == {"rustfs-dev-migration-source-share-version", "rustfs-dev-migration-source-minio-version"}
     assert all(v.inputs["secretString"] == SECRET for v in versions.values())
+    # The service account's keys are the state reconciler's (it creates the account in RustFS from them).
+    account = rec.one(SECRET_VERSION, "rustfs-dev-state-sa-rustfs-datasync-secret-version")
+    assert account.inputs["secretString"] == SECRET
+    for location in (r for r in mine(rec, OBJECT_STORAGE) if r.name.endswith("-rustfs")):
+        assert account.urn in location.property_dependencies["secretKey"]
     store = by_name(rec, OBJECT_STORAGE, "minio-store")
     smb = by_name(rec, "aws:datasync/locationSmb:LocationSmb", "share-smb")
     assert store.inputs["secretKey"] == SECRET and smb.inputs["password"] == SECRET
@@ -299,6 +304,27 @@ def test_the_staging_bucket_never_archives_what_datasync_reads(rec):
     [rule] = lifecycle[0].inputs["rules"]
     assert [t["storageClass"] for t in rule["transitions"]] == ["STANDARD_IA"]
     assert rule["expiration"]["days"] == 90
+
+
+def test_the_reconciler_creates_the_service_account_with_only_the_destination_buckets(rec):
+    # The provider marks a parameter's value secret: read it as registered (secret markers kept).
+    wire = json_format.MessageToDict(rec.one("aws:ssm/parameter:Parameter", "rustfs-dev-state-desired").wire_inputs)
+    desired = json.loads(wire["value"]["value"])
+    [account] = [a for a in desired["serviceAccounts"] if a["name"] == "rustfs-datasync"]
+    assert account["policy"] == "rustfs-datasync" and account["secretArn"].startswith("arn:aws:secretsmanager:")
+    [policy] = [p for p in desired["policies"] if p["name"] == "rustfs-datasync"]
+    resources = {r for stmt in policy["document"]["Statement"] for r in stmt["Resource"]}
+    assert resources == {f"arn:aws:s3:::{b}{suffix}" for b in ("photos", "nas", "share", "old") for suffix in ("", "/*")}
+    assert not any(a.startswith("admin:") for stmt in policy["document"]["Statement"] for a in stmt["Action"])
+    assert rec.outputs["datasyncServiceAccountSecretArn"] == account["secretArn"]
+
+
+def test_the_reserved_service_account_name_is_refused_in_rustfs():
+    raw = copy.deepcopy(BASE)
+    raw["rustfs"] = {"policies": [{"name": "rustfs-datasync", "document": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::x/*"]}]}}]}
+    [problem] = problems({"sources": [source()]}, raw=raw)
+    assert problem.startswith("rustfs-aws:rustfs.policies[0].name: got 'rustfs-datasync'") and "reserved" in problem
 
 
 # --- IAM ----------------------------------------------------------------------------------------------------

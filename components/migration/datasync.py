@@ -25,12 +25,13 @@ for network traffic between Availability Zones"). The task network interfaces Da
 
 Activation is a manual step AWS requires (README, "Migrating into RustFS with DataSync"): the first ``pulumi up``
 creates the instance and the endpoint and opens the agent's port 80 to the VPC's CIDR and
-``migration.agent.activationCidrs`` (the storage nodes cannot use it: their group has no egress on 80); you fetch the activation key from the agent over HTTP
-(``curl "http://<agent-ip>/?gatewayType=SYNC&activationRegion=<region>&privateLinkEndpoint=<endpoint-ip>&
-endpointType=PRIVATE_LINK&no_redirect"``, "Creating an AWS DataSync agent with the AWS CLI"; it is valid 30 minutes)
-and set it as the secret ``migration.agent.activationKey``; the next ``pulumi up`` creates the ``aws.datasync.Agent``
-(CreateAgent with the endpoint, the subnet and the group), the locations and the tasks, and closes port 80 (the
-agent closes it itself once activated). Rejected: the provider's ``ip_address`` activation, where the machine running
+``migration.agent.activationCidrs`` (the storage nodes cannot use it: their group has no egress on 80); you fetch the
+activation key from the agent over HTTP (``curl "http://<agent-ip>/?gatewayType=SYNC&activationRegion=<region>&
+privateLinkEndpoint=<endpoint-ip>&endpointType=PRIVATE_LINK&no_redirect"``, "Creating an AWS DataSync agent with the
+AWS CLI"; "Agent activation keys expire in 30 minutes if unused", "Activate your agent") and set it as the secret
+``migration.agent.activationKey``; the next ``pulumi up`` creates the ``aws.datasync.Agent`` (CreateAgent with the
+endpoint, the subnet and the group), the locations and the tasks, and closes port 80 (the agent closes it itself once
+activated). Rejected: the provider's ``ip_address`` activation, where the machine running
 Pulumi fetches the key from the agent's port 80: that machine is outside the private subnet. The key is ignored after
 creation (``ignore_changes``): a key is single-use, and a changed one would replace an activated agent.
 
@@ -41,10 +42,12 @@ authority"; the provider sends the PEM text itself, which the SDK base64-encodes
 terraform-provider-aws internal/service/datasync/location_object_storage.go, ``[]byte(v.(string))``). It signs with
 a dedicated RustFS service account: its keys are generated here (pulumi-random) into the Secrets Manager secret
 ``rustfs/<stack>/migration/service-account`` with the RustFS policy the account needs
-(``documents.rustfs_service_account_policy``); RustFS must know the account before a task runs. Until the state
-reconciler creates it from that secret, an administrator creates it once through RustFS's admin API, ``PUT
-/rustfs/admin/v3/add-service-accounts`` with ``accessKey``, ``secretKey`` and ``policy`` (AddServiceAccountReq,
-crates/madmin/src/user.rs; rustfs/src/admin/handlers/service_account.rs). Honestly: DataSync's API now also takes the
+(``documents.rustfs_service_account_policy``); RustFS must know the account before a task runs. The program declares
+it to the state reconciler instead (``service_account_version``: the account ``rustfs-datasync`` and its policy in
+``RustfsState``, whose secret the keys then come from, and the reconciler creates the account); without the
+reconciler an administrator creates it once through RustFS's admin API, ``PUT /rustfs/admin/v3/add-service-accounts``
+with ``accessKey``, ``secretKey`` and ``policy`` (AddServiceAccountReq, crates/madmin/src/user.rs;
+rustfs/src/admin/handlers/service_account.rs). Honestly: DataSync's API now also takes the
 secret from Secrets Manager itself (CmkSecretConfig / CustomSecretConfig), but pulumi-aws 7.51's
 ``LocationObjectStorage`` has no such argument, so the secret key is an input of the location: a Pulumi secret,
 encrypted in the state, never in an output or a log, and held by DataSync as any object-storage location's key is.
@@ -119,6 +122,10 @@ class DataSyncMigrationArgs:
     log_group_prefix: str
     log_retention_days: int
     permissions_boundary_arn: pulumi.Input[str]
+    service_account_version: aws.secretsmanager.SecretVersion | None = None
+    """The secret version of the migration's RustFS service account when the state reconciler declares it
+    (``RustfsState.secret_versions``): the location's keys are derived from it and the reconciler creates the account.
+    None: the component generates the keys into its own secret and an administrator creates the account."""
     access_log_bucket: pulumi.Input[str] | None = None
     """The stack's logs bucket: the staging bucket's server access logs go there (``s3-access/datasync/``)."""
     protect: bool | None = False
@@ -258,6 +265,9 @@ class DataSyncMigration(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=secret))
 
     def _service_account(self) -> aws.secretsmanager.SecretVersion:
+        if self._a.service_account_version is not None:
+            self.service_account_secret_arn = self._a.service_account_version.secret_id
+            return self._a.service_account_version
         name = self._name
         access = random.RandomPassword(f"{name}-access-key", length=ACCESS_KEY_LENGTH, upper=True, lower=False,
                                        numeric=True, special=False, min_upper=4, min_numeric=4, opts=self._child)

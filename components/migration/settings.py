@@ -309,12 +309,39 @@ def _prefix(p, item: dict, key: str, path: str) -> str:
     return value
 
 
+# The migration's RustFS service account and its policy, declared to the state reconciler (components/state/), which
+# creates them in RustFS from the account's Secrets Manager secret.
+SERVICE_ACCOUNT = "rustfs-datasync"
+
+
+def state_entries(migration: MigrationConfig) -> tuple[dict, dict]:
+    """(policy, service account) as ``rustfs_state.parse_state`` normalizes them, for RustfsState."""
+    from rustfs_aws.migration.documents import rustfs_service_account_policy
+    from rustfs_model.rustfs_state import parse_state
+
+    parsed, problems = parse_state({
+        "policies": [{"name": SERVICE_ACCOUNT, "document": rustfs_service_account_policy(
+            [s.destination_bucket for s in migration.sources])}],
+        "serviceAccounts": [{"name": SERVICE_ACCOUNT, "policy": SERVICE_ACCOUNT,
+                             "description": "DataSync migration into RustFS, managed by rustfs-aws"}]})
+    if problems:  # the documents are ours: a problem here is a bug, not a config error
+        raise ValueError(f"the DataSync service account does not pass the state model: {problems}")
+    return parsed["policies"][0], parsed["serviceAccounts"][0]
+
+
 def check_against_stack(p, migration: MigrationConfig | None, *, platform: str, client_cidrs: list[str],
-                        agent_subnet_cidr: str | None) -> None:
-    """What the rest of the stack must allow: EC2 mode (the RustFS endpoint ``s3.<domain>`` with the stack's CA) and
-    the agent's subnet among the load balancer's client CIDRs (it writes to RustFS through port 9000)."""
+                        agent_subnet_cidr: str | None, state=None) -> None:
+    """What the rest of the stack must allow: EC2 mode (the RustFS endpoint ``s3.<domain>`` with the stack's CA), the
+    agent's subnet among the load balancer's client CIDRs (it writes to RustFS through port 9000), and the service
+    account's name free in ``rustfs`` (``state``: the StateConfig)."""
     if migration is None:
         return
+    for key, entries in (("policies", getattr(state, "policies", [])),
+                         ("serviceAccounts", getattr(state, "service_accounts", []))):
+        for i, entry in enumerate(entries):
+            if entry.get("name") == SERVICE_ACCOUNT:
+                p.add(f"rustfs.{key}[{i}].name", SERVICE_ACCOUNT, "reserved for the DataSync migration's own service "
+                      "account and policy while migration is configured; use another name")
     if platform != "ec2":
         p.add("migration", "(set)", f"only with cluster.platform: ec2 (got {platform!r}): the DataSync location "
               "writes to the stack's endpoint s3.<cluster.domain>, which EKS mode does not declare")

@@ -339,6 +339,7 @@ class RustfsState(pulumi.ComponentResource):
             body({a["name"]: placeholder_secret_arn(stack, a["name"]) for a in live}))))
 
         self.secret_arns = {}
+        self.secret_versions: dict[str, aws.secretsmanager.SecretVersion] = {}  # whose value a consumer derives from
         for a in live:
             self.secret_arns[a["name"]] = self._service_account(name, stack, a, args, tags)
         names = sorted(self.secret_arns)
@@ -411,7 +412,7 @@ class RustfsState(pulumi.ComponentResource):
             recovery_window_in_days=recovery_window_days(bool(args.protect)),
             tags=resource_tags(tags, secret_name(stack, a["name"]), stack, {"rustfs:service-account": a["name"]}),
             opts=pulumi.ResourceOptions(parent=self, protect=bool(args.protect)))
-        aws.secretsmanager.SecretVersion(
+        self.secret_versions[a["name"]] = aws.secretsmanager.SecretVersion(
             f"{prefix}-secret-version", secret_id=secret.id, secret_string=pulumi.Output.secret(
                 pulumi.Output.json_dumps({"accessKey": access_key.result, "secretKey": secret_key.result})),
             opts=pulumi.ResourceOptions(parent=secret))
