@@ -196,19 +196,18 @@ class DataSyncMigration(pulumi.ComponentResource):
     def _tags(self, suffix: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         return resource_tags(self._a.tags, f"{self._a.name}-{suffix}", self._a.stack, extra)
 
-    def _ingress(self, sg, label: str, *, ports: tuple[int, int], description: str, cidr: str | None = None,
-                 source_sg=None) -> None:
-        aws.vpc.SecurityGroupIngressRule(
-            f"{self._name}-{label}", security_group_id=sg.id, ip_protocol="tcp", from_port=ports[0], to_port=ports[1],
-            cidr_ipv4=cidr, referenced_security_group_id=source_sg.id if source_sg is not None else None,
-            description=description, tags=self._tags(label), opts=pulumi.ResourceOptions(parent=sg))
+    def _rule(self, rule, sg, label: str, *, ports: tuple[int, int], description: str, cidr: str | None = None,
+              peer=None) -> None:
+        """A TCP rule of ``sg`` (``rule``: the ingress or egress rule type) to or from a CIDR or a peer group."""
+        rule(f"{self._name}-{label}", security_group_id=sg.id, ip_protocol="tcp", from_port=ports[0], to_port=ports[1],
+             cidr_ipv4=cidr, referenced_security_group_id=peer.id if peer is not None else None,
+             description=description, tags=self._tags(label), opts=pulumi.ResourceOptions(parent=sg))
 
-    def _egress(self, sg, label: str, *, ports: tuple[int, int], description: str, cidr: str | None = None,
-                target_sg=None) -> None:
-        aws.vpc.SecurityGroupEgressRule(
-            f"{self._name}-{label}", security_group_id=sg.id, ip_protocol="tcp", from_port=ports[0], to_port=ports[1],
-            cidr_ipv4=cidr, referenced_security_group_id=target_sg.id if target_sg is not None else None,
-            description=description, tags=self._tags(label), opts=pulumi.ResourceOptions(parent=sg))
+    def _ingress(self, sg, label: str, **rule) -> None:
+        self._rule(aws.vpc.SecurityGroupIngressRule, sg, label, **rule)
+
+    def _egress(self, sg, label: str, **rule) -> None:
+        self._rule(aws.vpc.SecurityGroupEgressRule, sg, label, **rule)
 
     def _security_groups(self):
         a, m = self._a, self._a.migration
@@ -219,9 +218,9 @@ class DataSyncMigration(pulumi.ComponentResource):
                                          description="DataSync VPC endpoint and task interfaces: from the agent",
                                          tags=self._tags("datasync-endpoint"), opts=self._child)
         for label, ports in (("control", (CONTROL_PORT, CONTROL_PORT)), ("data", DATA_PORTS)):
-            self._ingress(endpoint, f"endpoint-{label}", ports=ports, source_sg=agent,
+            self._ingress(endpoint, f"endpoint-{label}", ports=ports, peer=agent,
                           description=f"DataSync {label} traffic from the agent")
-            self._egress(agent, f"agent-{label}", ports=ports, target_sg=endpoint,
+            self._egress(agent, f"agent-{label}", ports=ports, peer=endpoint,
                          description=f"DataSync {label} traffic to the endpoint and task interfaces")
         self._egress(agent, "agent-rustfs", ports=(a.endpoint_port, a.endpoint_port), cidr=a.vpc_cidr,
                      description="RustFS S3 API through the internal load balancer")
