@@ -146,9 +146,9 @@ def test_verification_and_logging_cannot_be_turned_off():
 
 def test_credentials_need_the_section_to_be_secret():
     found = problems({"agent": {"activationKey": KEY}, "sources": [{
-        "name": "share", "type": "smb", "hostname": "10.1.2.3", "path": "/share", "user": "svc", "password": SMB_PASSWORD,
-        "destinationBucket": "share", "agentArns": ["arn:aws:datasync:us-east-1:123456789012:agent/agent-"
-                                                     "0123456789abcdef0"]}]}, secret=False)
+        "name": "share", "type": "smb", "hostname": "10.1.2.3", "path": "/share", "user": "svc",
+        "password": SMB_PASSWORD, "destinationBucket": "share",
+        "agentArns": ["arn:aws:datasync:us-east-1:123456789012:agent/agent-0123456789abcdef0"]}]}, secret=False)
     assert sorted(p.split(":")[1] for p in found) == ["migration.agent.activationKey", "migration.sources[0].password"]
     assert all("pulumi config set --secret --path" in p for p in found)
     assert not [p for p in found if SMB_PASSWORD in p or KEY in p]  # the values themselves are not echoed
@@ -314,7 +314,8 @@ def test_the_reconciler_creates_the_service_account_with_only_the_destination_bu
     assert account["policy"] == "rustfs-datasync" and account["secretArn"].startswith("arn:aws:secretsmanager:")
     [policy] = [p for p in desired["policies"] if p["name"] == "rustfs-datasync"]
     resources = {r for stmt in policy["document"]["Statement"] for r in stmt["Resource"]}
-    assert resources == {f"arn:aws:s3:::{b}{suffix}" for b in ("photos", "nas", "share", "old") for suffix in ("", "/*")}
+    buckets = ("photos", "nas", "share", "old")
+    assert resources == {f"arn:aws:s3:::{b}{suffix}" for b in buckets for suffix in ("", "/*")}
     assert not any(a.startswith("admin:") for stmt in policy["document"]["Statement"] for a in stmt["Action"])
     assert rec.outputs["datasyncServiceAccountSecretArn"] == account["secretArn"]
 

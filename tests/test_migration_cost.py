@@ -9,8 +9,8 @@ import json
 import pytest
 from test_migration import MIGRATION, stack
 
-from preflight.cost_report import SECTION, comparison_of, usage_of
 from preflight.cluster_nodes import stack_config
+from preflight.cost_report import SECTION, comparison_of, usage_of
 from rustfs_model.cost import monthly_cost
 from rustfs_model.datasync import MIB, TASK_MAX_BYTES_PER_SECOND, effective_rate, migration_estimate, transfer_hours
 from rustfs_model.s3_comparison import break_even_rate, compare, request_cost_per_gbps_month

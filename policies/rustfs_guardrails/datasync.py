@@ -44,8 +44,8 @@ task_logging = resource_policy(
     "DataSync tasks log to a CloudWatch log group at level BASIC or TRANSFER.",
     severity=Severity.MEDIUM, types=[TASK], check=_check_logging, checks=["DataSync.1"],
     topics=["logging", "migration"],
-    remediation="Set cloudwatch_log_group_arn (a log group a CloudWatch Logs resource policy lets datasync.amazonaws.com "
-                "write) and options.log_level BASIC or TRANSFER.")
+    remediation="Set cloudwatch_log_group_arn (a log group a CloudWatch Logs resource policy lets "
+                "datasync.amazonaws.com write) and options.log_level BASIC or TRANSFER.")
 
 
 def _check_verification(res: Res, cfg: dict, report) -> None:
@@ -59,7 +59,8 @@ task_verification = resource_policy(
     "rustfs-datasync-task-require-verification",
     "DataSync tasks verify the data they copied (verifyMode not NONE).",
     severity=Severity.HIGH, types=[TASK], check=_check_verification, topics=["integrity", "migration"],
-    remediation="Set options.verify_mode to POINT_IN_TIME_CONSISTENT (the whole destination) or ONLY_FILES_TRANSFERRED.")
+    remediation="Set options.verify_mode to POINT_IN_TIME_CONSISTENT (the whole destination) or "
+                "ONLY_FILES_TRANSFERRED.")
 
 
 def _check_https(res: Res, cfg: dict, report) -> None:
