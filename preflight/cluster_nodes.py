@@ -112,10 +112,13 @@ def node_specs(nodes: list[RecordedNode]) -> list[NodeSpec]:
 
 
 def stack_config(recording: Recording):
-    """The validated ``components.config.StackConfig`` of the recorded stack (defaults applied)."""
+    """The validated ``components.config.StackConfig`` of the recorded stack (defaults applied); None for a stack of
+    another project (``bootstrap/``), which has no ``rustfs-aws`` configuration."""
     from rustfs_aws.config import parse
     from rustfs_aws.validation import NAMESPACE
 
+    if recording.settings.project != NAMESPACE:
+        return None
     prefix = f"{NAMESPACE}:"  # values stay the strings the CLI passes, as components.config.load reads them
     raw = {k[len(prefix):]: v for k, v in recording.settings.config.items() if k.startswith(prefix)}
     return parse(raw, stack=recording.settings.stack, region=recording.settings.region,

@@ -67,6 +67,8 @@ def compute(recording: Recording) -> dict:
     layout = recorded_layout(recording)
     resources = [{**r.to_json(), "outputs": r.outputs} for r in recording.resources]
     shards = {"data_shards": layout.data_shards, "parity": layout.parity} if layout else {}
+    if cfg is None:  # another project of the repository (bootstrap/): its resources, the model's usage defaults
+        return monthly_cost(resources, recording.settings.region, {}, **shards)
     usage = usage_of(cfg)
     cost = monthly_cost(resources, recording.settings.region, usage, **shards)
     cost["budgetUSD"] = cfg.budget.monthly_usd

@@ -44,6 +44,8 @@ def compute(recording: Recording) -> dict | None:
         return None
     inputs = clusters[0].inputs
     cfg = stack_config(recording)
+    if cfg is None:
+        return None
     admin, vpc = list(cfg.network.admin_cidrs), cfg.network.cidr
     public = list(inputs.get("publicAccessCidrs") or []) if inputs.get("endpointPublicAccess") else []
     operator = "operator" in (inputs.get("accessEntries") or {})

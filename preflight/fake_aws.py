@@ -16,6 +16,7 @@ import pulumi
 
 from . import (
     fake_datasync,
+    fake_delivery,
     fake_dynamodb,
     fake_edge,
     fake_eks,
@@ -31,6 +32,7 @@ from .fake_limits import check_max_session_duration, checked_user_data
 from .fake_monitoring import recorded_alarm
 from .fake_operations import checked_alarm, ssm_document
 from .fake_quotas import QuotaWorld, instance_type
+from .fake_stack_refs import STACK_REFERENCE, StackOutputs
 from .fake_usage import get_eips, get_lbs, get_vpcs
 from .fake_zones import REGION_AZS, UnknownToFake, ZoneWorld
 
@@ -87,6 +89,8 @@ class FakeAws(pulumi.runtime.Mocks):
         # A preview of a stack that does not exist yet: providers answer with the inputs only, so ids, ARNs
         # and every other computed output are unknown to the program and to the policy pack.
         self.new_stack = new_stack
+        # What a pulumi.StackReference reads (preflight/fake_stack_refs.py); the runner sets the run's own.
+        self.stack_outputs = StackOutputs()
 
     def _in_region_of(self, provider_ref: str | None) -> FakeAws:
         """The fake seen through a resource's provider: ARNs and AZs of that provider's region."""
@@ -99,6 +103,8 @@ class FakeAws(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        if typ == STACK_REFERENCE:  # a read, not a registration: known outputs, also for a new stack
+            return self.stack_outputs.read(args.resource_id or inputs.get("name"))
         if not args.custom:  # components (including remote ones) have no physical id
             if typ == "eks:index:Cluster":  # pulumi-eks: the outputs its provider returns (fake_eks.py)
                 return "", fake_eks.eks_cluster_outputs(self, name, inputs)
@@ -400,13 +406,16 @@ _RESOURCES = {
     "aws:lb/listener:Listener": _listener,
     "aws:kms/key:Key": _kms_key,
     "aws:kms/alias:Alias": _kms_alias,
-    "aws:iam/role:Role": _role,
+    "aws:iam/role:Role": fake_delivery.check_policy_size("RolePolicySize", fake_delivery.TRUST_POLICY_MAX,
+                                                         "assumeRolePolicy")(_role),
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": _service_linked_role,
-    "aws:iam/rolePolicy:RolePolicy": lambda f, n, i: (f"{i.get('role')}:{_autoname(n, i)}", {
-        "name": _autoname(n, i)}),
+    "aws:iam/rolePolicy:RolePolicy": fake_delivery.check_policy_size(
+        "PolicySize", fake_delivery.INLINE_ROLE_POLICY_MAX)(lambda f, n, i: (f"{i.get('role')}:{_autoname(n, i)}", {
+            "name": _autoname(n, i)})),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": lambda f, n, i: (
         f"{i.get('role')}-{_hex('rpa', n, length=20)}", {}),
-    "aws:iam/policy:Policy": _named("iam", "policy/{name}", region=False, id_is="arn"),
+    "aws:iam/policy:Policy": fake_delivery.check_policy_size("PolicySize", fake_delivery.MANAGED_POLICY_MAX)(
+        _named("iam", "policy/{name}", region=False, id_is="arn")),
     "aws:iam/instanceProfile:InstanceProfile": _named("iam", "instance-profile/{name}", region=False),
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
@@ -452,6 +461,7 @@ _RESOURCES = {
     **fake_ssm_config.RESOURCES,  # parameters (tier limits) and State Manager associations
     **fake_dynamodb.RESOURCES,  # the state reconciler's lease table (components/state/state.py)
     **fake_datasync.RESOURCES,  # DataSync agents, locations, tasks; the Logs resource policy (fake_datasync.py)
+    **fake_delivery.RESOURCES,  # the OIDC provider of the delivery roles (bootstrap/, fake_delivery.py)
     **fake_hybrid.RESOURCES,  # Site-to-Site VPN and Direct Connect gateways (fake_hybrid.py)
     **fake_integrations.RESOURCES,  # the tier user and its keys, Intelligent-Tiering, acceleration
 }

@@ -25,10 +25,12 @@ SHARED = (f"A quota is shared by everything in the account and Region. Under the
           "Quotas console (each quota's utilization) before the first `pulumi up`")
 
 
-def compute(recording: Recording) -> dict:
+def compute(recording: Recording) -> dict | None:
     from rustfs_aws.operations.quotas import stack_needs
 
     cfg = stack_config(recording)
+    if cfg is None:  # another project (bootstrap/): no cluster, no quota the program checks
+        return None
     rows = [{"code": n.quota.code, "service": n.quota.service, "name": n.quota.name, "unit": n.quota.unit,
              "region": n.where(cfg.region), "need": n.amount, "default": n.quota.default,
              "aboveDefault": above_default(n), "basis": n.basis, "request": n.request_command(cfg.region),

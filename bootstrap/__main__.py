@@ -1,0 +1,147 @@
+"""rustfs-aws-bootstrap: the AWS side of the delivery workflow, once per account.
+
+- GitHub Actions' OpenID Connect provider (``https://token.actions.githubusercontent.com``, audience
+  ``sts.amazonaws.com``). No thumbprint: pulumi-aws v7 makes ``thumbprint_lists`` optional, and for GitHub IAM
+  validates the provider's certificate against its own library of trusted root CAs, keeping any thumbprint given
+  unused (the v7 ``aws.iam.OpenIdConnectProvider`` reference; IAM User Guide, "Create an OpenID Connect (OIDC)
+  identity provider in IAM"). IAM holds one provider per URL and account: ``oidcProvider: <arn>`` reuses one.
+- Per deployed stack, ``rustfs-deploy-<stack>``: trusted only by this repository's workflow running in the GitHub
+  environment of that stack (``sub`` ``repo:<owner>/<repo>:environment:<stack>``, ``aud`` ``sts.amazonaws.com``),
+  so only a job that passed the environment's protection rules (prod: its reviewers) can deploy; its permissions
+  derived from what the stack manages (``permissions.py``), in managed policies of at most 6,144 characters, under
+  the boundary ``rustfs-deploy-<stack>-permissions-boundary``.
+- ``rustfs-preview``: trusted by this repository's pull-request workflows (``sub`` ``repo:<owner>/<repo>:pull_request``:
+  a fork's pull request runs in the fork's context and gets no OIDC token for this repository's secrets, GitHub
+  Docs "Security hardening with OpenID Connect"), reads only, under its own boundary.
+
+Rejected: long-lived access keys in GitHub secrets (they do not expire, and leak with any workflow log or fork
+mistake), and trusting ``repo:<owner>/<repo>:*`` (any branch, tag or pull request of the repository could deploy
+prod). Config keys: ``repository`` (``owner/repo``), ``stacks`` (the main program's stacks the workflow deploys; their
+facts come from ``bootstrap/managed.json``), ``oidcProvider`` (``create`` or an ARN), ``maxSessionSeconds`` (3,600),
+``tags`` (``Owner``, ``CostCenter``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import permissions as p  # noqa: E402 (this program's own module, next to it)
+
+NAMESPACE = "rustfs-aws-bootstrap"
+_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")  # GitHub owner/name rules
+_STACK = re.compile(r"^[a-z][a-z0-9-]{0,19}$")  # the main program's stack names (components/config.py)
+_OIDC_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
+_RESERVED_STACKS = {"deploy", "preview"}  # rustfs-deploy-* and rustfs-preview are the delivery's own names
+
+
+class BootstrapConfigError(pulumi.RunError):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid bootstrap configuration:\n" + "\n".join(f"  - {x}" for x in problems))
+
+    def __str__(self) -> str:
+        return "invalid bootstrap configuration:\n" + "\n".join(f"  - {x}" for x in self.problems)
+
+
+def read_config(cfg: pulumi.Config, known: dict) -> dict:
+    """The stack's settings, every problem named with its key (one error listing all of them)."""
+    problems: list[str] = []
+    repository = cfg.get("repository") or ""
+    if not _REPOSITORY.match(repository):
+        problems.append(f"{NAMESPACE}:repository: got {repository!r}; expected the GitHub repository as owner/name, "
+                        "e.g. acme/rustfs-aws")
+    stacks = cfg.get_object("stacks") or []
+    if not isinstance(stacks, list) or not stacks or not all(isinstance(s, str) for s in stacks):
+        problems.append(f"{NAMESPACE}:stacks: got {stacks!r}; expected a list of the main program's stack names")
+        stacks = []
+    for stack in stacks:
+        if not _STACK.match(stack) or stack in _RESERVED_STACKS:
+            problems.append(f"{NAMESPACE}:stacks: {stack!r} is not a usable stack name (1-20 lowercase letters, digits "
+                            "and hyphens; not deploy or preview)")
+        elif stack not in known:
+            problems.append(f"{NAMESPACE}:stacks: {stack!r} is not in bootstrap/managed.json (stacks: "
+                            f"{', '.join(sorted(known))}); run venv/bin/python bootstrap/derive.py {' '.join(stacks)}")
+        for other in stacks:
+            if other != stack and other.startswith(f"{stack}-"):
+                problems.append(f"{NAMESPACE}:stacks: {stack!r} is a prefix of {other!r}: the role of {stack} would "
+                                f"match rustfs-{other}-* resources too")
+    provider = cfg.get("oidcProvider") or "create"
+    if provider != "create" and not _OIDC_ARN.match(provider):
+        problems.append(f"{NAMESPACE}:oidcProvider: got {provider!r}; expected create or the ARN of the account's "
+                        "provider for token.actions.githubusercontent.com")
+    session = cfg.get_int("maxSessionSeconds") or 3_600
+    if not 3_600 <= session <= 43_200:  # IAM CreateRole MaxSessionDuration
+        problems.append(f"{NAMESPACE}:maxSessionSeconds: got {session}; allowed 3600-43200")
+    tags = cfg.get_object("tags") or {}
+    for key in ("Owner", "CostCenter"):
+        if not isinstance(tags, dict) or not tags.get(key):
+            problems.append(f"{NAMESPACE}:tags.{key}: missing; every resource carries Project, Environment, Owner and "
+                            "CostCenter")
+    if problems:
+        raise BootstrapConfigError(problems)
+    return {"repository": repository, "stacks": stacks, "provider": provider, "session": session,
+            "tags": {"Project": "rustfs-aws", "Environment": "prod", **tags}}
+
+
+def _tags(base: dict, name: str) -> dict:
+    return {**base, "Name": name}
+
+
+def main() -> None:
+    known = json.loads((Path(__file__).resolve().parent / "managed.json").read_text())["stacks"]
+    settings = read_config(pulumi.Config(NAMESPACE), known)
+    facts = [p.StackFacts.from_json(stack, known[stack]) for stack in settings["stacks"]]
+    tags = settings["tags"]
+    caller = aws.get_caller_identity()
+    partition = aws.get_partition().partition
+    account = caller.account_id
+
+    if settings["provider"] == "create":
+        provider = aws.iam.OpenIdConnectProvider(
+            "github", url=f"https://{p.GITHUB_OIDC_HOST}", client_id_lists=[p.STS_AUDIENCE],
+            tags=_tags(tags, "github-actions"))
+        provider_arn = provider.arn
+    else:
+        provider_arn = pulumi.Output.from_input(settings["provider"])
+
+    def role(name: str, subject: str, documents: list[dict], boundary_document: dict, description: str):
+        boundary_name = p.boundary_name(name)
+        boundary = aws.iam.Policy(
+            boundary_name, name=boundary_name, description=f"Ceiling of {name}", policy=p.compact(boundary_document),
+            tags=_tags(tags, boundary_name))
+        created = aws.iam.Role(
+            name, name=name, description=description, max_session_duration=settings["session"],
+            assume_role_policy=provider_arn.apply(lambda arn: p.compact(p.oidc_trust(
+                provider_arn=arn, repository=settings["repository"], subject=subject))),
+            permissions_boundary=boundary.arn, tags=_tags(tags, name))
+        for i, document in enumerate(documents, start=1):
+            policy = aws.iam.Policy(f"{name}-{i}", name=f"{name}-{i}", policy=p.compact(document),
+                                    description=f"{description} ({i}/{len(documents)})",
+                                    tags=_tags(tags, f"{name}-{i}"))
+            aws.iam.RolePolicyAttachment(f"{name}-{i}", role=created.name, policy_arn=policy.arn,
+                                         opts=pulumi.ResourceOptions(parent=created))
+        return created
+
+    deploy = {}
+    for stack in facts:
+        name = f"{p.DELIVERY_PREFIX}-{stack.stack}"
+        deploy[stack.stack] = role(
+            name, f"environment:{stack.stack}",
+            p.split(p.deploy_policy(stack, partition=partition, account=account)),
+            p.deploy_boundary(stack, partition=partition, account=account),
+            f"Deploys the rustfs-aws stack {stack.stack} from GitHub environment {stack.stack}").arn
+    preview = role(p.PREVIEW_ROLE, "pull_request", p.split(p.preview_policy(facts, partition=partition)),
+                   p.preview_boundary(facts), "Read-only pulumi preview of rustfs-aws pull requests")
+    pulumi.export("oidcProviderArn", provider_arn)
+    pulumi.export("deployRoleArns", deploy)
+    pulumi.export("previewRoleArn", preview.arn)
+
+
+main()
