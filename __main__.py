@@ -278,11 +278,11 @@ else:
                                       cluster_id=cfg.name)])
     # RustFS state as code (README, RustFS state as code): the desired state in SSM, the reconciler on the nodes.
     rustfs_state = None
-    # The reconciler also creates the DataSync migration's service account.
+    # The reconciler also registers the tier and remote targets, and creates the DataSync migration's service account.
     from rustfs_aws.migration.settings import state_entries
 
     migration_state = state_entries(cfg.migration) if cfg.migration else None
-    if cfg.rustfs.declared or migration_state:
+    if cfg.rustfs.declared or integrations.declared or migration_state:
         from rustfs_aws.state import RustfsState, RustfsStateArgs
 
         rustfs_state = RustfsState(f"{cfg.name}-state", stack.args(
@@ -290,7 +290,8 @@ else:
             policies=[*cfg.rustfs.policies, *([migration_state[0]] if migration_state else [])],
             service_accounts=[*cfg.rustfs.service_accounts, *([migration_state[1]] if migration_state else [])],
             reconcile_minutes=cfg.rustfs.reconcile_minutes, release_version=obs_cfg.collector.release_version,
-            key_admin_role_arn=cfg.security.key_admin_role_arn), opts=opts)
+            key_admin_role_arn=cfg.security.key_admin_role_arn, extra=integrations.state,
+            extra_sizing=integrations.state_sizing), opts=opts)
         operations_node_statements = pulumi.Output.all(operations_node_statements, rustfs_state.node_statements).apply(
             lambda v: [*v[0], *v[1]])
         pulumi.export("rustfsStateParameter", rustfs_state.parameter_name)

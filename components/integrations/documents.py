@@ -147,12 +147,15 @@ def tier_definition(t: TieringConfig, *, region: str, bucket: str, secret_arn: s
 
 # --- replication ---------------------------------------------------------------------------------------------
 
-def replication_trust(account_id: str, source_bucket_arn: str) -> dict:
-    """S3 assumes the replication role for this account's source bucket only."""
+def replication_trust() -> dict:
+    """S3 assumes the replication role. No confused-deputy condition: which keys S3 sends when it assumes a
+    replication role is not in rustfs_model.service_context (no AWS page read here states them), and a condition on a
+    key it does not send would stop replication without an error anywhere but the replication metrics. The guard is
+    elsewhere: S3 uses the role only for a replication configuration whose author could iam:PassRole it, and only
+    this account's principals can pass this account's role (IAM User Guide, "Granting a user permissions to pass a role
+    to an AWS service"); the boundary denies iam:PassRole to every role of the stack."""
     return _doc({"Sid": "S3ReplicatesTheTierBucket", "Effect": "Allow",
-                 "Principal": {"Service": S3_REPLICATION_SERVICE}, "Action": "sts:AssumeRole",
-                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
-                               "ArnLike": {"aws:SourceArn": source_bucket_arn}}})
+                 "Principal": {"Service": S3_REPLICATION_SERVICE}, "Action": "sts:AssumeRole"})
 
 
 def replication_role_policy(*, source_bucket_arn: str, destination_bucket_arn: str, source_key_arn: str,

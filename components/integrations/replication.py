@@ -59,7 +59,7 @@ class TierReplicaArgs:
     account_id: str
     partition: str
     integrations: IntegrationsConfig
-    source_bucket: pulumi.Resource  # the tier bucket (a HardenedBucket): its versioning must exist first
+    source_bucket: HardenedBucket | None  # the tier bucket: its versioning must exist first
     source_bucket_name: pulumi.Input[str]
     source_bucket_arn: pulumi.Input[str]
     source_key_arn: pulumi.Input[str]  # the tier bucket's SSE-KMS key
@@ -78,7 +78,7 @@ class TierReplica(pulumi.ComponentResource):
         args = component_args(TierReplicaArgs, args)
         super().__init__("rustfs:integrations:TierReplica", name, None, opts)
         self._name, self._args = name, args
-        r, t = args.integrations.replication, args.integrations.tiering
+        r = args.integrations.replication
         self.remote_target_secret_arns: dict[str, pulumi.Output[str]] = self._remote_target_secrets()
         if not r.enabled:
             self.register_outputs({"remoteTargetSecretArns": self.remote_target_secret_arns})
@@ -118,8 +118,7 @@ class TierReplica(pulumi.ComponentResource):
         role_name = f"{args.name}-replication"
         role = aws.iam.Role(
             f"{name}-role", name=role_name,
-            assume_role_policy=pulumi.Output.from_input(args.source_bucket_arn).apply(
-                lambda arn: json.dumps(replication_trust(args.account_id, arn))),
+            assume_role_policy=json.dumps(replication_trust()),
             description=f"S3 replicates the RustFS tier bucket to {replica_region}",
             permissions_boundary=args.permissions_boundary_arn, tags=self._tags(role_name),
             opts=pulumi.ResourceOptions(parent=self))
@@ -138,10 +137,9 @@ class TierReplica(pulumi.ComponentResource):
             lambda v: replication_rule(args.integrations, destination_bucket_arn=v[0], destination_key_arn=v[1]))
         self.configuration = aws.s3.BucketReplicationConfig(
             f"{name}-configuration", bucket=args.source_bucket_name, role=role.arn, rules=[rule],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.source_bucket, replica]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.source_bucket.versioning, replica.versioning]))
         self.register_outputs({"bucketName": self.bucket_name, "bucketArn": self.bucket_arn, "keyArn": self.key_arn,
                                "roleArn": self.role_arn, "remoteTargetSecretArns": self.remote_target_secret_arns})
-        del t
 
     def _replica_lifecycle(self) -> list[dict]:
         """Noncurrent versions expire and uploads are aborted as in the tier; the tier's transitions apply to the

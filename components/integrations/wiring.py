@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from rustfs_aws.integrations.documents import default_bucket_encryption, sse_node_statements
+from rustfs_aws.integrations.documents import (
+    default_bucket_encryption,
+    remote_target_secret_name,
+    sse_node_statements,
+    tier_definition,
+    tier_secret_name,
+)
 from rustfs_aws.integrations.replication import TierReplica, TierReplicaArgs
 from rustfs_aws.integrations.tiering import TierStorage, TierStorageArgs
 
@@ -27,6 +33,37 @@ class Integrations:
     node_statements: pulumi.Output[list[dict]] = field(default_factory=lambda: pulumi.Output.from_input([]))
     state: pulumi.Output[dict] = field(default_factory=lambda: pulumi.Output.from_input({}))
     """The desired state's ``tiers``, ``remoteTargets`` and ``encryption`` entries (ARNs, never secret values)."""
+    state_sizing: dict = field(default_factory=dict)
+    """The same entries with the longest ARNs they can have: sizes the state parameter before any resource."""
+    declared: bool = False
+    """Something for the reconciler to apply (a tier, a remote target, default SSE-KMS on the buckets)."""
+
+
+# The longest ARNs a secret or key of the stack can have (partition aws-us-gov, a long Region, Secrets Manager's
+# 6-character suffix), as components/state/state.py sizes the service accounts' secrets.
+_LONG_PREFIX = "arn:aws-us-gov:{service}:ap-southeast-5:123456789012:"
+
+
+def _long_secret_arn(name: str) -> str:
+    return _LONG_PREFIX.format(service="secretsmanager") + f"secret:{name}-XXXXXX"
+
+
+def _long_key_arn() -> str:
+    return _LONG_PREFIX.format(service="kms") + "key/00000000-0000-0000-0000-000000000000"
+
+
+def state_entries(i, *, region: str, tier_bucket: str | None, tier_secret_arn: str | None, key_arn: str | None,
+                  target_secret_arns: dict[str, str]) -> dict:
+    """The desired state's integration entries (the reconciler's tiers, remoteTargets and encryption steps)."""
+    return {
+        "tiers": [tier_definition(i.tiering, region=region, bucket=tier_bucket, secret_arn=tier_secret_arn)]
+        if tier_secret_arn else [],
+        "remoteTargets": [{"name": t.name, "bucket": t.bucket, "endpoint": t.endpoint, "targetBucket": t.target_bucket,
+                           "region": t.region, "secure": t.secure, "credentialsSecretArn": target_secret_arns[t.name]}
+                          for t in i.replication.remote_targets],
+        "encryption": ({"sse": "aws", "keyArn": key_arn, "defaultBuckets": i.encryption.default_buckets,
+                        "bucketEncryption": default_bucket_encryption(key_arn)} if key_arn else {"sse": "off"}),
+    }
 
 
 def reconciler_secret_statement(secret_arns: list[str]) -> list[dict]:
@@ -69,15 +106,17 @@ def build_integrations(cfg, stack, *, keys, iam, network, audit) -> Integrations
         *(sse_node_statements(key_arn=v[0], region=cfg.region) if v[0] else []),
         *reconciler_secret_statement(list(v[1:]))])
     targets = out.replica.remote_target_secret_arns if out.replica else {}
+    bucket = out.tier.bucket_name if out.tier else None
     out.state = pulumi.Output.all(
-        tier=out.tier.tier if out.tier else None, key=out.sse_key_arn,
-        targets=pulumi.Output.all(**targets) if targets else {}).apply(lambda v: {
-            "tiers": [v["tier"]] if v["tier"] else [],
-            "remoteTargets": [{"name": t.name, "bucket": t.bucket, "endpoint": t.endpoint,
-                               "targetBucket": t.target_bucket, "region": t.region, "secure": t.secure,
-                               "credentialsSecretArn": v["targets"][t.name]}
-                              for t in i.replication.remote_targets],
-            "encryption": ({"sse": "aws", "keyArn": v["key"], "defaultBuckets": i.encryption.default_buckets,
-                            "bucketEncryption": default_bucket_encryption(v["key"])} if v["key"] else {"sse": "off"}),
-        })
+        bucket=bucket, tier_secret=out.tier.secret_arn if out.tier else None, key=out.sse_key_arn,
+        targets=pulumi.Output.all(**targets) if targets else {}).apply(lambda v: state_entries(
+            i, region=cfg.region, tier_bucket=v["bucket"], tier_secret_arn=v["tier_secret"], key_arn=v["key"],
+            target_secret_arns=dict(v["targets"])))
+    out.state_sizing = state_entries(
+        i, region=cfg.region, tier_bucket="x" * 63, tier_secret_arn=_long_secret_arn(tier_secret_name(cfg.stack))
+        if out.tier else None, key_arn=_long_key_arn() if out.sse_key_arn else None,
+        target_secret_arns={t.name: _long_secret_arn(remote_target_secret_name(cfg.stack, t.name))
+                            for t in i.replication.remote_targets})
+    out.declared = bool(out.tier or i.replication.remote_targets or
+                        (out.sse_key_arn is not None and i.encryption.default_buckets))
     return out

@@ -291,9 +291,12 @@ class RustfsStateArgs:
     """RustFS policies as ``rustfs_state.parse_state`` normalizes ``rustfs.policies``."""
     service_accounts: list[dict] = field(default_factory=list)
     """Service accounts as ``rustfs_state.parse_state`` normalizes ``rustfs.serviceAccounts``."""
-    extra: dict | None = None
+    extra: pulumi.Input[dict] | None = None
     """Further top-level entries of the desired state (e.g. a tiering component's tiers); their reconciler steps
-    must exist in reconciler/rustfs_reconcile.py."""
+    must exist in reconciler/rustfs_reconcile.py. May be an output (other components' ARNs)."""
+    extra_sizing: dict | None = None
+    """``extra`` with the longest values its outputs can take (placeholder ARNs): sizes the parameter before any
+    resource when ``extra`` is an output (components/integrations/wiring.py)."""
     reconcile_minutes: int = DEFAULT_INTERVAL_MINUTES
     """Minutes between the timer's runs on each node (``rustfs.reconcileMinutes``)."""
     release_version: str = t.COLLECTOR_RELEASE_DEFAULT
@@ -331,20 +334,24 @@ class RustfsState(pulumi.ComponentResource):
         cluster, stack, tags = args.cluster_id, args.stack, args.tags or {}
         cluster_tag = {"rustfs:cluster": cluster}
         live = [a for a in args.service_accounts if not a["delete"]]
-        body = lambda arns: desired_body(  # noqa: E731
+        body = lambda arns, extra: desired_body(  # noqa: E731
             cluster_id=cluster, namespace=t.metric_namespace(stack), buckets=args.buckets, policies=args.policies,
-            service_accounts=args.service_accounts, secret_arns=arns, extra=args.extra)
+            service_accounts=args.service_accounts, secret_arns=arns, extra=extra)
         # Sized with the longest ARNs first: an oversized state fails here, before any resource, naming the limit.
+        sizing = args.extra_sizing if args.extra_sizing is not None else (
+            args.extra if isinstance(args.extra, dict) else {})
         tier = rustfs_state.parameter_tier(rustfs_state.document_text(rustfs_state.document(
-            body({a["name"]: placeholder_secret_arn(stack, a["name"]) for a in live}))))
+            body({a["name"]: placeholder_secret_arn(stack, a["name"]) for a in live}, sizing))))
 
         self.secret_arns = {}
         self.secret_versions: dict[str, aws.secretsmanager.SecretVersion] = {}  # whose value a consumer derives from
         for a in live:
             self.secret_arns[a["name"]] = self._service_account(name, stack, a, args, tags)
         names = sorted(self.secret_arns)
-        text = pulumi.Output.all(*[self.secret_arns[n] for n in names]).apply(
-            lambda arns: rustfs_state.document_text(rustfs_state.document(body(dict(zip(names, arns, strict=True))))))
+        extra = pulumi.Output.from_input(args.extra or {})
+        text = pulumi.Output.all(extra, *[self.secret_arns[n] for n in names]).apply(
+            lambda v: rustfs_state.document_text(rustfs_state.document(body(dict(zip(names, v[1:], strict=True)),
+                                                                            v[0]))))
         state_sha = text.apply(lambda v: json.loads(v)["revision"])
 
         key_policy = pulumi.Output.all(args.account_id, args.partition).apply(lambda v: json.dumps(table_key_policy(

@@ -124,6 +124,9 @@ class HardenedBucket(pulumi.ComponentResource):
                     "bucket_key_enabled": True}], opts=part)
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning", bucket=bucket_id, versioning_configuration={"status": "Enabled"}, opts=part)
+        # Python only: what must exist before a bucket's replication (depending on this component reaches only its
+        # direct children, and the versioning is the bucket's child).
+        self.versioning = versioning
         aws.s3.BucketPolicy(
             f"{name}-policy", bucket=bucket_id, policy=self.bucket.arn.apply(policy),
             opts=pulumi.ResourceOptions(parent=self.bucket, depends_on=[public_access]))

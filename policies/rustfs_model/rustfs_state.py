@@ -68,7 +68,10 @@ VERSIONING = ("enabled", "suspended")
 MAX_LIFECYCLE_RULES = 1_000  # S3 PutBucketLifecycleConfiguration
 MAX_DAYS = 36_500
 BUCKET_KEYS = {"name", "versioning", "objectLock", "quotaGiB", "lifecycle", "delete"}
-RULE_KEYS = {"id", "prefix", "enabled", "expirationDays", "noncurrentExpirationDays", "abortIncompleteMultipartDays"}
+RULE_KEYS = {"id", "prefix", "enabled", "expirationDays", "noncurrentExpirationDays", "abortIncompleteMultipartDays",
+             "transitionDays", "transitionTier"}
+# A RustFS remote tier's name as a lifecycle transition's storage class (tier.rs add: upper case, never STANDARD/RRS).
+_TIER_NAME = re.compile(r"^(?!(STANDARD|RRS)$)[A-Z][A-Z0-9_-]{0,62}$")
 POLICY_KEYS = {"name", "document", "delete"}
 ACCOUNT_KEYS = {"name", "policy", "description", "version", "delete"}
 
@@ -258,13 +261,22 @@ def _lifecycle(c: _Collect, rules, path: str) -> list[dict] | None:
         if not isinstance(prefix, str) or len(prefix.encode()) > 1024:
             c.add(f"{where}.prefix", prefix, "an object-key prefix of at most 1,024 bytes ('' for the whole bucket)")
         actions = {k: c.days(rule, k, where) for k in ("expirationDays", "noncurrentExpirationDays",
-                                                      "abortIncompleteMultipartDays")}
+                                                      "abortIncompleteMultipartDays", "transitionDays")}
         if not any(k in rule for k in actions):
             c.add(where, rule, "a rule needs at least one of expirationDays, noncurrentExpirationDays, "
-                  "abortIncompleteMultipartDays")
+                  "abortIncompleteMultipartDays, transitionDays")
+        # A transition moves current objects to a RustFS remote tier (the tiering section's tierName): both keys
+        # together; the reconciler registers the tier before it puts the rule (RustFS checks the tier exists).
+        tier = rule.get("transitionTier")
+        if ("transitionDays" in rule) != ("transitionTier" in rule):
+            c.add(where, rule, "transitionDays and transitionTier go together (the days after creation an object "
+                  "moves to the remote tier of that name)")
+        elif tier is not None and (not isinstance(tier, str) or not _TIER_NAME.match(tier)):
+            c.add(f"{where}.transitionTier", tier, "an upper-case RustFS tier name (not STANDARD or RRS), e.g. S3TIER")
         out.append({"id": rid, "prefix": prefix if isinstance(prefix, str) else "",
                     "enabled": c.flag(rule, "enabled", where, True),
-                    **{k: v for k, v in actions.items() if v is not None}})
+                    **{k: v for k, v in actions.items() if v is not None},
+                    **({"transitionTier": tier} if isinstance(tier, str) and "transitionDays" in rule else {})})
     return out
 
 

@@ -42,6 +42,8 @@ KIND, SCHEMA = "rustfs-aws/state", 1
 ADMIN = "/rustfs/admin/v3"
 CALL_TIMEOUT = 30
 KINDS = ("buckets", "policies", "serviceAccounts")
+# What the ledger records beyond KINDS: the tiers and remote targets this reconciler registered (never deleted).
+LEDGER_KINDS = (*KINDS, "tiers", "remoteTargets")
 
 
 class Unusable(Exception):
@@ -137,7 +139,7 @@ class Lease:
             raise
         self.expires = now + self.seconds
         self.ledger = json.loads(item.get("ledger", {}).get("S", "{}"))
-        for kind in KINDS:
+        for kind in LEDGER_KINDS:
             self.ledger.setdefault(kind, {})
         return True
 
@@ -336,11 +338,14 @@ class Run:
             out["NoncurrentVersionExpiration"] = {"NoncurrentDays": rule["noncurrentExpirationDays"]}
         if "abortIncompleteMultipartDays" in rule:
             out["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": rule["abortIncompleteMultipartDays"]}
+        if "transitionTier" in rule:  # to a RustFS remote tier: its name is the transition's storage class
+            out["Transitions"] = [{"Days": rule["transitionDays"], "StorageClass": rule["transitionTier"]}]
         return out
 
     @staticmethod
     def _comparable(rules: list) -> list:
-        keep = ("ID", "Status", "Filter", "Expiration", "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload")
+        keep = ("ID", "Status", "Filter", "Expiration", "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload",
+                "Transitions")
         out = []
         for r in rules:
             r = {k: r[k] for k in keep if k in r}
@@ -484,12 +489,119 @@ class Run:
         if mine and recorded != version and not self.check:
             self.lease.record("serviceAccounts", a["name"], {"secretVersion": version})
 
+    # -- remote tiers, remote targets, default encryption (components/integrations/: the desired state's "tiers",
+    # "remoteTargets" and "encryption"; never deleted here: RustFS refuses to remove a tier that still holds objects,
+    # and a forced removal strands them)
+
+    def _keys(self, secret_arn: str) -> dict | None:
+        """``{"accessKey", "secretKey"}`` from a secret; None when it has no value yet (ResourceNotFound)."""
+        try:
+            return json.loads(self.secrets.get_secret_value(SecretId=secret_arn)["SecretString"])
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ResourceNotFoundException":
+                return None
+            raise
+
+    def tiers(self, wanted: list) -> None:
+        """rustfs/src/admin/handlers/tier.rs: GET tier lists TierConfig JSON (secret key REDACTED, access key kept);
+        PUT tier adds ``{"type": "s3", "s3": TierS3}``; POST tier/{name} edits only the credentials (TierCreds)."""
+        if not wanted:
+            return
+        listed = {}
+        for t in self.admin.json("GET", "tier") or []:
+            section = t.get(t.get("type")) or {}
+            listed[section.get("name", "")] = {"type": t.get("type"), **section}
+
+        def one(t: dict) -> None:
+            name, keys = t["name"], self._keys(t["credentialsSecretArn"])
+            if keys is None:
+                self.refuse("tier", name, "its credentials secret has no value yet")
+                return
+            have = listed.get(name)
+            if have is None:
+                self.write(f"add tier {name}", self.admin.call, "PUT", "tier", body={"type": "s3", "s3": {
+                    "name": name, "endpoint": t["endpoint"], "accessKey": keys["accessKey"],
+                    "secretKey": keys["secretKey"], "bucket": t["bucket"], "prefix": t["prefix"],
+                    "region": t["region"], "storageClass": t["storageClass"]}})
+                if not self.check:
+                    self.lease.record("tiers", name)
+                return
+            fixed = ("type", "endpoint", "bucket", "prefix", "region", "storageClass")
+            differs = {f: have.get(f) for f in fixed if (have.get(f) or "") != ({**t, "type": "s3"}.get(f) or "")}
+            if differs:  # RustFS edits a tier's credentials only: a person moves the rules to a new tier
+                self.drifted(f"tier {name}", differs, {f: t.get(f) for f in differs})
+                self.refuse("tier", name, f"{sorted(differs)} differ and RustFS cannot change them in place")
+            elif have.get("accessKey") != keys["accessKey"]:  # a rotated key (tiering.keyVersion)
+                self.drifted(f"tier {name} access key", have.get("accessKey"), keys["accessKey"])
+                self.write(f"tier {name} credentials", self.admin.call, "POST",
+                           f"tier/{urllib.parse.quote(name, safe='')}",
+                           body={"accessKey": keys["accessKey"], "secretKey": keys["secretKey"]})
+
+        self.each("tier", wanted, one)
+
+    def remote_targets(self, wanted: list) -> None:
+        """rustfs/src/admin/handlers/replication.rs: PUT set-remote-target?bucket= (RemoteTargetRequest, static keys
+        only) answers the target's ARN; with update=true&creds=true and the arn it replaces the credentials."""
+        def one(t: dict) -> None:
+            name, keys = t["name"], self._keys(t["credentialsSecretArn"])
+            if keys is None:
+                self.refuse("remote target", name, "its secret has no value yet: put the remote's keys in it")
+                return
+            listed = self.admin.json("GET", "list-remote-targets", {"bucket": t["bucket"], "type": "replication"})
+            match = [x for x in listed or [] if x.get("endpoint") == t["endpoint"]
+                     and x.get("targetbucket") == t["targetBucket"]]
+            body = {"sourcebucket": t["bucket"], "endpoint": t["endpoint"], "targetbucket": t["targetBucket"],
+                    "credentials": {"accessKey": keys["accessKey"], "secretKey": keys["secretKey"]},
+                    "secure": t.get("secure", True), "type": "replication", "region": t.get("region", "")}
+            if not match:
+                self.write(f"remote target {name}", self.admin.call, "PUT", "set-remote-target",
+                           {"bucket": t["bucket"]}, body=body)
+                if not self.check:
+                    self.lease.record("remoteTargets", name)
+            elif (match[0].get("credentials") or {}).get("accessKey") != keys["accessKey"]:
+                self.drifted(f"remote target {name} access key", (match[0].get("credentials") or {}).get("accessKey"),
+                             keys["accessKey"])
+                self.write(f"remote target {name} credentials", self.admin.call, "PUT", "set-remote-target",
+                           {"bucket": t["bucket"], "update": "true", "creds": "true"},
+                           body={**body, "arn": match[0]["arn"]})
+
+        self.each("remote target", wanted, one)
+
+    def encryption(self, spec: dict, buckets: list) -> None:
+        """With ``encryption.defaultBuckets``: SSE-KMS with the stack's key as every declared bucket's default
+        (S3 PutBucketEncryption; RustFS stores it as the bucket's SSE config, app/bucket_usecase.rs)."""
+        if spec.get("sse") != "aws" or not spec.get("defaultBuckets"):
+            return
+        want = spec["bucketEncryption"]
+
+        def one(b: dict) -> None:
+            try:
+                have = self.s3.get_bucket_encryption(Bucket=b["name"])["ServerSideEncryptionConfiguration"]
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "ServerSideEncryptionConfigurationNotFoundError":
+                    raise
+                have = None
+            rules = [{"ApplyServerSideEncryptionByDefault": r.get("ApplyServerSideEncryptionByDefault")}
+                     for r in (have or {}).get("Rules", [])]
+            if rules == want["Rules"]:
+                return
+            if have:
+                self.drifted(f"bucket {b['name']} encryption", rules, want["Rules"])
+            self.write(f"bucket {b['name']} SSE-KMS", self.s3.put_bucket_encryption, Bucket=b["name"],
+                       ServerSideEncryptionConfiguration=want)
+
+        self.each("bucket encryption", buckets, one)
+
     def apply(self, doc: dict) -> None:
-        """Creations and updates in dependency order (buckets, policies, accounts); deletions in reverse."""
+        """Creations and updates in dependency order (tiers, buckets, encryption, remote targets, policies,
+        accounts); deletions in reverse."""
         keep = {k: [x for x in doc.get(k, []) if not x.get("delete")] for k in KINDS}
         gone = {k: [x for x in doc.get(k, []) if x.get("delete")] for k in KINDS}
         documents = {p["name"]: p["document"] for p in keep["policies"]}
+        self.tiers(doc.get("tiers", []))  # a bucket's transition rule names a tier RustFS must know first
         self.each("bucket", keep["buckets"], self.bucket)
+        self.encryption(doc.get("encryption", {}), keep["buckets"])
+        self.remote_targets(doc.get("remoteTargets", []))
         self.policies(keep["policies"])
         self.service_accounts(keep["serviceAccounts"], documents)
         self.service_accounts(gone["serviceAccounts"], documents)
