@@ -10,7 +10,10 @@ the same or ``x`` wildcards; inline component data 1..16,000 characters, and a d
 validates the document); descriptions up to 1,024 characters; ARNs of components, recipes, infrastructure and
 distribution configurations in their patterns (which only admit lowercase names); AMI names of 1..127 characters
 of ``^[-_A-Za-z0-9{][-_A-Za-z0-9\\s:{}\\.]+[-_A-Za-z0-9}]$``; SSM output parameter names ``^[a-zA-Z0-9_.\\-\\/]+$``
-up to 1,011 characters with data type text or aws:ec2:image; IMDS hop limit 1..64; image tests 60..1,440 minutes;
+up to 1,011 characters with data type text or aws:ec2:image, and, for a pipeline without an execution role (the
+service-linked role distributes: AWSServiceRoleForImageBuilder allows ssm:PutParameter only on
+``parameter/imagebuilder/*``), only under ``/imagebuilder/`` - real Image Builder accepts the pipeline and fails
+every build at distribution, after building and testing the image; IMDS hop limit 1..64; image tests 60..1,440 minutes;
 schedules in the six-field cron form ("configurations using the five field syntax ... must be updated to the six
 field syntax", pulumi-aws ImagePipelineScheduleArgs); lifecycle filters 1..1,000.
 
@@ -52,6 +55,9 @@ AMI_NAME_LENGTH = (1, 127)
 PARAMETER_NAME = re.compile(r"^[a-zA-Z0-9_.\-\/]+$")
 PARAMETER_NAME_MAX = 1_011
 PARAMETER_DATA_TYPES = {"text", "aws:ec2:image"}
+# Where AWSServiceRoleForImageBuilder may write SSM parameters (AWS Managed Policy Reference, v27: ssm:GetParameter
+# and ssm:PutParameter on arn:aws:ssm:*:*:parameter/imagebuilder/*).
+SERVICE_ROLE_PARAMETER_PATH = "/imagebuilder/"
 INSTANCE_PROFILE_NAME = re.compile(r"^[\w+=,.@-]+$")
 HOP_LIMIT = (1, 64)
 HTTP_TOKENS = {"optional", "required"}
@@ -192,8 +198,14 @@ def _infrastructure(fake, name: str, inputs: dict):
                  "tagsAll": inputs.get("tags", {})}
 
 
+def _ssm_outputs(fake) -> dict[str, list[str]]:
+    """Distribution configuration ARN -> the SSM parameters its distributions write (what its pipeline checks)."""
+    return fake.__dict__.setdefault("_imagebuilder_ssm_outputs", {})
+
+
 def _distribution(fake, name: str, inputs: dict):
     physical = _check_name("distribution configuration", name, inputs)
+    outputs: list[str] = []
     for d in inputs.get("distributions") or []:
         if not isinstance(d, dict):
             continue
@@ -214,10 +226,13 @@ def _distribution(fake, name: str, inputs: dict):
                 raise _invalid("ssmParameterConfigurations.parameterName", parameter,
                                f"must match {PARAMETER_NAME.pattern}, <= {PARAMETER_NAME_MAX}")
             _in("ssmParameterConfigurations.dataType", p.get("dataType"), PARAMETER_DATA_TYPES)
+            if parameter is not None:
+                outputs.append(parameter)
     regions = [d.get("region") for d in inputs.get("distributions") or [] if isinstance(d, dict)]
     if len(regions) != len(set(regions)):
         raise _invalid(f"distribution configuration {physical} regions", regions, "each Region once")
     arn = _arn(fake, f"distribution-configuration/{physical.lower()}")
+    _ssm_outputs(fake)[arn] = outputs
     return arn, {"arn": arn, "name": physical, "dateCreated": "2026-01-01T00:00:00.000Z",
                  "tagsAll": inputs.get("tags", {})}
 
@@ -237,6 +252,15 @@ def _pipeline(fake, name: str, inputs: dict):
     _in("image pipeline status", inputs.get("status"), PIPELINE_STATUS)
     tests = inputs.get("imageTestsConfiguration") or {}
     _between("imageTestsConfiguration.timeoutMinutes", tests.get("timeoutMinutes"), TEST_TIMEOUT_MINUTES)
+    distribution = _text(inputs.get("distributionConfigurationArn"))
+    if not inputs.get("executionRole") and distribution is not None:
+        outside = [p for p in _ssm_outputs(fake).get(distribution, [])
+                   if not p.startswith(SERVICE_ROLE_PARAMETER_PATH)]
+        if outside:
+            raise ImageBuilderRejects(
+                f"AccessDeniedException (at every build's distribution): image pipeline {physical} has no execution "
+                f"role, so AWSServiceRoleForImageBuilder writes its SSM output parameters, and it may put only "
+                f"parameter{SERVICE_ROLE_PARAMETER_PATH}*: {', '.join(outside)}")
     arn = _arn(fake, f"image-pipeline/{physical.lower()}")
     return arn, {"arn": arn, "name": physical, "platform": "Linux", "dateCreated": "2026-01-01T00:00:00.000Z",
                  "tagsAll": inputs.get("tags", {})}

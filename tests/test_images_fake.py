@@ -10,6 +10,7 @@ from preflight import fake_imagebuilder as fib
 from preflight.fake_account import FakeAccount
 from preflight.fake_aws import AL2023_PARAMETERS, FakeAws
 from rustfs_aws.images.document import MAX_DATA_CHARS, node_document, render
+from rustfs_aws.images.pipeline import image_parameter_name
 from tests.test_images_document import spec
 
 MODEL = botocore.session.get_session().get_service_model("imagebuilder")
@@ -117,9 +118,35 @@ def test_the_other_image_builder_calls_refuse_what_the_api_refuses(handler, inpu
         handler(FAKE, "r", inputs)
 
 
+@pytest.mark.parametrize("parameter,execution_role,refused", [
+    ("/rustfs/rustfs-dev/node-image/x86_64", None, True),  # the service-linked role may not put it
+    ("/imagebuilder/rustfs/rustfs-dev/node-image/x86_64", None, False),
+    ("/rustfs/rustfs-dev/node-image/x86_64", "arn:aws:iam::123456789012:role/ib-exec", False),  # the role's call
+], ids=["outside-imagebuilder", "under-imagebuilder", "execution-role"])
+def test_a_pipeline_without_execution_role_writes_ssm_outputs_only_under_imagebuilder(parameter, execution_role,
+                                                                                    refused):
+    """AWSServiceRoleForImageBuilder: ssm:PutParameter on parameter/imagebuilder/* only; a pipeline that would
+    write elsewhere builds and tests every image, then fails its distribution."""
+    fake = FakeAws("us-east-1")
+    distribution, _ = fib._distribution(fake, "d", {"name": "dist", "distributions": [
+        {"region": "us-east-1", "ssmParameterConfigurations": [{"parameterName": parameter,
+                                                                "dataType": "aws:ec2:image"}]}]})
+    pipeline = {"name": "pipe", "distributionConfigurationArn": distribution,
+                **({"executionRole": execution_role} if execution_role else {})}
+    if refused:
+        with pytest.raises(fib.ImageBuilderRejects, match=re.escape(f"parameter/imagebuilder/*: {parameter}")):
+            fib._pipeline(fake, "p", pipeline)
+    else:
+        fib._pipeline(fake, "p", pipeline)
+
+
+def test_the_stacks_image_parameter_is_one_image_builders_role_may_write():
+    assert image_parameter_name("rustfs-prod", "arm64").startswith(fib.SERVICE_ROLE_PARAMETER_PATH)
+
+
 # --- the account's parameters and resolve:ssm ------------------------------------------------------------------
 
-PARAMETER = "/rustfs/rustfs-dev/node-image/x86_64"
+PARAMETER = "/imagebuilder/rustfs/rustfs-dev/node-image/x86_64"
 
 
 @pytest.mark.parametrize("account,new_stack,exists", [

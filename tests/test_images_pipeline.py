@@ -91,8 +91,8 @@ def test_prod_distributes_the_ami_encrypted_with_the_data_key_and_copies_it_with
     home, copy = rec.one(DISTRIBUTION).inputs["distributions"]
     assert home["region"] == "us-east-1"
     assert home["amiDistributionConfiguration"]["kmsKeyId"] == key_arn(rec, "rustfs-prod-keys-data")
-    assert home["ssmParameterConfigurations"] == [{"parameterName": "/rustfs/rustfs-prod/node-image/x86_64",
-                                                   "dataType": "aws:ec2:image"}]
+    assert home["ssmParameterConfigurations"] == [
+        {"parameterName": "/imagebuilder/rustfs/rustfs-prod/node-image/x86_64", "dataType": "aws:ec2:image"}]
     copy_key = rec.one(KEY, "rustfs-prod-snapshots-copy-key").outputs["arn"]
     assert copy["region"] == "us-west-2" and copy_key.startswith("arn:aws:kms:us-west-2:")
     assert copy["amiDistributionConfiguration"]["kmsKeyId"] == copy_key
@@ -108,7 +108,7 @@ def test_prod_builds_on_its_schedule_only_when_something_changed_and_tests_every
     assert pipeline["imageTestsConfiguration"]["imageTestsEnabled"] is True
     assert pipeline["imageRecipeArn"] == rec.one(RECIPE).outputs["arn"]
     assert pipeline["status"] == "ENABLED"
-    assert rec.outputs["nodeImageParameter"] == "/rustfs/rustfs-prod/node-image/x86_64"
+    assert rec.outputs["nodeImageParameter"] == "/imagebuilder/rustfs/rustfs-prod/node-image/x86_64"
 
 
 def test_prod_bakes_exactly_the_collector_package_its_association_installs():
@@ -117,7 +117,9 @@ def test_prod_bakes_exactly_the_collector_package_its_association_installs():
     from rustfs_aws.observability.collector import PACKAGE
 
     rec = prod()
-    (association,) = rec.of_type("aws:ssm/association:Association")
+    # The collector's association (the state reconciler has one too).
+    (association,) = [a for a in rec.of_type("aws:ssm/association:Association")
+                      if a.inputs.get("associationName") == "rustfs-prod-collector"]
     wanted = f"{PACKAGE}-{association.inputs['parameters']['PackageVersion']}"
     release = association.inputs["parameters"]["ReleaseVersion"]
     document = yaml.safe_load(rec.one(COMPONENT).inputs["data"])
@@ -135,7 +137,7 @@ def test_a_graviton_cluster_builds_an_arm64_image_of_the_aarch64_release():
     assert rec.one(RECIPE).inputs["parentImage"].endswith(":aws:image/amazon-linux-2023-arm64/x.x.x")
     data = rec.one(COMPONENT).inputs["data"]
     assert load_releases()["releases"]["1.0.1"]["aarch64"]["sha256"] in data
-    assert rec.outputs["nodeImageParameter"] == "/rustfs/rustfs-dev/node-image/arm64"
+    assert rec.outputs["nodeImageParameter"] == "/imagebuilder/rustfs/rustfs-dev/node-image/arm64"
 
 
 def test_without_images_nothing_of_image_builder_is_declared():

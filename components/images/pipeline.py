@@ -17,8 +17,15 @@ nodes use (ENA and NVMe drivers). At the prod stack's c6in.4xlarge that is about
 well under an hour. Rejected: a small general-purpose type, a second offering check, and tests on other hardware.
 
 How the nodes get the image, and the order of the first deployment. The distribution writes the new AMI's ID to
-the SSM parameter ``/rustfs/<cluster>/node-image/<arch>`` (data type ``aws:ec2:image``; Image Builder User Guide,
-"Configure AMI distribution settings": SSM parameter output). With ``images.use: true`` every launch template's
+the SSM parameter ``/imagebuilder/rustfs/<cluster>/node-image/<arch>`` (data type ``aws:ec2:image``; Image Builder
+User Guide, "Create and update AMI distribution configurations": SSM output parameters). The pipeline names no
+execution role, so Image Builder distributes with its service-linked role, whose AWSServiceRoleForImageBuilder
+policy allows ``ssm:PutParameter`` only on ``parameter/imagebuilder/*`` (and has the ``ec2:DescribeImages`` the
+``aws:ec2:image`` validation needs): a parameter anywhere else fails every build at distribution, after the image
+was built and tested (preflight/fake_imagebuilder.py refuses such a pipeline). Rejected: an execution role with
+PutParameter on ``/rustfs/...``: it replaces the service-linked role for the whole build workflow, so it would have
+to carry everything that role does (launching, imaging, copying, KMS grants) for one parameter name. With
+``images.use: true`` every launch template's
 ``image_id`` is ``resolve:ssm:<parameter>``, which EC2 resolves at each launch (EC2 Auto Scaling User Guide, "Use
 AWS Systems Manager parameters instead of AMI IDs in launch templates"): a new image changes no launch template
 and restarts no node; each replacement (self-healing, patching) boots the newest tested image. The parameter
@@ -70,6 +77,9 @@ IMAGE_TEST_TIMEOUT_MINUTES = 60
 MANAGED_PARENT = {"x86_64": "amazon-linux-2023-x86", "arm64": "amazon-linux-2023-arm64"}
 UPDATE_LINUX = "update-linux"  # AWS managed component: installs the pending OS updates, reboots if needed
 LOG_PREFIX = "imagebuilder/"
+# AWSServiceRoleForImageBuilder (AWS Managed Policy Reference): ssm:GetParameter/PutParameter on
+# arn:aws:ssm:*:*:parameter/imagebuilder/* only.
+IMAGE_BUILDER_PARAMETER_PATH = "/imagebuilder/"
 HTTPS_PORT = 443
 
 
@@ -79,8 +89,9 @@ def image_architecture(instance_type: str) -> str:
 
 
 def image_parameter_name(cluster_id: str, arch: str) -> str:
-    """The SSM parameter the distribution writes and the launch templates resolve (``resolve:ssm:``)."""
-    return f"/rustfs/{cluster_id}/node-image/{arch}"
+    """The SSM parameter the distribution writes and the launch templates resolve (``resolve:ssm:``): under
+    ``/imagebuilder/``, the only path Image Builder's service-linked role may write (module docstring)."""
+    return f"{IMAGE_BUILDER_PARAMETER_PATH}rustfs/{cluster_id}/node-image/{arch}"
 
 
 def cloud_init_packages() -> tuple[str, ...]:
@@ -353,6 +364,9 @@ class NodeImagePipeline(pulumi.ComponentResource):
                 description=f"RustFS {a.rustfs_version} storage node ({self.arch})", kms_key_id=kms_key_arn,
                 ami_tags=self._image_tags())
 
+        # In the build's own Region the AMI is encrypted by the recipe's block device mapping (the data key); the
+        # distribution's kmsKeyId applies only to copies to other Regions or accounts (Image Builder User Guide,
+        # "Create and update AMI distribution configurations"). It is kept here too: it states the same key.
         distributions = [aws.imagebuilder.DistributionConfigurationDistributionArgs(
             region=a.region, ami_distribution_configuration=ami(a.data_key_arn),
             ssm_parameter_configurations=[
