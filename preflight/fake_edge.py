@@ -44,7 +44,8 @@ SSL_PROTOCOLS = {"SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2"}
 PROTOCOL_POLICIES = {"http-only", "match-viewer", "https-only"}
 VIEWER_POLICIES = {"SSLv3", "TLSv1", "TLSv1_2016", "TLSv1.1_2016", "TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021",
                    "TLSv1.2_2025", "TLSv1.3_2025"}
-METHOD_SETS = ({"GET", "HEAD"}, {"GET", "HEAD", "OPTIONS"}, {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"})
+METHOD_SETS = ({"GET", "HEAD"}, {"GET", "HEAD", "OPTIONS"},
+               {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"})
 CACHED_SETS = ({"GET", "HEAD"}, {"GET", "HEAD", "OPTIONS"})
 HTTP_VERSIONS = {"http1.1", "http2", "http2and3", "http3"}
 PRICE_CLASSES = {"PriceClass_100", "PriceClass_200", "PriceClass_All"}
@@ -439,6 +440,8 @@ def distribution(fake, name: str, inputs: dict):
     if inputs.get("httpVersion", "http2") not in HTTP_VERSIONS or \
             inputs.get("priceClass", "PriceClass_All") not in PRICE_CLASSES:
         raise AwsRejects(f"InvalidArgument: {where}: httpVersion or priceClass")
+    if len(str(inputs.get("comment") or "")) > 128:
+        raise AwsRejects(f"InvalidArgument: {where}: the comment is over 128 characters")
     dist_id = "E" + _hex("distribution", name, length=13).upper()
     state["distributions"].add(dist_id)
     return dist_id, {"arn": f"arn:{fake.partition}:cloudfront::{fake.account_id}:distribution/{dist_id}",

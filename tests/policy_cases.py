@@ -436,12 +436,17 @@ CF = "aws:cloudfront/distribution:Distribution"
 GOOD_CF = {"defaultCacheBehavior": {"viewerProtocolPolicy": "redirect-to-https", "responseHeadersPolicyId": "p"},
            "viewerCertificate": {"acmCertificateArn": "arn:c", "minimumProtocolVersion": "TLSv1.2_2021"},
            "origins": [{"originId": "o", "customOriginConfig": {"originProtocolPolicy": "https-only",
-                                                                "originSslProtocols": ["TLSv1.2"]}}],
+                                                                "originSslProtocols": ["TLSv1.2"]},
+                        "originShield": {"enabled": True, "originShieldRegion": "us-east-1"}}],
            "webAclId": "arn:waf", "loggingConfig": {"bucket": "logs.s3.amazonaws.com"}}
 pair("rustfs-cloudfront-distribution-require-tls12", [Spec(CF, "cdn", {**GOOD_CF, "defaultCacheBehavior": {
     "viewerProtocolPolicy": "allow-all"}})], [Spec(CF, "cdn", GOOD_CF)])
-one("rustfs-cloudfront-distribution-require-tls12", "default-certificate", [Spec(CF, "cdn", {
-    **GOOD_CF, "viewerCertificate": {"cloudfrontDefaultCertificate": True}})], True)
+one("rustfs-cloudfront-distribution-require-tls12", "tls12-2019", [Spec(CF, "cdn", {
+    **GOOD_CF, "viewerCertificate": {"acmCertificateArn": "arn:c", "minimumProtocolVersion": "TLSv1.2_2019"}})], True)
+one("rustfs-cloudfront-distribution-require-tls12", "tls13-2025", [Spec(CF, "cdn", {
+    **GOOD_CF, "viewerCertificate": {"acmCertificateArn": "arn:c", "minimumProtocolVersion": "TLSv1.3_2025"}})], False)
+pair("rustfs-cloudfront-distribution-require-custom-certificate", [Spec(CF, "cdn", {
+    **GOOD_CF, "viewerCertificate": {"cloudfrontDefaultCertificate": True}})], [Spec(CF, "cdn", GOOD_CF)])
 pair("rustfs-cloudfront-vpcorigin-require-https",
      [Spec("aws:cloudfront/vpcOrigin:VpcOrigin", "o",
            {"vpcOriginEndpointConfig": {"originProtocolPolicy": "http-only"}})],
@@ -449,22 +454,77 @@ pair("rustfs-cloudfront-vpcorigin-require-https",
          "originProtocolPolicy": "https-only", "originSslProtocols": [{"items": ["TLSv1.2"], "quantity": 1}]}})])
 pair("rustfs-cloudfront-distribution-require-waf", [Spec(CF, "cdn", {**GOOD_CF, "webAclId": None})],
      [Spec(CF, "cdn", GOOD_CF)])
-pair("rustfs-cloudfront-distribution-require-logging", [Spec(CF, "cdn", {**GOOD_CF, "loggingConfig": None})],
+one("rustfs-cloudfront-distribution-require-waf", "waf-classic", [Spec(CF, "cdn", {**GOOD_CF, "webAclId": "a1b2"})],
+    True)
+LOG_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
+UNLOGGED_CF = {k: v for k, v in GOOD_CF.items() if k != "loggingConfig"}
+pair("rustfs-cloudfront-distribution-require-logging", [Spec(CF, "cdn", UNLOGGED_CF)], [Spec(CF, "cdn", GOOD_CF)])
+one("rustfs-cloudfront-distribution-require-logging", "standard-logging-v2", [
+    Spec(CF, "cdn", UNLOGGED_CF), Spec(LOG_SOURCE, "src", {"logType": "ACCESS_LOGS"}, {"resourceArn": ["cdn"]}),
+    Spec(LOG_DELIVERY, "dlv", {}, {"deliverySourceName": ["src"]})], False)
+one("rustfs-cloudfront-distribution-require-logging", "source-without-delivery", [
+    Spec(CF, "cdn", UNLOGGED_CF), Spec(LOG_SOURCE, "src", {"logType": "ACCESS_LOGS"}, {"resourceArn": ["cdn"]})],
+    True)
+RHP = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
+HEADERS = {"securityHeadersConfig": {"strictTransportSecurity": {"accessControlMaxAgeSec": 63_072_000},
+                                     "contentTypeOptions": {"override": True}}}
+pair("rustfs-cloudfront-distribution-require-security-headers",
+     [Spec(CF, "cdn", {**GOOD_CF, "defaultCacheBehavior": {"viewerProtocolPolicy": "redirect-to-https"}})],
+     [Spec(RHP, "headers", HEADERS), Spec(CF, "cdn", GOOD_CF, {"defaultCacheBehavior": ["headers"]})])
+one("rustfs-cloudfront-distribution-require-security-headers", "short-hsts", [
+    Spec(RHP, "headers", {"securityHeadersConfig": {"strictTransportSecurity": {"accessControlMaxAgeSec": 300},
+                                                    "contentTypeOptions": {"override": True}}}),
+    Spec(CF, "cdn", GOOD_CF, {"defaultCacheBehavior": ["headers"]})], True)
+pair("rustfs-cloudfront-distribution-require-origin-shield",
+     [Spec(CF, "cdn", {**GOOD_CF, "origins": [{"originId": "o", "vpcOriginConfig": {"vpcOriginId": "vo_1"}}]})],
      [Spec(CF, "cdn", GOOD_CF)])
+CACHE = "aws:cloudfront/cachePolicy:CachePolicy"
+NO_KEY = {"headersConfig": {"headerBehavior": "none"}, "cookiesConfig": {"cookieBehavior": "none"},
+          "queryStringsConfig": {"queryStringBehavior": "none"}}
+pair("rustfs-cloudfront-cachepolicy-disallow-authorization",
+     [Spec(CACHE, "key", {"parametersInCacheKeyAndForwardedToOrigin": {**NO_KEY, "headersConfig": {
+         "headerBehavior": "whitelist", "headers": {"items": ["Host", "authorization"]}}}})],
+     [Spec(CACHE, "key", {"parametersInCacheKeyAndForwardedToOrigin": NO_KEY})])
+one("rustfs-cloudfront-cachepolicy-disallow-authorization", "origin-request-policy", [
+    Spec("aws:cloudfront/originRequestPolicy:OriginRequestPolicy", "orp", {"headersConfig": {
+        "headerBehavior": "whitelist", "headers": {"items": ["Authorization"]}}})], True)
+one("rustfs-cloudfront-cachepolicy-disallow-authorization", "forwarded-values-all-headers", [Spec(CF, "cdn", {
+    **GOOD_CF, "defaultCacheBehavior": {**GOOD_CF["defaultCacheBehavior"], "forwardedValues": {
+        "headers": ["*"], "queryString": False, "cookies": {"forward": "none"}}}})], True)
+MONITORING = "aws:cloudfront/monitoringSubscription:MonitoringSubscription"
+ENABLED = {"monitoringSubscription": {"realtimeMetricsSubscriptionConfig": {"realtimeMetricsSubscriptionStatus":
+                                                                            "Enabled"}}}
+pair("rustfs-cloudfront-distribution-require-realtime-metrics", [Spec(CF, "cdn", GOOD_CF)],
+     [Spec(CF, "cdn", GOOD_CF), Spec(MONITORING, "metrics", ENABLED, {"distributionId": ["cdn"]})])
 ACL = "aws:wafv2/webAcl:WebAcl"
+WAF_GROUPS = ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet",
+              "AWSManagedRulesKnownBadInputsRuleSet")
 
 
-def managed(name: str) -> dict[str, Any]:
-    return {"name": name, "statement": {"managedRuleGroupStatement": {"name": name, "vendorName": "AWS"}}}
+def managed(name: str, override: str = "none") -> dict[str, Any]:
+    return {"name": name, "overrideAction": {override: {}},
+            "statement": {"managedRuleGroupStatement": {"name": name, "vendorName": "AWS"}}}
 
 
+RATE = {"name": "rate", "action": {"block": {}}, "statement": {"rateBasedStatement": {"limit": 2000}}}
 pair("rustfs-wafv2-webacl-require-managed-rules",
-     [Spec(ACL, "acl", {"rules": [managed("AWSManagedRulesCommonRuleSet")]})],
      [Spec(ACL, "acl", {"rules": [managed("AWSManagedRulesCommonRuleSet"),
-                                  managed("AWSManagedRulesKnownBadInputsRuleSet")]})])
+                                  managed("AWSManagedRulesKnownBadInputsRuleSet")]})],
+     [Spec(ACL, "acl", {"rules": [managed(g) for g in WAF_GROUPS]})])
+one("rustfs-wafv2-webacl-require-managed-rules", "counted-only", [
+    Spec(ACL, "acl", {"rules": [*[managed(g) for g in WAF_GROUPS[:2]], managed(WAF_GROUPS[2], "count")]})], True)
+pair("rustfs-wafv2-webacl-require-rate-limit", [Spec(ACL, "acl", {"rules": [managed(g) for g in WAF_GROUPS]})],
+     [Spec(ACL, "acl", {"rules": [*[managed(g) for g in WAF_GROUPS], RATE]})])
+one("rustfs-wafv2-webacl-require-rate-limit", "counted-rate", [
+    Spec(ACL, "acl", {"rules": [{**RATE, "action": {"count": {}}}]})], True)
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 pair("rustfs-wafv2-webacl-require-logging", [Spec(ACL, "acl")],
-     [Spec(ACL, "acl"), Spec("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "l", {},
-                             {"resourceArn": ["acl"]})])
+     [Spec(ACL, "acl"), Spec(WAF_LOGGING, "l", {}, {"resourceArn": ["acl"]})])
+pair("rustfs-wafv2-loggingconfiguration-require-redacted-credentials",
+     [Spec(WAF_LOGGING, "l", {"redactedFields": [{"singleHeader": {"name": "authorization"}}]})],
+     [Spec(WAF_LOGGING, "l", {"redactedFields": [{"singleHeader": {"name": "authorization"}},
+                                                 {"singleHeader": {"name": "cookie"}}]})])
 
 # ---- tagging ----
 one("rustfs-tagging-resource-require-tags", "no-tags-anywhere", [Spec(VPC, "v", {"tags": {"Name": "v"}})], True,
@@ -1326,3 +1386,80 @@ one(_DS_CREDENTIALS, "smb-password-literal", [Spec(_DS_SMB, "share", {
     "serverHostname": "10.1.2.3", "subdirectory": "/share", "user": "svc", "password": secret("hunter22"),
     "agentArns": [_DS_AGENT]})], True)
 one(_DS_CREDENTIALS, "anonymous-store-has-no-secret", [_ds_store()], False)
+
+# ---- integrations: the S3 tier's user and keys, replication, acceleration (policies/rustfs_guardrails/integrations.py)
+_USER = "aws:iam/user:User"
+_ACCESS_KEY = "aws:iam/accessKey:AccessKey"
+_BOUNDARY_ARN = "arn:aws:iam::111122223333:policy/rustfs-dev-permissions-boundary"
+pair("rustfs-iam-user-require-permissions-boundary", [Spec(_USER, "tier", {"name": "rustfs-dev-tier"})],
+     [Spec(_USER, "tier", {"name": "rustfs-dev-tier", "permissionsBoundary": _BOUNDARY_ARN})])
+
+_TIER_KEY = Spec(_ACCESS_KEY, "tier-key", {"user": "rustfs-dev-tier"})
+_KEY_VERSION = Spec("aws:secretsmanager/secretVersion:SecretVersion", "tier-credentials",
+                    {"secretId": "rustfs/dev/tier-credentials", "secretString": secret('{"secretKey": "x"}')},
+                    {"secretString": ["tier-key"]})
+pair("rustfs-iam-accesskey-require-secret-in-secrets-manager",
+     [_TIER_KEY, _KEY_VERSION, Spec("aws:ssm/parameter:Parameter", "tier-key-copy", {
+         "name": "/rustfs/dev/tier-key", "type": "String", "value": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+         {"value": ["tier-key"]})],
+     [_TIER_KEY, _KEY_VERSION])
+one("rustfs-iam-accesskey-require-secret-in-secrets-manager", "kept-nowhere", [_TIER_KEY], True)
+
+_REPLICA_KEY = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ac"
+
+
+def _replication_rule(**overrides: Any) -> dict[str, Any]:
+    return {"id": "tier-to-replica", "status": "Enabled", "priority": 1, "filter": {"prefix": ""},
+            "deleteMarkerReplication": {"status": "Enabled"},
+            "sourceSelectionCriteria": {"sseKmsEncryptedObjects": {"status": "Enabled"}},
+            "destination": {"bucket": "arn:aws:s3:::rustfs-dev-replica",
+                            "encryptionConfiguration": {"replicaKmsKeyId": _REPLICA_KEY}}, **overrides}
+
+
+_RULES = "rustfs-s3-replication-require-delete-markers-and-kms"
+pair(_RULES, [*B, sub("BucketReplicationConfig", "r", {"role": "arn:r", "rules": [_replication_rule(
+    sourceSelectionCriteria={}, destination={"bucket": "arn:aws:s3:::rustfs-dev-replica"})]})],
+     [*B, sub("BucketReplicationConfig", "r", {"role": "arn:r", "rules": [_replication_rule()]})])
+one(_RULES, "delete-markers-not-replicated", [*B, sub("BucketReplicationConfig", "r", {"role": "arn:r", "rules": [
+    _replication_rule(deleteMarkerReplication={"status": "Disabled"})]})], True)
+one(_RULES, "delete-markers-kept-on-purpose", [*B, sub("BucketReplicationConfig", "r", {"role": "arn:r", "rules": [
+    _replication_rule(deleteMarkerReplication={"status": "Disabled"})]})], False,
+    config={_RULES: {"requireDeleteMarkers": False}})
+
+_REPLICATION_ROLE_ARN = "arn:aws:iam::111122223333:role/rustfs-dev-replication"
+
+
+def _replication(policy: str) -> list[Spec]:
+    return [Spec(ROLE, "replication", {"name": "rustfs-dev-replication", "arn": _REPLICATION_ROLE_ARN,
+                                       "assumeRolePolicy": doc({"Effect": "Allow", "Principal": {
+                                           "Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"})}),
+            Spec(ROLE_POLICY, "replication-policy", {"role": "rustfs-dev-replication", "policy": policy},
+                 {"role": ["replication"]}),
+            Spec(S3["BucketReplicationConfig"], "r", {"bucket": "rustfs-tier", "role": _REPLICATION_ROLE_ARN,
+                                                      "rules": [_replication_rule()]}, {"role": ["replication"]})]
+
+
+pair("rustfs-s3-replication-require-scoped-role",
+     _replication(doc(allow(["s3:GetObjectVersionForReplication", "s3:ReplicateObject"], "*"),
+                      allow("kms:Decrypt", "*"))),
+     _replication(doc(allow(["s3:GetObjectVersionForReplication"], "arn:aws:s3:::rustfs-tier/*"),
+                      allow(["s3:ReplicateObject", "s3:ReplicateDelete"], "arn:aws:s3:::rustfs-dev-replica/*"),
+                      allow("kms:Encrypt", _REPLICA_KEY))))
+one("rustfs-s3-replication-require-scoped-role", "every-bucket-of-the-account",
+    _replication(doc(allow("s3:ReplicateObject", "arn:aws:s3:::*/*"))), True)
+
+_ACCELERATE = "aws:s3/bucketAccelerateConfiguration:BucketAccelerateConfiguration"
+
+
+def _only_through(principal: Any) -> str:
+    return doc({"Sid": "OnlyThroughTheGatewayEndpoint", "Effect": "Deny", "Principal": principal, "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::rustfs-tier", "arn:aws:s3:::rustfs-tier/*"],
+                "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-0123456789abcdef0"}}})
+
+
+pair("rustfs-s3-accelerate-disallow-on-endpoint-only-bucket",
+     [Spec(S3["BucketPolicy"], "p", {"bucket": "rustfs-tier", "policy": _only_through("*")}),
+      Spec(_ACCELERATE, "a", {"bucket": "rustfs-tier", "status": "Enabled"})],
+     [Spec(S3["BucketPolicy"], "p", {"bucket": "rustfs-tier", "policy": _only_through(
+         {"AWS": "arn:aws:iam::111122223333:user/rustfs/rustfs-dev-tier"})}),
+      Spec(_ACCELERATE, "a", {"bucket": "rustfs-tier", "status": "Enabled"})])

@@ -335,7 +335,8 @@ class EdgeDistribution(pulumi.ComponentResource):
         default = self._behavior(realtime_arn, function_associations=[
             {"event_type": "viewer-request", "function_arn": self.not_found.arn}])
         return aws.cloudfront.Distribution(
-            f"{self._name}-cdn", enabled=True, comment=f"{a.name}: RustFS buckets {', '.join(b.name for b in a.buckets)}",
+            # A distribution's comment is at most 128 characters (CloudFront API Reference, DistributionConfig).
+            f"{self._name}-cdn", enabled=True, comment=f"{a.name}: RustFS edge, {len(a.buckets)} bucket(s)",
             aliases=[a.domain_name] if a.domain_name else None, http_version="http2and3", is_ipv6_enabled=True,
             price_class=a.price_class, web_acl_id=self.web_acl.arn,
             origins=[{"origin_id": ORIGIN_ID, "domain_name": a.origin_domain_name,

@@ -60,6 +60,11 @@ ASSUME_ROLE_CONTEXT: dict[str, ServiceContext] = {
     "ssm.amazonaws.com": ServiceContext(
         frozenset(),
         "https://docs.aws.amazon.com/systems-manager/latest/userguide/configuring-maintenance-window-permissions-cli.html"),
+    # The role CloudFront assumes to put real-time log records into a Kinesis stream (components/edge/): the real-time
+    # logs guide's trust policy names the service principal only, and no page documents source keys on it.
+    "cloudfront.amazonaws.com": ServiceContext(
+        frozenset(),
+        "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html"),
     # An instance profile's role is assumed by EC2 for the instance; the documented trust carries no
     # condition and EC2 sends no source keys (there is no source resource besides the instance itself).
     "ec2.amazonaws.com": ServiceContext(
