@@ -20,6 +20,7 @@ What is faked, and how strictly:
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import urllib.request
@@ -189,6 +190,25 @@ def test_installs_the_pinned_package_applies_the_matching_configuration_and_star
     unit = (node.unit_dir / "rustfs-journal-export.service").read_text()
     assert all(f"--unit={u}" in unit for u in c.JOURNAL_UNITS)
     assert f"StandardOutput=append:{node.env['RUSTFS_JOURNAL_FILE']}" in unit
+    assert "RuntimeMaxSec=1d" in unit and "Restart=always" in unit
+
+
+def test_the_journal_export_is_bounded_a_restart_truncates_it_over_its_limit_only(ssm, node):
+    """The export appends for ever onto the 30 GiB root volume unless something bounds it: its ExecStartPre, run as
+    systemd runs it, empties the file over JOURNAL_MAX_MIB and keeps it below."""
+    put(ssm, deployed_text())
+    result, _ = node.run()
+    assert result.returncode == 0, result.stderr
+    unit = (node.unit_dir / "rustfs-journal-export.service").read_text()
+    [pre] = [line.removeprefix("ExecStartPre=-") for line in unit.splitlines() if line.startswith("ExecStartPre=")]
+    argv = shlex.split(pre.replace("\\;", ";"))  # systemd reads "\\;" as a literal ";"
+    journal = Path(node.env["RUSTFS_JOURNAL_FILE"])
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    for size, kept in ((c.JOURNAL_MAX_MIB * 1024 * 1024 - 1, True), (c.JOURNAL_MAX_MIB * 1024 * 1024 + 4096, False)):
+        with journal.open("wb") as f:
+            f.truncate(size)
+        subprocess.run(argv, check=True, timeout=30)
+        assert journal.stat().st_size == (size if kept else 0), size
 
 
 def test_a_second_run_with_the_same_configuration_changes_nothing(ssm, node):

@@ -33,7 +33,9 @@ collection support"; components.go gains ``journaldreceiver`` there), and the ne
 1.300066.2-2.amzn2023 (AL2023 release notes, "AL2023.11 upgrades from AL2023.11", release 2023.11.20260526). So the
 installation adds ``rustfs-journal-export.service``: ``journalctl --follow --output=json`` of the RustFS units into
 one file the ``filelog`` receiver tails, with ``file_storage`` keeping its offset across restarts. Its cursor file
-makes a restart continue where it stopped. Once an AL2023 release with 1.300070.0 or later is pinned, a
+makes a restart continue where it stopped. It restarts daily, and a start empties the file once it is over
+``JOURNAL_MAX_MIB``: nothing else would ever shrink it on the 30 GiB root volume.
+Once an AL2023 release with 1.300070.0 or later is pinned, a
 ``journald`` receiver can replace the unit (no other part changes).
 
 Pinned and verified, outside the user data. The configuration is an SSM parameter (``telemetry.
@@ -86,6 +88,8 @@ AGENT_JSON = f"{AGENT_DIR}/etc/rustfs-agent.json"
 COLLECTOR_YAML = f"{AGENT_DIR}/etc/rustfs-collector.yaml"
 STATE_DIR = "/var/lib/rustfs-telemetry"
 JOURNAL_FILE = "/var/log/rustfs-telemetry/journal.json"
+# Its bound (MiB): a restart of the export truncates it above this; it restarts daily (the root volume is 30 GiB).
+JOURNAL_MAX_MIB = 64
 # The units whose journal is shipped: the bootstrap's (components/cluster/bootstrap/templates), RustFS's and the
 # collector's own, and the state reconciler's (components/state/state.py).
 JOURNAL_UNITS = ("rustfs-bootstrap.service", "rustfs-report-unhealthy.service", "rustfs-tls-refresh.service",
@@ -288,17 +292,23 @@ if [ "$actual_sha" != "$expected_sha" ]; then
 fi
 
 # 4. The journal export the filelog receiver tails, and the agent's environment (its NodeName dimension).
+# The export only appends, onto the small root volume: once a day the unit ends (RuntimeMaxSec; Restart=always starts
+# it again and journalctl resumes from its cursor file), and a start finds the file over its bound truncated first.
+# The filelog receiver takes the truncated file for a new one (the fingerprint of its first bytes changed) and reads
+# it from the start; what it had not read yet when the day ended is all that is lost.
 cat > "$unit_dir/rustfs-journal-export.service" <<UNIT
 [Unit]
 Description=RustFS units' journal as JSON lines for the CloudWatch agent
 After=systemd-journald.service
 
 [Service]
+ExecStartPre=-/usr/bin/find $journal_file -maxdepth 0 -size +@@JOURNAL_MAX_MIB@@M -exec /usr/bin/truncate --size=0 {} \;
 ExecStart=/usr/bin/journalctl --follow --no-tail --output=json --cursor-file=$state_dir/journal.cursor \
 @@JOURNAL_UNITS@@ --output-fields=MESSAGE,PRIORITY,_SYSTEMD_UNIT,_PID
 StandardOutput=append:$journal_file
 Restart=always
 RestartSec=5
+RuntimeMaxSec=1d
 
 [Install]
 WantedBy=multi-user.target
@@ -328,7 +338,8 @@ log "applied configuration $expected_sha with @@PACKAGE@@-$package_version"
 def install_script() -> str:
     units = " ".join(f"--unit={u}" for u in JOURNAL_UNITS)
     replacements = {"@@AGENT_DIR@@": AGENT_DIR, "@@STATE_DIR@@": STATE_DIR, "@@JOURNAL_FILE@@": JOURNAL_FILE,
-                    "@@PACKAGE@@": PACKAGE, "@@NODE_ENV@@": NODE_ENV, "@@JOURNAL_UNITS@@": units}
+                    "@@PACKAGE@@": PACKAGE, "@@NODE_ENV@@": NODE_ENV, "@@JOURNAL_UNITS@@": units,
+                    "@@JOURNAL_MAX_MIB@@": str(JOURNAL_MAX_MIB)}
     text = INSTALL_SCRIPT
     for marker, value in replacements.items():
         text = text.replace(marker, value)
