@@ -10,6 +10,7 @@ from . import (
     hybrid,
     iam,
     images,
+    integrations,
     kms,
     kubernetes,
     lifecycle,
@@ -29,6 +30,7 @@ AREAS = {
     "kms": kms, "iam": iam, "s3": s3, "logs": logs, "audit": audit, "eks": eks, "kubernetes": kubernetes,
     "cloudfront/waf": cloudfront, "tagging": tagging, "resilience": resilience, "operations": operations,
     "dashboards/x-ray": observability, "image builder": images, "hybrid and ci federation": hybrid,
-    "datasync": datasync, "cost": cost, "destroy and re-create": lifecycle,
+    "datasync": datasync, "s3 tier, replication and acceleration": integrations, "cost": cost,
+    "destroy and re-create": lifecycle,
 }
 ALL_POLICIES = [policy for module in AREAS.values() for policy in module.POLICIES]
