@@ -373,7 +373,10 @@ class RustfsState(pulumi.ComponentResource):
 
         self.parameter_name = parameter_name(cluster)
         self.parameter = aws.ssm.Parameter(
-            f"{name}-desired", name=self.parameter_name, type="String", tier=tier, value=text, data_type="text",
+            # insecure_value: the provider marks ``value`` secret, which would hide from the policy pack the one
+            # property it must read here; the document holds no secret (rustfs_state.secret_like says so).
+            f"{name}-desired", name=self.parameter_name, type="String", tier=tier, insecure_value=text,
+            data_type="text",
             description=f"Desired RustFS state of cluster {cluster} (buckets, policies, service accounts; secret "
                         "ARNs, never values)",
             tags=resource_tags(tags, f"{cluster}-state-desired", stack, cluster_tag), opts=child)

@@ -239,13 +239,17 @@ class Run:
 
     def each(self, kind: str, items: list, fn) -> None:
         for item in items:
-            try:
-                fn(item)
-            except LeaseLost:
-                raise
-            except (ClientError, BotoCoreError, AdminError, KeyError, ValueError) as e:
-                self.errors.append(f"{kind} {item.get('name')}: {e}")
-                log("error", kind=kind, name=item.get("name"), error=str(e))
+            self.guarded(kind, item.get("name"), fn, item)
+
+    def guarded(self, kind: str, name, fn, *args) -> None:
+        """One step: its failure is reported and counted, and the next step still runs."""
+        try:
+            fn(*args)
+        except LeaseLost:
+            raise
+        except (ClientError, BotoCoreError, AdminError, KeyError, ValueError) as e:
+            self.errors.append(f"{kind} {name or ''}: {e}")
+            log("error", kind=kind, name=name, error=str(e))
 
     def refuse(self, kind: str, name: str, why: str) -> None:
         self.errors.append(f"{kind} {name}: {why}")
@@ -322,11 +326,19 @@ class Run:
             except ClientError as e:
                 if e.response["Error"]["Code"] != "ObjectLockConfigurationNotFoundError":
                     raise
-        if have != want:
+        if self._retention(have) != self._retention(want):
             if exists:
                 self.drifted(f"bucket {b['name']} object lock", have, want)
             self.write(f"bucket {b['name']} object lock {retention}", self.s3.put_object_lock_configuration,
                        Bucket=b["name"], ObjectLockConfiguration=want)
+
+    @staticmethod
+    def _retention(config) -> tuple | None:
+        """(enabled, mode, days, years): S3 answers with Days or Years, some servers with the other as 0."""
+        if not config:
+            return None
+        r = (config.get("Rule") or {}).get("DefaultRetention") or {}
+        return config.get("ObjectLockEnabled"), r.get("Mode"), r.get("Days") or None, r.get("Years") or None
 
     @staticmethod
     def _rule(rule: dict) -> dict:
@@ -598,14 +610,15 @@ class Run:
         keep = {k: [x for x in doc.get(k, []) if not x.get("delete")] for k in KINDS}
         gone = {k: [x for x in doc.get(k, []) if x.get("delete")] for k in KINDS}
         documents = {p["name"]: p["document"] for p in keep["policies"]}
-        self.tiers(doc.get("tiers", []))  # a bucket's transition rule names a tier RustFS must know first
+        # A failed listing stops its section only (guarded); a lost lease stops the run.
+        self.guarded("tiers", None, self.tiers, doc.get("tiers", []))  # transition rules name tiers RustFS must know
         self.each("bucket", keep["buckets"], self.bucket)
-        self.encryption(doc.get("encryption", {}), keep["buckets"])
-        self.remote_targets(doc.get("remoteTargets", []))
-        self.policies(keep["policies"])
-        self.service_accounts(keep["serviceAccounts"], documents)
-        self.service_accounts(gone["serviceAccounts"], documents)
-        self.policies(gone["policies"])
+        self.guarded("encryption", None, self.encryption, doc.get("encryption", {}), keep["buckets"])
+        self.guarded("remote targets", None, self.remote_targets, doc.get("remoteTargets", []))
+        self.guarded("policies", None, self.policies, keep["policies"])
+        self.guarded("service accounts", None, self.service_accounts, keep["serviceAccounts"], documents)
+        self.guarded("service accounts", None, self.service_accounts, gone["serviceAccounts"], documents)
+        self.guarded("policies", None, self.policies, gone["policies"])
         self.each("bucket", gone["buckets"], self.bucket)
 
 
