@@ -79,7 +79,14 @@ case "$2" in
     append-config) cp "$file" "$FAKE_RUNNING/collector.yaml" ;;
     *) exit 64 ;;
 esac
-if [ "${7:-}" = -s ]; then echo restart >> "$FAKE_LOG"; echo active > "$FAKE_UNITS/amazon-cloudwatch-agent.service"; fi
+if [ "${7:-}" = -s ]; then
+    echo restart >> "$FAKE_LOG"
+    # An agent that cannot load the configuration exits at once; systemd holds it in auto-restart for a minute.
+    state=active; [ "${FAKE_AGENT_CRASHES:-0}" = 1 ] && state=activating
+    echo "$state" > "$FAKE_UNITS/amazon-cloudwatch-agent.service"
+    mkdir -p "$RUSTFS_AGENT_DIR/logs"; echo "E! failed to load the configuration" > \
+        "$RUSTFS_AGENT_DIR/logs/amazon-cloudwatch-agent.log"
+fi
 """
 
 
@@ -132,7 +139,7 @@ class Node:
             "RUSTFS_BOOT_ENV_FILE": str(boot_env), "RUSTFS_AGENT_DIR": str(self.agent),
             "RUSTFS_TELEMETRY_STATE": str(self.state),
             "RUSTFS_JOURNAL_FILE": str(tmp_path / "journal" / "journal.json"),
-            "RUSTFS_UNIT_DIR": str(self.unit_dir),
+            "RUSTFS_UNIT_DIR": str(self.unit_dir), "RUSTFS_AGENT_SETTLE_SECONDS": "0",
             "FAKE_LOG": str(self.log), "FAKE_RPMDB": str(tmp_path / "rpmdb"), "FAKE_UNITS": str(tmp_path / "units"),
             "FAKE_CTL_SOURCE": str(tmp_path / "ctl"), "FAKE_RUNNING": str(tmp_path / "running"),
         }
@@ -209,6 +216,20 @@ def test_the_journal_export_is_bounded_a_restart_truncates_it_over_its_limit_onl
             f.truncate(size)
         subprocess.run(argv, check=True, timeout=30)
         assert journal.stat().st_size == (size if kept else 0), size
+
+
+def test_an_agent_that_does_not_stay_running_fails_the_document_and_is_retried(ssm, node):
+    """The agent's unit is active as it starts; one that cannot load the configuration exits a moment later. The
+    document looks after the settle time, fails with the agent's log, and records nothing applied, so the next
+    run (State Manager's schedule) applies it again."""
+    put(ssm, deployed_text())
+    result, calls = node.run({"FAKE_AGENT_CRASHES": "1"})
+    assert result.returncode == 1
+    assert "did not stay running" in result.stderr and "failed to load the configuration" in result.stderr
+    assert not (node.state / "applied").exists()
+    again, calls = node.run()
+    assert again.returncode == 0, again.stderr
+    assert calls.count("restart") == 1
 
 
 def test_a_second_run_with_the_same_configuration_changes_nothing(ssm, node):

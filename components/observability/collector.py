@@ -329,7 +329,15 @@ install -m 0644 "$tmp" "$agent_dir/etc/rustfs-collector.yaml"
 ctl="$agent_dir/bin/amazon-cloudwatch-agent-ctl"
 "$ctl" -a fetch-config -m ec2 -c "file:$agent_dir/etc/rustfs-agent.json"
 "$ctl" -a append-config -m ec2 -c "file:$agent_dir/etc/rustfs-collector.yaml" -s
-systemctl is-active --quiet @@PACKAGE@@
+# The agent's unit is Type=simple with Restart=on-failure, RestartSec=60s (its packaging/dependencies/
+# amazon-cloudwatch-agent.service): it is active the moment it starts, and an agent that cannot load the
+# configuration exits a second later and waits a minute in auto-restart. Look once it has had time to fail.
+sleep "${RUSTFS_AGENT_SETTLE_SECONDS:-20}"
+if ! systemctl is-active --quiet @@PACKAGE@@; then
+    log "@@PACKAGE@@ did not stay running with configuration $expected_sha; the end of its log:"
+    tail -n 20 "$agent_dir/logs/amazon-cloudwatch-agent.log" >&2 || true
+    exit 1
+fi
 echo "$stamp" > "$state_dir/applied"
 log "applied configuration $expected_sha with @@PACKAGE@@-$package_version"
 """
