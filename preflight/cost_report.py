@@ -98,6 +98,9 @@ def human(value: dict) -> list[str]:
     top = sorted(value["items"], key=lambda i: -i["monthlyUSD"])
     lines += [f"  {_usd(i['monthlyUSD']):>12}  {i['what']}" for i in top]
     lines += [f"  not priced: {u}" for u in value.get("unpriced", [])]
+    edge = value.get("edgePerTB")
+    if edge:
+        lines.append(f"Edge: {_usd(edge['usdPerTB'])} per TB delivered ({_edge_parts(edge)}; {edge['basis']})")
     comparison = value.get("s3Comparison")
     if comparison:
         lines += ["Against S3 for the same data and traffic:"] + [f"  {v}" for v in comparison["verdict"]]
@@ -117,8 +120,17 @@ def markdown(value: dict) -> list[str]:
     out += [f"| **total** | **{value['monthlyUSD']:,.2f}** | |", ""]
     if value.get("unpriced"):
         out += ["Not priced (no sourced price, counted as 0):", ""] + [f"- {u}" for u in value["unpriced"]] + [""]
+    edge = value.get("edgePerTB")
+    if edge:
+        out += [f"**Edge: {_usd(edge['usdPerTB'])} per TB delivered** ({md_cell(_edge_parts(edge))}; "
+                f"{md_cell(edge['basis'])}).", ""]
     out += _comparison_markdown(value.get("s3Comparison")) + _migration_markdown(value.get("migration"))
     return out
+
+
+def _edge_parts(edge: dict) -> str:
+    """The CloudFront edge's marginal cost per TB by part (rustfs_model.cost.edge_cost_per_tb)."""
+    return ", ".join(f"{part} {_usd(usd)}" for part, usd in edge["parts"].items())
 
 
 def _comparison_markdown(c: dict | None) -> list[str]:

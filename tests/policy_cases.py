@@ -1463,3 +1463,46 @@ pair("rustfs-s3-accelerate-disallow-on-endpoint-only-bucket",
      [Spec(S3["BucketPolicy"], "p", {"bucket": "rustfs-tier", "policy": _only_through(
          {"AWS": "arn:aws:iam::111122223333:user/rustfs/rustfs-dev-tier"})}),
       Spec(_ACCELERATE, "a", {"bucket": "rustfs-tier", "status": "Enabled"})])
+
+# ---- dynamodb and the RustFS state (components/state/) ----
+_TABLE = "aws:dynamodb/table:Table"
+_CMK_PITR = {"serverSideEncryption": {"enabled": True, "kmsKeyArn": KEY}, "pointInTimeRecovery": {"enabled": True}}
+pair("rustfs-dynamodb-table-require-cmk-and-pitr", [Spec(_TABLE, "t", {"pointInTimeRecovery": {"enabled": True}})],
+     [Spec(_TABLE, "t", _CMK_PITR)])
+one("rustfs-dynamodb-table-require-cmk-and-pitr", "aws-managed-key", [Spec(_TABLE, "t", {
+    **_CMK_PITR, "serverSideEncryption": {"enabled": True, "kmsKeyArn": "alias/aws/dynamodb"}})], True)
+one("rustfs-dynamodb-table-require-cmk-and-pitr", "no-pitr", [Spec(_TABLE, "t", {
+    "serverSideEncryption": _CMK_PITR["serverSideEncryption"]})], True)
+pair("rustfs-dynamodb-table-require-cmk-and-pitr", [Spec(_TABLE, "t", _CMK_PITR)],
+     [Spec(_TABLE, "t", {**_CMK_PITR, "deletionProtectionEnabled": True})], env="prod", label="prod-deletion")
+
+
+def _rustfs_state(policy_actions: list[str], **account: Any) -> str:
+    """A desired-state document as components/state publishes it (rustfs_model.rustfs_state)."""
+    from rustfs_model import rustfs_state
+    statement = {"Effect": "Allow", "Action": policy_actions}
+    if any(a.startswith("s3:") for a in policy_actions):
+        statement["Resource"] = ["arn:aws:s3:::orders/*"]
+    return rustfs_state.document_text(rustfs_state.document({
+        "cluster": "rustfs-dev", "buckets": [{"name": "orders", "delete": False}],
+        "policies": [{"name": "app", "document": {"Version": "2012-10-17", "Statement": [statement]},
+                      "delete": False}],
+        "serviceAccounts": [{"name": "app", "policy": "app", "delete": False, **account}]}))
+
+
+_PARAMETER = "aws:ssm/parameter:Parameter"
+_SA_SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rustfs/dev/service-accounts/app-AbCdEf"
+_STATE_NAME = "/rustfs/rustfs-dev/state/desired"
+pair("rustfs-ssm-parameter-require-safe-rustfs-state",
+     [Spec(_PARAMETER, "p", {"name": _STATE_NAME, "type": "String", "insecureValue": _rustfs_state(
+         ["admin:CreateServiceAccount"], secretArn=_SA_SECRET)})],
+     [Spec(_PARAMETER, "p", {"name": _STATE_NAME, "type": "String", "insecureValue": _rustfs_state(
+         ["s3:GetObject"], secretArn=_SA_SECRET)})])
+one("rustfs-ssm-parameter-require-safe-rustfs-state", "secret-key-in-the-state", [Spec(_PARAMETER, "p", {
+    "name": _STATE_NAME, "type": "String", "insecureValue": _rustfs_state(
+        ["s3:GetObject"], secretArn=_SA_SECRET, secretKey="wJalrXUtnFEMI7K7MDENGbPxRfiCYEXAMPLEKEY1")})], True)
+one("rustfs-ssm-parameter-require-safe-rustfs-state", "edited-by-hand", [Spec(_PARAMETER, "p", {
+    "name": _STATE_NAME, "type": "String",
+    "insecureValue": _rustfs_state(["s3:GetObject"], secretArn=_SA_SECRET).replace('"orders"', '"payroll"')})], True)
+one("rustfs-ssm-parameter-require-safe-rustfs-state", "hidden-as-secret", [Spec(_PARAMETER, "p", {
+    "name": _STATE_NAME, "type": "String", "value": _rustfs_state(["s3:GetObject"], secretArn=_SA_SECRET)})], True)

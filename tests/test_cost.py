@@ -76,7 +76,8 @@ def test_nat_kms_secrets_logs_alarms_cloudfront():
         {"type": "aws:cloudwatch/metricAlarm:MetricAlarm", "name": "a2", "inputs": {}},
         {"type": "aws:cloudfront/distribution:Distribution", "name": "cdn", "inputs": {}},
     ]
-    cost = monthly_cost(resources, "us-east-1", {"natGBPerMonth": 100, "logsGBPerMonth": 10})
+    cost = monthly_cost(resources, "us-east-1", {"natGBPerMonth": 100, "logsGBPerMonth": 10,
+                                                 "cloudfrontViewerShares": {"us": 1.0}})
     # NAT: 2 x $0.045 x 730 = $65.70 + 100 GB x $0.045 = $4.50 -> $70.20 (Infracost golden: $32.85 each)
     assert _item(cost, "NAT gateways (2)")["monthlyUSD"] == 70.20
     # KMS: $1 + 100,000 requests = 10 x $0.03 = $1.30
@@ -86,8 +87,10 @@ def test_nat_kms_secrets_logs_alarms_cloudfront():
     # Logs: 10 GB x $0.50 = $5 + 10 GB x 1 month x $0.03 = $0.30 -> $5.30
     assert _item(cost, "CloudWatch Logs (1 groups)")["monthlyUSD"] == 5.30
     assert _item(cost, "CloudWatch alarms (2)")["monthlyUSD"] == 0.20
-    # CloudFront: 100 GB x $0.085 = $8.50 + 100 x 10k HTTPS x $0.01 = $1.00 -> $9.50
-    assert _item(cost, "CloudFront (1 distributions)")["monthlyUSD"] == 9.50
+    # CloudFront, every viewer in the US zone: 100 GB x $0.085 = $8.50; 100 x 10k HTTPS x $0.01 = $1.00 (the zones and
+    # price classes: tests/test_edge_cost.py)
+    assert _item(cost, "CloudFront cdn data out (PriceClass_All)")["monthlyUSD"] == 8.50
+    assert _item(cost, "CloudFront cdn HTTPS requests")["monthlyUSD"] == 1.00
 
 
 def test_snapshots_and_s3_classes():

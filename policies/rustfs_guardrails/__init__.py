@@ -5,6 +5,7 @@ from . import (
     cloudfront,
     cost,
     datasync,
+    dynamodb,
     ec2,
     eks,
     hybrid,
@@ -22,6 +23,7 @@ from . import (
     resilience,
     s3,
     security_groups,
+    state,
     tagging,
 )
 
@@ -30,7 +32,8 @@ AREAS = {
     "kms": kms, "iam": iam, "s3": s3, "logs": logs, "audit": audit, "eks": eks, "kubernetes": kubernetes,
     "cloudfront/waf": cloudfront, "tagging": tagging, "resilience": resilience, "operations": operations,
     "dashboards/x-ray": observability, "image builder": images, "hybrid and ci federation": hybrid,
-    "datasync": datasync, "s3 tier, replication and acceleration": integrations, "cost": cost,
+    "datasync": datasync, "s3 tier, replication and acceleration": integrations,
+    "rustfs state": state, "dynamodb": dynamodb, "cost": cost,
     "destroy and re-create": lifecycle,
 }
 ALL_POLICIES = [policy for module in AREAS.values() for policy in module.POLICIES]

@@ -39,8 +39,15 @@ USAGE_DEFAULTS: dict = {
     "logsRetentionMonthsIfUnset": 12,  # stored months for log groups without retentionInDays
     "kmsRequestsPerMonth": 100_000,
     "secretsApiCallsPerMonth": 10_000,
+    # CloudFront (components/edge/): what viewers fetch a month, where they are (shares of the edge zones of the
+    # CloudFront price list; a zone the price class leaves out is served, and billed, from its nearest included
+    # one: EDGE_SERVED_FROM), how much the caches hit (misses go through Origin Shield to RustFS) and the share of
+    # requests for paths that are no edge bucket's (answered 404 by the default behavior's function).
     "cloudfrontGBPerMonth": 100.0,
     "cloudfrontRequestsPerMonth": 1_000_000,
+    "cloudfrontViewerShares": {"us": 0.6, "europe": 0.3, "asia": 0.05, "japan": 0.03, "south_america": 0.02},
+    "cloudfrontCacheHitRatio": 0.9,
+    "cloudfrontDefaultPathShare": 0.01,
     "s3StoredTiB": {},  # per storage class, e.g. {"STANDARD": 2, "GLACIER": 10}; buckets' data
     "replicationRegion": None,  # region that receives every write (site/bucket replication), or None
     # S3 requests per second through the load balancer (all nodes, health checks aside): X-Ray records the share of
@@ -365,8 +372,20 @@ def _add_network(bill: _Bill, resources, usage, e: float, has_cluster: bool) -> 
     for lb in (r for r in resources if r.get("type") == LB):
         kind = _known(_inputs(lb).get("loadBalancerType")) or "application"
         name = lb.get("name") or "load balancer"
+        if kind == "application":
+            # The edge's origin (components/edge/origin.py): it carries CloudFront's misses. An LCU is charged on its
+            # busiest dimension; processed bytes (1 GB per LCU-hour) dominate for objects.
+            hour, lcu = bill.price("alb", "hour"), bill.price("alb", "lcu_hour")
+            edge = _count(resources, CLOUDFRONT) > 0
+            gb_per_hour = usage["cloudfrontGBPerMonth"] * (1 - usage["cloudfrontCacheHitRatio"]) / HOURS_PER_MONTH \
+                if edge else 0.0
+            bill.add(f"ALB {name}", None if None in (hour, lcu) else (hour + gb_per_hour * lcu) * HOURS_PER_MONTH,
+                     f"${hour}/h + {gb_per_hour:.2f} LCU (1 LCU ~ 1 GB/h processed: CloudFront's misses, "
+                     f"usage.cloudfrontGBPerMonth x (1 - cloudfrontCacheHitRatio)) x ${lcu}/LCU-h, x "
+                     f"{HOURS_PER_MONTH} h")
+            continue
         if kind != "network":
-            bill.add(f"Load balancer {name} ({kind})", None, f"only NLB prices are sourced, not {kind}")
+            bill.add(f"Load balancer {name} ({kind})", None, f"only NLB and ALB prices are sourced, not {kind}")
             continue
         hour, nlcu = bill.price("nlb", "hour"), bill.price("nlb", "nlcu_hour")
         gb_per_hour = (usage["writeMBps"] + usage["readMBps"]) * 3600 / 1000
@@ -467,16 +486,185 @@ def _add_services(bill: _Bill, resources, usage) -> None:
         n = usage["secretsApiCallsPerMonth"] / 10_000
         bill.add(f"Secrets Manager ({secrets})", None if None in (sec, api) else secrets * sec + n * api,
                  f"{secrets} x ${sec}/secret-month + {n:.0f} x 10k calls x ${api}")
-    dists = _count(resources, CLOUDFRONT)
-    if dists:
-        # CloudFront is priced by edge zone, not by the stack's region: the sourced US/Europe rate applies.
-        gb_unit = bill.price("cloudfront", "internet_first_10tb_gb", "us-east-1")
-        req_unit = bill.price("cloudfront", "https_per_10k", "us-east-1")
-        gb, req = usage["cloudfrontGBPerMonth"], usage["cloudfrontRequestsPerMonth"] / 10_000
-        amount = None if None in (gb_unit, req_unit) else gb * gb_unit + req * req_unit
-        bill.add(f"CloudFront ({dists} distributions)", amount,
-                 f"{gb:.0f} GB x ${gb_unit}/GB (first 10 TB, US/Europe) + {req:.0f} x 10k HTTPS requests x "
-                 f"${req_unit} (usage.cloudfrontGBPerMonth, cloudfrontRequestsPerMonth)")
+    _add_edge(bill, resources, usage)
+
+
+# --- the edge: CloudFront, Origin Shield, WAF, real-time metrics and logs ----------------------------------------
+
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+MONITORING_SUBSCRIPTION = "aws:cloudfront/monitoringSubscription:MonitoringSubscription"
+REALTIME_LOG_CONFIG = "aws:cloudfront/realtimeLogConfig:RealtimeLogConfig"
+KINESIS_STREAM = "aws:kinesis/stream:Stream"
+LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
+CLOUDFRONT_FUNCTION = "aws:cloudfront/function:Function"
+# CloudFront's price list is by viewer zone, not by the stack's Region (data/prices.json cloudfront); every zone's
+# figures live under us-east-1 there. The zones each price class serves from (AWS CDK aws_cloudfront.PriceClass).
+EDGE_ZONES = ("us", "europe", "middle_east", "south_america", "japan", "australia", "asia", "india")
+PRICE_CLASS_ZONES = {"PriceClass_100": ("us", "europe"),
+                     "PriceClass_200": ("us", "europe", "middle_east", "japan", "asia", "india"),
+                     "PriceClass_All": EDGE_ZONES}
+# Outside its price class a viewer is served "from the CloudFront edge location that has the lowest latency among
+# the edge locations in your price class" (CloudFront API Reference, DistributionConfig PriceClass): our guess of
+# that zone, in order of preference, for the billing.
+EDGE_SERVED_FROM = {"middle_east": ("europe",), "south_america": ("us",), "japan": ("asia", "us"),
+                    "australia": ("asia", "us"), "asia": ("japan", "us"), "india": ("asia", "europe")}
+# Origin Shield's price zone of each Origin Shield Region, and the zone whose regional edge caches sit in it: requests
+# from there reach Origin Shield as no extra layer ("Estimating Origin Shield costs").
+ORIGIN_SHIELD_ZONE = {"us-east-1": "us", "us-east-2": "us", "us-west-2": "us", "eu-central-1": "europe",
+                      "eu-west-1": "europe", "eu-west-2": "europe", "sa-east-1": "south_america",
+                      "ap-northeast-1": "japan", "ap-southeast-2": "australia", "ap-southeast-1": "singapore",
+                      "ap-northeast-2": "south_korea", "ap-south-1": "india"}
+_VIEWER_SHIELD_ZONE = {"us": "us", "europe": "europe", "middle_east": "europe", "south_america": "south_america",
+                       "japan": "japan", "australia": "australia", "asia": "singapore", "india": "india"}
+REALTIME_METRICS_PER_DISTRIBUTION = 8  # "CloudFront sends up to 8 metrics to CloudWatch in us-east-1" (monitoring)
+GB_PER_TB = 1024
+
+
+def served_zone(zone: str, price_class: str) -> str:
+    """The zone a viewer of ``zone`` is served (and billed) from under ``price_class``."""
+    included = PRICE_CLASS_ZONES.get(price_class, EDGE_ZONES)
+    if zone in included:
+        return zone
+    return next((z for z in EDGE_SERVED_FROM.get(zone, ()) if z in included), "us")
+
+
+def _shares(usage) -> dict[str, float]:
+    shares = usage["cloudfrontViewerShares"]
+    unknown = set(shares) - set(EDGE_ZONES)
+    if unknown or abs(sum(shares.values()) - 1) > 1e-6:
+        raise ValueError(f"usage.cloudfrontViewerShares: zones of {', '.join(EDGE_ZONES)} whose shares add up to 1, "
+                         f"got {shares}")
+    return shares
+
+
+def edge_rates(bill: _Bill, price_class: str, shares: dict[str, float]) -> tuple[float | None, float | None]:
+    """(USD per GB out, USD per 10k HTTPS requests), averaged over the viewers' served zones."""
+    gb = https = 0.0
+    for zone, share in shares.items():
+        served = served_zone(zone, price_class)
+        g = bill.price("cloudfront", f"internet_first_10tb_gb_{served}", "us-east-1")
+        h = bill.price("cloudfront", f"https_per_10k_{served}", "us-east-1")
+        if None in (g, h):
+            return None, None
+        gb, https = gb + share * g, https + share * h
+    return gb, https
+
+
+def _origin_shields(dist: dict) -> list[str]:
+    return [str(_known((o.get("originShield") or {}).get("originShieldRegion"))) for o in _inputs(dist).get("origins")
+            or [] if isinstance(o, dict) and (o.get("originShield") or {}).get("enabled") is True]
+
+
+def origin_shield_share(shares: dict[str, float], price_class: str, region: str) -> float:
+    """Share of cache misses that reach Origin Shield from a regional edge cache of another zone (an extra layer,
+    billed); misses of the Origin Shield's own zone are not ("Estimating Origin Shield costs")."""
+    zone = ORIGIN_SHIELD_ZONE.get(region)
+    return sum(share for z, share in shares.items() if _VIEWER_SHIELD_ZONE[served_zone(z, price_class)] != zone)
+
+
+def _add_edge(bill: _Bill, resources, usage) -> None:
+    """CloudFront data out and requests by the price class's zones, Origin Shield's extra requests, the 404 function,
+    real-time metrics and logs, WAF (web ACL, rules, requests); the origin ALB is a load balancer line."""
+    dists = [r for r in resources if r.get("type") == CLOUDFRONT]
+    req, gb = usage["cloudfrontRequestsPerMonth"], usage["cloudfrontGBPerMonth"]
+    hit, shares = usage["cloudfrontCacheHitRatio"], _shares(usage) if dists else {}
+    for dist in dists:
+        inputs = _inputs(dist)
+        price_class = _known(inputs.get("priceClass")) or "PriceClass_All"  # CloudFront's default
+        label = dist.get("name") or "distribution"
+        gb_rate, req_rate = edge_rates(bill, price_class, shares)
+        zones = ", ".join(f"{z} {s:.0%}->{served_zone(z, price_class)}" for z, s in shares.items())
+        bill.add(f"CloudFront {label} data out ({price_class})", None if gb_rate is None else gb * gb_rate,
+                 f"{gb:,.0f} GB x ${gb_rate or 0:.4f}/GB (first-10-TB rates of the viewers' served zones: {zones}; "
+                 "usage.cloudfrontGBPerMonth, cloudfrontViewerShares)")
+        bill.add(f"CloudFront {label} HTTPS requests", None if req_rate is None else req / 10_000 * req_rate,
+                 f"{req / 10_000:,.0f} x 10k requests x ${req_rate or 0:.5f} (usage.cloudfrontRequestsPerMonth)")
+        for region in _origin_shields(dist):
+            zone = ORIGIN_SHIELD_ZONE.get(region)
+            unit = bill.price("cloudfront", f"origin_shield_per_10k_{zone}", "us-east-1") if zone else None
+            extra = req * (1 - hit) * origin_shield_share(shares, price_class, region)
+            bill.add(f"CloudFront {label} Origin Shield ({region})", None if unit is None else extra / 10_000 * unit,
+                     f"{req:,.0f} requests x {1 - hit:.0%} misses (usage.cloudfrontCacheHitRatio) x "
+                     f"{origin_shield_share(shares, price_class, region):.0%} from regional caches of other zones = "
+                     f"{extra:,.0f} x ${unit}/10k")
+        behaviors = [inputs.get("defaultCacheBehavior") or {}, *(inputs.get("orderedCacheBehaviors") or [])]
+        if any((b or {}).get("functionAssociations") for b in behaviors[1:]):
+            invocations = req
+        elif (behaviors[0] or {}).get("functionAssociations"):
+            invocations = req * usage["cloudfrontDefaultPathShare"]
+        else:
+            invocations = 0
+        if invocations:
+            unit = bill.price("cloudfront", "function_invocations_per_million", "us-east-1")
+            bill.add(f"CloudFront Functions ({label})", None if unit is None else invocations / 1e6 * unit,
+                     f"{invocations:,.0f} invocations (default behavior: usage.cloudfrontDefaultPathShare of the "
+                     f"requests) x ${unit}/million")
+    subscriptions = [s for s in resources if s.get("type") == MONITORING_SUBSCRIPTION and (
+        ((_inputs(s).get("monitoringSubscription") or {}).get("realtimeMetricsSubscriptionConfig") or {})
+        .get("realtimeMetricsSubscriptionStatus") == "Enabled")]
+    if subscriptions:
+        unit = bill.price("cloudwatch", "metric_month", "us-east-1")
+        metrics = REALTIME_METRICS_PER_DISTRIBUTION * len(subscriptions)
+        bill.add(f"CloudFront real-time metrics ({len(subscriptions)} distributions)",
+                 None if unit is None else metrics * unit,
+                 f"{metrics} CloudWatch metrics in us-east-1 (up to 8 per distribution) x ${unit}/metric-month")
+    for config in (r for r in resources if r.get("type") == REALTIME_LOG_CONFIG):
+        rate = (_num(_inputs(config).get("samplingRate"), 100.0) or 0) / 100
+        lines = req * rate
+        shards = sum(_num(_inputs(k).get("shardCount"), 1.0) for k in resources if k.get("type") == KINESIS_STREAM)
+        line, shard, put = (bill.price("cloudfront", "realtime_log_lines_per_million", "us-east-1"),
+                            bill.price("kinesis", "shard_hour", "us-east-1"),
+                            bill.price("kinesis", "put_units_per_million", "us-east-1"))
+        bill.add("CloudFront real-time logs (Kinesis)",
+                 None if None in (line, shard, put) else lines / 1e6 * (line + put) + shards * shard * HOURS_PER_MONTH,
+                 f"{lines:,.0f} log lines ({rate:.0%} sampled) x (${line} + ${put} PUT units)/million + {shards:.0f} "
+                 f"shard(s) x ${shard}/h x {HOURS_PER_MONTH} h")
+    if any(r.get("type") == LOG_DELIVERY for r in resources):
+        bill.add("CloudWatch vended-log deliveries (CloudFront standard logs v2)", None,
+                 "CloudWatch's vended-log delivery rate is not in the price data (the delivered logs' storage is "
+                 "priced where they land: the logs bucket or the log groups)")
+    for acl in (r for r in resources if r.get("type") == WEB_ACL):
+        rules = [r for r in _inputs(acl).get("rules") or [] if isinstance(r, dict)]
+        groups = sum(1 for r in rules if (r.get("statement") or {}).get("managedRuleGroupStatement"))
+        month, rule, group, per_million = (bill.price("wafv2", "web_acl_month", "us-east-1"),
+                                           bill.price("wafv2", "rule_month", "us-east-1"),
+                                           bill.price("wafv2", "rule_group_month", "us-east-1"),
+                                           bill.price("wafv2", "requests_per_million", "us-east-1"))
+        inspected = req if _known(_inputs(acl).get("scope")) == "CLOUDFRONT" else 0.0
+        bill.add(f"WAF web ACL {acl.get('name') or 'web ACL'}",
+                 None if None in (month, rule, group, per_million) else
+                 month + (len(rules) - groups) * rule + groups * group + inspected / 1e6 * per_million,
+                 f"${month}/month + {len(rules) - groups} rules x ${rule} + {groups} managed rule groups x ${group} + "
+                 f"{inspected:,.0f} requests (every CloudFront request) x ${per_million}/million")
+
+
+def edge_cost_per_tb(bill: _Bill, resources, usage) -> dict | None:
+    """The marginal cost of one more TB delivered through the stack's first distribution at the usage's object size,
+    viewer shares and hit ratio: data out, requests, Origin Shield, WAF requests and the origin ALB's LCUs for the
+    misses (fixed monthly charges aside). None without a distribution."""
+    dist = next((r for r in resources if r.get("type") == CLOUDFRONT), None)
+    if dist is None:
+        return None
+    shares, hit = _shares(usage), usage["cloudfrontCacheHitRatio"]
+    price_class = _known(_inputs(dist).get("priceClass")) or "PriceClass_All"
+    requests = usage["cloudfrontRequestsPerMonth"] / usage["cloudfrontGBPerMonth"] * GB_PER_TB
+    gb_rate, req_rate = edge_rates(bill, price_class, shares)
+    waf = bill.price("wafv2", "requests_per_million", "us-east-1") if any(
+        r.get("type") == WEB_ACL for r in resources) else 0.0
+    lcu = bill.price("alb", "lcu_hour", bill.region)
+    shield = 0.0
+    for region in _origin_shields(dist):
+        unit = bill.price("cloudfront", f"origin_shield_per_10k_{ORIGIN_SHIELD_ZONE.get(region)}", "us-east-1")
+        shield += 0.0 if unit is None else requests * (1 - hit) * origin_shield_share(shares, price_class, region) \
+            / 10_000 * unit
+    if None in (gb_rate, req_rate, waf, lcu):
+        return None
+    parts = {"data out": GB_PER_TB * gb_rate, "requests": requests / 10_000 * req_rate, "origin shield": shield,
+             "waf": requests / 1e6 * waf, "origin load balancer": GB_PER_TB * (1 - hit) * lcu}
+    return {"usdPerTB": _usd(sum(parts.values())), "parts": {k: _usd(v) for k, v in parts.items()},
+            "priceClass": price_class, "requestsPerTB": round(requests),
+            "basis": f"{price_class}, {requests:,.0f} requests per TB (usage.cloudfrontRequestsPerMonth / "
+                     f"cloudfrontGBPerMonth), {hit:.0%} cache hits, first-10-TB rates; fixed monthly charges aside"}
 
 
 def _add_monitoring(bill: _Bill, resources, usage) -> None:
@@ -809,7 +997,9 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     _add_images(bill, resources, merged)
     _add_datasync(bill, resources, merged)
     _add_hybrid(bill, resources, merged)
+    per_tb = edge_cost_per_tb(bill, resources, merged)
     return {
+        **({"edgePerTB": per_tb} if per_tb else {}),
         "monthlyUSD": _usd(sum(i["monthlyUSD"] for i in bill.items)),
         "priceDate": min(bill.dates) if bill.dates else None,
         "region": region,
