@@ -18,7 +18,9 @@ Rejected: long-lived access keys in GitHub secrets (they do not expire, and leak
 mistake), and trusting ``repo:<owner>/<repo>:*`` (any branch, tag or pull request of the repository could deploy
 prod). Config keys: ``repository`` (``owner/repo``), ``stacks`` (the main program's stacks the workflow deploys; their
 facts come from ``bootstrap/managed.json``), ``oidcProvider`` (``create`` or an ARN), ``maxSessionSeconds`` (3,600),
-``tags`` (``Owner``, ``CostCenter``).
+``tags`` (``Owner``, ``CostCenter``), ``escOrganization`` (optional: the Pulumi organization whose ESC environments
+``<org>/rustfs-aws/<stack>`` may also assume each stack's deploy role, through Pulumi Cloud's OIDC provider
+``https://api.pulumi.com/oidc``; examples/esc/).
 """
 
 from __future__ import annotations
@@ -79,6 +81,9 @@ def read_config(cfg: pulumi.Config, known: dict) -> dict:
     session = cfg.get_int("maxSessionSeconds") or 3_600
     if not 3_600 <= session <= 43_200:  # IAM CreateRole MaxSessionDuration
         problems.append(f"{NAMESPACE}:maxSessionSeconds: got {session}; allowed 3600-43200")
+    esc = cfg.get("escOrganization")
+    if esc is not None and not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", esc):
+        problems.append(f"{NAMESPACE}:escOrganization: got {esc!r}; expected a Pulumi organization name")
     tags = cfg.get_object("tags") or {}
     for key in ("Owner", "CostCenter"):
         if not isinstance(tags, dict) or not tags.get(key):
@@ -86,7 +91,7 @@ def read_config(cfg: pulumi.Config, known: dict) -> dict:
                             "CostCenter")
     if problems:
         raise BootstrapConfigError(problems)
-    return {"repository": repository, "stacks": stacks, "provider": provider, "session": session,
+    return {"repository": repository, "stacks": stacks, "provider": provider, "session": session, "esc": esc,
             "tags": {"Project": "rustfs-aws", "Environment": "prod", **tags}}
 
 
@@ -110,16 +115,23 @@ def main() -> None:
         provider_arn = provider.arn
     else:
         provider_arn = pulumi.Output.from_input(settings["provider"])
+    esc_arn = None
+    if settings["esc"]:
+        esc_arn = aws.iam.OpenIdConnectProvider(
+            "pulumi-esc", url=f"https://{p.ESC_OIDC_HOST}", client_id_lists=[p.esc_audience(settings["esc"])],
+            tags=_tags(tags, "pulumi-esc")).arn
 
-    def role(name: str, subject: str, documents: list[dict], boundary_document: dict, description: str):
+    def role(name: str, subject: str, documents: list[dict], boundary_document: dict, description: str,
+             esc_stack: str | None = None):
         boundary_name = p.boundary_name(name)
         boundary = aws.iam.Policy(
             boundary_name, name=boundary_name, description=f"Ceiling of {name}", policy=p.compact(boundary_document),
             tags=_tags(tags, boundary_name))
         created = aws.iam.Role(
             name, name=name, description=description, max_session_duration=settings["session"],
-            assume_role_policy=provider_arn.apply(lambda arn: p.compact(p.oidc_trust(
-                provider_arn=arn, repository=settings["repository"], subject=subject))),
+            assume_role_policy=pulumi.Output.all(provider_arn, esc_arn).apply(lambda arns: p.compact(p.oidc_trust(
+                provider_arn=arns[0], repository=settings["repository"], subject=subject,
+                esc=(arns[1], settings["esc"], esc_stack) if arns[1] and esc_stack else None))),
             permissions_boundary=boundary.arn, tags=_tags(tags, name))
         for i, document in enumerate(documents, start=1):
             policy = aws.iam.Policy(f"{name}-{i}", name=f"{name}-{i}", policy=p.compact(document),
@@ -136,7 +148,8 @@ def main() -> None:
             name, f"environment:{stack.stack}",
             p.split(p.deploy_policy(stack, partition=partition, account=account)),
             p.deploy_boundary(stack, partition=partition, account=account),
-            f"Deploys the rustfs-aws stack {stack.stack} from GitHub environment {stack.stack}").arn
+            f"Deploys the rustfs-aws stack {stack.stack} from GitHub environment {stack.stack}",
+            esc_stack=stack.stack).arn
     preview = role(p.PREVIEW_ROLE, "pull_request", p.split(p.preview_policy(facts, partition=partition)),
                    p.preview_boundary(facts), "Read-only pulumi preview of rustfs-aws pull requests")
     pulumi.export("oidcProviderArn", provider_arn)

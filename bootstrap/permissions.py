@@ -587,12 +587,37 @@ def split(document: dict, limit: int = MANAGED_POLICY_MAX_CHARS) -> list[dict]:
     return out
 
 
-def oidc_trust(*, provider_arn: str, repository: str, subject: str) -> dict:
+ESC_OIDC_HOST = "api.pulumi.com/oidc"
+ESC_PROJECT = "rustfs-aws"  # the ESC project of the stacks' environments: <org>/rustfs-aws/<stack>
+
+
+def esc_audience(organization: str) -> str:
+    """Pulumi ESC's audience for AWS: the organization prefixed with the platform (Pulumi Cloud docs, "OpenID Connect
+    provider integration", Pulumi ESC token claims: ``aws:{org}``)."""
+    return f"aws:{organization}"
+
+
+def esc_subject(organization: str, stack: str) -> str:
+    """The subject of a token ESC mints for the environment ``<org>/rustfs-aws/<stack>`` (Pulumi Cloud docs, ESC
+    subject claims: ``pulumi:environments:org:<org>:env:<environment>``, the environment named with its project)."""
+    return f"pulumi:environments:org:{organization}:env:{ESC_PROJECT}/{stack}"
+
+
+def oidc_trust(*, provider_arn: str, repository: str, subject: str, esc: tuple[str, str, str] | None = None) -> dict:
     """Trust for one role: GitHub's OIDC tokens for this repository and one subject (``environment:<stack>`` or
     ``pull_request``), audience sts.amazonaws.com (GitHub Docs, "Configuring OpenID Connect in Amazon Web
-    Services")."""
-    return {"Version": "2012-10-17", "Statement": [{
+    Services"). ``esc``: (Pulumi Cloud provider ARN, organization, stack) also admits the ESC environment of that
+    stack (examples/esc/), with ESC's audience and that environment's subject only."""
+    statements = [{
         "Sid": "GitHubActionsOfThisRepository", "Effect": "Allow", "Principal": {"Federated": provider_arn},
         "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
-                                       f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:{subject}"}}}]}
+                                       f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:{subject}"}}}]
+    if esc is not None:
+        esc_arn, organization, stack = esc
+        statements.append({
+            "Sid": "PulumiEscEnvironmentOfThisStack", "Effect": "Allow", "Principal": {"Federated": esc_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{ESC_OIDC_HOST}:aud": esc_audience(organization),
+                                           f"{ESC_OIDC_HOST}:sub": esc_subject(organization, stack)}}})
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -110,6 +110,11 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("trust", "GitHubActionsOfThisRepository", "UNKNOWN_FEDERATION_SOURCE"):
         "GitHub Actions' OIDC provider (token.actions.githubusercontent.com), which parliament does not know; the "
         "policy pack's rustfs-iam-role-require-oidc-subject-condition checks its aud and sub conditions.",
+    ("trust", "PulumiEscEnvironmentOfThisStack", "UNKNOWN_FEDERATION_SOURCE"):
+        "Pulumi Cloud's OIDC provider (api.pulumi.com/oidc) for ESC environments; checked like GitHub's by the pack.",
+    ("trust", "PulumiEscEnvironmentOfThisStack", "UNKNOWN_CONDITION_FOR_ACTION"):
+        "api.pulumi.com/oidc:aud and :sub are Pulumi Cloud's keys (Pulumi Cloud docs, \"OpenID Connect provider "
+        "integration\"); parliament knows only AWS's global and STS keys.",
     ("trust", "GitHubActionsOfThisRepository", "UNKNOWN_CONDITION_FOR_ACTION"):
         "token.actions.githubusercontent.com:aud and :sub are the provider's own keys (GitHub Docs, \"Configuring "
         "OpenID Connect in Amazon Web Services\"); parliament knows only AWS's global and STS keys.",

@@ -625,6 +625,8 @@ pair("rustfs-budgets-budget-require-notifications", [Spec(BUDGET, "b")],
      [Spec(BUDGET, "b", {"notifications": [{"threshold": 80, "subscriberEmailAddresses": ["ops@example.com"]}]})])
 pair("rustfs-budgets-stack-require-budget", [Spec(VPC, f"v{i}") for i in range(10)],
      [*(Spec(VPC, f"v{i}") for i in range(10)), Spec(BUDGET, "b")])
+one("rustfs-budgets-stack-require-budget", "iam-only-costs-nothing", [Spec(ROLE, f"r{i}", {
+    "assumeRolePolicy": doc(EC2_TRUST)}) for i in range(12)], False)
 # 2 x m6i.large in us-east-1 ($140.16) plus the default usage's cross-AZ traffic ($1,752): about $2,000 a month
 # (tests/test_policy_cost.py has the detailed cases)
 _NODES = [Spec("aws:ec2/instance:Instance", f"n{i}", {"instanceType": "m6i.large"}) for i in range(2)]

@@ -344,3 +344,46 @@ def test_the_bootstrap_program_previews_clean_through_preflight_and_the_pack(tmp
     assert report["policy"]["violations"] == []
     names = {r["inputs"].get("name") for r in report["resources"] if r["type"] == ROLE}
     assert names == {"rustfs-deploy-dev", "rustfs-deploy-prod", "rustfs-preview"}
+
+
+# ---- Pulumi ESC (examples/esc/) -------------------------------------------------------------------------------
+
+ESC_EXAMPLE = ROOT / "examples" / "esc" / "rustfs-aws-prod.yaml"
+
+
+def test_with_an_esc_organization_each_deploy_role_also_trusts_its_own_esc_environment_only():
+    recording = run_stack("bootstrap", {"rustfs-aws-bootstrap:escOrganization": "acme"}, project_dir=BOOTSTRAP)
+    providers = {r.inputs["url"]: r for r in recording.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")}
+    assert providers["https://api.pulumi.com/oidc"].inputs["clientIdLists"] == ["aws:acme"]
+    esc_arn = providers["https://api.pulumi.com/oidc"].outputs["arn"]
+    for role in recording.of_type(ROLE):
+        statements = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        esc = [s for s in statements if s["Principal"] == {"Federated": esc_arn}]
+        if role.inputs["name"] == "rustfs-preview":
+            assert esc == []  # pull requests only: ESC deploys, it does not preview here
+            continue
+        stack = role.inputs["name"].removeprefix("rustfs-deploy-")
+        [statement] = esc
+        assert statement["Condition"] == {"StringEquals": {
+            "api.pulumi.com/oidc:aud": "aws:acme",
+            "api.pulumi.com/oidc:sub": f"pulumi:environments:org:acme:env:rustfs-aws/{stack}"}}
+        assert unexplained(json.loads(role.inputs["assumeRolePolicy"]), "trust") == []
+
+
+def test_the_esc_example_logs_in_as_prods_deploy_role_and_its_config_is_valid_for_prod():
+    import yaml
+
+    values = yaml.safe_load(ESC_EXAMPLE.read_text())["values"]
+    oidc = values["aws"]["login"]["fn::open::aws-login"]["oidc"]
+    assert oidc["roleArn"].endswith(":role/rustfs-deploy-prod") and oidc["sessionName"]
+    assert oidc["duration"] == "1h"  # within the deploy role's MaxSessionDuration (3,600 s)
+    env = values["environmentVariables"]
+    assert env == {"AWS_ACCESS_KEY_ID": "${aws.login.accessKeyId}",
+                   "AWS_SECRET_ACCESS_KEY": "${aws.login.secretAccessKey}",
+                   "AWS_SESSION_TOKEN": "${aws.login.sessionToken}"}
+    config = values["pulumiConfig"]
+    stack_file = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())["config"]
+    assert not set(config) & set(stack_file)  # the stack file would win over these keys
+    recording = run_stack("prod", config)  # the program accepts them: the values are valid prod config
+    emails = [r.inputs["endpoint"] for r in recording.of_type("aws:sns/topicSubscription:TopicSubscription")]
+    assert config["rustfs-aws:observability"]["alarmEmails"][0] in emails

@@ -178,6 +178,8 @@ class _Expression:
             return re.sub(r"\{(\d+)\}", lambda m: _text(args[1 + int(m.group(1))]), args[0])
         if name == "fromJSON":
             return json.loads(args[0])
+        if name == "startsWith":  # case-insensitive, as GitHub compares strings
+            return str(args[0]).lower().startswith(str(args[1]).lower())
         raise AssertionError(f"function {name}() is not modelled by this test")
 
 
@@ -227,6 +229,8 @@ def github_context(event: str, head_repo: str | None = None, ref: str = "refs/he
         ctx["event"] = {"pull_request": {"number": 7, "head": {"sha": "f" * 40, "repo": {"full_name": head_repo}}}}
     else:
         ctx["ref"] = ref  # schedules always run on the default branch
+    ctx["ref_name"] = ctx["ref"].rsplit("/", 1)[-1] if ctx["ref"].startswith("refs/tags/") else \
+        ctx["ref"].removeprefix("refs/heads/")
     return ctx
 
 
@@ -261,6 +265,7 @@ def test_triggers_are_pull_requests_pushes_to_main_and_the_weekly_renewal_never_
     on = triggers(load())
     assert set(on) == {"pull_request", "push", "schedule", "workflow_dispatch"}
     assert on["push"]["branches"] == ["main"]
+    assert on["push"]["tags"] == ["policy-v*"]  # a release of the policy pack
     assert on["pull_request"]["branches"] == ["main"]
     [schedule] = on["schedule"]
     minute, hour, day, month, weekday = schedule["cron"].split()
@@ -273,10 +278,18 @@ def test_triggers_are_pull_requests_pushes_to_main_and_the_weekly_renewal_never_
     ("pull_request", "acme/rustfs-aws", {"preflight", "preflight-comment", "preview"}),
     ("push", None, {"preflight", "up"}),
     ("schedule", None, {"preflight", "certificates-due", "renew-certificates"}),
+    ("push-tag", None, {"preflight", "policy-pack-test", "policy-publish", "policy-enable"}),
     ("workflow_dispatch", None, {"preflight", "certificates-due", "renew-certificates"}),
-], ids=["fork-pull-request", "same-repo-pull-request", "push-to-main", "weekly-schedule", "manual-run-on-main"])
+], ids=["fork-pull-request", "same-repo-pull-request", "push-to-main", "weekly-schedule", "policy-pack-tag",
+        "manual-run-on-main"])
 def test_which_jobs_run_for_each_event(event, head_repo, expected):
-    assert jobs_that_run(load(), github_context(event, head_repo)) == expected
+    github = github_context("push", ref="refs/tags/policy-v0.1.0") if event == "push-tag" else \
+        github_context(event, head_repo)
+    assert jobs_that_run(load(), github) == expected
+
+
+def test_another_tag_releases_nothing():
+    assert jobs_that_run(load(), github_context("push", ref="refs/tags/v1.2.0")) == {"preflight"}
 
 
 def test_a_manual_run_from_another_branch_renews_nothing():
@@ -287,7 +300,8 @@ def test_a_manual_run_from_another_branch_renews_nothing():
 def test_forks_never_reach_a_job_with_secrets_the_aws_role_or_a_write_token():
     wf = load()
     secret_jobs = {name for name, job in wf["jobs"].items() if sees_secrets(job)}
-    assert secret_jobs == {"preview", "up", "certificates-due", "renew-certificates"}
+    assert secret_jobs == {"preview", "up", "certificates-due", "renew-certificates", "policy-publish",
+                           "policy-enable"}
     fork_jobs = jobs_that_run(wf, github_context("pull_request", "mallory/rustfs-aws"))
     for name in fork_jobs:
         assert not sees_secrets(wf["jobs"][name]), name
@@ -328,7 +342,7 @@ def test_up_runs_per_stack_one_at_a_time_in_its_environment():
     assert pulumi["with"]["command"] == "up"
     commands = {s["with"].get("command") for j in wf["jobs"].values() for s in uses_steps(j, "pulumi/actions")}
     assert commands == {"preview", "up", None}  # None: the CLI only (pulumi/actions src/main.ts, installOnly)
-    assert [n for n, j in wf["jobs"].items() if "environment" in j] == ["up", "renew-certificates"]
+    assert [n for n, j in wf["jobs"].items() if "environment" in j] == ["up", "renew-certificates", "policy-enable"]
 
 
 def test_preview_and_up_run_the_policy_pack_with_each_stack_config():
@@ -348,7 +362,11 @@ def test_preview_and_up_run_the_policy_pack_with_each_stack_config():
             assert render(args["stack-name"], ctx) == stack
             assert render(args["stack-name"], {**ctx, "vars": {"PULUMI_ORG": "acme"}}) == f"acme/{stack}"
         [aws] = uses_steps(job, "aws-actions/configure-aws-credentials")
-        assert aws["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+        # Pull requests get the read-only preview role; an update the stack's deploy role, set in its environment
+        # (bootstrap/: each role trusts only its own OIDC subject).
+        role = "AWS_PREVIEW_ROLE_ARN" if name == "preview" else "AWS_ROLE_ARN"
+        assert aws["with"]["role-to-assume"] == f"${{{{ vars.{role} }}}}"
+        assert ("environment" in job) is (name == "up")
     assert uses_steps(wf["jobs"]["preview"], "pulumi/actions")[0]["with"]["comment-on-pr"] is True
 
 
@@ -484,7 +502,7 @@ def test_readme_names_every_secret_and_variable_the_workflow_reads():
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Continuous delivery", 1)[1].split("\n## ", 1)[0]
     names = set(re.findall(r"\b(?:secrets|vars)\.(\w+)", WORKFLOW.read_text()))
-    assert names == {"PULUMI_ACCESS_TOKEN", "AWS_ROLE_ARN", "PULUMI_ORG"}
+    assert names == {"PULUMI_ACCESS_TOKEN", "AWS_ROLE_ARN", "AWS_PREVIEW_ROLE_ARN", "PULUMI_ORG"}
     for name in names:
         assert f"`{name}`" in section, name
 
@@ -678,3 +696,91 @@ def test_renewal_targets_exactly_the_due_certificates(tmp_path, days_left, due):
     assert len(nodes) == 6
     runs = _truthy(evaluate(renew["steps"][-1]["if"], {"steps": {"due": {"outputs": {"urns": urns}}}}))
     assert runs is bool(due)
+
+
+# --- the policy pack: tag -> tests -> publish -> enable per stack -------------------------------------------------
+
+POLICY_JOBS = ("policy-pack-test", "policy-publish", "policy-enable")
+
+
+def _tag_context(stack: str | None = None, **needs_outputs) -> dict:
+    return {"github": github_context("push", ref="refs/tags/policy-v0.1.0"), "matrix": {"stack": stack},
+            "secrets": {"PULUMI_ACCESS_TOKEN": "pul-fake"}, "vars": {"PULUMI_ORG": "acme"},
+            "needs": {"policy-publish": {"outputs": needs_outputs}}}
+
+
+def test_the_pack_is_tested_then_published_then_enabled_dev_before_prod_after_approval():
+    jobs = load()["jobs"]
+    test, publish, enable = (jobs[n] for n in POLICY_JOBS)
+    assert "needs" not in test and publish["needs"] == "policy-pack-test" and enable["needs"] == "policy-publish"
+    assert job_matrix_stacks(enable) == job_matrix_stacks(jobs["up"])  # the stacks the workflow deploys
+    assert enable["strategy"]["max-parallel"] == 1 and enable["strategy"]["fail-fast"] is True
+    # The approval: one environment per stack, whose required reviewers (on policy-prod) gate prod's enablement.
+    assert [render(enable["environment"], {"matrix": {"stack": s}}) for s in ("dev", "prod")] == [
+        "policy-dev", "policy-prod"]
+    assert enable["concurrency"]["cancel-in-progress"] is False
+    assert "environment" not in test and "environment" not in publish
+    # The test job runs the pack's own tests, the ones that go through the pack process.
+    [tests] = [s for s in run_steps(test) if "pytest" in s["run"]]
+    for name in ("test_policy_cases.py", "test_policy_pack_metadata.py", "test_policy_protocol.py"):
+        assert f"tests/{name}" in tests["run"] and (ROOT / "tests" / name).is_file()
+    # No AWS anywhere in the pack's release: Pulumi Cloud applies the pack; the token is the Pulumi one.
+    for job in (test, publish, enable):
+        assert not uses_steps(job, "aws-actions/configure-aws-credentials") and "id-token" not in job["permissions"]
+
+
+@pytest.mark.parametrize(("tag", "code"), [("policy-v0.1.0", 0), ("policy-v0.2.0", 1)])
+def test_the_tag_must_name_the_packs_version(tmp_path, tag, code):
+    job = load()["jobs"]["policy-pack-test"]
+    [step] = [s for s in run_steps(job) if "PulumiPolicy.yaml" in s["run"]]
+    (tmp_path / "policies").mkdir()
+    shutil.copy(ROOT / "policies" / "PulumiPolicy.yaml", tmp_path / "policies")
+    version = yaml.safe_load((ROOT / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    context = _tag_context()
+    context["github"] = {**context["github"], "ref_name": tag.replace("0.1.0", version) if code == 0 else tag}
+    assert run_job_steps({**job, "steps": [step]}, context, tmp_path) == [code]
+
+
+FAKE_PULUMI_POLICY = """#!/usr/bin/env python3
+import os, sys
+with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
+    log.write(os.path.basename(os.getcwd()) + " " + " ".join(sys.argv[1:]) + "\\n")
+if sys.argv[1:] == ["whoami"]:
+    print("octocat")
+"""
+
+
+def test_publish_then_enable_with_each_stacks_config(tmp_path):
+    jobs = load()["jobs"]
+    deployed = job_matrix_stacks(jobs["policy-enable"])
+    repo = tmp_path / "repo"
+    (repo / "policies" / "config").mkdir(parents=True)
+    shutil.copy(ROOT / "policies" / "PulumiPolicy.yaml", repo / "policies")
+    for stack in deployed:
+        shutil.copy(ROOT / "policies" / "config" / f"{stack}.json", repo / "policies" / "config")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pulumi").write_text(FAKE_PULUMI_POLICY)
+    (bin_dir / "pulumi").chmod(stat.S_IRWXU)
+    log = tmp_path / "pulumi.log"
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_PULUMI_LOG": str(log)}
+    publish = jobs["policy-publish"]
+    [step] = [s for s in run_steps(publish) if s.get("id") == "publish"]
+    (repo / "github-output").write_text("")
+    assert run_job_steps({**publish, "steps": [step]}, _tag_context(), repo, env) == [0]
+    version = _outputs(repo / "github-output")["version"]
+    assert version == yaml.safe_load((ROOT / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    assert publish["outputs"]["version"] == "${{ steps.publish.outputs.version }}"
+    enable = jobs["policy-enable"]
+    for stack in deployed:
+        assert run_job_steps(enable, _tag_context(stack, version=version), repo, env) == [0]
+    pack = re.search(r'PolicyPack\(\s*name="([^"]+)"', (ROOT / "policies" / "__main__.py").read_text()).group(1)
+    assert log.read_text().splitlines() == [
+        "policies policy publish acme",
+        *(f"repo policy enable acme/{pack} {version} --policy-group rustfs-aws-{s} --config policies/config/{s}.json"
+          for s in deployed)]
+    # Without PULUMI_ORG the token's own organization (its user's) is the one.
+    log.write_text("")
+    context = {**_tag_context(), "vars": {}}
+    assert run_job_steps({**publish, "steps": [step]}, context, repo, env) == [0]
+    assert log.read_text().splitlines() == ["repo whoami", "policies policy publish octocat"]

@@ -94,7 +94,8 @@ budget_notifications = resource_policy(
 
 
 def _check_budget_exists(resources: list[Res], cfg: dict, report) -> None:
-    aws_resources = [r for r in resources if r.type.startswith("aws:")]
+    # IAM has no charge: a stack of roles and policies only (bootstrap/, the delivery roles) has no cost to watch.
+    aws_resources = [r for r in resources if r.type.startswith("aws:") and not r.type.startswith("aws:iam/")]
     if len(aws_resources) >= cfg["minResources"] and not any(r.type == BUDGET for r in resources):
         report("The stack creates AWS resources but no AWS Budget to watch their cost.", None)
 
