@@ -2,7 +2,9 @@
 
 It shows what the program declared, not what the config says: the VPC and its CIDR, one box per AZ (from
 the subnets and the nodes' volumes) holding its RustFS nodes (instance type, drives) and NAT gateways, the
-load balancers, VPC endpoints, the internet gateway, Route 53 zones, S3 buckets and CloudFront at the edge.
+load balancers, VPC endpoints, the internet gateway, Route 53 zones, S3 buckets and, at the edge, each CloudFront
+distribution with its WAF web ACL and its VPC origin, drawn into the load balancer it reaches (components/edge/):
+internet viewers reach RustFS only that way, the S3 clients through the S3 endpoint.
 Node and AZ identifiers are generated (``n1``, ``az1``...); every label is escaped for Mermaid.
 """
 
@@ -26,6 +28,8 @@ LISTENER = "aws:lb/listener:Listener"
 ZONE = "aws:route53/zone:Zone"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 CLOUDFRONT = "aws:cloudfront/distribution:Distribution"
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 MAX_LISTED_BUCKETS = 6
 
 
@@ -116,10 +120,22 @@ def mermaid(recording: Recording) -> str:
     zones = recording.of_type(ZONE)
 
     m.add(f"clients([{label('S3 clients', 'internet' if internet_facing else 'in the VPC or peered networks')}])")
+    vpc_origins, acls = recording.of_type(VPC_ORIGIN), recording.of_type(WEB_ACL)
     if distributions:
-        m.open("edge", label("Edge"))
+        m.add(f"viewers([{label('Viewers', 'internet')}])")
+        m.open("edge", label("Edge (CloudFront, global)"))
         for i, d in enumerate(distributions, 1):
-            m.add(f"cf{i}[{label('CloudFront', d.name)}]")
+            names = ", ".join(d.inputs.get("aliases") or []) or "*.cloudfront.net"
+            shield = [known((o.get("originShield") or {}).get("originShieldRegion")) for o in
+                      d.inputs.get("origins") or [] if (o.get("originShield") or {}).get("enabled") is True]
+            title = label("CloudFront", names, d.inputs.get("priceClass") or "PriceClass_All",
+                          f"Origin Shield {shield[0]}" if shield else None)
+            m.add(f"cf{i}[{title}]")
+        for i, acl in enumerate(acls, 1):
+            rules = len(acl.inputs.get("rules") or [])
+            m.add(f"waf{i}[{label('WAF web ACL', acl.inputs.get('name') or acl.name, f'{rules} rules')}]")
+        for i, _ in enumerate(vpc_origins, 1):
+            m.add(f"vo{i}[{label('VPC origin', 'HTTPS, TLS 1.2')}]")
         m.close()
     for i, zone in enumerate(zones, 1):
         scope = "private" if zone.inputs.get("vpcs") else "public"
@@ -175,11 +191,25 @@ def mermaid(recording: Recording) -> str:
         m.close()
     m.close()
 
-    entry = [f"cf{i}" for i in range(1, len(distributions) + 1)] or ["clients"]
-    if distributions:
-        m.add("clients --> " + " & ".join(entry))
+    entry = ["clients"]
+    origin_of = {}  # load balancer index -> VPC origin index
+    for i, d in enumerate(distributions, 1):
+        m.add(f"viewers --> cf{i}")
+        for k, acl in enumerate(acls, 1):
+            if acl.urn in d.property_dependencies.get("webAclId", []):
+                m.add(f"waf{k} -.->|filters| cf{i}")
+        for k, vo in enumerate(vpc_origins, 1):
+            if vo.urn in d.property_dependencies.get("origins", []):
+                m.add(f"cf{i} -->|GET, HEAD| vo{k}")
+    for k, vo in enumerate(vpc_origins, 1):
+        for i, lb in enumerate(lbs, 1):
+            if lb.urn in vo.property_dependencies.get("vpcOriginEndpointConfig", []):
+                origin_of[i] = k
     for i, _ in enumerate(lbs, 1):
-        m.add(" & ".join(entry) + f" -->|S3 API| lb{i}")
+        if i in origin_of:
+            m.add(f"vo{origin_of[i]} -->|HTTPS 443| lb{i}")
+        else:
+            m.add(" & ".join(entry) + f" -->|S3 API| lb{i}")
         for az in sorted(node_azs):
             m.add(f"lb{i} --> {az_ids[az]}")
     if eks_clusters and groups_by_az:
@@ -190,7 +220,8 @@ def mermaid(recording: Recording) -> str:
     if not lbs and nodes:
         m.add(" & ".join(entry) + " --> " + " & ".join(az_ids[az] for az in sorted(node_azs)))
     for i, _ in enumerate(zones, 1):
-        m.add(f"zone{i} -.->|names| " + (" & ".join(f"lb{k}" for k in range(1, len(lbs) + 1)) or "region"))
+        named = [f"lb{k}" for k in range(1, len(lbs) + 1) if k not in origin_of]  # CloudFront reaches the origins
+        m.add(f"zone{i} -.->|names| " + (" & ".join(named) or "region"))
     if igws:
         nat_ids = [f"{az_ids[az]}_nat{k}" for az in azs for k in range(1, len(nats_by_az.get(az, [])) + 1)]
         nat_ids += [f"nat{k}" for k in range(1, len(nats_by_az.get(None, [])) + 1)]

@@ -351,3 +351,18 @@ def test_the_vpc_origin_security_group_replaces_the_prefix_list(given):
     (sg_id,) = alb.inputs["securityGroups"]
     (rule,) = [r for r in rec.of_type(INGRESS) if r.inputs["securityGroupId"] == sg_id]
     assert rule.inputs["referencedSecurityGroupId"] == "sg-0123456789abcdef0" and "prefixListId" not in rule.inputs
+
+
+def test_the_diagram_draws_viewers_through_cloudfront_waf_and_the_vpc_origin_into_the_alb_only():
+    from test_diagram import parse_with_mermaid
+
+    from preflight.diagram import mermaid
+
+    text = mermaid(prod())
+    lines = [line.strip() for line in text.splitlines()]
+    alb = next(line.split("{{")[0] for line in lines if "ALB rustfs-prod-edge-origin-alb" in line)
+    nlb = next(line.split("{{")[0] for line in lines if "NLB rustfs-prod-lb-nlb" in line)
+    assert "viewers --> cf1" in lines and "waf1 -.->|filters| cf1" in lines and "cf1 -->|GET, HEAD| vo1" in lines
+    assert f"vo1 -->|HTTPS 443| {alb}" in lines and f"clients -->|S3 API| {nlb}" in lines
+    assert not [line for line in lines if line.startswith("cf1") and nlb in line]  # CloudFront never to the NLB
+    assert [r["ok"] for r in parse_with_mermaid([text])] == [True]
