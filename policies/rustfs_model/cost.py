@@ -68,6 +68,15 @@ USAGE_DEFAULTS: dict = {
     # (usage.writeMBps), what bucket or site replication back to an on-premises RustFS sends; reads by on-premises
     # clients come on top. Traffic into AWS is free.
     "hybridGBOutPerMonth": None,
+    # The S3 remote tier (components/integrations/): its data by storage class, e.g. {"STANDARD_IA": 5,
+    # "GLACIER_IR": 10, "DEEP_ARCHIVE": 40}; objects RustFS moves there a month (one PUT each, and in time one
+    # lifecycle transition per colder class of the tier bucket's rules); the GB they hold (what replication copies to
+    # the replica's Region); GB clients send through transfer acceleration. Like s3StoredTiB, nothing is assumed:
+    # how much a stack tiers depends on its lifecycle rules and its data, which the program cannot know.
+    "tierStoredTiB": {},
+    "tierObjectsPerMonth": 0,
+    "tierIngestGBPerMonth": 0.0,
+    "acceleratedGBPerMonth": 0.0,
 }
 
 # The defaults of the stack config's ``usage`` section (components/config.py, README "Configuration"), here so
@@ -93,6 +102,11 @@ CLOUDFRONT = "aws:cloudfront/distribution:Distribution"
 SNAPSHOT_POLICIES = ("aws:dlm/lifecyclePolicy:LifecyclePolicy", "aws:backup/plan:Plan")
 EKS_CLUSTER = "eks:index:Cluster"  # pulumi-eks (a remote component: priced from its inputs)
 LATTICE_RESOURCE_CONFIGURATION = "aws:vpclattice/resourceConfiguration:ResourceConfiguration"
+BUCKET_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+BUCKET_ACCELERATE = "aws:s3/bucketAccelerateConfiguration:BucketAccelerateConfiguration"
+TIER_PURPOSE = ("rustfs:purpose", "remote-tier")  # the tag the tier bucket carries (integrations/tiering.py)
+_S3_CLASS_TABLE = {"GLACIER_IR": "s3_glacier_ir"}  # classes priced from their own table
 IMAGE_PIPELINE = "aws:imagebuilder/imagePipeline:ImagePipeline"
 VPN_CONNECTION = "aws:ec2/vpnConnection:VpnConnection"
 DX_GATEWAY = "aws:directconnect/gateway:Gateway"
@@ -965,6 +979,65 @@ def _add_hybrid(bill: _Bill, resources, usage) -> None:
                  "connection ordered outside the stack, not estimated here")
 
 
+def _tier_buckets(resources) -> set[str]:
+    return {_inputs(b).get("bucket") for b in resources if b.get("type") in BUCKETS
+            and (_inputs(b).get("tags") or {}).get(TIER_PURPOSE[0]) == TIER_PURPOSE[1]} - {None}
+
+
+def _add_tiering(bill: _Bill, resources, usage) -> None:
+    """The S3 tier: storage by class, RustFS's writes, the bucket's lifecycle transitions, its replication and
+    acceleration. Replication copies every tiered GB to the replica's Region (inter-region transfer from this one);
+    the replica's own storage and requests are billed there, and no S3 price is sourced for another Region."""
+    tiers = _tier_buckets(resources)
+    if not tiers:
+        return
+    stored = usage.get("tierStoredTiB") or {}
+    if not stored:
+        bill.add("S3 tier storage", 0.0, "usage.tierStoredTiB not set: no tiered data assumed")
+    for cls, tib in sorted(stored.items()):
+        unit = bill.price(_S3_CLASS_TABLE.get(cls, "s3"), f"{cls}_gb_month")
+        gb = float(tib) * GB_PER_TIB
+        bill.add(f"S3 tier {cls}", None if unit is None else gb * unit,
+                 f"{gb:.0f} GB x ${unit}/GB-month (usage.tierStoredTiB.{cls})")
+    objects = float(usage["tierObjectsPerMonth"])
+    put = bill.price("s3", "STANDARD_put_per_1k") if objects else 0.0
+    bill.add("S3 tier writes (RustFS transitions)", None if put is None else objects / 1000 * put,
+             f"{objects:,.0f} objects x ${put}/1k PUT (usage.tierObjectsPerMonth)")
+    classes = []
+    for life in (r for r in resources if r.get("type") == BUCKET_LIFECYCLE and _inputs(r).get("bucket") in tiers):
+        for rule in _inputs(life).get("rules") or []:
+            classes += [t.get("storageClass") for t in (rule or {}).get("transitions") or [] if t.get("storageClass")]
+    for cls in dict.fromkeys(classes):
+        if not objects:
+            bill.add(f"S3 lifecycle transitions to {cls}", 0.0, "usage.tierObjectsPerMonth not set: no tiered objects "
+                     "assumed")
+            continue
+        unit = bill.price(_S3_CLASS_TABLE.get(cls, "s3"), f"{cls}_transition_per_1k")
+        bill.add(f"S3 lifecycle transitions to {cls}", None if unit is None else objects / 1000 * unit,
+                 f"{objects:,.0f} objects a month x ${unit}/1k transition requests (usage.tierObjectsPerMonth, "
+                 "steady state: each object once per class)")
+    gb = float(usage["tierIngestGBPerMonth"])
+    for config in (r for r in resources if r.get("type") == BUCKET_REPLICATION and _inputs(r).get("bucket") in tiers):
+        rules = [x for x in _inputs(config).get("rules") or [] if isinstance(x, dict)]
+        unit = bill.price("transfer", "inter_region_gb")
+        bill.add("S3 replication of the tier (inter-region transfer)", None if unit is None else gb * unit,
+                 f"{gb:.0f} GB replicated x ${unit}/GB to another Region (usage.tierIngestGBPerMonth)")
+        destination = [(x.get("destination") or {}) for x in rules]
+        if any((d.get("replicationTime") or {}).get("status") == "Enabled" for d in destination):
+            bill.price("s3", "replication_time_control_gb")
+            bill.add("S3 Replication Time Control", None, f"{gb:.0f} GB x the RTC price per GB replicated")
+        replica = sorted({d.get("storageClass") or "STANDARD" for d in destination})
+        bill.add(f"S3 replica storage and requests ({', '.join(replica)})", None,
+                 f"the tier's data again (usage.tierStoredTiB) at the replica Region's {', '.join(replica)} prices, "
+                 f"and {objects:,.0f} replicated PUTs a month there: no S3 price of that Region is sourced")
+    accelerated = [r for r in resources if r.get("type") == BUCKET_ACCELERATE and _inputs(r).get("status") == "Enabled"]
+    if accelerated:
+        bill.price("s3", "transfer_acceleration_gb")
+        bill.add("S3 Transfer Acceleration", None, f"{float(usage['acceleratedGBPerMonth']):.0f} GB x the "
+                 "acceleration price per GB (usage.acceleratedGBPerMonth; the tier's own traffic, through the gateway "
+                 "endpoint, is never accelerated)")
+
+
 def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, *,
                  data_shards: int | None = None, parity: int | None = None) -> dict:
     """The ``"cost"`` section: ``{"monthlyUSD", "priceDate", "region", "items", "unpriced", "usage"}``.
@@ -991,6 +1064,7 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     _add_snapshots(bill, resources, merged, min(stored_gb * e, data_volume_gb))
     _add_network(bill, resources, merged, e, has_cluster=bool(fleets or vols))
     _add_services(bill, resources, merged)
+    _add_tiering(bill, resources, merged)
     _add_monitoring(bill, resources, merged)
     _add_collector(bill, resources, merged)
     _add_lattice(bill, resources)
