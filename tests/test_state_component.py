@@ -196,3 +196,19 @@ def test_the_lease_statement_names_only_the_clusters_item():
     assert lease["Action"] == "dynamodb:UpdateItem"
     assert lease["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [CLUSTER]}}
     assert Path(SCRIPT).read_text().count("update_item(") == 1  # the one call it grants
+
+
+def test_the_cost_report_prices_the_lease_the_secret_calls_and_the_metrics():
+    """prod: 6 nodes try the lease every 5 minutes (8,760 runs a month each), the holder releases it; each node reads
+    the root credentials, the holder the one service account's keys (prices.json: DynamoDB $0.625 per million write
+    units, Secrets Manager $0.05 per 10k calls, CloudWatch $0.30 per metric-month)."""
+    from rustfs_model.cost import monthly_cost
+    items = {i["what"]: i for i in monthly_cost([r.to_json() for r in recording().resources], REGION)["items"]}
+    runs = 730 * 60 / 5
+    lease = items["DynamoDB on-demand (state lease, 1 table)"]
+    assert lease["monthlyUSD"] == round((6 * runs + runs) / 1e6 * 0.625 + 0.001 * 0.2, 2)
+    calls = items["Secrets Manager API (state reconciler, 1 service accounts)"]
+    assert calls["monthlyUSD"] == round((6 * runs + runs) / 10_000 * 0.05, 2)
+    assert items["CloudWatch custom metrics (state reconciler, 4)"]["monthlyUSD"] == 1.2
+    secrets = next(i for w, i in items.items() if w.startswith("Secrets Manager ("))
+    assert "0.4/secret-month" in secrets["basis"]  # the service account's secret is one of them

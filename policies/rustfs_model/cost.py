@@ -10,6 +10,8 @@ carry it.
 
 from __future__ import annotations
 
+import json
+
 from rustfs_model.catalogue import HOURS_PER_MONTH, PriceNotSourced, price, price_table
 from rustfs_model.schedules import schedule_minutes
 
@@ -931,6 +933,59 @@ def _add_collector(bill: _Bill, resources, usage) -> None:
                      f"${api}/10k")
 
 
+STATE_TABLE = "aws:dynamodb/table:Table"
+# The reconciler's metrics (components/state/reconciler/rustfs_reconcile.py put_metrics), one ClusterId dimension.
+STATE_METRICS = ("StateReconcilerActed", "StateDrift", "StateChanges", "StateErrors")
+
+
+def _add_state(bill: _Bill, resources, usage) -> None:
+    """RustFS state as code (components/state/state.py): every node's timer tries the lease (one conditional
+    UpdateItem, billed whether it succeeds or not), reads the desired state and the root credentials; the holder
+    also reads the service accounts' secrets, releases the lease and writes the ledger when it creates or deletes.
+    The service accounts' secrets are in the Secrets Manager line; DynamoDB on-demand bills write request units (an
+    item under 1 KB is one); the table, a few KB, keeps PITR and storage under a cent."""
+    for association in (a for a in resources if a.get("type") == SSM_ASSOCIATION
+                        and "IntervalMinutes" in (_inputs(a).get("parameters") or {})
+                        and "StateParameter" in (_inputs(a).get("parameters") or {})):
+        params = _inputs(association)["parameters"]
+        minutes = _num(params.get("IntervalMinutes"))
+        nodes = targeted_nodes(resources, association)
+        if not minutes or not nodes:
+            bill.add("RustFS state reconciler", None, "no interval or no instance its association targets")
+            continue
+        runs = HOURS_PER_MONTH * 60 / minutes
+        parameter = next((p for p in resources if p.get("type") == SSM_PARAMETER
+                          and _inputs(p).get("name") == params.get("StateParameter")), None)
+        text = _known(_inputs(parameter).get("insecureValue")) if parameter else None
+        try:
+            accounts = [a for a in json.loads(text).get("serviceAccounts") or [] if not a.get("delete")] if text else []
+        except ValueError:
+            accounts = []
+        writes = nodes * runs + runs  # every node's attempt, the holder's release
+        wru, pitr = bill.price("dynamodb", "write_request_per_million"), bill.price("dynamodb", "pitr_gb_month")
+        bill.add(f"DynamoDB on-demand (state lease, {_count(resources, STATE_TABLE)} table)",
+                 None if None in (wru, pitr) else writes / 1e6 * wru + 0.001 * pitr,
+                 f"{writes:,.0f} write request units ({nodes} nodes every {minutes:g} minutes + the holder's "
+                 f"release) x ${wru}/million + PITR of under 1 MB x ${pitr}/GB-month")
+        calls = nodes * runs + runs * len(accounts)  # root credentials on every node, the accounts' keys by the holder
+        api = bill.price("secretsmanager", "api_per_10k")
+        bill.add(f"Secrets Manager API (state reconciler, {len(accounts)} service accounts)",
+                 None if api is None else calls / 10_000 * api,
+                 f"{calls:,.0f} GetSecretValue calls x ${api}/10k (the secrets themselves: the Secrets Manager line, "
+                 "$0.40/secret-month each)")
+        unit = bill.price("cloudwatch", "metric_month")
+        bill.add(f"CloudWatch custom metrics (state reconciler, {len(STATE_METRICS)})",
+                 None if unit is None else len(STATE_METRICS) * unit,
+                 f"{len(STATE_METRICS)} metrics (ClusterId) x ${unit}/metric-month; the PutMetricData requests "
+                 f"({nodes * runs:,.0f}) are not priced (no sourced price)")
+        if parameter is not None and _known(_inputs(parameter).get("tier")) == "Advanced":
+            month, per = bill.price("ssm", "advanced_parameter_month"), bill.price("ssm", "advanced_api_per_10k")
+            reads = nodes * runs
+            bill.add("SSM Advanced parameter (RustFS desired state)",
+                     None if None in (month, per) else month + reads / 10_000 * per,
+                     f"1 x ${month}/parameter-month + {reads:,.0f} GetParameter calls x ${per}/10k")
+
+
 DATASYNC_TASK = "aws:datasync/task:Task"
 
 
@@ -1067,6 +1122,7 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     _add_tiering(bill, resources, merged)
     _add_monitoring(bill, resources, merged)
     _add_collector(bill, resources, merged)
+    _add_state(bill, resources, merged)
     _add_lattice(bill, resources)
     _add_images(bill, resources, merged)
     _add_datasync(bill, resources, merged)
