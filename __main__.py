@@ -22,6 +22,8 @@ from rustfs_aws.cluster import (
 )
 from rustfs_aws.cluster.bootstrap.render import NodeTelemetry
 from rustfs_aws.config import load
+from rustfs_aws.dr.primary import primary_exports
+from rustfs_aws.dr.wiring import build_link, read_primary, with_site_replication
 from rustfs_aws.edge.wiring import build_edge
 from rustfs_aws.images import (
     NodeImagePipeline,
@@ -276,13 +278,17 @@ else:
             region=cfg.region, logs_key_arn=v[0], s3_bucket_arn=v[2], storage_key_arn=v[1], name=cfg.name),
             *patching_node_statements(partition=stack.partition, region=cfg.region, account_id=stack.account_id,
                                       cluster_id=cfg.name)])
+    # A DR secondary (README, Multi-region DR): the primary's outputs through a stack reference, checked at preview;
+    # the reconciler starts site replication from it.
+    dr_primary = read_primary(cfg, stack)
+    state_extra, state_sizing = with_site_replication(integrations.state, integrations.state_sizing, dr_primary)
     # RustFS state as code (README, RustFS state as code): the desired state in SSM, the reconciler on the nodes.
     rustfs_state = None
     # The reconciler also registers the tier and remote targets, and creates the DataSync migration's service account.
     from rustfs_aws.migration.settings import state_entries
 
     migration_state = state_entries(cfg.migration) if cfg.migration else None
-    if cfg.rustfs.declared or integrations.declared or migration_state:
+    if cfg.rustfs.declared or integrations.declared or migration_state or dr_primary:
         from rustfs_aws.state import RustfsState, RustfsStateArgs
 
         rustfs_state = RustfsState(f"{cfg.name}-state", stack.args(
@@ -290,8 +296,8 @@ else:
             policies=[*cfg.rustfs.policies, *([migration_state[0]] if migration_state else [])],
             service_accounts=[*cfg.rustfs.service_accounts, *([migration_state[1]] if migration_state else [])],
             reconcile_minutes=cfg.rustfs.reconcile_minutes, release_version=obs_cfg.collector.release_version,
-            key_admin_role_arn=cfg.security.key_admin_role_arn, extra=integrations.state,
-            extra_sizing=integrations.state_sizing), opts=opts)
+            key_admin_role_arn=cfg.security.key_admin_role_arn, extra=state_extra, extra_sizing=state_sizing),
+            opts=opts)
         operations_node_statements = pulumi.Output.all(operations_node_statements, rustfs_state.node_statements).apply(
             lambda v: [*v[0], *v[1]])
         pulumi.export("rustfsStateParameter", rustfs_state.parameter_name)
@@ -305,8 +311,9 @@ else:
         metric_namespace=metric_namespace(cfg.stack),
         parameter_arns=[*([collector.parameter_arn] if collector else []),
                         *([rustfs_state.parameter_arn] if rustfs_state else [])],
-        extra_statements=pulumi.Output.all(operations_node_statements, integrations.node_statements).apply(
-            lambda v: [*v[0], *v[1]])))
+        extra_statements=pulumi.Output.all(operations_node_statements, integrations.node_statements,
+                                           dr_primary.node_statements if dr_primary else []).apply(
+            lambda v: [*v[0], *v[1], *v[2]])))
 
     # The edge (README, The edge): CloudFront's private origin first, its target group is the nodes' too.
     edge = build_edge(cfg, stack, network=network, audit=audit, iam=iam)
@@ -329,6 +336,8 @@ else:
         on_prem_cidrs=cfg.hybrid.on_prem_cidrs if cfg.hybrid else []), opts=opts)
     load_balancer.allow_to_nodes(cluster.security_group_id)
     edge.allow_to_nodes(cluster.security_group_id)
+    if dr_primary:  # the peering, routes, names and 9000 rules between the two clusters, the backlog alarm
+        build_link(cfg, stack, dr_primary, network=network, cluster=cluster, load_balancer=load_balancer)
 
     # Rolling and coordinated restarts as SSM Command documents (README, Day 2); the operator role may send them.
     restart_documents = RestartDocuments(f"{cfg.name}-operations", stack.args(RestartDocumentsArgs), opts=opts)
@@ -338,7 +347,8 @@ else:
         group_names=cluster.group_names,
         load_balancer_arn_suffix=load_balancer.arn_suffix,
         s3_target_group_arn_suffix=load_balancer.s3_target_group_arn_suffix,
-        emails=cfg.observability.alarm_emails, thresholds=cfg.observability.alarms), opts=opts)
+        emails=cfg.observability.alarm_emails, thresholds=cfg.observability.alarms,
+        telemetry=cfg.observability.collector.enabled), opts=opts)
     if cfg.observability.dashboard:
         thresholds = cfg.observability.alarms
         ClusterDashboard(f"{cfg.name}-dashboard", stack.args(
@@ -367,6 +377,12 @@ else:
     pulumi.export("patchDocument", patching.document_name)
     pulumi.export("patchWindowId", patching.window_id)
     pulumi.export("sessionDocument", sessions.document_name)
+    # What a DR secondary reads through its stack reference (components/dr/primary.py, README Multi-region DR).
+    for key, value in primary_exports(
+            account_id=stack.account_id, network=network, load_balancer=load_balancer, cluster=cluster,
+            credentials=credentials, keys=keys, domain=cluster_cfg.domain, cluster_id=cfg.name,
+            metric_namespace=metric_namespace(cfg.stack)).items():
+        pulumi.export(key, value)
 
     if cfg.hybrid:
         from rustfs_aws.hybrid import HybridArgs, HybridConnectivity

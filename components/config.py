@@ -22,6 +22,7 @@ from rustfs_aws.cluster.bootstrap.render import (
 from rustfs_aws.cluster.bootstrap.startup import DEFAULT_TOPOLOGY_WAIT, READINESS_WAIT_RANGE, TOPOLOGY_WAIT_RANGE
 from rustfs_aws.cluster.dns import endpoint_name
 from rustfs_aws.cluster.user_data_size import user_data_problem
+from rustfs_aws.dr.settings import DrConfig, parse_dr
 from rustfs_aws.edge.settings import EdgeConfig, parse_edge
 from rustfs_aws.eks.constants import IMAGE_DIGEST_PATTERN
 from rustfs_aws.hybrid.settings import HybridConfig, parse_hybrid
@@ -282,6 +283,7 @@ class StackConfig:
     rustfs: StateConfig = field(default_factory=StateConfig)
     eks: EksConfig | None = None  # only with cluster.platform: eks
     edge: EdgeConfig | None = None  # chosen RustFS buckets through CloudFront (edge/settings.py); None: no edge
+    dr: DrConfig | None = None  # the DR secondary of another stack (dr/settings.py); None: a standalone stack
 
     @property
     def is_prod(self) -> bool:
@@ -295,7 +297,7 @@ class StackConfig:
 
 TOP_LEVEL = {"account", "environment", "tags", "network", "cluster", "tls", "security", "audit", "backup",
              "usage", "budget", "observability", "quotas", "eks", "operations", "images", "migration", "hybrid",
-             "rustfs", "edge",
+             "rustfs", "edge", "dr",
              "tiering", "replication", "encryption"}
 
 
@@ -357,13 +359,14 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     edge = parse_edge(p, raw, region=region, platform=cluster.platform, console=cluster.console,
                       endpoint=endpoint_name(cluster.domain), vpc_cidr=network.cidr, az_count=network.az_count,
                       az_ids=network.az_ids)
+    dr = parse_dr(p, raw, project=project, stack=stack, platform=cluster.platform, rustfs_declared=rustfs.declared)
     p.raise_if_any()
     return StackConfig(project=project, stack=stack, region=region, environment=env, tags=tags,
                        network=network, cluster=cluster, tls=tls, security=security, audit=audit,
                        backup=backup, usage=usage, budget=budget, secret_keys=sorted(secret_keys or []),
                        observability=observability, quotas=quotas, account=account, eks=eks,
                        operations=operations, images=images, migration=migration, hybrid=hybrid, rustfs=rustfs,
-                       integrations=integrations, edge=edge)
+                       integrations=integrations, edge=edge, dr=dr)
 
 
 def _first_private_subnet(network: NetworkConfig) -> str | None:

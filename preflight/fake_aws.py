@@ -24,6 +24,7 @@ from . import (
     fake_imagebuilder,
     fake_integrations,
     fake_monitoring,
+    fake_peering,
     fake_ssm,
     fake_ssm_config,
 )
@@ -104,7 +105,9 @@ class FakeAws(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         typ, name, inputs = args.typ, args.name, dict(args.inputs)
         if typ == STACK_REFERENCE:  # a read, not a registration: known outputs, also for a new stack
-            return self.stack_outputs.read(args.resource_id or inputs.get("name"))
+            physical, state = self.stack_outputs.read(args.resource_id or inputs.get("name"))
+            fake_peering.adopt_stack_outputs(self, state["outputs"])  # its VPC, route tables, groups exist there
+            return physical, state
         if not args.custom:  # components (including remote ones) have no physical id
             if typ == "eks:index:Cluster":  # pulumi-eks: the outputs its provider returns (fake_eks.py)
                 return "", fake_eks.eks_cluster_outputs(self, name, inputs)
@@ -470,6 +473,8 @@ _RESOURCES = fake_eks.with_launch_template_registry(_RESOURCES)  # node groups c
 _RESOURCES = fake_edge.with_load_balancer_registry({**_RESOURCES, **fake_edge.RESOURCES})
 # Replication checks both buckets' Region and versioning, lifecycle its transitions (fake_integrations.py).
 _RESOURCES = fake_integrations.with_bucket_checks(_RESOURCES)
+# VPC peering across Regions: VPCs, route tables and groups remembered per Region (fake_peering.py).
+_RESOURCES = fake_peering.with_peering_checks(_RESOURCES)
 
 
 def _ssm_parameter(fake: FakeAws, args: dict):

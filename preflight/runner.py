@@ -22,6 +22,7 @@ from pulumi.runtime.sync_await import _sync_await
 from .analyzer import SECRET_SIG, SIG_KEY
 from .analyzer import UNKNOWN as UNKNOWN_WIRE
 from .fake_aws import FakeAws
+from .fake_stack_refs import StackOutputs
 from .stackfiles import StackSettings, read_stack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -78,6 +79,7 @@ class Recording:
     resources: list[RecordedResource]
     outputs: dict
     wire_outputs: dict = field(default_factory=dict, repr=False)
+    stack_references: dict[str, str] = field(default_factory=dict)  # referenced stack -> where its outputs came from
 
     def of_type(self, token: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == token]
@@ -196,7 +198,8 @@ class ProgramError(Exception):
 
 
 def run_stack(stack: str, overrides: dict | None = None, *, project_dir: Path = PROJECT_DIR,
-              preview: bool = True, new_stack: bool = False, fake: FakeAws | None = None) -> Recording:
+              preview: bool = True, new_stack: bool = False, fake: FakeAws | None = None,
+              stack_outputs: StackOutputs | None = None) -> Recording:
     """Run ``__main__.py`` of ``project_dir`` for ``stack`` under the fake AWS.
 
     ``overrides`` replaces config values: ``{"rustfs-aws:cluster": {...}}`` (objects or strings); a value of
@@ -208,17 +211,23 @@ def run_stack(stack: str, overrides: dict | None = None, *, project_dir: Path = 
             settings.config.pop(key, None)
         else:
             settings.config[key] = value if isinstance(value, str) else json.dumps(value)
-    return run_settings(settings, project_dir=project_dir, preview=preview, new_stack=new_stack, fake=fake)
+    return run_settings(settings, project_dir=project_dir, preview=preview, new_stack=new_stack, fake=fake,
+                        stack_outputs=stack_outputs)
 
 
 def run_settings(settings: StackSettings, *, project_dir: Path = PROJECT_DIR, preview: bool = True,
                  new_stack: bool = False, fake: FakeAws | None = None,
-                 on_record: Callable[[RecordedResource], None] | None = None) -> Recording:
+                 on_record: Callable[[RecordedResource], None] | None = None,
+                 stack_outputs: StackOutputs | None = None) -> Recording:
     """``new_stack``: preview a stack that does not exist yet (computed outputs unknown), as a first
     ``pulumi preview`` sees it; otherwise every output is known, as in a preview of a deployed stack.
     ``fake``: a fake AWS set up for a test (e.g. an impaired zone); default: the region's plain fake.
-    ``on_record``: called with each resource as it registers (preflight streams them to the pack)."""
+    ``on_record``: called with each resource as it registers (preflight streams them to the pack).
+    ``stack_outputs``: what each ``pulumi.StackReference`` reads (preflight/fake_stack_refs.py); default: a stack of
+    this project is previewed on demand, any other reference is refused."""
     fake = fake or FakeAws(settings.region or "us-east-1", new_stack=new_stack)
+    fake.stack_outputs = stack_outputs or StackOutputs(project_dir=project_dir, project=settings.project,
+                                                       run_local=True)
     monitor = RecordingMonitor(fake, on_record)
     mock_settings = MockSettings(
         monitor=monitor, monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
@@ -244,7 +253,8 @@ def run_settings(settings: StackSettings, *, project_dir: Path = PROJECT_DIR, pr
         sys.path[:] = saved_path
         os.chdir(saved_cwd)
     return Recording(settings=settings, resources=monitor.recorded,
-                     outputs=plain(monitor.stack_outputs), wire_outputs=monitor.stack_outputs)
+                     outputs=plain(monitor.stack_outputs), wire_outputs=monitor.stack_outputs,
+                     stack_references={name: r.source for name, r in fake.stack_outputs.served.items()})
 
 
 __all__ = ["Recording", "RecordedResource", "ProgramError", "run_stack", "run_settings", "plain", "pulumi"]
