@@ -27,8 +27,9 @@ from preflight.runner import run_stack
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "rustfs-aws.yml"
 STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml"))
-# The stacks CI previews against AWS, deploys and renews; the EKS-mode example (Pulumi.eks.yaml) is preflighted only.
-DEPLOYED = [s for s in STACKS if s != "eks"]
+# The stacks CI previews against AWS, deploys and renews; the EKS-mode example (Pulumi.eks.yaml) and the DR secondary
+# (Pulumi.dr.yaml, deployed after prod by hand: docs/dr.md) are preflighted only.
+DEPLOYED = [s for s in STACKS if s not in ("eks", "dr")]
 SAME_REPO_JOBS_ONLY = "github.event.pull_request.head.repo.full_name == github.repository"
 
 # Inputs of each action at the tag we use, read from its action.yml at that tag's commit (fetched 2026-11-27).
