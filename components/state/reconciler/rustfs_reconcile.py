@@ -22,6 +22,7 @@ another node holds the lease; 1: some item failed (the others were still applied
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -43,7 +44,7 @@ ADMIN = "/rustfs/admin/v3"
 CALL_TIMEOUT = 30
 KINDS = ("buckets", "policies", "serviceAccounts")
 # What the ledger records beyond KINDS: the tiers and remote targets this reconciler registered (never deleted).
-LEDGER_KINDS = (*KINDS, "tiers", "remoteTargets")
+LEDGER_KINDS = (*KINDS, "tiers", "remoteTargets", "siteReplication")
 
 
 class Unusable(Exception):
@@ -192,8 +193,8 @@ class AdminError(Exception):
 class Admin:
     """RustFS's admin API under /rustfs/admin/v3, SigV4-signed (service s3, the cluster's region)."""
 
-    def __init__(self, endpoint: str, region: str, access_key: str, secret_key: str, verify):
-        self.endpoint, self.region = endpoint.rstrip("/"), region
+    def __init__(self, endpoint: str, region: str, access_key: str, secret_key: str, verify, host: str = ""):
+        self.endpoint, self.region, self.verify, self.host = endpoint.rstrip("/"), region, verify, host
         self.credentials = Credentials(access_key, secret_key)
         self.http = URLLib3Session(verify=verify, timeout=CALL_TIMEOUT)
 
@@ -202,7 +203,8 @@ class Admin:
         if query:
             url += "?" + urllib.parse.urlencode(sorted(query.items()), quote_via=urllib.parse.quote)
         data = b"" if body is None else json.dumps(body).encode()
-        request = AWSRequest(method=method, url=url, data=data, headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json", **({"Host": self.host} if self.host else {})}
+        request = AWSRequest(method=method, url=url, data=data, headers=headers)  # SigV4 signs the Host given
         S3SigV4Auth(self.credentials, "s3", self.region).add_auth(request)
         response = self.http.send(request.prepare())
         if response.status_code not in ok:
@@ -219,9 +221,12 @@ class Admin:
 class Run:
     """One reconciliation: counts writes (changes), differences found on existing items (drift) and errors."""
 
-    def __init__(self, s3, admin: Admin, secrets, lease: Lease, region: str, check: bool = False):
+    def __init__(self, s3, admin: Admin, secrets, lease: Lease, region: str, check: bool = False,
+                 secrets_in=None):
         self.s3, self.admin, self.secrets, self.lease, self.region, self.check = (
             s3, admin, secrets, lease, region, check)
+        # Secrets Manager of another Region (a DR primary's credentials); default: this Region's client only.
+        self.secrets_in = secrets_in or (lambda r: self.secrets)
         self.changes, self.drift, self.errors = 0, 0, []
 
     def write(self, what: str, fn, *args, **kwargs):
@@ -620,6 +625,66 @@ class Run:
         self.guarded("service accounts", None, self.service_accounts, gone["serviceAccounts"], documents)
         self.guarded("policies", None, self.policies, gone["policies"])
         self.each("bucket", gone["buckets"], self.bucket)
+        self.guarded("site replication", None, self.site_replication, doc.get("siteReplication"))
+
+    # -- site replication (components/dr/replication.py: the desired state's "siteReplication" on a DR secondary)
+
+    @staticmethod
+    def _site_key(endpoint: str) -> str:
+        parts = urllib.parse.urlsplit(endpoint)
+        return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or 443}"
+
+    def site_replication(self, spec) -> None:
+        """rustfs/src/admin/handlers/site_replication.rs: GET site-replication/info (``enabled``, ``sites`` with each
+        peer's ``endpoint``); PUT site-replication/add with every site's ``PeerSite`` (name, ``endpoints``, an admin's
+        keys, ``caCertPem``). Sent to this node as the local site's endpoint (the Host): RustFS knows the local site
+        by the request's Host. Started once; another peer set is reported, never changed (a person does: docs/dr.md)."""
+        if not spec:
+            return
+        local = next(s for s in spec["sites"] if s.get("local"))
+        admin = Admin(self.admin.endpoint, self.region, self.admin.credentials.access_key,
+                      self.admin.credentials.secret_key, self.admin.verify,
+                      host=urllib.parse.urlsplit(local["endpoint"]).netloc)
+        info = admin.json("GET", "site-replication/info") or {}
+        want = sorted(self._site_key(s["endpoint"]) for s in spec["sites"])
+        have = sorted(self._site_key(p.get("endpoint", "")) for p in info.get("sites") or [])
+        if info.get("enabled"):
+            if not set(want) - set(have):
+                return
+            self.drifted("site replication peers", have, want)
+            self.refuse("site replication", local["name"], "already on with other peers: a person changes the "
+                        "membership (site-replication/remove, then add; docs/dr.md)")
+            return
+        sites = []
+        for s in spec["sites"]:
+            if s.get("local"):
+                ca = ""  # this site's CA, which the other site must trust (none on a plain-HTTP endpoint)
+                if isinstance(self.admin.verify, str):
+                    with open(self.admin.verify) as f:
+                        ca = f.read()
+                keys = {"accessKey": self.admin.credentials.access_key, "secretKey": self.admin.credentials.secret_key}
+            else:
+                region = s["credentialsSecretArn"].split(":")[3]
+                try:
+                    keys = json.loads(self.secrets_in(region).get_secret_value(
+                        SecretId=s["credentialsSecretArn"])["SecretString"])
+                except ClientError as e:
+                    self.refuse("site replication", s["name"], f"its credentials cannot be read: {e}")
+                    return
+                ca = base64.b64decode(s["caCertificateBase64"]).decode()
+            sites.append({"name": s["name"], "endpoints": s["endpoint"], "accessKey": keys["accessKey"],
+                          "secretKey": keys["secretKey"], "caCertPem": ca})
+        query = {"replicateILMExpiry": "true"} if spec.get("replicateIlmExpiry") else None
+        others = ", ".join(s["name"] for s in spec["sites"] if not s.get("local"))
+        answer = self.write(f"site replication of {local['name']} with {others}", admin.json, "PUT",
+                            "site-replication/add", query, sites)
+        if self.check:
+            return
+        if not (answer or {}).get("success"):
+            raise ValueError(f"site-replication/add answered {answer!r}")
+        if answer.get("initialSyncErrorMessage"):
+            log("site-replication-initial-sync", error=answer["initialSyncErrorMessage"])
+        self.lease.record("siteReplication", local["name"], {"peers": want})
 
 
 # --- the node ------------------------------------------------------------------------------------------------
@@ -688,7 +753,9 @@ def main(argv: list | None = None, clock=time.time) -> int:
                     config=Config(connect_timeout=10, read_timeout=CALL_TIMEOUT, s3={"addressing_style": "path"},
                                   retries={"max_attempts": 3, "mode": "standard"}))
     admin = Admin(endpoint, region, root["accessKey"], root["secretKey"], verify)
-    run = Run(s3, admin, client("secretsmanager"), lease, region, check=args.check)
+    run = Run(s3, admin, client("secretsmanager"), lease, region, check=args.check,
+              secrets_in=lambda r: aws.client("secretsmanager", region_name=r, endpoint_url=args.aws_endpoint,
+                                              config=config))
     try:
         run.apply(doc)
     except LeaseLost as e:
