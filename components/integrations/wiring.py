@@ -23,6 +23,7 @@ from rustfs_aws.integrations.documents import (
 )
 from rustfs_aws.integrations.replication import TierReplica, TierReplicaArgs
 from rustfs_aws.integrations.tiering import TierStorage, TierStorageArgs
+from rustfs_aws.state.state import LONGEST_ARN_PREFIX, longest_secret_arn
 
 
 @dataclass
@@ -39,17 +40,8 @@ class Integrations:
     """Something for the reconciler to apply (a tier, a remote target, default SSE-KMS on the buckets)."""
 
 
-# The longest ARNs a secret or key of the stack can have (partition aws-us-gov, a long Region, Secrets Manager's
-# 6-character suffix), as components/state/state.py sizes the service accounts' secrets.
-_LONG_PREFIX = "arn:aws-us-gov:{service}:ap-southeast-5:123456789012:"
-
-
-def _long_secret_arn(name: str) -> str:
-    return _LONG_PREFIX.format(service="secretsmanager") + f"secret:{name}-XXXXXX"
-
-
 def _long_key_arn() -> str:
-    return _LONG_PREFIX.format(service="kms") + "key/00000000-0000-0000-0000-000000000000"
+    return LONGEST_ARN_PREFIX.format(service="kms") + "key/00000000-0000-0000-0000-000000000000"
 
 
 def state_entries(i, *, region: str, tier_bucket: str | None, tier_secret_arn: str | None, key_arn: str | None,
@@ -113,9 +105,9 @@ def build_integrations(cfg, stack, *, keys, iam, network, audit) -> Integrations
             i, region=cfg.region, tier_bucket=v["bucket"], tier_secret_arn=v["tier_secret"], key_arn=v["key"],
             target_secret_arns=dict(v["targets"])))
     out.state_sizing = state_entries(
-        i, region=cfg.region, tier_bucket="x" * 63, tier_secret_arn=_long_secret_arn(tier_secret_name(cfg.stack))
+        i, region=cfg.region, tier_bucket="x" * 63, tier_secret_arn=longest_secret_arn(tier_secret_name(cfg.stack))
         if out.tier else None, key_arn=_long_key_arn() if out.sse_key_arn else None,
-        target_secret_arns={t.name: _long_secret_arn(remote_target_secret_name(cfg.stack, t.name))
+        target_secret_arns={t.name: longest_secret_arn(remote_target_secret_name(cfg.stack, t.name))
                             for t in i.replication.remote_targets})
     out.declared = bool(out.tier or i.replication.remote_targets or
                         (out.sse_key_arn is not None and i.encryption.default_buckets))

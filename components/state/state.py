@@ -104,10 +104,18 @@ def desired_body(*, cluster_id: str, namespace: str, buckets: list[dict], polici
             "buckets": buckets, "policies": policies, "serviceAccounts": accounts, **(extra or {})}
 
 
+# The longest ARN prefix a resource of the stack can have (partition aws-us-gov, a long Region).
+LONGEST_ARN_PREFIX = "arn:aws-us-gov:{service}:ap-southeast-5:123456789012:"
+
+
+def longest_secret_arn(name: str) -> str:
+    """The longest ARN a secret of this name can have (AWS adds a 6-character suffix)."""
+    return LONGEST_ARN_PREFIX.format(service="secretsmanager") + f"secret:{name}-XXXXXX"
+
+
 def placeholder_secret_arn(stack: str, account: str) -> str:
-    """The longest ARN a secret of this name can have (partition aws-us-gov, a long Region, AWS's 6-character
-    suffix): sizes the parameter before the real ARNs are known."""
-    return f"arn:aws-us-gov:secretsmanager:ap-southeast-5:123456789012:secret:{secret_name(stack, account)}-XXXXXX"
+    """Sizes the parameter before the real ARNs are known."""
+    return longest_secret_arn(secret_name(stack, account))
 
 
 INSTALL_SCRIPT = r"""#!/bin/bash
