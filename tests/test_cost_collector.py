@@ -56,19 +56,19 @@ def _line(cost: dict, prefix: str) -> dict:
 
 def test_custom_metrics_are_the_declared_dimension_sets_over_the_nodes_mounts_and_status_classes():
     config = json.loads(_config())
-    # By hand from telemetry.py: ClusterId-only series once per cluster (2 capacity gauges, 2 body-byte counters and
-    # the ClusterId roll-ups of drives offline, drives, requests, duration: 8), failures per status class (7 values
-    # in rustfs_metrics.json) once for the cluster and once per node; per node: drives offline, drives, requests,
-    # duration, memory, swap (6); per mount: disk used, inodes used (2).
+    # By hand from telemetry.py: ClusterId-only series once per cluster (2 capacity gauges, 2 body-byte counters, the
+    # replication backlog and the ClusterId roll-ups of drives offline, drives, requests, duration: 9), failures per
+    # status class (7 values in rustfs_metrics.json) once for the cluster and once per node; per node: drives offline,
+    # drives, requests, duration, memory, swap (6); per mount: disk used, inodes used (2).
     for nodes, mounts in ((4, 8), (16, 128)):
-        expected = 8 + 7 + nodes * (7 + 6) + mounts * 2
+        expected = 9 + 7 + nodes * (7 + 6) + mounts * 2
         assert custom_metrics(config, nodes, mounts) == (expected, [])
 
 
 def test_the_lines_price_what_the_resources_say():
     cost = monthly_cost(_stack(nodes=4, drives=2), "us-east-1", {"writeMBps": 0, "readMBps": 0})
     metrics = _line(cost, "CloudWatch custom metrics")
-    assert metrics["what"] == "CloudWatch custom metrics (83)" and metrics["monthlyUSD"] == round(83 * 0.30, 2)
+    assert metrics["what"] == "CloudWatch custom metrics (84)" and metrics["monthlyUSD"] == round(84 * 0.30, 2)
     logs = _line(cost, "Node telemetry logs")
     gb = 4 * USAGE_DEFAULTS["telemetryLogsGBPerNodeMonth"]
     assert logs["monthlyUSD"] == round(gb * 0.50 + gb * 3 * 0.03, 2)  # 90 days kept: 3 months of it stored
@@ -82,7 +82,7 @@ def test_only_the_clusters_instances_count_and_a_standard_parameter_is_free():
     foreign = _stack(nodes=4, drives=2) + [r for r in _stack(nodes=2, drives=2, cluster_tag="other", prefix="x")
                                            if r["type"] in (LT, ASG, "aws:ebs/volume:Volume")]
     cost = monthly_cost(foreign, "us-east-1")
-    assert _line(cost, "CloudWatch custom metrics")["what"] == "CloudWatch custom metrics (83)"
+    assert _line(cost, "CloudWatch custom metrics")["what"] == "CloudWatch custom metrics (84)"
     standard = monthly_cost(_stack(nodes=4, drives=2, tier="Standard"), "us-east-1")
     assert not [i for i in standard["items"] if i["what"].startswith("SSM Advanced")]
 

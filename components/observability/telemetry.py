@@ -74,6 +74,9 @@ RUSTFS_METRICS: dict[str, tuple[tuple[str, ...], ...]] = {
     "rustfs_http_server_request_duration_seconds": (_CLUSTER, _NODE),
     "rustfs_http_server_request_body_bytes_total": (_CLUSTER,),
     "rustfs_http_server_response_body_bytes_total": (_CLUSTER,),
+    # Objects queued for or failed toward a replication target, per node (crates/obs/src/metrics/schema/
+    # replication.rs): the DR link's backlog alarm on the primary reads its roll-up (components/dr/link.py).
+    "rustfs_replication_recent_backlog_count": (_CLUSTER,),
 }
 
 
