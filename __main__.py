@@ -304,7 +304,7 @@ else:
         pulumi.export("serviceAccountSecretArns", rustfs_state.secret_arns)
 
     node_access = iam.grant_node_access(NodeAccessInputs(
-        secret_arns=[credentials.secret_arn, *cluster_tls.node_secret_arns.values()],
+        secret_arns=[credentials.secret_arn, cluster_tls.node_secrets_arn_pattern],
         secrets_key_arn=keys.arns["secrets"], data_key_arn=keys.arns["data"],
         log_group_arns=[*observability.log_group_arns, sessions.log_group_arn, patching.log_group_arn],
         hosted_zone_id=dns.zone_id, record_domain=cluster_cfg.domain, volume_tag=("rustfs:cluster", cfg.name),
@@ -330,7 +330,6 @@ else:
         # RustFS routes virtual-hosted-style requests only with the console off (rustfs/src/server/http.rs); the
         # edge's origin name must route path-style too (edge/distribution.py).
         server_domains=[] if cluster_cfg.console else [endpoint, *edge.server_domains],
-        trusted_proxy=edge.trusted_proxy,
         nat=cfg.network.nat_gateways != "none", node_access=node_access, image_parameter=image_parameter,
         telemetry=node_telemetry, sse_key_arn=integrations.sse_key_arn,
         on_prem_cidrs=cfg.hybrid.on_prem_cidrs if cfg.hybrid else []), opts=opts)

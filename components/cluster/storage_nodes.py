@@ -164,8 +164,6 @@ class ClusterArgs:
     on_prem_cidrs: list[str] = field(default_factory=list)
     # encryption.sse: aws: the key RustFS's AWS KMS backend encrypts objects with (integrations/sse.py); None: no SSE.
     sse_key_arn: pulumi.Input[str] | None = None
-    # edge: False turns RustFS's trusted proxy off, so aws:SourceIp is the TCP peer (edge/documents.py).
-    trusted_proxy: bool = True
 
 
 class RustfsCluster(pulumi.ComponentResource):
@@ -310,8 +308,7 @@ class RustfsCluster(pulumi.ComponentResource):
             lambda v: render_user_data_base64(node_user_data_params(
                 c, cluster_id=a.cluster_id, node_index=node.index, node_name=node.name, volumes=a.plan.volumes,
                 arch=self.arch, region=a.region, server_domains=tuple(a.server_domains), hosted_zone_id=v[0],
-                credentials_secret_arn=v[1], tls_secret_arn=v[2], telemetry=a.telemetry, sse_key_arn=v[3],
-                trusted_proxy=a.trusted_proxy)))
+                credentials_secret_arn=v[1], tls_secret_arn=v[2], telemetry=a.telemetry, sse_key_arn=v[3])))
 
     def _launch_template(self, node: NodePlan, image_id: pulumi.Input[str],
                          group: aws.ec2.PlacementGroup | None, partition: int) -> aws.ec2.LaunchTemplate:

@@ -36,8 +36,13 @@ NODE_USES = ["digital_signature", "key_encipherment", "server_auth", "client_aut
 CA_USES = ["cert_signing", "crl_signing", "digital_signature"]
 
 
+def tls_secret_prefix(stack: str) -> str:
+    """Every node's TLS secret is named under it, and nothing else is."""
+    return f"rustfs/{stack}/tls/"
+
+
 def tls_secret_name(stack: str, node_name: str) -> str:
-    return f"rustfs/{stack}/tls/{node_name.split('.')[0]}"
+    return f"{tls_secret_prefix(stack)}{node_name.split('.')[0]}"
 
 
 def node_sans(node_name: str, endpoint_names: list[str]) -> list[str]:
@@ -132,4 +137,10 @@ class ClusterTls(pulumi.ComponentResource):
                      "caCertificate": self.ca.cert_pem})),
                 opts=pulumi.ResourceOptions(parent=secret))
             self.node_secret_arns[node] = secret.arn
+        # The node role names the node secrets by one pattern: it is the role of every node, so the list of their
+        # ARNs granted exactly the same, and at 64 nodes it alone took IAM's 10,240 characters of inline policy.
+        # Secret ARNs end in "-" and six random characters (Secrets Manager User Guide, "secret ARN").
+        self.node_secrets_arn_pattern: pulumi.Output[str] | None = next(iter(self.node_secret_arns.values())).apply(
+            lambda arn: f"{arn.split(':secret:')[0]}:secret:{tls_secret_prefix(args.stack)}*") \
+            if self.node_secret_arns else None
         self.register_outputs({"caCertPem": self.ca_cert_pem, "nodeSecretArns": self.node_secret_arns})

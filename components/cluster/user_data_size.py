@@ -52,13 +52,12 @@ WORST_CASE_TELEMETRY = NodeTelemetry(otlp_endpoint="http://127.0.0.1:4318", log_
 def node_user_data_params(cluster: ClusterConfig, *, cluster_id: str, node_index: int, node_name: str, volumes: str,
                           arch: str, region: str, server_domains: tuple[str, ...], hosted_zone_id: str,
                           credentials_secret_arn: str, tls_secret_arn: str | None,
-                          telemetry: NodeTelemetry | None = None, sse_key_arn: str | None = None,
-                          trusted_proxy: bool = True) -> UserDataParams:
+                          telemetry: NodeTelemetry | None = None, sse_key_arn: str | None = None) -> UserDataParams:
     """The one mapping of the cluster config to a node's user data (storage_nodes.py renders with it)."""
     telemetry_params = {} if telemetry is None else {
         "otlp_endpoint": telemetry.otlp_endpoint, "log_level": telemetry.log_level,
         "trace_sample_ratio": telemetry.trace_sample_ratio, "traces_enabled": telemetry.traces_enabled}
-    return UserDataParams(**telemetry_params, sse_key_arn=sse_key_arn, trusted_proxy=trusted_proxy,
+    return UserDataParams(**telemetry_params, sse_key_arn=sse_key_arn,
         cluster_id=cluster_id, node_index=node_index, node_name=node_name, hosted_zone_id=hosted_zone_id,
         volumes=volumes, drives_per_node=cluster.drives_per_node, rustfs_version=cluster.rustfs_version,
         arch=arch, credentials_secret_arn=credentials_secret_arn, tls_secret_arn=tls_secret_arn, region=region,
@@ -93,8 +92,7 @@ def largest_user_data(cluster: ClusterConfig, *, stack: str, region: str) -> tup
                 hosted_zone_id=ZONE_ID_PLACEHOLDER, credentials_secret_arn=_secret_arn(region, secret_name(stack)),
                 tls_secret_arn=_secret_arn(region, tls_secret_name(stack, name)), telemetry=WORST_CASE_TELEMETRY,
                 # encryption.sse: aws adds the KMS settings with the key's ARN (integrations/sse.py); counted always.
-                sse_key_arn=f"arn:{partition_of(region)}:kms:{region}:{ACCOUNT_PLACEHOLDER}:key/{KEY_ID_PLACEHOLDER}",
-                trusted_proxy=False)  # the edge turns RustFS's trusted proxy off (one more line); counted always
+                sse_key_arn=f"arn:{partition_of(region)}:kms:{region}:{ACCOUNT_PLACEHOLDER}:key/{KEY_ID_PLACEHOLDER}")
             sizes.append((len(user_data_bytes(params)), name))
     return max(sizes)
 

@@ -31,11 +31,6 @@ class Edge:
     target_group_arns: list = field(default_factory=list)
     server_domains: list[str] = field(default_factory=list)  # RUSTFS_SERVER_DOMAINS additions (console off)
 
-    @property
-    def trusted_proxy(self) -> bool:
-        """RustFS's trusted proxy stays on only without the edge (documents.py: aws:SourceIp must be the peer)."""
-        return self.origin is None
-
     def allow_to_nodes(self, node_security_group_id) -> None:
         if self.origin is not None:
             self.origin.allow_to_nodes(node_security_group_id)

@@ -122,8 +122,6 @@ class UserDataParams:
     force_detach_dead: bool = False  # takeover may force-detach volumes of a stopped/terminated holder
     download_base: str | None = None  # mirror of the GitHub release downloads (same asset names)
     sse_key_arn: str | None = None  # RustFS's AWS KMS backend and its default key (integrations/sse.py); None: no KMS
-    # RUSTFS_TRUSTED_PROXY_ENABLED: False with the edge, so that aws:SourceIp is the TCP peer (edge/documents.py)
-    trusted_proxy: bool = True
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -235,12 +233,13 @@ def rustfs_environment(params: UserDataParams) -> str:
         env["RUSTFS_TLS_RELOAD_ENABLE"] = "true"
     if params.server_domains:
         env["RUSTFS_SERVER_DOMAINS"] = ",".join(params.server_domains)
-    if not params.trusted_proxy:
-        # RustFS's default "simple" trusted proxy takes X-Forwarded-For (then X-Real-IP, Forwarded) from any private
-        # peer as the client address, aws:SourceIp included (crates/trusted-proxies/src/simple.rs resolve_client_info;
-        # default on: crates/config/src/constants/proxy.rs). Off, aws:SourceIp is the connection's peer
-        # (rustfs/src/auth.rs policy_source_ip): what the edge buckets' policies name (edge/documents.py).
-        env["RUSTFS_TRUSTED_PROXY_ENABLED"] = "false"
+    # RustFS's default "simple" trusted proxy takes X-Forwarded-For (then X-Real-IP, Forwarded) from any private
+    # peer as the client address, aws:SourceIp included (crates/trusted-proxies/src/simple.rs resolve_client_info;
+    # default on: crates/config/src/constants/proxy.rs): any client in the VPC could claim any address in a RustFS
+    # policy's aws:SourceIp condition. Nothing in front of the nodes is a proxy that needs it - the NLB preserves the
+    # client's address (instance targets, load_balancer.py), the edge's ALB re-encrypts and strips the header - so
+    # it is off on every node: aws:SourceIp is the connection's peer (rustfs/src/auth.rs policy_source_ip).
+    env["RUSTFS_TRUSTED_PROXY_ENABLED"] = "false"
     if params.otlp_endpoint:
         # Telemetry (crates/config/src/observability/mod.rs, crates/obs/src/config.rs and telemetry/otel.rs at the
         # pinned release): with an endpoint RustFS pushes traces, metrics and logs over OTLP/HTTP to
