@@ -1508,3 +1508,68 @@ one("rustfs-ssm-parameter-require-safe-rustfs-state", "edited-by-hand", [Spec(_P
     "insecureValue": _rustfs_state(["s3:GetObject"], secretArn=_SA_SECRET).replace('"orders"', '"payroll"')})], True)
 one("rustfs-ssm-parameter-require-safe-rustfs-state", "hidden-as-secret", [Spec(_PARAMETER, "p", {
     "name": _STATE_NAME, "type": "String", "value": _rustfs_state(["s3:GetObject"], secretArn=_SA_SECRET)})], True)
+
+
+# --- VPC peering: the DR link (policies/rustfs_guardrails/peering.py) ---------------------------------------------
+_PCX, _ACCEPTER = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection", \
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
+_ROUTE, _RTB = "aws:ec2/route:Route", "aws:ec2/routeTable:RouteTable"
+_PEER_REQUEST = {"id": "pcx-0123456789abcdef0", "vpcId": "vpc-own", "peerVpcId": "vpc-primary",
+                 "peerRegion": "us-east-1"}
+_ACCEPT = Spec(_ACCEPTER, "accept", {"vpcPeeringConnectionId": "pcx-0123456789abcdef0", "autoAccept": True},
+               deps={"vpcPeeringConnectionId": ["pcx"]})
+_ACCEPTER_POLICY = "rustfs-ec2-vpcpeeringconnection-require-accepter"
+pair(_ACCEPTER_POLICY, [Spec(_PCX, "pcx", {**_PEER_REQUEST, "autoAccept": True})],
+     [Spec(_PCX, "pcx", {**_PEER_REQUEST, "autoAccept": False}), _ACCEPT])
+one(_ACCEPTER_POLICY, "never-accepted", [Spec(_PCX, "pcx", {**_PEER_REQUEST, "autoAccept": False})], True)
+one(_ACCEPTER_POLICY, "accepter-without-auto-accept", [Spec(_PCX, "pcx", _PEER_REQUEST), Spec(
+    _ACCEPTER, "accept", {"vpcPeeringConnectionId": "pcx-0123456789abcdef0"},
+    deps={"vpcPeeringConnectionId": ["pcx"]})], True)
+one(_ACCEPTER_POLICY, "same-region-auto-accept", [Spec(_PCX, "pcx", {
+    "id": "pcx-1", "vpcId": "vpc-own", "peerVpcId": "vpc-other", "autoAccept": True})], False)
+
+
+def _peered(*routes: Spec, extra: list[Spec] | None = None) -> list[Spec]:
+    """The DR VPC (10.60.0.0/16), its private route table and a connection, plus the routes and rules given."""
+    return [Spec(VPC, "vpc", {"id": "vpc-own", "cidrBlock": "10.60.0.0/16"}),
+            Spec(_RTB, "private", {"id": "rtb-own", "vpcId": "vpc-own"}, deps={"vpcId": ["vpc"]}),
+            Spec(_PCX, "pcx", {**_PEER_REQUEST, "autoAccept": False}, deps={"vpcId": ["vpc"]}), _ACCEPT,
+            *routes, *(extra or [])]
+
+
+def _peer_route(name: str, table: str, destination: str, *, own: bool) -> Spec:
+    return Spec(_ROUTE, name, {"routeTableId": table, "destinationCidrBlock": destination,
+                               "vpcPeeringConnectionId": "pcx-0123456789abcdef0"},
+                deps={"routeTableId": ["private"] if own else [], "vpcPeeringConnectionId": ["accept"]})
+
+
+_TO_PRIMARY = _peer_route("to-primary", "rtb-own", "10.50.0.0/16", own=True)
+_FROM_PRIMARY = _peer_route("from-primary", "rtb-primary", "10.60.0.0/16", own=False)
+_ROUTES_POLICY = "rustfs-ec2-route-restrict-peering-destination"
+pair(_ROUTES_POLICY, _peered(_peer_route("default", "rtb-own", "0.0.0.0/0", own=True)),
+     _peered(_TO_PRIMARY, _FROM_PRIMARY))
+one(_ROUTES_POLICY, "own-vpc-range", _peered(_peer_route("shadow", "rtb-own", "10.60.8.0/24", own=True)), True)
+one(_ROUTES_POLICY, "peer-table-sends-another-range", _peered(
+    _TO_PRIMARY, _peer_route("back", "rtb-primary", "10.70.0.0/16", own=False)), True)
+
+
+def _rule(kind: str, name: str, group: str, cidr: str, protocol: str = "tcp", port: int = 9000, *,
+          own: bool) -> Spec:
+    return Spec(kind, name, {"securityGroupId": group, "ipProtocol": protocol, "fromPort": port, "toPort": port,
+                             "cidrIpv4": cidr}, deps={"securityGroupId": ["nodes"] if own else []})
+
+
+_NODES_SG = Spec(SG, "nodes", {"id": "sg-own", "vpcId": "vpc-own"}, deps={"vpcId": ["vpc"]})
+_RULES_POLICY = "rustfs-vpc-securitygrouprule-restrict-peer-traffic"
+pair(_RULES_POLICY,
+     _peered(_TO_PRIMARY, extra=[_NODES_SG, _rule(INGRESS, "all-from-primary", "sg-own", "10.50.0.0/19", "-1", -1,
+                                                  own=True)]),
+     _peered(_TO_PRIMARY, _FROM_PRIMARY, extra=[
+         _NODES_SG, _rule(INGRESS, "s3-from-primary", "sg-own", "10.50.0.0/19", own=True),
+         _rule(EGRESS, "s3-to-primary", "sg-own", "10.50.0.0/19", own=True),
+         _rule(EGRESS, "https-nat", "sg-own", "0.0.0.0/0", port=443, own=True),  # wider than the peer: not its rule
+         _rule(INGRESS, "primary-nodes-from-dr", "sg-primary", "10.60.0.0/19", own=False)]))
+one(_RULES_POLICY, "peer-group-ssh", _peered(_TO_PRIMARY, extra=[
+    _NODES_SG, _rule(INGRESS, "ssh-on-primary", "sg-primary", "10.60.0.0/19", port=22, own=False)]), True)
+one(_RULES_POLICY, "peer-group-wider-range", _peered(_TO_PRIMARY, extra=[
+    _NODES_SG, _rule(INGRESS, "primary-from-anywhere", "sg-primary", "10.0.0.0/8", own=False)]), True)

@@ -20,6 +20,7 @@ from . import (
     network,
     observability,
     operations,
+    peering,
     resilience,
     s3,
     security_groups,
@@ -33,7 +34,7 @@ AREAS = {
     "cloudfront/waf": cloudfront, "tagging": tagging, "resilience": resilience, "operations": operations,
     "dashboards/x-ray": observability, "image builder": images, "hybrid and ci federation": hybrid,
     "datasync": datasync, "s3 tier, replication and acceleration": integrations,
-    "rustfs state": state, "dynamodb": dynamodb, "cost": cost,
+    "rustfs state": state, "dynamodb": dynamodb, "vpc peering": peering, "cost": cost,
     "destroy and re-create": lifecycle,
 }
 ALL_POLICIES = [policy for module in AREAS.values() for policy in module.POLICIES]
