@@ -23,6 +23,9 @@ def usage_of(cfg) -> dict:
     u = cfg.usage
     usage = {"writeMBps": u.write_mbps, "readMBps": u.read_mbps, "storedTiB": u.stored_tib,
              "growthTiBPerMonth": u.growth_tib_per_month}
+    dr = getattr(cfg, "dr", None)
+    if dr is not None and dr.replicated_gb_per_month is not None:  # what the primary replicates here (dr/settings.py)
+        usage["drReplicatedGBPerMonth"] = dr.replicated_gb_per_month
     migration = getattr(cfg, "migration", None)
     if migration is not None:
         # The initial copy, in the month it runs: every leg is billed (a staged source twice); the staged copies sit

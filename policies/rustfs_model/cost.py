@@ -70,6 +70,9 @@ USAGE_DEFAULTS: dict = {
     # (usage.writeMBps), what bucket or site replication back to an on-premises RustFS sends; reads by on-premises
     # clients come on top. Traffic into AWS is free.
     "hybridGBOutPerMonth": None,
+    # GB a month the DR primary replicates into this secondary over the peering connection (components/dr/): None =
+    # every write (usage.writeMBps: on a secondary, the primary's writes it receives); dr.replicatedGBPerMonth sets it.
+    "drReplicatedGBPerMonth": None,
     # The S3 remote tier (components/integrations/): its data by storage class, e.g. {"STANDARD_IA": 5,
     # "GLACIER_IR": 10, "DEEP_ARCHIVE": 40}; objects RustFS moves there a month (one PUT each, and in time one
     # lifecycle transition per colder class of the tier bucket's rules); the GB they hold (what replication copies to
@@ -111,6 +114,7 @@ TIER_PURPOSE = ("rustfs:purpose", "remote-tier")  # the tag the tier bucket carr
 _S3_CLASS_TABLE = {"GLACIER_IR": "s3_glacier_ir"}  # classes priced from their own table
 IMAGE_PIPELINE = "aws:imagebuilder/imagePipeline:ImagePipeline"
 VPN_CONNECTION = "aws:ec2/vpnConnection:VpnConnection"
+VPC_PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 DX_GATEWAY = "aws:directconnect/gateway:Gateway"
 IMAGE_RECIPE = "aws:imagebuilder/imageRecipe:ImageRecipe"
 IMAGE_INFRASTRUCTURE = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration"
@@ -1034,6 +1038,34 @@ def _add_hybrid(bill: _Bill, resources, usage) -> None:
                  "connection ordered outside the stack, not estimated here")
 
 
+def _add_peering(bill: _Bill, resources, usage) -> None:
+    """VPC peering connections at no hourly charge, and what a DR secondary's primary replicates across them, at the
+    inter-region rate of the sending Region (the connection's peerRegion; sources in prices.json's ``vpc_peering`` and
+    ``transfer`` tables). The secondary's own cluster is priced by the other lines, like any cluster."""
+    connections = [r for r in resources if r.get("type") == VPC_PEERING]
+    if not connections:
+        return
+    hour = bill.price("vpc_peering", "connection_hour")
+    n = len(connections)
+    bill.add(f"VPC peering ({n} connection{'s' if n != 1 else ''})",
+             None if hour is None else n * hour * HOURS_PER_MONTH,
+             f"{n} x ${hour}/connection-hour: a peering connection, its accepter and options have no charge; the "
+             "bytes it carries are the line below")
+    for c in connections:
+        sender = _known(_inputs(c).get("peerRegion"))
+        if not sender or sender == bill.region:
+            continue  # same Region: between AZs, already in the cross-AZ line's model of the traffic
+        gb, basis = usage.get("drReplicatedGBPerMonth"), "dr.replicatedGBPerMonth"
+        if gb is None:
+            gb, basis = usage["writeMBps"] * SECONDS_PER_MONTH / 1000, "every write the primary replicates here " \
+                "(usage.writeMBps; set dr.replicatedGBPerMonth)"
+        unit = bill.price("transfer", "inter_region_gb", sender)
+        bill.add(f"Replication from {sender} over peering", None if unit is None else gb * unit,
+                 f"{gb:.0f} GB x ${unit}/GB inter-region, billed in the sending Region {sender}; {basis}; peering adds "
+                 "no processing charge (transit gateway peering would add $0.02/GB and attachment-hours: "
+                 "components/dr/link.py)")
+
+
 def _tier_buckets(resources) -> set[str]:
     return {_inputs(b).get("bucket") for b in resources if b.get("type") in BUCKETS
             and (_inputs(b).get("tags") or {}).get(TIER_PURPOSE[0]) == TIER_PURPOSE[1]} - {None}
@@ -1127,6 +1159,7 @@ def monthly_cost(resources: list[dict], region: str, usage: dict | None = None, 
     _add_images(bill, resources, merged)
     _add_datasync(bill, resources, merged)
     _add_hybrid(bill, resources, merged)
+    _add_peering(bill, resources, merged)
     per_tb = edge_cost_per_tb(bill, resources, merged)
     return {
         **({"edgePerTB": per_tb} if per_tb else {}),
