@@ -23,6 +23,8 @@ def build_json(recording: Recording, policy: PolicyResult, sections: dict) -> di
         "stack": s.stack,
         "region": s.region,
         "placeholders": s.placeholders,
+        # pulumi.StackReference reads: the referenced stack and where its outputs came from (fake_stack_refs.py)
+        "stackReferences": dict(recording.stack_references),
         "resources": [r.to_json() for r in recording.resources],
         "outputs": recording.outputs,
         "policy": {
@@ -66,6 +68,8 @@ def human(report: dict, section_lines: list[str]) -> str:
     if report["placeholders"]:
         lines.append("Secret config values replaced by placeholders (not decryptable offline): "
                      + ", ".join(report["placeholders"]))
+    for name, source in report.get("stackReferences", {}).items():
+        lines.append(f"Stack reference {name}: outputs from {source}")
     lines.append("Resources by type:")
     lines += [f"  {n:4d}  {t}" for t, n in _type_counts(report)]
     lines += section_lines
