@@ -21,7 +21,7 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from . import _iam
-from ._kit import Res, aws, is_unknown, known_str, resource_policy, stack_policy
+from ._kit import Res, aws, get, is_unknown, known_str, resource_policy, stack_policy
 
 USER = aws("iam", "User")
 ACCESS_KEY = aws("iam", "AccessKey")
@@ -77,16 +77,16 @@ def _check_rules(res: Res, cfg: dict, report) -> None:
     for i, rule in enumerate(res.items("rules")):
         if not isinstance(rule, dict) or rule.get("status") == "Disabled" or is_unknown(rule):
             continue
-        where = f"Replication rule {rule.get('id') or i} of '{res.name}'"
-        sse = ((rule.get("sourceSelectionCriteria") or {}).get("sseKmsEncryptedObjects") or {}).get("status")
+        where = f"Replication rule {known_str(rule.get('id')) or i} of '{res.name}'"
+        sse = get(rule, "sourceSelectionCriteria", "sseKmsEncryptedObjects", "status")
         if not is_unknown(sse) and sse != "Enabled":
             report(f"{where} skips SSE-KMS objects (sourceSelectionCriteria.sseKmsEncryptedObjects not Enabled): "
                    "S3 replicates none of them.")
-        key = ((rule.get("destination") or {}).get("encryptionConfiguration") or {}).get("replicaKmsKeyId")
+        key = get(rule, "destination", "encryptionConfiguration", "replicaKmsKeyId")
         if key is None:
             report(f"{where} names no replica key (destination.encryptionConfiguration.replicaKmsKeyId): replicas "
                    "cannot be encrypted with a key of the destination Region.")
-        markers = (rule.get("deleteMarkerReplication") or {}).get("status")
+        markers = get(rule, "deleteMarkerReplication", "status")
         if cfg["requireDeleteMarkers"] and not is_unknown(markers) and markers != "Enabled":
             report(f"{where} does not replicate delete markers: objects deleted at the source stay readable in the "
                    "replica (set requireDeleteMarkers false where that is the point).")
@@ -108,7 +108,7 @@ def _bucket_arns(config: Res) -> set[str]:
     if source:
         arns.add(source if source.startswith("arn:") else f"arn:aws:s3:::{source}")
     for rule in config.items("rules"):
-        dest = known_str(((rule or {}).get("destination") or {}).get("bucket")) if isinstance(rule, dict) else None
+        dest = known_str(get(rule, "destination", "bucket"))
         if dest:
             arns.add(dest)
     return arns
