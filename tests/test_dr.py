@@ -268,3 +268,13 @@ def test_a_secret_output_of_the_primary_stays_secret(prod_outputs, tmp_path):
     assert value == "[secret]"  # the state carries the CA: secret as its source
     [pcx] = rec.of_type(PCX)
     assert pcx.inputs["peerVpcId"] == doc["outputs"]["vpcId"]  # the other outputs are not made secret
+
+
+def test_the_backlog_alarm_has_its_runbook_line(dr):
+    [alarm] = [a for a in dr.of_type(ALARM) if a.name.endswith("replication-backlog")]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### What each alarm means", 1)[1].split("\n### ", 1)[0]
+    assert alarm.inputs["name"] == "rustfs-dr-replication-backlog"
+    assert "| `<name>-replication-backlog` (a DR secondary's, in its primary's Region) |" in section
+    assert len(alarm.inputs["alarmDescription"]) <= 1024 and "site-replication/status" in alarm.inputs[
+        "alarmDescription"]

@@ -207,8 +207,8 @@ class DrLink(pulumi.ComponentResource):
                 f"The DR primary has had more than {a.backlog_objects} objects queued for or failed toward "
                 f"replication on its busiest node for {a.backlog_minutes} minutes: the secondary {a.name} falls "
                 "behind, and a failover now would lose what is queued. Check the peering connection and both "
-                "clusters' health, then `rc admin replicate status` on the primary (docs/dr.md, Replication "
-                "backlog)."),
+                "clusters' health, then GET /rustfs/admin/v3/site-replication/status on the primary (docs/dr.md, "
+                "Site replication)."),
             namespace=a.primary_metric_namespace, metric_name=BACKLOG_METRIC,
             dimensions={"ClusterId": a.primary_cluster_id}, statistic="Maximum", period=BACKLOG_PERIOD,
             evaluation_periods=periods, datapoints_to_alarm=periods, threshold=a.backlog_objects,
