@@ -114,12 +114,17 @@ credentials = RootCredentials(f"{cfg.name}-root-credentials", stack.args(
     CredentialsArgs, secrets_key_arn=keys.arns["secrets"], version=cfg.security.root_credentials_version),
     opts=opts)
 
+# A DR secondary (README, Multi-region DR): the primary's outputs through a stack reference, checked at preview; the
+# boundary spares the primary's replication credentials, which the reconciler starts site replication with.
+dr_primary = read_primary(cfg, stack)
+
 iam = Iam(f"{cfg.name}-iam", stack.args(
     IamArgs, operator_principals=cfg.security.operator_principals,
     operator_session_seconds=cfg.security.operator_session_seconds,
     cross_account_id=cfg.security.cross_account_id,
     cross_account_external_id=cfg.security.cross_account_external_id,
-    ec2_nodes=cfg.cluster.platform != "eks"), opts=opts)
+    ec2_nodes=cfg.cluster.platform != "eks", shared_secret_arns=dr_primary.shared_secret_arns if dr_primary else None,
+    shared_key_arns=dr_primary.shared_key_arns if dr_primary else None), opts=opts)
 
 network = Network(f"{cfg.name}-net", stack.args(
     NetworkArgs, cidr=cfg.network.cidr, azs=[z.name for z in zones], az_ids=[z.id for z in zones],
@@ -278,9 +283,6 @@ else:
             region=cfg.region, logs_key_arn=v[0], s3_bucket_arn=v[2], storage_key_arn=v[1], name=cfg.name),
             *patching_node_statements(partition=stack.partition, region=cfg.region, account_id=stack.account_id,
                                       cluster_id=cfg.name)])
-    # A DR secondary (README, Multi-region DR): the primary's outputs through a stack reference, checked at preview;
-    # the reconciler starts site replication from it.
-    dr_primary = read_primary(cfg, stack)
     state_extra, state_sizing = with_site_replication(integrations.state, integrations.state_sizing, dr_primary)
     # RustFS state as code (README, RustFS state as code): the desired state in SSM, the reconciler on the nodes.
     rustfs_state = None

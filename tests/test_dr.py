@@ -278,3 +278,40 @@ def test_the_backlog_alarm_has_its_runbook_line(dr):
     assert "| `<name>-replication-backlog` (a DR secondary's, in its primary's Region) |" in section
     assert len(alarm.inputs["alarmDescription"]) <= 1024 and "site-replication/status" in alarm.inputs[
         "alarmDescription"]
+
+
+def test_the_boundary_spares_exactly_the_primarys_replication_credentials(dr, prod):
+    """The reconciler's two calls for the primary's keys, judged against the node role's policy and the stack's
+    permissions boundary (whose deny on other stacks' secrets and keys would otherwise stop them)."""
+    from iam_eval import Request, evaluate
+
+    [policy] = [p for p in dr.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("-iam-node")]
+    [boundary] = [p for p in dr.of_type("aws:iam/policy:Policy") if p.name.endswith("-permissions-boundary")]
+    identity, ceiling = json.loads(policy.inputs["policy"]), json.loads(boundary.inputs["policy"])
+    prod_tag = ("aws:ResourceTag/rustfs:stack", "prod")
+    via = ("kms:ViaService", "secretsmanager.us-east-1.amazonaws.com")
+
+    def allowed(action: str, resource: str, *context) -> bool:
+        return evaluate(Request(action, resource, (prod_tag, *context), "reconciler"), identity, ceiling).allowed
+
+    assert allowed("secretsmanager:GetSecretValue", prod["replicationCredentialsSecretArn"])
+    assert allowed("kms:Decrypt", prod["replicationCredentialsKeyArn"], via)
+    # Nothing else of the primary's: another of its secrets, its key outside Secrets Manager of its Region.
+    other_secret = prod["serviceAccountSecretArns"]["orders-api"]
+    assert not allowed("secretsmanager:GetSecretValue", other_secret)
+    assert not allowed("kms:Decrypt", prod["replicationCredentialsKeyArn"],
+                       ("kms:ViaService", "secretsmanager.us-west-2.amazonaws.com"))
+    assert not allowed("kms:Decrypt", prod["sseKeyArn"], via)
+
+
+def test_the_dr_stacks_iam_documents_pass_parliament_and_cloudsplaining(dr):
+    """The secondary's node policy (with the primary's credentials) and its boundary (with their exception),
+    reviewed as tests/test_iam_documents.py reviews dev's and prod's."""
+    from iam_review import unexplained
+
+    docs = [("identity", json.loads(r.inputs["policy"])) for r in dr.of_type("aws:iam/rolePolicy:RolePolicy")]
+    docs += [("boundary" if r.name.endswith("-permissions-boundary") else "identity", json.loads(r.inputs["policy"]))
+             for r in dr.of_type("aws:iam/policy:Policy")]
+    assert any(s.get("Sid") == "SiteReplicationReadsPrimaryCredentials" for _, d in docs for s in d["Statement"])
+    for kind, doc in docs:
+        assert unexplained(doc, kind) == [], json.dumps(doc)[:300]

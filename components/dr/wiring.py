@@ -1,8 +1,9 @@
 """The DR secondary of one stack, composed from its config: what ``__main__.py`` needs, in two calls.
 
-``read_primary`` (before the state and the node role): the primary's outputs through the stack reference, checked,
-and what other components take from them - the desired state's ``siteReplication`` entry with its sizing, and the
-node role's statements for the primary's credentials. ``build_link`` (once the cluster exists): the peering, routes,
+``read_primary`` (before the IAM boundary, the state and the node role): the primary's outputs through the stack
+reference, checked, and what other components take from them - the desired state's ``siteReplication`` entry with its
+sizing, the node role's statements for the primary's credentials, and those credentials' secret and key ARNs, which the
+permissions boundary spares. ``build_link`` (once the cluster exists): the peering, routes,
 names, security-group rules and the backlog alarm (link.py). Rejected: the same lines inline in ``__main__.py``: the
 composition root would grow by the feature's conditions, and tests could not build the pieces alone.
 """
@@ -27,6 +28,9 @@ class DrPrimary:
     """The desired state's ``siteReplication`` entry (ARNs and public certificates, never secret values)."""
     state_sizing: dict = field(default_factory=dict)
     node_statements: pulumi.Output[list[dict]] = field(default_factory=lambda: pulumi.Output.from_input([]))
+    shared_secret_arns: pulumi.Output[list[str]] = field(default_factory=lambda: pulumi.Output.from_input([]))
+    """The primary's secrets this stack's roles use (its replication credentials): the boundary spares them."""
+    shared_key_arns: pulumi.Output[list[str]] = field(default_factory=lambda: pulumi.Output.from_input([]))
 
 
 def local_endpoint_url(cfg) -> str:
@@ -53,7 +57,9 @@ def read_primary(cfg, stack) -> DrPrimary | None:
                                                                           primary_region=v[2]))
     pulumi.export("drPrimaryStack", cfg.dr.primary_stack)
     return DrPrimary(primary=primary, state=state, node_statements=statements, state_sizing=site_replication_sizing(
-        local_name=cfg.name, local_endpoint=local, primary_stack=cfg.dr.primary_stack))
+        local_name=cfg.name, local_endpoint=local, primary_stack=cfg.dr.primary_stack),
+        shared_secret_arns=primary.get("replicationCredentialsSecretArn").apply(lambda a: [a]),
+        shared_key_arns=primary.get("replicationCredentialsKeyArn").apply(lambda a: [a]))
 
 
 def build_link(cfg, stack, dr: DrPrimary, *, network, cluster, load_balancer) -> DrLink:

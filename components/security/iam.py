@@ -61,6 +61,11 @@ class IamArgs:
     ec2_nodes: bool | None = True
     """Whether the storage nodes are EC2 instances of this stack (EC2 mode): only then the node role, its
     SSM policy attachment and its instance profile exist. False in EKS mode, whose nodes have their own role."""
+    shared_secret_arns: pulumi.Input[list[str]] | None = None
+    """Secrets of another stack that this stack's roles may use all the same (a DR secondary: the primary's
+    replication credentials): the boundary's deny on other stacks' secrets spares exactly these."""
+    shared_key_arns: pulumi.Input[list[str]] | None = None
+    """The same for KMS keys of another stack (the key that encrypts those secrets)."""
 
 
 @dataclass
@@ -109,12 +114,14 @@ class Iam(pulumi.ComponentResource):
         self._name, self._args = name, args
         child = pulumi.ResourceOptions(parent=self)
         ids = pulumi.Output.all(args.account_id, args.partition)
+        shared = pulumi.Output.all(args.shared_secret_arns or [], args.shared_key_arns or [])
 
         self.permissions_boundary = aws.iam.Policy(
             f"{name}-permissions-boundary", name=f"{args.name}-permissions-boundary",
             description=f"Ceiling for every role of rustfs stack {args.stack}",
-            policy=ids.apply(lambda v: json.dumps(
-                permissions_boundary(name=args.name, stack=args.stack, partition=v[1]))),
+            policy=pulumi.Output.all(ids, shared).apply(lambda v: json.dumps(permissions_boundary(
+                name=args.name, stack=args.stack, partition=v[0][1], shared_secret_arns=list(v[1][0]),
+                shared_key_arns=list(v[1][1])))),
             tags=self._tags(f"{args.name}-permissions-boundary"), opts=child)
         self.permissions_boundary_arn: pulumi.Output[str] = self.permissions_boundary.arn
 

@@ -69,10 +69,18 @@ def service_trust(service: str, account_id: str | None = None, source_arn: str |
     return _doc(stmt)
 
 
-def permissions_boundary(*, name: str, stack: str, partition: str) -> dict:
+def permissions_boundary(*, name: str, stack: str, partition: str, shared_secret_arns: list[str] | None = None,
+                         shared_key_arns: list[str] | None = None) -> dict:
     """Ceiling for every role the stack creates: never IAM, Organizations or key administration, and
-    nothing on EC2 resources, secrets or keys of other stacks, nor writes to other buckets or log groups."""
+    nothing on EC2 resources, secrets or keys of other stacks, nor writes to other buckets or log groups.
+    ``shared_secret_arns``/``shared_key_arns``: the other stacks' secrets and keys the denies spare, exactly these (a
+    DR secondary's nodes read the primary's replication credentials: components/dr/replication.py); what a role may
+    do with them is still only what its own policy grants."""
     other = {"StringNotEquals": {f"aws:ResourceTag/{STACK_TAG}": stack}}
+
+    def scope(arns: list[str] | None) -> dict:
+        return {"NotResource": sorted(arns)} if arns else {"Resource": "*"}
+
     return _doc(
         # A boundary grants nothing by itself: this Allow is intersected with each role's own policy.
         {"Sid": "CeilingForStackRoles", "Effect": "Allow", "Action": "*", "Resource": "*"},
@@ -82,9 +90,10 @@ def permissions_boundary(*, name: str, stack: str, partition: str) -> dict:
         {"Sid": "NoKeyAdministration", "Effect": "Deny", "Action": KEY_ADMINISTRATION, "Resource": "*"},
         {"Sid": "NoEc2ResourcesOfOtherStacks", "Effect": "Deny", "Action": EC2_ON_EXISTING, "Resource": "*",
          "Condition": other},
-        {"Sid": "NoSecretsOfOtherStacks", "Effect": "Deny", "Action": SECRET_USE, "Resource": "*",
+        {"Sid": "NoSecretsOfOtherStacks", "Effect": "Deny", "Action": SECRET_USE, **scope(shared_secret_arns),
          "Condition": other},
-        {"Sid": "NoKeysOfOtherStacks", "Effect": "Deny", "Action": KEY_USE, "Resource": "*", "Condition": other},
+        {"Sid": "NoKeysOfOtherStacks", "Effect": "Deny", "Action": KEY_USE, **scope(shared_key_arns),
+         "Condition": other},
         {"Sid": "NoWritesToOtherBuckets", "Effect": "Deny", "Action": S3_WRITES,
          "NotResource": [f"arn:{partition}:s3:::{name}-*", f"arn:{partition}:s3:::{name}-*/*"]},
         {"Sid": "NoWritesToOtherLogGroups", "Effect": "Deny", "Action": LOG_WRITES,
