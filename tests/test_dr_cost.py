@@ -5,14 +5,9 @@ every write the secondary receives (usage.writeMBps for a 730-hour month), or dr
 
 from __future__ import annotations
 
-import json
-
-import pytest
-from test_dr import PRIMARY, run_dr
+from test_dr import PRIMARY, prod_outputs, run_dr  # noqa: F401 (prod_outputs: the fixture, prod's recorded outputs)
 
 from preflight import cost_report
-from preflight.fake_stack_refs import outputs_document
-from preflight.runner import run_stack
 from rustfs_model.cost import monthly_cost
 
 PCX = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
@@ -53,18 +48,10 @@ def test_an_unsourced_sender_is_not_priced_rather_than_free():
     assert any("inter_region_gb" in u and "ap-south-1" in u for u in cost["unpriced"])
 
 
-@pytest.fixture(scope="module")
-def prod_file(tmp_path_factory):
-    rec = run_stack("prod")
-    path = tmp_path_factory.mktemp("o") / "prod.json"
-    path.write_text(json.dumps(outputs_document("prod", rec.outputs, rec.wire_outputs)))
-    return path
-
-
-def test_the_dr_stacks_report_prices_its_replication(prod_file):
-    recording = run_dr(prod_file)
+def test_the_dr_stacks_report_prices_its_replication(prod_outputs):  # noqa: F811
+    recording = run_dr(prod_outputs)
     lines = _lines(cost_report.compute(recording))
     # Pulumi.dr.yaml: usage.writeMBps 10 (prod's writes, replicated)
     assert lines["Replication from us-east-1 over peering"]["monthlyUSD"] == 525.6
-    given = run_dr(prod_file, {"rustfs-aws:dr": {"primaryStack": PRIMARY, "replicatedGBPerMonth": 5000}})
+    given = run_dr(prod_outputs, {"rustfs-aws:dr": {"primaryStack": PRIMARY, "replicatedGBPerMonth": 5000}})
     assert _lines(cost_report.compute(given))["Replication from us-east-1 over peering"]["monthlyUSD"] == 100.0
