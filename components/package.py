@@ -72,4 +72,7 @@ LEFT_OUT = {
                          "secret credentials in them), which is not a schema type",
     "HybridConnectivity": "its Args take the validated hybrid section (HybridConfig, a config object, not a schema "
                           "type) and the ops-alerts topic of ClusterAlarms, which is not served",
+    "DrLink": "its primary-side inputs are a StackReference's outputs checked against this stack's config "
+              "(components/dr/primary.py), and it adds rules to the security groups of RustfsCluster and of the "
+              "primary's cluster, neither of which the package serves",
 }
