@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import shutil
@@ -318,8 +319,13 @@ def test_node_role_may_attach_only_this_clusters_volumes_and_read_its_secrets(st
     by_sid = {s["Sid"]: s for s in doc["Statement"]}
     attach = by_sid["TakeOverOwnVolumes"]
     assert attach["Condition"]["StringEquals"] == {"aws:ResourceTag/rustfs:cluster": f"rustfs-{stack}"}
-    tls_arns = {s.outputs["arn"] for s in r.of_type("aws:secretsmanager/secret:Secret")}
-    assert set(by_sid["ReadOwnSecrets"]["Resource"]) == tls_arns
+    # The root credentials and every node's TLS secret (one pattern: the role is every node's), no other secret.
+    readable = by_sid["ReadOwnSecrets"]["Resource"]
+    for secret in r.of_type("aws:secretsmanager/secret:Secret"):
+        node_secret = secret.inputs["name"] == f"rustfs/{stack}/root-credentials" or \
+            secret.inputs["name"].startswith(f"rustfs/{stack}/tls/")
+        assert any(fnmatch.fnmatchcase(secret.outputs["arn"], arn) for arn in readable) == node_secret, secret.name
+    assert len(readable) == 2
     assert by_sid["UpdateOwnDnsRecords"]["Resource"].endswith(r.one("aws:route53/zone:Zone").outputs["zoneId"])
 
 

@@ -410,6 +410,9 @@ def every_protocol_from_any_ipv6(stack: StackEdit) -> None:
 @mutation("dev",
           Fired("rustfs-ec2-securitygroup-disallow-public-ingress", SG, "rustfs-dev-cluster-nodes", MANDATORY,
                 "ingress\\[0\\] allows port 22"),
+          # Session Manager is the only shell: port 22 is refused from anywhere, not only from the internet.
+          Fired("rustfs-ec2-securitygroup-disallow-ssh-port", SG, "rustfs-dev-cluster-nodes", MANDATORY,
+                "ingress\\[0\\] opens TCP 22-22"),
           Fired("rustfs-ec2-securitygroup-disallow-mixed-rule-management", SG, "rustfs-dev-cluster-nodes", ADVISORY))
 def inline_ssh_rule_on_node_group(stack: StackEdit) -> None:
     stack.update(SG, "rustfs-dev-cluster-nodes", _set("ingress", [
