@@ -15,7 +15,7 @@ import pytest
 from policy_cases import CASES, TAGS, Case
 from policy_harness import UNKNOWN, aws_provider, resource, running_pack, urn
 
-from preflight.analyzer import AnalyzedResource, PolicyPack
+from preflight.analyzer import SIG_KEY, AnalyzedResource, PolicyPack
 
 _PACKS: dict[str, Any] = {}
 
@@ -76,7 +76,14 @@ def test_case(packs, case: Case):
         assert mine == [], [d["message"] for d in mine]
 
 
+def _is_signed(value: Any) -> bool:
+    """A secret (or asset) wrapper: its signature must survive, only its value can be unknown."""
+    return isinstance(value, dict) and SIG_KEY in value
+
+
 def _all_unknown(value: Any) -> Any:
+    if _is_signed(value):
+        return {**value, "value": _all_unknown(value["value"])}
     if isinstance(value, dict):
         return {k: _all_unknown(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -91,6 +98,8 @@ def _top_unknown(props: dict) -> dict:
 def _nested_unknown(props: dict) -> dict:
     """Keeps top-level inputs, makes every nested object and list below them unknown."""
     def inner(value: Any) -> Any:
+        if _is_signed(value):
+            return value
         if isinstance(value, dict):
             return {k: UNKNOWN if isinstance(v, (dict, list)) else inner(v) for k, v in value.items()}
         if isinstance(value, list):

@@ -11,7 +11,7 @@ from pulumi_policy import Severity
 
 from rustfs_model import rustfs_state
 
-from ._kit import Res, aws, is_unknown, resource_policy
+from ._kit import Res, aws, is_unknown, known_str, resource_policy
 
 PARAMETER = aws("ssm", "Parameter")
 _SECRET_ARN = ("arn:aws:secretsmanager:", "arn:aws-us-gov:secretsmanager:", "arn:aws-cn:secretsmanager:")
@@ -32,7 +32,7 @@ def state_document(res: Res) -> dict | None:
 def _check_state(res: Res, cfg: dict, report) -> None:
     doc = state_document(res)
     if doc is None:
-        if str(res.get("name") or "").endswith("/state/desired") and res.get("value") is not None:
+        if (known_str(res.get("name")) or "").endswith("/state/desired") and res.get("value") is not None:
             report(f"Parameter '{res.name}' holds the RustFS state as a secret value: publish it as insecureValue "
                    "(it holds no secret) so this pack and the nodes' operators can read it.")
         return
