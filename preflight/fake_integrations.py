@@ -66,6 +66,20 @@ def _known(value) -> bool:
     return isinstance(value, str) and value != "" and not value.startswith("04da6b54")
 
 
+def _obj(value) -> dict:
+    """A block as a dict; {} when absent or unknown in a preview (nothing to check yet)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _known_num(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _objs(value) -> list[dict]:
+    """A list of blocks, leaving out the unknown ones (and [] for an unknown list)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 # --- IAM ---------------------------------------------------------------------------------------------------------
 
 def iam_user(fake, name: str, inputs: dict):
@@ -155,9 +169,9 @@ def _check_versioned(w: IntegrationsWorld, bucket: str, what: str) -> None:
 
 
 def _check_rule(w: IntegrationsWorld, name: str, rule: dict) -> None:
-    destination = rule.get("destination") or {}
+    destination = _obj(rule.get("destination"))
     v2 = "filter" in rule
-    if rule.get("deleteMarkerReplication") and not v2:
+    if _obj(rule.get("deleteMarkerReplication")) and not v2:
         raise AwsRejects(f"MalformedXML: {name}: DeleteMarkerReplication is V2 schema: the rule needs a Filter")
     dest = destination.get("bucket")
     if _known(dest):
@@ -165,9 +179,9 @@ def _check_rule(w: IntegrationsWorld, name: str, rule: dict) -> None:
         if bucket not in w.bucket_regions:
             raise AwsRejects(f"InvalidRequest: {name}: Destination bucket must exist ({bucket})")
         _check_versioned(w, bucket, "destination")
-    sse = ((rule.get("sourceSelectionCriteria") or {}).get("sseKmsEncryptedObjects") or {}).get("status")
-    replica_key = (destination.get("encryptionConfiguration") or {}).get("replicaKmsKeyId")
-    if sse == "Enabled" and not replica_key:
+    sse = _obj(_obj(rule.get("sourceSelectionCriteria")).get("sseKmsEncryptedObjects")).get("status")
+    replica_key = _obj(destination.get("encryptionConfiguration")).get("replicaKmsKeyId")
+    if sse == "Enabled" and replica_key is None:
         raise AwsRejects(f"InvalidRequest: {name}: ReplicaKmsKeyID must be specified if SseKmsEncryptedObjects tag "
                          "is present")
     if _known(replica_key) and _known(dest):
@@ -176,15 +190,16 @@ def _check_rule(w: IntegrationsWorld, name: str, rule: dict) -> None:
         if match and dest_region and match.group(1) != dest_region:
             raise AwsRejects(f"InvalidArgument: {name}: ReplicaKmsKeyID {replica_key} is not a key of the "
                              f"destination bucket's Region {dest_region}")
-    rtc, metrics = destination.get("replicationTime"), destination.get("metrics")
+    rtc, metrics = _obj(destination.get("replicationTime")), _obj(destination.get("metrics"))
     if rtc and rtc.get("status") == "Enabled":
         if not metrics or metrics.get("status") != "Enabled":
             raise AwsRejects(f"InvalidRequest: {name}: Replication Time Control requires Metrics to be enabled")
-        if (rtc.get("time") or {}).get("minutes") != RTC_MINUTES:
+        rtc_minutes = _obj(rtc.get("time")).get("minutes")
+        if (rtc_minutes is None or _known_num(rtc_minutes)) and rtc_minutes != RTC_MINUTES:
             raise AwsRejects(f"InvalidArgument: {name}: ReplicationTime Minutes must be {RTC_MINUTES}")
     if metrics and metrics.get("status") == "Enabled":
-        minutes = (metrics.get("eventThreshold") or {}).get("minutes")
-        if minutes is not None and minutes != RTC_MINUTES:
+        minutes = _obj(metrics.get("eventThreshold")).get("minutes")
+        if _known_num(minutes) and minutes != RTC_MINUTES:
             raise AwsRejects(f"InvalidArgument: {name}: Metrics EventThreshold Minutes must be {RTC_MINUTES}")
 
 
@@ -200,8 +215,8 @@ def replication_config(inner):
                 raise AwsRejects(f"PermanentRedirect: {name}: the bucket {bucket} is in {region}, the request went to "
                                  f"{fake.region} (declare the replication configuration with the source's provider)")
             _check_versioned(w, bucket, "source")
-        rules = inputs.get("rules") or []
-        priorities = [r.get("priority") for r in rules if r.get("priority") is not None]
+        rules = _objs(inputs.get("rules"))
+        priorities = [r.get("priority") for r in rules if isinstance(r.get("priority"), int)]
         if len(priorities) != len(set(priorities)):
             raise AwsRejects(f"InvalidArgument: {name}: rule priorities must be unique")
         for rule in rules:
