@@ -389,6 +389,11 @@ FORMS = {
     "rpc_secret": lambda v: bool(_SAFE.fullmatch(v)) and v not in SETTINGS["RUSTFS_RPC_SECRET"]["refused"],
     # get_env_f64 parses a float; the sampler takes a share of traces, 0..1 (crates/obs/src/telemetry/otel.rs).
     "ratio": lambda v: bool(re.fullmatch(r"(0|1)(\.\d+)?|0?\.\d+", v)) and 0 <= float(v) <= 1,
+    # KMS accepts a key ID, key ARN, alias name or alias ARN as KeyId (AWS KMS API Reference, Encrypt: KeyId).
+    "kms_key_id": lambda v: bool(re.fullmatch(
+        r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|alias/[\w/+=,.@-]+)"
+        r"|[0-9a-f-]{36}|alias/[\w/+=,.@-]+", v)),
+    "probe_interval_secs": lambda v: v.isdigit(),  # u64; "0" turns the probe off
     "enum": None,  # checked against the fact's "values"
 }
 
