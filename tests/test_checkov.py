@@ -70,10 +70,14 @@ ALLOWED = {
         "and ignore_changes on records; the node writes its own private IP at boot (take-over). The endpoint "
         "records are aliases to the NLB and pass."),
     "CKV2_AWS_57": Allowed(
-        ACCEPTED, STACKS, r"aws_secretsmanager_secret\.rustfs-\w+-(root-credentials-secret|tls-rustfs-\d+)$",
+        ACCEPTED, STACKS,
+        r"aws_secretsmanager_secret\.rustfs-\w+-(root-credentials-secret|tls-rustfs-\d+|state-sa-[\w-]+-secret"
+        r"|tier-credentials)$",
         "no automatic (Lambda) rotation: RustFS root credentials rotate by bumping security."
         "rootCredentialsVersion and a coordinated restart (docs/security.md); node TLS keys are re-issued by "
-        "`pulumi up` before expiry (early renewal). A rotation Lambda could not restart the cluster."),
+        "`pulumi up` before expiry (early renewal); service-account keys by raising their `version` (the reconciler "
+        "replaces the account, components/state/state.py); the tier key by tiering.keyVersion/previousKeyVersion "
+        "(the reconciler edits the tier, components/integrations/tiering.py). A rotation Lambda could do neither."),
     "CKV_AWS_180": Allowed(
         ACCEPTED, ("prod",), r"aws_imagebuilder_component\.rustfs-\w+-images-component$",
         "Image Builder component without a customer managed key: the node image's document holds nothing secret "
@@ -82,13 +86,27 @@ ALLOWED = {
         "which no key policy of key_policies.py does, for no confidentiality gained; Image Builder encrypts it with "
         "an AWS owned key."),
     "CKV2_AWS_62": Allowed(
-        NOT_APPLICABLE, STACKS, r"aws_s3_bucket\.rustfs-\w+-audit-(logs|audit)$",
-        "S3 event notifications: the only buckets are the audit and access-log buckets (RustFS data lives on "
-        "EBS); nothing consumes their object events."),
+        NOT_APPLICABLE, STACKS, r"aws_s3_bucket\.rustfs-\w+-(audit-(logs|audit)|replica-(bucket|logs)|tier-bucket)$",
+        "S3 event notifications: the buckets are the audit and access-log buckets, the remote tier (RustFS reads "
+        "and writes it itself) and its replica (RustFS data lives on EBS); nothing consumes their object events."),
     "CKV_AWS_144": Allowed(
-        ACCEPTED, STACKS, r"aws_s3_bucket\.rustfs-\w+-audit-(logs|audit)$",
-        "cross-region replication of the audit and access-log buckets: not declared; they are versioned, "
+        ACCEPTED, STACKS, r"aws_s3_bucket\.rustfs-\w+-(audit-(logs|audit)|replica-logs)$",
+        "cross-region replication of the audit and access-log buckets (the replica Region's included): not "
+        "declared; they are versioned, "
         "KMS-encrypted and lifecycle-managed in the stack's region. A regional loss would lose the copies there."),
+    "CKV2_AWS_34": Allowed(
+        NOT_APPLICABLE, STACKS, r"aws_ssm_parameter\.rustfs-\w+-(collector-config|state-desired)$",
+        "String, not SecureString: the collector configuration and the desired RustFS state hold no secret (secret "
+        "ARNs, never values; the pack's rustfs-ssm-parameter-disallow-plaintext-secrets fails one that does), and "
+        "the policy pack and cost model must read them."),
+    "CKV_AWS_273": Allowed(
+        ACCEPTED, ("prod",), r"aws_iam_user\.rustfs-\w+-tier-user$",
+        "an IAM user, not SSO: RustFS's s3 tier takes static keys only (tier_config.rs, warm_backend_s3.rs); the "
+        "user has no console password, the boundary, and a policy usable only through the stack's S3 endpoint."),
+    "CKV_AWS_40": Allowed(
+        ACCEPTED, ("prod",), r"aws_iam_user_policy\.rustfs-\w+-tier-user-policy$",
+        "inline policy on a user: the remote tier's one user (see CKV_AWS_273) needs no group; the policy allows "
+        "only the tier prefix of its bucket."),
     "CKV_AWS_150": Allowed(
         ACCEPTED, ("dev",), r"aws_lb\.rustfs-dev-lb-nlb$",
         "dev load balancer without deletion protection: the dev stack is torn down at will; prod has it on."),
@@ -105,7 +123,7 @@ ALLOWED = {
 # Checks that read a parsed policy document, which terraform_json never gives them (see the module docstring).
 POLICY_DOCUMENT_CHECKS = ("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290",
                           "CKV_AWS_355", "CKV_AWS_169", "CKV_AWS_385")
-POLICY_DOCUMENT_TYPES = ("aws_iam_policy", "aws_iam_role_policy", "aws_sns_topic_policy")
+POLICY_DOCUMENT_TYPES = ("aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_sns_topic_policy")
 _RUN_POLICY_DOCUMENT_CHECKS = """
 import json, sys
 from checkov.terraform.checks.resource.registry import resource_registry
@@ -265,7 +283,9 @@ def test_checkov_evaluated_our_resources(scans, stack):
     assert every("aws_default_security_group")
     assert every("aws_security_group") <= result.passing("CKV2_AWS_5")  # every SG attached (graph)
     for check_id in ("CKV_AWS_286", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"):  # parsed policy documents
-        assert result.passing(check_id) == every("aws_iam_role_policy"), check_id
+        users = {f"aws_iam_user_policy.{name}" for name in document.get("aws_iam_user_policy", {})}
+        inline = every("aws_iam_role_policy") | users
+        assert result.passing(check_id) == inline, check_id
 
 
 def test_scans_are_fast_enough(scans):
@@ -406,7 +426,8 @@ def test_values_of_other_resources_become_references():
 def test_provider_default_tags_and_aliases():
     recording = recording_of("prod")
     document = render(recording)
-    main, copy_region = document["provider"]["aws"]
+    main, *others = document["provider"]["aws"]
+    copy_region = next(p for p in others if p["alias"] == "rustfs-prod-snapshots-copy-region")
     default_tags = json.loads(recording.resources[0].inputs["defaultTags"])["tags"]
     assert recording.resources[0].type == "pulumi:providers:aws"
     assert main["default_tags"] == [{"tags": default_tags}] and "alias" not in main
