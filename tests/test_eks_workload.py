@@ -654,7 +654,8 @@ def test_with_configured_client_cidrs_the_nlbs_own_subnets_still_reach_9000():
     (policy,) = rec.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
     s3 = next(r for r in policy.inputs["spec"]["ingress"] if r["ports"][0]["port"] == 9000)
     blocks = {p["ipBlock"]["cidr"] for p in s3["from"] if "ipBlock" in p}
-    service = next(s for s in rec.of_type("kubernetes:core/v1:Service") if s.inputs["spec"].get("type") == "LoadBalancer")
+    service = next(s for s in rec.of_type("kubernetes:core/v1:Service")
+                   if s.inputs["spec"].get("type") == "LoadBalancer")
     named = service.inputs["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-subnets"]
     subnets = {s.outputs["id"]: s.inputs["cidrBlock"] for s in rec.of_type("aws:ec2/subnet:Subnet")}
     assert blocks == {"10.99.0.0/16", *(subnets[i] for i in named.split(","))}

@@ -71,7 +71,8 @@ def test_prod_needs_by_hand():
     # gp3: 6 x 16 data volumes x 1,024 GiB = 98,304 GiB = 96 TiB, plus 6 root volumes x 30 GiB = 180 GiB
     #      = 0.17578125 TiB: 96.17578125 TiB, above the 50 TiB default.
     # perAz NAT over 3 AZs: 3 Elastic IPs, one NAT gateway per AZ; 1 VPC, 1 internet gateway, 1 S3 gateway
-    # endpoint, 10 interface endpoints (network.INTERFACE_ENDPOINT_SERVICES, xray included), 1 NLB; snapshots: 96 volumes x 14 retained = 1,344, and as many copies in
+    # endpoint, 10 interface endpoints (network.INTERFACE_ENDPOINT_SERVICES, xray included), 1 NLB; snapshots:
+    # 96 volumes x 14 retained = 1,344, and as many copies in
     # backup.copyRegion us-west-2 (kept 14 days, one a day), which count against that Region's quota.
     assert needs_of("prod") == {
         "L-1216C47A": 96, "L-7A658B76": 96.17578125, "L-309BACF6": 1_344, "L-0263D0A3": 3, "L-FE5A380F": 1,

@@ -12,7 +12,8 @@ subnets; an Application Load Balancer does not preserve the client address (it s
 Two things would make the condition meaningless, and both are switched off: RustFS's default "simple" trusted
 proxy believes X-Forwarded-For (then X-Real-IP, Forwarded) from any private peer
 (crates/trusted-proxies/src/simple.rs ``resolve_client_info``), so any VPC client could claim an origin-subnet
-address; every node runs with RUSTFS_TRUSTED_PROXY_ENABLED=false (crates/config/src/constants/proxy.rs; render.py), and the load balancer removes X-Forwarded-For before RustFS sees it. The statement grammar is RustFS's
+address; every node runs with RUSTFS_TRUSTED_PROXY_ENABLED=false (crates/config/src/constants/proxy.rs;
+render.py), and the load balancer removes X-Forwarded-For before RustFS sees it. The statement grammar is RustFS's
 BucketPolicy/BPStatement (crates/policy/src/policy/policy.rs, statement.rs: Version, Statement; Sid, Effect,
 Principal ``*``, Action, Resource, Condition). RestrictPublicBuckets on such a bucket would refuse every anonymous
 read even when a policy allows it (access.rs ``restricts_public_bucket_access``).
