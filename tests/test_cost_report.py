@@ -148,6 +148,24 @@ def cost_by_hand(recording, usage: dict, erasure: float) -> dict[str, float]:
     secrets = len(recording.of_type("aws:secretsmanager/secret:Secret"))
     lines["Secrets Manager"] = secrets * p["secretsmanager"]["secret_month"] + SECRETS_CALLS / 10_000 * p[
         "secretsmanager"]["api_per_10k"]
+    # state.enabled (prod): the reconciler is billed on the same product lines, one line per product.
+    # components/state/state.py: every node's timer runs every IntervalMinutes and reads the root credentials, the
+    # lease holder also each service account's secret (prod: 6 nodes, 5 min, 1 account -> 8,760 runs a month,
+    # (6 + 1) x 8,760 = 61,320 GetSecretValue calls x $0.05/10k = $0.31); it publishes four metrics per cluster
+    # (StateReconcilerActed, StateDrift, StateChanges, StateErrors: 4 x $0.30 = $1.20) next to the collector's.
+    states = [a["parameters"] for a in _inputs(recording, "aws:ssm/association:Association")
+              if "StateParameter" in (a.get("parameters") or {})]
+    for state in states:
+        runs = HOURS * 60 / int(state["IntervalMinutes"])
+        [desired] = [r for r in parameters if r["name"] == state["StateParameter"]]
+        accounts = [a for a in json.loads(desired["insecureValue"])["serviceAccounts"] if not a.get("delete")]
+        lines["Secrets Manager"] += (nodes + len(accounts)) * runs / 10_000 * p["secretsmanager"]["api_per_10k"]
+        lines["CloudWatch custom metrics"] = lines.get("CloudWatch custom metrics", 0.0) + 4 * p["cloudwatch"][
+            "metric_month"]
+        # The lease: each node's conditional UpdateItem every run plus the holder's release, one write unit each
+        # (an item under 1 KB): 61,320 x $0.625/million = $0.038; PITR of a table under 1 MB is under a cent.
+        lines["DynamoDB on-demand"] = (nodes + 1) * runs / 1e6 * p["dynamodb"]["write_request_per_million"] + \
+            0.001 * p["dynamodb"]["pitr_gb_month"]
     pipelines = _inputs(recording, "aws:imagebuilder/imagePipeline:ImagePipeline")
     if pipelines:  # images.enabled (prod); Image Builder itself costs nothing, its instances and snapshots do
         (pipeline,) = pipelines

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import boto3
+import pytest
 from iam_eval import Request, evaluate
 from node_iam_requests import tag_context
 from reconciler_world import STATE
@@ -207,8 +208,18 @@ def test_the_cost_report_prices_the_lease_the_secret_calls_and_the_metrics():
     runs = 730 * 60 / 5
     lease = items["DynamoDB on-demand (state lease, 1 table)"]
     assert lease["monthlyUSD"] == round((6 * runs + runs) / 1e6 * 0.625 + 0.001 * 0.2, 2)
-    calls = items["Secrets Manager API (state reconciler, 1 service accounts)"]
-    assert calls["monthlyUSD"] == round((6 * runs + runs) / 10_000 * 0.05, 2)
-    assert items["CloudWatch custom metrics (state reconciler, 4)"]["monthlyUSD"] == 1.2
-    secrets = next(i for w, i in items.items() if w.startswith("Secrets Manager ("))
-    assert "0.4/secret-month" in secrets["basis"]  # the service account's secret is one of them
+    # One line per product: the calls join the Secrets Manager line (its secrets, the service account's among them,
+    # and the default usage's client calls), the four metrics the collector's custom metrics line.
+    [secrets] = [i for w, i in items.items() if w.startswith("Secrets Manager (")]
+    assert "0.4/secret-month" in secrets["basis"] and "61,320 GetSecretValue calls (1 service accounts)" in secrets[
+        "basis"]
+    [metrics] = [i for w, i in items.items() if w.startswith("CloudWatch custom metrics (")]
+    assert "the state reconciler's 4 metrics (ClusterId) x $0.3/metric-month" in metrics["basis"]
+    without = {i["what"]: i for i in monthly_cost([r.to_json() for r in recording().resources  # no reconciler
+                                                   if "StateParameter" not in (r.inputs.get("parameters") or {})],
+                                                  REGION)["items"]}
+    assert secrets["monthlyUSD"] == pytest.approx(without[secrets["what"]]["monthlyUSD"]
+                                                  + (6 * runs + runs) / 10_000 * 0.05, abs=0.01)
+    [before] = [w for w in without if w.startswith("CloudWatch custom metrics (")]
+    assert int(metrics["what"][27:-1]) == int(before[27:-1]) + 4
+    assert metrics["monthlyUSD"] == pytest.approx(without[before]["monthlyUSD"] + 1.2, abs=0.01)

@@ -155,6 +155,7 @@ class _Bill:
         self.items: list[dict] = []
         self.unpriced: list[str] = []
         self.dates: set[str] = set()
+        self._raw: list[float | None] = []  # each item's unrounded amount, for add_to
 
     def price(self, table: str, key: str, region: str | None = None) -> float | None:
         try:
@@ -170,6 +171,28 @@ class _Bill:
             self.items.append({"what": what, "monthlyUSD": 0.0, "basis": "NOT PRICED (no sourced price): " + basis})
         else:
             self.items.append({"what": what, "monthlyUSD": _usd(amount), "basis": basis})
+        self._raw.append(amount)
+
+    def add_to(self, product: str, count: int, amount: float | None, basis: str) -> None:
+        """One line per AWS product: add ``count`` units and ``amount`` to the line ``"<product> (<n>)"`` if one
+        is already on the bill (its count grows, its basis gains this part), else start it. Two lines for one
+        product would read as two charges and could not be checked against the product's price page."""
+        index = next((i for i, item in enumerate(self.items) if item["what"].startswith(product + " (")), None)
+        if index is None:
+            self.add(f"{product} ({count})", amount, basis)
+            return
+        item, raw = self.items[index], self._raw[index]
+        total = int(item["what"][len(product) + 2:].split(")", 1)[0]) + count
+        item["what"] = f"{product} ({total})"
+        if amount is None or raw is None:
+            self._raw[index] = None
+            item["monthlyUSD"] = 0.0
+            if not item["basis"].startswith("NOT PRICED"):
+                item["basis"] = "NOT PRICED (no sourced price): " + item["basis"]
+        else:
+            self._raw[index] = raw + amount
+            item["monthlyUSD"] = _usd(raw + amount)
+        item["basis"] += "; plus " + basis
 
 
 # --- instances ----------------------------------------------------------------------------------------
@@ -946,8 +969,9 @@ def _add_state(bill: _Bill, resources, usage) -> None:
     """RustFS state as code (components/state/state.py): every node's timer tries the lease (one conditional
     UpdateItem, billed whether it succeeds or not), reads the desired state and the root credentials; the holder
     also reads the service accounts' secrets, releases the lease and writes the ledger when it creates or deletes.
-    The service accounts' secrets are in the Secrets Manager line; DynamoDB on-demand bills write request units (an
-    item under 1 KB is one); the table, a few KB, keeps PITR and storage under a cent."""
+    Its secret calls and metrics join the Secrets Manager and custom metrics lines (one line per product); DynamoDB
+    on-demand bills write request units (an item under 1 KB is one); the table, a few KB, keeps PITR and storage
+    under a cent."""
     for association in (a for a in resources if a.get("type") == SSM_ASSOCIATION
                         and "IntervalMinutes" in (_inputs(a).get("parameters") or {})
                         and "StateParameter" in (_inputs(a).get("parameters") or {})):
@@ -973,15 +997,15 @@ def _add_state(bill: _Bill, resources, usage) -> None:
                  f"release) x ${wru}/million + PITR of under 1 MB x ${pitr}/GB-month")
         calls = nodes * runs + runs * len(accounts)  # root credentials on every node, the accounts' keys by the holder
         api = bill.price("secretsmanager", "api_per_10k")
-        bill.add(f"Secrets Manager API (state reconciler, {len(accounts)} service accounts)",
-                 None if api is None else calls / 10_000 * api,
-                 f"{calls:,.0f} GetSecretValue calls x ${api}/10k (the secrets themselves: the Secrets Manager line, "
-                 "$0.40/secret-month each)")
+        # No secret of its own (its secrets are already counted), only calls: the line's count stays.
+        bill.add_to("Secrets Manager", 0, None if api is None else calls / 10_000 * api,
+                    f"the state reconciler's {calls:,.0f} GetSecretValue calls ({len(accounts)} service accounts) "
+                    f"x ${api}/10k")
         unit = bill.price("cloudwatch", "metric_month")
-        bill.add(f"CloudWatch custom metrics (state reconciler, {len(STATE_METRICS)})",
-                 None if unit is None else len(STATE_METRICS) * unit,
-                 f"{len(STATE_METRICS)} metrics (ClusterId) x ${unit}/metric-month; the PutMetricData requests "
-                 f"({nodes * runs:,.0f}) are not priced (no sourced price)")
+        metrics = len(STATE_METRICS)
+        bill.add_to("CloudWatch custom metrics", metrics, None if unit is None else metrics * unit,
+                    f"the state reconciler's {len(STATE_METRICS)} metrics (ClusterId) x ${unit}/metric-month; its "
+                    f"PutMetricData requests ({nodes * runs:,.0f}) are not priced (no sourced price)")
         if parameter is not None and _known(_inputs(parameter).get("tier")) == "Advanced":
             month, per = bill.price("ssm", "advanced_parameter_month"), bill.price("ssm", "advanced_api_per_10k")
             reads = nodes * runs
