@@ -367,7 +367,10 @@ class RustfsState(pulumi.ComponentResource):
         key = aws.kms.Key(f"{name}-key", description=f"DynamoDB lease and ledger of RustFS {cluster}'s state "
                                                      "reconciler", enable_key_rotation=True,
                           deletion_window_in_days=30, customer_master_key_spec="SYMMETRIC_DEFAULT", policy=key_policy,
-                          tags=resource_tags(tags, f"{cluster}-state", stack, cluster_tag), opts=protected)
+                          # Tagged with its purpose like every key of the stack (security/keys.py): the tag is how
+                          # keys are told apart by IAM conditions, audits and tests.
+                          tags=resource_tags(tags, f"{cluster}-state", stack,
+                                             {**cluster_tag, "rustfs:key-purpose": "state"}), opts=protected)
         aws.kms.Alias(f"{name}-key", name=f"alias/rustfs/{stack}/state", target_key_id=key.key_id, opts=child)
         self.table = aws.dynamodb.Table(
             f"{name}-lease", name=table_name(cluster), billing_mode="PAY_PER_REQUEST", hash_key="pk",
