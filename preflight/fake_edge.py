@@ -5,7 +5,9 @@ formats, and the refusals of the real APIs for what the edge (components/edge/) 
   VPC origins; not a Gateway Load Balancer, not a dual-stack NLB, not an NLB with a TLS listener or without a security
   group (CloudFront Developer Guide, "Restrict access with VPC origins", origin restrictions: the listener check
   works in both orders, the listener after the origin or before it); the load balancer is internal (VPC origins
-  serve private subnets); ports 1-65535, the protocol policy and SSL protocols of the API (CreateVpcOrigin).
+  serve private subnets) in a VPC with an internet gateway attached (created before the VPC origin: "Your VPC must
+  have an internet gateway attached", which indicates the VPC can receive internet traffic and routes none of the
+  origin's); ports 1-65535, the protocol policy and SSL protocols of the API (CreateVpcOrigin).
 - ACM: a certificate CloudFront's viewers see must be in us-east-1 ("Requirements for using SSL/TLS certificates
   with CloudFront": "request (or import) the certificate in the US East (N. Virginia) Region") and cover each alias
   (exact or one-label wildcard); a load balancer's listener certificate must be in the load balancer's Region.
@@ -91,7 +93,7 @@ def _state(fake) -> dict:
     return fake.account.__dict__.setdefault("_edge", {
         "lbs": {}, "listeners": {}, "vpc_origins": {}, "vpc_origin_lbs": set(), "certs": {}, "acls": {},
         "names": {}, "public_keys": set(), "key_groups": set(), "functions": {}, "distributions": set(),
-        "subscriptions": set(), "sources": set(), "destinations": {}})
+        "subscriptions": set(), "sources": set(), "destinations": {}, "subnet_vpcs": {}, "igw_vpcs": set()})
 
 
 def _unique(fake, kind: str, name: str) -> None:
@@ -105,16 +107,33 @@ def _unique(fake, kind: str, name: str) -> None:
 # --- load balancers: remembered for the VPC-origin checks ----------------------------------------------------
 
 def with_load_balancer_registry(resources: dict) -> dict:
-    """The fake's load balancer and listener handlers, also remembering what a VPC origin must check."""
+    """The fake's load balancer and listener handlers, also remembering what a VPC origin must check; subnets and
+    internet gateways are remembered by VPC (a VPC origin's VPC must have an internet gateway attached)."""
     lb_token, listener_token = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/listener:Listener"
+    subnet_token, igw_token = "aws:ec2/subnet:Subnet", "aws:ec2/internetGateway:InternetGateway"
     lb_inner, listener_inner = resources[lb_token], resources[listener_token]
+    subnet_inner, igw_inner = resources[subnet_token], resources[igw_token]
+
+    def subnet(fake, name: str, inputs: dict):
+        physical, extra = subnet_inner(fake, name, inputs)
+        if _known(inputs.get("vpcId")):
+            _state(fake)["subnet_vpcs"][physical] = inputs["vpcId"]
+        return physical, extra
+
+    def internet_gateway(fake, name: str, inputs: dict):
+        physical, extra = igw_inner(fake, name, inputs)
+        if _known(inputs.get("vpcId")):  # vpc_id given: created attached (InternetGateway, vpc_id)
+            _state(fake)["igw_vpcs"].add(inputs["vpcId"])
+        return physical, extra
 
     def load_balancer(fake, name: str, inputs: dict):
         physical, extra = lb_inner(fake, name, inputs)
+        vpcs = {_state(fake)["subnet_vpcs"].get(s) for s in inputs.get("subnets") or [] if _known(s)}
         _state(fake)["lbs"][extra["arn"]] = {
             "type": inputs.get("loadBalancerType") or "application", "internal": inputs.get("internal") is True,
             "dualstack": str(inputs.get("ipAddressType") or "ipv4").startswith("dualstack"),
-            "security_groups": bool(inputs.get("securityGroups")), "region": fake.region}
+            "security_groups": bool(inputs.get("securityGroups")), "region": fake.region,
+            "vpc": next(iter(vpcs)) if len(vpcs) == 1 else None}
         return physical, extra
 
     def listener(fake, name: str, inputs: dict):
@@ -130,7 +149,8 @@ def with_load_balancer_registry(resources: dict) -> dict:
                                  "CloudFront VPC origin cannot have a TLS listener")
         return listener_inner(fake, name, inputs)
 
-    return {**resources, lb_token: load_balancer, listener_token: listener}
+    return {**resources, lb_token: load_balancer, listener_token: listener, subnet_token: subnet,
+            igw_token: internet_gateway}
 
 
 def vpc_origin(fake, name: str, inputs: dict):
@@ -155,6 +175,10 @@ def vpc_origin(fake, name: str, inputs: dict):
             if not lb["internal"]:
                 raise AwsRejects(f"InvalidArgument: {where}: the load balancer is internet-facing; a VPC origin "
                                  "serves an internal load balancer in private subnets")
+            if lb["vpc"] is not None and lb["vpc"] not in _state(fake)["igw_vpcs"]:
+                raise AwsRejects(f"InvalidArgument: {where}: the load balancer's VPC {lb['vpc']} has no internet "
+                                 "gateway attached (VPC origins prerequisites: the VPC must have one, though it "
+                                 "routes none of the origin's traffic)")
             if kind == "net" and lb["dualstack"]:
                 raise AwsRejects(f"InvalidArgument: {where}: a dual-stack Network Load Balancer cannot be a VPC origin")
             if kind == "net" and not lb["security_groups"]:

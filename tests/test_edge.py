@@ -71,6 +71,12 @@ def _refers(resource, prop: str, other) -> bool:
     return other.urn in resource.property_dependencies.get(prop, [])
 
 
+def alb_vpc(rec, alb) -> str:
+    """The VPC of the load balancer's subnets."""
+    (vpc,) = {s.inputs["vpcId"] for s in rec.of_type(SUBNET) if s.outputs["id"] in alb.inputs["subnets"]}
+    return vpc
+
+
 def _provider_region(rec, resource) -> str:
     provider_urn = resource.provider.rsplit("::", 1)[0]
     (provider,) = [p for p in rec.resources if p.urn == provider_urn]
@@ -85,6 +91,9 @@ def test_cloudfront_reaches_rustfs_only_through_the_vpc_origin_on_the_internal_a
     assert "customOriginConfig" not in cf_origin and "s3OriginConfig" not in cf_origin
     endpoint = origin.inputs["vpcOriginEndpointConfig"]
     assert _refers(origin, "vpcOriginEndpointConfig", alb) and endpoint["arn"] == alb.outputs["arn"]
+    # A VPC origin needs the VPC's internet gateway attached first (CloudFront's VPC-origin prerequisites).
+    (igw,) = rec.of_type("aws:ec2/internetGateway:InternetGateway")
+    assert _refers(origin, "vpcOriginEndpointConfig", igw) and igw.inputs["vpcId"] == alb_vpc(rec, alb)
     assert endpoint["originProtocolPolicy"] == "https-only"
     assert endpoint["originSslProtocols"] == {"items": ["TLSv1.2"], "quantity": 1}
     assert alb.inputs["loadBalancerType"] == "application" and alb.inputs["internal"] is True

@@ -41,6 +41,19 @@ def test_a_vpc_origin_takes_an_internal_alb(fake):
         vpc_origin(fake, lb(fake, "public", internal=False)["arn"])
 
 
+def test_a_vpc_origin_needs_an_internet_gateway_on_the_load_balancers_vpc(fake):
+    """CloudFront's VPC-origin prerequisites: the VPC has an internet gateway attached (it carries none of the
+    origin's traffic); the program creates the origin after the gateway (EdgeOrigin.endpoint_arn)."""
+    vpc = create(fake, "aws:ec2/vpc:Vpc", "bare", cidrBlock="10.9.0.0/16")["id"]
+    subnets = [create(fake, "aws:ec2/subnet:Subnet", f"s{i}", vpcId=vpc, cidrBlock=f"10.9.{i}.0/24",
+                      availabilityZone=az)["id"] for i, az in enumerate(("us-east-1a", "us-east-1b"))]
+    alb = lb(fake, "alb-no-igw", subnets=subnets)
+    with pytest.raises(AwsRejects, match="has no internet gateway attached"):
+        vpc_origin(fake, alb["arn"], "vo-no-igw")
+    create(fake, "aws:ec2/internetGateway:InternetGateway", "igw", vpcId=vpc)
+    vpc_origin(fake, alb["arn"], "vo-igw")
+
+
 @pytest.mark.parametrize(("inputs", "refusal"), [
     ({"ipAddressType": "dualstack"}, "dual-stack Network Load Balancer"),
     ({"securityGroups": []}, "needs a security group"),

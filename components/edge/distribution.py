@@ -86,7 +86,7 @@ class EdgeDistributionArgs:
     partition: pulumi.Input[str]
     """The AWS partition of the ARNs."""
     origin_arn: pulumi.Input[str]
-    """The internal ALB the VPC origin points at (``EdgeOrigin.arn``)."""
+    """The internal ALB the VPC origin points at (``EdgeOrigin.endpoint_arn``: after the VPC's internet gateway)."""
     origin_domain_name: str
     """The name on the origin's certificate; CloudFront's SNI and Host."""
     origin_shield_region: str

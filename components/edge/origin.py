@@ -69,6 +69,10 @@ class EdgeOriginArgs:
     """One /27 per AZ, in the order of ``azs`` (settings.edge_subnets)."""
     origin_domain_name: str
     """The public name CloudFront sends as SNI and Host and checks the certificate against."""
+    internet_gateway_id: pulumi.Input[str] | None = None
+    """The VPC's internet gateway (``Network.internet_gateway_id``): required. CloudFront creates a VPC origin only in
+    a VPC with an internet gateway attached, though none of the origin's traffic uses it; ``endpoint_arn`` waits
+    for it."""
     certificate_arn: str | None = None
     """An issued ACM certificate of the stack's Region for ``origin_domain_name``; unset: requested here and
     validated by DNS in ``hosted_zone_id``."""
@@ -87,7 +91,9 @@ class EdgeOrigin(pulumi.ComponentResource):
     the path to the RustFS nodes once their security group exists."""
 
     arn: pulumi.Output[str]
-    """The load balancer's ARN (the VPC origin's endpoint)."""
+    """The load balancer's ARN."""
+    endpoint_arn: pulumi.Output[str]
+    """The same ARN once the VPC's internet gateway exists: what the VPC origin takes as its endpoint."""
     dns_name: pulumi.Output[str]
     """The load balancer's internal DNS name."""
     security_group_id: pulumi.Output[str]
@@ -104,6 +110,12 @@ class EdgeOrigin(pulumi.ComponentResource):
             raise ValueError("EdgeOrigin: one subnet CIDR per AZ, at least two AZs (an ALB spans two or more)")
         if not args.certificate_arn and not args.hosted_zone_id:
             raise ValueError("rustfs-aws:edge.originCertificateArn or edge.hostedZoneId: required")
+        if args.internet_gateway_id is None:
+            # CloudFront Developer Guide, "Restrict access with VPC origins", prerequisites: "Your VPC must have an
+            # internet gateway attached" (it marks the VPC as able to receive internet traffic; the origin's traffic
+            # never goes through it and no route changes).
+            raise ValueError("EdgeOrigin: internet_gateway_id: a CloudFront VPC origin needs an internet gateway "
+                             "attached to the VPC")
         self._name, self._args = name, args
         child = pulumi.ResourceOptions(parent=self)
         self.subnet_cidrs = list(args.subnet_cidrs)
@@ -129,6 +141,9 @@ class EdgeOrigin(pulumi.ComponentResource):
             xff_header_processing_mode="remove", idle_timeout=IDLE_TIMEOUT_SECONDS,
             enable_deletion_protection=args.deletion_protection, tags=self._tags(f"{args.name}-edge"), opts=child)
         self.arn: pulumi.Output[str] = self.load_balancer.arn
+        # The gateway's ID joins the ARN's dependencies: the VPC origin is created after the gateway is attached.
+        self.endpoint_arn: pulumi.Output[str] = pulumi.Output.all(self.load_balancer.arn, args.internet_gateway_id) \
+            .apply(lambda v: v[0])
         self.dns_name: pulumi.Output[str] = self.load_balancer.dns_name
         self.target_group = aws.lb.TargetGroup(
             f"{name}-s3", port=S3_PORT, protocol="HTTPS", protocol_version="HTTP1", target_type="instance",

@@ -52,10 +52,11 @@ def build_edge(cfg, stack, *, network, audit, iam) -> Edge:
     origin = EdgeOrigin(f"{cfg.name}-edge-origin", stack.args(
         EdgeOriginArgs, vpc_id=network.vpc_id, azs=list(network.azs),
         subnet_cidrs=edge_subnets(cfg.network.cidr, len(network.azs)), origin_domain_name=e.origin_domain_name,
+        internet_gateway_id=network.internet_gateway_id,
         certificate_arn=e.origin_certificate_arn, hosted_zone_id=e.hosted_zone_id,
         vpc_origin_security_group_id=e.vpc_origin_security_group_id, deletion_protection=cfg.is_prod), opts=opts)
     distribution = EdgeDistribution(f"{cfg.name}-edge", stack.args(
-        EdgeDistributionArgs, origin_arn=origin.arn, origin_domain_name=e.origin_domain_name,
+        EdgeDistributionArgs, origin_arn=origin.endpoint_arn, origin_domain_name=e.origin_domain_name,
         origin_shield_region=e.origin_shield_region,
         buckets=[EdgeBucketArgs(b.name, b.signed) for b in e.buckets],
         log_retention_days=cfg.audit.log_retention_days, domain_name=e.domain_name,

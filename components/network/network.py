@@ -94,6 +94,9 @@ class Network(pulumi.ComponentResource):
     ``publicSubnets``)."""
     public_route_table_id: pulumi.Output[str] | None
     """ID of the public subnets' route table (unset without public subnets)."""
+    internet_gateway_id: pulumi.Output[str] | None
+    """ID of the VPC's internet gateway (unset without public subnets); a CloudFront VPC origin needs one attached
+    (edge/origin.py)."""
     private_route_table_ids: list[pulumi.Output[str]]
     """IDs of the private route tables, one per AZ in the order of ``azs``."""
     endpoint_security_group_id: pulumi.Output[str]
@@ -132,6 +135,7 @@ class Network(pulumi.ComponentResource):
                            tags=self._tags(f"{name}-public-{az}", {"rustfs:tier": "public"}), opts=vpc_opts)
             for i, (az, cidr) in enumerate(zip(self.azs[: len(plan.public)], plan.public, strict=True))
         ]
+        self.internet_gateway_id = None  # set by _public_routing
         self.public_route_table_id = self._public_routing(vpc_opts) if needs_public else None
         nat_ids = self._nat_gateways(vpc_opts)
         self.private_route_tables = self._private_routing(nat_ids, vpc_opts)
@@ -165,6 +169,7 @@ class Network(pulumi.ComponentResource):
         name = self._name
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags=self._tags(f"{name}-igw"),
                                       opts=opts)
+        self.internet_gateway_id = igw.id
         table = aws.ec2.RouteTable(f"{name}-public-rt", vpc_id=self.vpc.id,
                                    tags=self._tags(f"{name}-public"), opts=opts)
         aws.ec2.Route(f"{name}-public-default", route_table_id=table.id, destination_cidr_block="0.0.0.0/0",
