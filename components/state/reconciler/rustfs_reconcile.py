@@ -736,15 +736,26 @@ def main(argv: list | None = None, clock=time.time) -> int:
     except (Unusable, KeyError, ValueError) as e:
         log("unusable", error=str(e))
         return 2
-    http = URLLib3Session(verify=verify, timeout=CALL_TIMEOUT)
-    ready = http.send(AWSRequest("GET", f"{endpoint}/health/ready").prepare()).status_code
+    except (ClientError, BotoCoreError) as e:  # first boot: the parameter or an IAM grant not there yet; next timer
+        log("error", kind="startup", error=str(e))
+        return 1
+    try:  # first boot: RustFS not listening yet (connection refused) is not ready either
+        ready = URLLib3Session(verify=verify, timeout=CALL_TIMEOUT).send(
+            AWSRequest("GET", f"{endpoint}/health/ready").prepare()).status_code
+    except BotoCoreError as e:
+        ready = type(e).__name__
     if ready != 200:
-        log("skipped", reason=f"this node's RustFS is not ready (HTTP {ready}): a ready node acts")
+        log("skipped", reason=f"this node's RustFS is not ready ({ready}): a ready node acts")
         return 0
     lock = doc["lock"]
     lease = Lease(client("dynamodb"), lock["table"], lock["key"], f"{node}/{uuid.uuid4()}", lock["leaseSeconds"],
                   clock)
-    if not lease.acquire():
+    try:
+        acquired = lease.acquire()
+    except (ClientError, BotoCoreError) as e:  # e.g. AccessDenied while the node role's new grant propagates
+        log("error", kind="lease", error=str(e))
+        return 1
+    if not acquired:
         log("skipped", reason="another node holds the lease", revision=doc["revision"])
         put_metrics(client("cloudwatch"), doc, None, False)
         return 0
