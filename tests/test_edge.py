@@ -270,6 +270,31 @@ def test_standard_logs_metrics_and_realtime_logs():
     assert target.startswith("arn:aws:logs:us-east-1:") and ":log-group:rustfs-dev-cloudfront-access" in target
 
 
+def test_the_logs_key_is_a_us_east_1_key_of_its_own_purpose_administered_like_the_stacks_keys():
+    """One helper makes every key of another Region (security/keys.py regional_key): tagged with its purpose, the
+    alias under alias/rustfs/<stack>/, and with security.keyAdminRoleArn the role administers it and the account
+    uses it only through CloudWatch Logs and Kinesis of us-east-1."""
+    rec = prod()
+    untagged = [k.name for k in rec.of_type("aws:kms/key:Key") if not {"rustfs:key-purpose", "rustfs:stack"}
+                <= set(k.inputs["tags"])]
+    assert not untagged, "every key of the stack carries its purpose and stack (IAM conditions, audits, tests)"
+    key = _one(rec, "aws:kms/key:Key")
+    assert _provider_region(rec, key) == "us-east-1" and key.inputs["enableKeyRotation"] is True
+    assert key.inputs["tags"]["rustfs:key-purpose"] == "edge-logs" and key.inputs["tags"]["rustfs:stack"] == "prod"
+    (alias,) = [a for a in rec.of_type("aws:kms/alias:Alias") if a.inputs["targetKeyId"] == key.outputs["keyId"]]
+    assert alias.inputs["name"] == "alias/rustfs/prod/edge-logs"
+    sids = {st["Sid"]: st for st in json.loads(key.inputs["policy"])["Statement"]}
+    assert set(sids) == {"AccountAdministersKeyThroughIam", "CloudWatchLogsEncryptsEdgeLogGroups"}
+    assert sids["CloudWatchLogsEncryptsEdgeLogGroups"]["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    admin = "arn:aws:iam::123456789012:role/KeyAdmin"
+    rec = run_stack("prod", overrides={"rustfs-aws:edge": EDGE, "rustfs-aws:security": {"keyAdminRoleArn": admin}})
+    sids = {st["Sid"]: st for st in json.loads(_one(rec, "aws:kms/key:Key").inputs["policy"])["Statement"]}
+    assert "AccountAdministersKeyThroughIam" not in sids and sids["KeyAdministratorRole"]["Principal"] == {
+        "AWS": admin}
+    assert sids["AccountUsesKeyThroughService"]["Condition"]["StringEquals"]["kms:ViaService"] == [
+        "kinesis.us-east-1.amazonaws.com", "logs.us-east-1.amazonaws.com"]
+
+
 # --- RustFS: the bucket policy the stack publishes, and what the nodes run with --------------------------------
 
 def _rustfs_allows(policy: dict, *, action: str, bucket: str, key: str, source_ip: str) -> bool:

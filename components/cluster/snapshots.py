@@ -20,7 +20,7 @@ import pulumi_aws as aws
 
 from rustfs_aws.component_args import component_args
 from rustfs_aws.security.iam_documents import service_trust
-from rustfs_aws.security.key_policies import key_policy
+from rustfs_aws.security.keys import regional_key
 from rustfs_aws.tagging import resource_tags
 
 DLM_MANAGED_POLICY = "service-role/AWSDataLifecycleManagerServiceRole"
@@ -129,17 +129,12 @@ class Snapshots(pulumi.ComponentResource):
         provider = aws.Provider(f"{self._name}-copy-region", region=a.copy_region,
                                 default_tags=aws.ProviderDefaultTagsArgs(tags=a.tags),
                                 opts=pulumi.ResourceOptions(parent=self))
-        policy = pulumi.Output.all(a.account_id, a.partition).apply(lambda v: json.dumps(key_policy(
-            "data", name=a.cluster_id, account_id=v[0], partition=v[1], region=a.copy_region,
-            key_admin_role_arn=a.key_admin_role_arn)))
-        key = aws.kms.Key(
-            f"{self._name}-copy-key", description=f"rustfs {a.stack}: EBS snapshot copies from {a.region}",
-            enable_key_rotation=True, deletion_window_in_days=30, key_usage="ENCRYPT_DECRYPT",
-            customer_master_key_spec="SYMMETRIC_DEFAULT", policy=policy,
-            tags={**self._tags(f"{a.cluster_id}-snapshot-copies"), "rustfs:key-purpose": "data"},
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=a.protect))
-        aws.kms.Alias(f"{self._name}-copy-key", name=f"alias/rustfs/{a.stack}/snapshot-copies",
-                      target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=key, provider=provider))
+        key = regional_key(
+            f"{self._name}-copy-key", purpose="data",
+            description=f"rustfs {a.stack}: EBS snapshot copies from {a.region}",
+            alias=f"alias/rustfs/{a.stack}/snapshot-copies", name=a.cluster_id, stack=a.stack, region=a.copy_region,
+            account_id=a.account_id, partition=a.partition, provider=provider, parent=self, tags=a.tags,
+            name_tag=f"{a.cluster_id}-snapshot-copies", key_admin_role_arn=a.key_admin_role_arn, protect=a.protect)
         return key.arn
 
     def _role(self) -> aws.iam.Role:

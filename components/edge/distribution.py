@@ -54,9 +54,11 @@ import pulumi_aws as aws
 from rustfs_aws.component_args import component_args
 from rustfs_aws.edge import documents
 from rustfs_aws.edge.origin import HTTPS_PORT, dns_validated
+from rustfs_aws.security.keys import regional_key
 from rustfs_aws.tagging import resource_tags
 
 GLOBAL_REGION = "us-east-1"
+KEY_PURPOSE = "edge-logs"  # the us-east-1 key's rustfs:key-purpose tag and alias (not the stack's "logs" key)
 ORIGIN_ID = "rustfs-edge-origin"
 METHODS = ["GET", "HEAD"]
 HSTS_SECONDS = 63_072_000  # two years
@@ -125,6 +127,8 @@ class EdgeDistributionArgs:
     """The stream's shards."""
     permissions_boundary_arn: pulumi.Input[str] | None = None
     """The stack's permissions boundary (the real-time log role)."""
+    key_admin_role_arn: str | None = None
+    """``security.keyAdminRoleArn``: administers the logs key as it does the stack's keys (security/keys.py)."""
     rate_limit: int | None = 2_000
     """WAF: requests per client IP in 5 minutes."""
     blocked_countries: list[str] | None = field(default_factory=list)
@@ -195,15 +199,14 @@ class EdgeDistribution(pulumi.ComponentResource):
         names = [documents.waf_log_group_name(a.name)]
         if a.logging_destination == "cloudwatch":
             names.append(documents.access_log_group_name(a.name))
-        arns = pulumi.Output.all(a.partition, a.account_id).apply(
-            lambda v: [f"arn:{v[0]}:logs:{GLOBAL_REGION}:{v[1]}:log-group:{n}" for n in names])
-        key_policy = pulumi.Output.all(a.partition, a.account_id, arns).apply(
-            lambda v: json.dumps(documents.edge_key_policy(partition=v[0], account_id=v[1], log_group_arns=v[2])))
-        self.key = aws.kms.Key(f"{name}-logs-key", description=f"{a.name}: the edge's logs in {GLOBAL_REGION}",
-                               enable_key_rotation=True, deletion_window_in_days=30, policy=key_policy,
-                               tags=self._tags(f"{name}-logs-key"), opts=self._global)
-        aws.kms.Alias(f"{name}-logs-key-alias", name=f"alias/rustfs/{a.stack}/edge-logs", target_key_id=self.key.id,
-                      opts=pulumi.ResourceOptions(parent=self.key, provider=self.provider))
+        self.key = regional_key(
+            f"{name}-logs-key", purpose=KEY_PURPOSE, description=f"{a.name}: the edge's logs in {GLOBAL_REGION}",
+            alias=f"alias/rustfs/{a.stack}/{KEY_PURPOSE}", name=a.name, stack=a.stack, region=GLOBAL_REGION,
+            account_id=a.account_id, partition=a.partition, provider=self.provider, parent=self, tags=a.tags,
+            alias_resource_name=f"{name}-logs-key-alias",
+            document=lambda account, partition: documents.edge_key_policy(
+                partition=partition, account_id=account, key_admin_role_arn=a.key_admin_role_arn,
+                log_group_arns=[f"arn:{partition}:logs:{GLOBAL_REGION}:{account}:log-group:{n}" for n in names]))
         groups = [aws.cloudwatch.LogGroup(f"{name}-{'waf' if i == 0 else 'access'}-logs", name=n,
                                           retention_in_days=a.log_retention_days, kms_key_id=self.key.arn,
                                           tags=self._tags(n), opts=self._global) for i, n in enumerate(names)]

@@ -27,6 +27,8 @@ are bearer credentials until they expire), and WAF logs redact the Authorization
 
 from __future__ import annotations
 
+from rustfs_aws.security.key_policies import administration
+
 # The managed rule groups every edge web ACL carries, in evaluation order, with their web ACL capacity units (AWS WAF
 # Developer Guide, "AWS Managed Rules rule groups list": IP reputation 25, core rule set 700, known bad inputs 200).
 MANAGED_RULE_GROUPS = (("AWSManagedRulesAmazonIpReputationList", 25), ("AWSManagedRulesCommonRuleSet", 700),
@@ -106,13 +108,17 @@ def access_log_group_name(name: str) -> str:
     return f"{name}-cloudfront-access"
 
 
-def edge_key_policy(*, partition: str, account_id: str, log_group_arns: list[str]) -> dict:
-    """The us-east-1 key of the edge's logs: the account administers it through IAM (AWS's default statement), and
-    CloudWatch Logs of us-east-1 encrypts only the edge's log groups with it (CloudWatch Logs User Guide, "Encrypt log
-    data in CloudWatch Logs using AWS KMS": the encryption context names the log group)."""
+def edge_key_policy(*, partition: str, account_id: str, log_group_arns: list[str],
+                    key_admin_role_arn: str | None = None) -> dict:
+    """The us-east-1 key of the edge's logs (and the real-time log stream), administered like every key of the stack
+    (security/key_policies.py ``administration``: the account through IAM, or with ``security.keyAdminRoleArn`` that
+    role, the account then using the key only through CloudWatch Logs and Kinesis of us-east-1), and CloudWatch Logs
+    of us-east-1 encrypts only the edge's log groups with it (CloudWatch Logs User Guide, "Encrypt log data in
+    CloudWatch Logs using AWS KMS": the encryption context names the log group)."""
+    root = f"arn:{partition}:iam::{account_id}:root"
     return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "AccountAdministersThroughIam", "Effect": "Allow",
-         "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"}, "Action": "kms:*", "Resource": "*"},
+        *administration(root, account_id, ["kinesis.us-east-1.amazonaws.com", "logs.us-east-1.amazonaws.com"],
+                        key_admin_role_arn),
         {"Sid": "CloudWatchLogsEncryptsEdgeLogGroups", "Effect": "Allow",
          "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
          "Action": ["kms:Decrypt*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"], "Resource": "*",

@@ -68,6 +68,7 @@ def build_edge(cfg, stack, *, network, audit, iam) -> Edge:
         logs_bucket_arn=audit.logs_bucket.arn if e.logging_destination == "s3" else None,
         realtime_logs=e.realtime_logs.enabled, realtime_sampling_rate=e.realtime_logs.sampling_rate,
         realtime_shard_count=e.realtime_logs.shard_count, permissions_boundary_arn=iam.permissions_boundary_arn,
+        key_admin_role_arn=cfg.security.key_admin_role_arn,
         rate_limit=e.waf.rate_limit, blocked_countries=list(e.waf.blocked_countries),
         allowed_countries=list(e.waf.allowed_countries)), opts=opts)
     pulumi.export("edgeDomainName", e.domain_name or distribution.domain_name)

@@ -38,7 +38,7 @@ from rustfs_aws.integrations.documents import (
 )
 from rustfs_aws.integrations.settings import IntegrationsConfig
 from rustfs_aws.security.credentials import recovery_window_days
-from rustfs_aws.security.key_policies import key_policy
+from rustfs_aws.security.keys import regional_key
 from rustfs_aws.storage.bucket_policies import S3_ACCESS_LOG_PREFIX, logs_bucket_policy
 from rustfs_aws.storage.buckets import HardenedBucket, HardenedBucketArgs, Lifecycle, bucket_name
 from rustfs_aws.tagging import resource_tags
@@ -89,17 +89,12 @@ class TierReplica(pulumi.ComponentResource):
                                 opts=pulumi.ResourceOptions(parent=self))
         there = pulumi.ResourceOptions(parent=self, provider=provider)
 
-        key = aws.kms.Key(
-            f"{name}-key", description=f"rustfs {args.stack}: replica of the tier bucket of {args.region}",
-            enable_key_rotation=True, deletion_window_in_days=30, key_usage="ENCRYPT_DECRYPT",
-            customer_master_key_spec="SYMMETRIC_DEFAULT",
-            policy=json.dumps(key_policy("storage", name=args.name, account_id=args.account_id,
-                                         partition=args.partition, region=replica_region,
-                                         key_admin_role_arn=args.key_admin_role_arn)),
-            tags=self._tags(f"{args.name}-replica", {"rustfs:key-purpose": "storage"}),
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=args.protect))
-        aws.kms.Alias(f"{name}-key", name=f"alias/rustfs/{args.stack}/replica", target_key_id=key.key_id,
-                      opts=pulumi.ResourceOptions(parent=key, provider=provider))
+        key = regional_key(
+            f"{name}-key", purpose="storage", description=f"rustfs {args.stack}: replica of the tier bucket of "
+            f"{args.region}", alias=f"alias/rustfs/{args.stack}/replica", name=args.name, stack=args.stack,
+            region=replica_region, account_id=args.account_id, partition=args.partition, provider=provider,
+            parent=self, tags=args.tags, name_tag=f"{args.name}-replica", key_admin_role_arn=args.key_admin_role_arn,
+            protect=args.protect)
         self.key_arn: pulumi.Output[str] = key.arn
 
         logs = HardenedBucket(f"{name}-logs", HardenedBucketArgs(

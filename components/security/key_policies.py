@@ -58,7 +58,8 @@ def key_policy(purpose: str, *, name: str, account_id: str, partition: str, regi
     root = f"arn:{partition}:iam::{account_id}:root"
     if purpose == "sse":
         return {"Version": "2012-10-17", "Statement": _sse(root, partition, account_id, name, key_admin_role_arn)}
-    statements = _administration(purpose, root, account_id, region, key_admin_role_arn)
+    statements = administration(root, account_id, [f"{VIA_SERVICE[purpose]}.{region}.amazonaws.com"],
+                                key_admin_role_arn)
     if purpose == "data":
         statements += _autoscaling(partition, account_id)
     elif purpose == "storage":
@@ -85,7 +86,10 @@ def key_policy(purpose: str, *, name: str, account_id: str, partition: str, regi
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _administration(purpose: str, root: str, account_id: str, region: str, admin_role: str | None) -> list:
+def administration(root: str, account_id: str, via_services: list[str], admin_role: str | None) -> list:
+    """Who administers a key and how the account's principals use it: AWS's default statement without a key-admin
+    role; with one, the role administers and the account uses the key only through ``via_services`` (their
+    regional endpoints, ``<service>.<region>.amazonaws.com``; any of them)."""
     if admin_role is None:
         # AWS's default key policy: the account administers the key, and IAM policies decide who uses it.
         return [{"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow", "Principal": {"AWS": root},
@@ -94,7 +98,7 @@ def _administration(purpose: str, root: str, account_id: str, region: str, admin
     # the one service it exists for. Deployments must then run as the key-admin role (the KMS lockout
     # safety check refuses a policy the caller could not change again).
     via = {"StringEquals": {"kms:CallerAccount": account_id,
-                            "kms:ViaService": f"{VIA_SERVICE[purpose]}.{region}.amazonaws.com"}}
+                            "kms:ViaService": via_services[0] if len(via_services) == 1 else sorted(via_services)}}
     return [
         {"Sid": "KeyAdministratorRole", "Effect": "Allow", "Principal": {"AWS": admin_role},
          "Action": ADMIN_ACTIONS, "Resource": "*"},

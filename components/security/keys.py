@@ -1,6 +1,7 @@
 """Customer-managed KMS keys, one per purpose, with explicit key policies (see key_policies.py)."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pulumi
@@ -124,3 +125,33 @@ class Keys(pulumi.ComponentResource):
                     f"{name}-ebs-default-key", key_arn=args.ebs_default_kms_key_arn,
                     opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"arns": self.arns, "aliases": {p: a.name for p, a in self.aliases.items()}})
+
+
+def regional_key(resource_name: str, *, purpose: str, description: str, alias: str, name: str, stack: str,
+                 region: str, account_id: pulumi.Input[str], partition: pulumi.Input[str], provider: aws.Provider,
+                 parent: pulumi.Resource, tags: dict[str, str] | None = None, name_tag: str | None = None,
+                 key_admin_role_arn: str | None = None, protect: bool | None = False,
+                 document: Callable[[str, str], dict] | None = None,
+                 alias_resource_name: str | None = None) -> aws.kms.Key:
+    """A customer-managed key of ``purpose`` in ``region``, another Region than the stack's, created through that
+    Region's ``provider`` (a snapshot copy, a replica bucket or CloudFront's logs can only use a key of their own
+    Region): rotating, symmetric, 30-day deletion window, tagged like the ``Keys`` keys (``Name``, ``rustfs:stack``,
+    ``rustfs:key-purpose``), with its alias. The key policy is ``key_policy(purpose, ...)`` of that Region
+    (key_policies.py), or ``document(account_id, partition)`` for a purpose of its own (the edge's logs)."""
+
+    def policy(v: list) -> str:
+        account, part = v
+        if document is not None:
+            return json.dumps(document(account, part))
+        return json.dumps(key_policy(purpose, name=name, account_id=account, partition=part, region=region,
+                                     key_admin_role_arn=key_admin_role_arn))
+
+    key = aws.kms.Key(
+        resource_name, description=description, enable_key_rotation=True, deletion_window_in_days=DELETION_WINDOW_DAYS,
+        key_usage="ENCRYPT_DECRYPT", customer_master_key_spec="SYMMETRIC_DEFAULT",
+        policy=pulumi.Output.all(account_id, partition).apply(policy),
+        tags=resource_tags(tags or {}, name_tag or resource_name, stack, {"rustfs:key-purpose": purpose}),
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider, protect=protect))
+    aws.kms.Alias(alias_resource_name or resource_name, name=alias, target_key_id=key.key_id,
+                  opts=pulumi.ResourceOptions(parent=key, provider=provider))
+    return key
