@@ -37,7 +37,10 @@ def test_equal_messages_are_converted_once_and_different_ones_apart(memo):
     assert again is first
     assert other == {"retentionInDays": 365}
     assert installed.conversions == 2
-    assert sdk.deserialize_properties(first) is sdk.deserialize_properties(first)
+    deserialized = sdk.deserialize_properties(first)
+    assert sdk.deserialize_properties(first) is deserialized
+    assert sdk.unknown_checking_proxy(deserialized) is sdk.unknown_checking_proxy(deserialized)
+    assert sdk.unknown_checking_proxy(deserialized)["kmsKeyId"] == KEY_ARN
 
 
 def test_secrets_keep_their_two_forms(memo):
@@ -54,6 +57,7 @@ def test_a_dict_the_memo_did_not_make_is_deserialized_afresh(memo):
     plain = {"retentionInDays": 365}
     assert sdk.deserialize_properties(plain) == plain
     assert sdk.deserialize_properties(plain) is not sdk.deserialize_properties(plain)
+    assert sdk.unknown_checking_proxy(plain) is not sdk.unknown_checking_proxy(plain)
 
 
 def test_the_bound_evicts_the_oldest_entry():
