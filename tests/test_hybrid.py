@@ -247,6 +247,17 @@ def test_invalid_hybrid_settings_name_the_key_and_what_is_allowed(changes, key, 
     assert expected in line, message
 
 
+def test_a_four_byte_customer_asn_goes_in_bgp_asn_extended():
+    """CreateCustomerGateway: BgpAsn up to 2,147,483,647, a larger ASN only as BgpAsnExtended (the fake refuses
+    it in BgpAsn, as AWS does)."""
+    stack = run_stack("dev", hybrid(vpn={"customerGatewayIp": DEVICE_IP, "bgpAsn": 4_200_000_001}))
+    gateway = stack.one("aws:ec2/customerGateway:CustomerGateway")
+    assert gateway.inputs.get("bgpAsnExtended") == "4200000001" and gateway.inputs.get("bgpAsn") is None
+    with pytest.raises(fake_hybrid.VpnApiError, match="BgpAsn '4200000001'"):
+        fake_hybrid.customer_gateway(FakeAws("us-east-1"), "cgw", {"type": "ipsec.1", "ipAddress": DEVICE_IP,
+                                                                   "bgpAsn": "4200000001"})
+
+
 def test_hybrid_is_refused_in_eks_mode():
     with pytest.raises(ConfigError) as err:
         run_stack("eks", hybrid())

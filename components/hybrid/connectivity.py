@@ -42,7 +42,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from rustfs_aws.hybrid.settings import HybridConfig
+from rustfs_aws.hybrid.settings import BGP_ASN_EXTENDED_FROM, HybridConfig
 from rustfs_aws.tagging import resource_tags
 from rustfs_model.vpn import MODERN, PSK_ALPHABET_SPECIALS, TUNNELS
 
@@ -127,8 +127,11 @@ class HybridConnectivity(pulumi.ComponentResource):
 
     def _vpn(self, child: pulumi.ResourceOptions) -> None:
         name, args, vpn = self._name, self._args, self._args.hybrid.vpn
+        # CreateCustomerGateway takes BgpAsn up to 2,147,483,647 and a larger (4-byte) ASN only as BgpAsnExtended,
+        # one of the two (EC2 API Reference; pulumi_aws ec2.CustomerGateway ``bgp_asn``/``bgp_asn_extended``).
+        asn = {"bgp_asn_extended" if vpn.bgp_asn >= BGP_ASN_EXTENDED_FROM else "bgp_asn": str(vpn.bgp_asn)}
         customer = aws.ec2.CustomerGateway(
-            f"{name}-cgw", type="ipsec.1", ip_address=vpn.customer_gateway_ip, bgp_asn=str(vpn.bgp_asn),
+            f"{name}-cgw", type="ipsec.1", ip_address=vpn.customer_gateway_ip, **asn,
             device_name=f"{args.name}-onprem", tags=self._tags(f"{args.name}-cgw"), opts=child)
         keys = {}
         for tunnel in TUNNELS:
