@@ -73,6 +73,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from rustfs_aws import install_steps as steps
 from rustfs_aws.component_args import component_args
 from rustfs_aws.observability import telemetry as t
 from rustfs_aws.tagging import resource_tags
@@ -264,8 +265,7 @@ unit_dir="${RUSTFS_UNIT_DIR:-/etc/systemd/system}"
 log() { echo "rustfs-collector: $*" >&2; }
 
 # 1. The node's identity, from the bootstrap's environment (cloud-init may still be writing it).
-for _ in $(seq 1 60); do [ -s "$boot_env" ] && break; sleep 5; done
-[ -s "$boot_env" ] || { log "no $boot_env: not a RustFS node of this cluster, or its bootstrap never ran"; exit 1; }
+@@WAIT_FOR_BOOT_ENV@@
 node_name="$(sed -n 's/^BOOT_NODE_NAME=//p' "$boot_env" | tr -d "'\"")"
 region="$(sed -n 's/^BOOT_REGION=//p' "$boot_env" | tr -d "'\"")"
 node="${node_name%%.*}"
@@ -273,9 +273,7 @@ node="${node_name%%.*}"
 [[ "$region" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]$ ]] || { log "unexpected region '$region'"; exit 1; }
 
 # 2. The pinned package from the AL2023 repository (dnf checks its GPG signature; gpgcheck=1 in amazonlinux.repo).
-if ! rpm -q "@@PACKAGE@@-$package_version" >/dev/null 2>&1; then
-    dnf install -y --releasever="$release_version" "@@PACKAGE@@-$package_version"
-fi
+@@DNF_INSTALL@@
 rpm -q "@@PACKAGE@@-$package_version" >/dev/null
 
 # 3. The configuration, only if it is the one this association was made for.
@@ -285,11 +283,7 @@ trap 'rm -f "$tmp"' EXIT
 # The CLI's text output ends the value with a newline; $(...) drops it again (the stored JSON has none).
 value="$(aws ssm get-parameter --region "$region" --name "$parameter" --query Parameter.Value --output text)"
 printf '%s' "$value" > "$tmp"
-actual_sha="$(sha256sum "$tmp" | cut -d' ' -f1)"
-if [ "$actual_sha" != "$expected_sha" ]; then
-    log "parameter $parameter has SHA-256 $actual_sha, this association expects $expected_sha: not applied"
-    exit 1
-fi
+@@SHA256_CHECK@@
 
 # 4. The journal export the filelog receiver tails, and the agent's environment (its NodeName dimension).
 # The export only appends, onto the small root volume: once a day the unit ends (RuntimeMaxSec; Restart=always starts
@@ -345,7 +339,11 @@ log "applied configuration $expected_sha with @@PACKAGE@@-$package_version"
 
 def install_script() -> str:
     units = " ".join(f"--unit={u}" for u in JOURNAL_UNITS)
-    replacements = {"@@AGENT_DIR@@": AGENT_DIR, "@@STATE_DIR@@": STATE_DIR, "@@JOURNAL_FILE@@": JOURNAL_FILE,
+    replacements = {"@@WAIT_FOR_BOOT_ENV@@": steps.wait_for_boot_env(),
+                    "@@DNF_INSTALL@@": steps.dnf_install("@@PACKAGE@@-$package_version"),
+                    "@@SHA256_CHECK@@": steps.sha256_check("$tmp", "$expected_sha", "parameter $parameter",
+                                                           "not applied"),
+                    "@@AGENT_DIR@@": AGENT_DIR, "@@STATE_DIR@@": STATE_DIR, "@@JOURNAL_FILE@@": JOURNAL_FILE,
                     "@@PACKAGE@@": PACKAGE, "@@NODE_ENV@@": NODE_ENV, "@@JOURNAL_UNITS@@": units,
                     "@@JOURNAL_MAX_MIB@@": str(JOURNAL_MAX_MIB)}
     text = INSTALL_SCRIPT

@@ -50,6 +50,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from rustfs_aws import install_steps as steps
 from rustfs_aws.component_args import component_args
 from rustfs_aws.observability import telemetry as t
 from rustfs_aws.security.credentials import ACCESS_KEY_LENGTH, SECRET_KEY_LENGTH, recovery_window_days
@@ -133,13 +134,10 @@ state_dir="${RUSTFS_STATE_DIR:-/var/lib/rustfs-state}"
 log() { echo "rustfs-state: $*" >&2; }
 
 # 1. Only on a RustFS node whose bootstrap has written its environment (cloud-init may still be at it).
-for _ in $(seq 1 60); do [ -s "$boot_env" ] && break; sleep 5; done
-[ -s "$boot_env" ] || { log "no $boot_env: not a RustFS node of this cluster, or its bootstrap never ran"; exit 1; }
+@@WAIT_FOR_BOOT_ENV@@
 
 # 2. boto3 from the distribution, at the pinned repository release (dnf checks its GPG signature).
-if ! rpm -q @@PACKAGE@@ >/dev/null 2>&1; then
-    dnf install -y --releasever="$release_version" @@PACKAGE@@
-fi
+@@DNF_INSTALL@@
 python3 -c 'import boto3, botocore' >/dev/null
 
 # 3. The reconciler, only if it is the one this association was made for.
@@ -149,11 +147,7 @@ trap 'rm -f "$tmp"' EXIT
 cat > "$tmp" <<'RUSTFS_RECONCILER_EOF'
 @@SCRIPT@@
 RUSTFS_RECONCILER_EOF
-actual_sha="$(sha256sum "$tmp" | cut -d' ' -f1)"
-if [ "$actual_sha" != "$script_sha" ]; then
-    log "the reconciler has SHA-256 $actual_sha, this association expects $script_sha: not installed"
-    exit 1
-fi
+@@SHA256_CHECK@@
 install -m 0755 "$tmp" "$script"
 
 # 4. The service (one run, bounded) and the timer that starts it on every node; the lease picks the one that acts.
@@ -204,7 +198,11 @@ fi
 
 def install_script() -> str:
     text = INSTALL_SCRIPT
-    for marker, value in {"@@SCRIPT_PATH@@": SCRIPT_PATH, "@@PACKAGE@@": PACKAGE, "@@SERVICE@@": SERVICE,
+    for marker, value in {"@@WAIT_FOR_BOOT_ENV@@": steps.wait_for_boot_env(),
+                          "@@DNF_INSTALL@@": steps.dnf_install(PACKAGE),
+                          "@@SHA256_CHECK@@": steps.sha256_check("$tmp", "$script_sha", "the reconciler",
+                                                                 "not installed"),
+                          "@@SCRIPT_PATH@@": SCRIPT_PATH, "@@PACKAGE@@": PACKAGE, "@@SERVICE@@": SERVICE,
                           "@@TIMER@@": TIMER, "@@RUN_TIMEOUT@@": str(RUN_TIMEOUT_SECONDS)}.items():
         text = text.replace(marker, value)
     return text.replace("@@SCRIPT@@", script_text().rstrip("\n"))
