@@ -23,6 +23,7 @@ from . import (
     fake_hybrid,
     fake_imagebuilder,
     fake_integrations,
+    fake_logs_kms,
     fake_monitoring,
     fake_peering,
     fake_ssm,
@@ -250,15 +251,18 @@ def _service_linked_role(fake: FakeAws, name: str, inputs: dict):
 
 def _log_group(fake: FakeAws, name: str, inputs: dict):
     group = _autoname(name, inputs)
+    arn = fake.arn("logs", f"log-group:{group}")
+    fake_logs_kms.check_log_group_key(fake, group, arn, inputs)  # a key of its Region that admits its logs service
     # The provider reports the ARN without the trailing ":*" since v5.
-    return group, {"name": group, "arn": fake.arn("logs", f"log-group:{group}"),
-                   "tagsAll": inputs.get("tags", {})}
+    return group, {"name": group, "arn": arn, "tagsAll": inputs.get("tags", {})}
 
 
 def _kms_key(fake: FakeAws, name: str, inputs: dict):
     key_id = "-".join(_hex("kms", name, length=32)[a:b] for a, b in ((0, 8), (8, 12), (12, 16), (16, 20),
                                                                       (20, 32)))
-    return key_id, {"keyId": key_id, "arn": fake.arn("kms", f"key/{key_id}"), "tagsAll": inputs.get("tags", {})}
+    arn = fake.arn("kms", f"key/{key_id}")
+    fake_logs_kms.remember_key(fake, arn, inputs)
+    return key_id, {"keyId": key_id, "arn": arn, "tagsAll": inputs.get("tags", {})}
 
 
 def _kms_alias(fake: FakeAws, name: str, inputs: dict):

@@ -3,11 +3,14 @@ each rule with its source there): the program's mistakes fail the preview as the
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from preflight import fake_aws
 from preflight.fake_aws import FakeAws
 from preflight.fake_operations import AwsRejects
+from rustfs_aws.edge.documents import edge_key_policy
 
 LB, LISTENER = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/listener:Listener"
 HANDLERS = fake_aws._RESOURCES
@@ -163,3 +166,23 @@ def test_cloudfronts_delivery_source_lives_in_us_east_1(fake):
     with pytest.raises(AwsRejects, match="ACCESS_LOGS only"):
         create(fake, token, "s2", name="s2", logType="ERROR_LOGS", resourceArn=arn)
     create(fake, token, "s3", name="s3", logType="ACCESS_LOGS", resourceArn=arn)
+
+
+def test_a_log_group_takes_a_key_of_its_region_that_admits_its_logs_service_for_it(fake):
+    """CloudWatch Logs encrypts a group only with a key of the group's Region whose policy lets logs.<region> use
+    it with the group's ARN as encryption context (preflight/fake_logs_kms.py); the edge's us-east-1 key does."""
+    group = "aws-waf-logs-rustfs-prod"
+    arn = f"arn:aws:logs:us-east-1:123456789012:log-group:{group}"
+    good = edge_key_policy(partition="aws", account_id="123456789012", log_group_arns=[arn])
+    key = create(fake, "aws:kms/key:Key", "edge-key", policy=json.dumps(good))["arn"]
+    create(fake, "aws:cloudwatch/logGroup:LogGroup", "waf", name=group, kmsKeyId=key)
+    with pytest.raises(AwsRejects, match="does not let logs.us-east-1.amazonaws.com use it"):
+        create(fake, "aws:cloudwatch/logGroup:LogGroup", "other", name="rustfs-prod-other", kmsKeyId=key)
+    wrong_region = json.loads(json.dumps(good).replace("logs.us-east-1.amazonaws.com", "logs.eu-west-1.amazonaws.com"))
+    key2 = create(fake, "aws:kms/key:Key", "eu-principal-key", policy=json.dumps(wrong_region))["arn"]
+    with pytest.raises(AwsRejects, match="does not let logs.us-east-1.amazonaws.com"):
+        create(fake, "aws:cloudwatch/logGroup:LogGroup", "waf2", name=group, kmsKeyId=key2)
+    eu_key = create(FakeAws("eu-west-1", account=fake.account), "aws:kms/key:Key", "eu-key",
+                    policy=json.dumps(good))["arn"]
+    with pytest.raises(AwsRejects, match="is in eu-west-1; CloudWatch Logs uses keys of the log group's own Region"):
+        create(fake, "aws:cloudwatch/logGroup:LogGroup", "waf3", name=group, kmsKeyId=eu_key)
