@@ -95,6 +95,8 @@ def test_cloudfront_reaches_rustfs_only_through_the_vpc_origin_on_the_internal_a
     (igw,) = rec.of_type("aws:ec2/internetGateway:InternetGateway")
     assert _refers(origin, "vpcOriginEndpointConfig", igw) and igw.inputs["vpcId"] == alb_vpc(rec, alb)
     assert endpoint["originProtocolPolicy"] == "https-only"
+    # Deploying a VPC origin can outlast the provider's default 15-minute wait (distribution.py).
+    assert all(int(origin.inputs["timeouts"][op].rstrip("m")) >= 30 for op in ("create", "update", "delete"))
     assert endpoint["originSslProtocols"] == {"items": ["TLSv1.2"], "quantity": 1}
     assert alb.inputs["loadBalancerType"] == "application" and alb.inputs["internal"] is True
     assert alb.inputs["xffHeaderProcessingMode"] == "remove" and alb.inputs["dropInvalidHeaderFields"] is True

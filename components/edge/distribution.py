@@ -63,6 +63,7 @@ ORIGIN_ID = "rustfs-edge-origin"
 METHODS = ["GET", "HEAD"]
 HSTS_SECONDS = 63_072_000  # two years
 ORIGIN_KEEPALIVE_SECONDS, ORIGIN_READ_SECONDS = 5, 30  # CloudFront's defaults for custom origins
+VPC_ORIGIN_TIMEOUT = "45m"  # create/update/delete of the VPC origin (the provider's default is 15m)
 
 
 @dataclass
@@ -171,6 +172,11 @@ class EdgeDistribution(pulumi.ComponentResource):
                 "name": f"{args.name}-edge", "arn": args.origin_arn, "http_port": 80, "https_port": HTTPS_PORT,
                 "origin_protocol_policy": "https-only",
                 "origin_ssl_protocols": {"items": ["TLSv1.2"], "quantity": 1}},
+            # A VPC origin takes a while to reach Deployed, at times longer than the provider's default 15 minutes
+            # (terraform-aws-modules/terraform-aws-cloudfront issue 163: "timeout while waiting for state to become
+            # 'Deployed' (last state: 'Deploying', timeout: 15m0s)"), which fails the first `pulumi up` and leaves
+            # the origin to be untainted by hand; its deletion, after the distribution lets go of it, likewise.
+            timeouts={"create": VPC_ORIGIN_TIMEOUT, "update": VPC_ORIGIN_TIMEOUT, "delete": VPC_ORIGIN_TIMEOUT},
             tags=self._tags(f"{name}-vpc-origin"), opts=self._global)
         self._policies()
         self.key_group_id = self._key_group()
