@@ -63,3 +63,15 @@ def test_a_lease_table_the_node_cannot_reach_yet_is_an_error_line_not_a_tracebac
     assert [e["event"] for e in events] == ["error"]
     assert events[0]["kind"] == "lease"
     assert w.stub.admin_calls == []
+
+
+def test_an_empty_description_is_no_drift_on_the_next_run(rustfs_node, capsys):
+    """RustFS leaves an empty description out of InfoServiceAccountResp (crates/madmin/src/user.rs:
+    ``skip_serializing_if = "Option::is_none"``; the stub omits it when empty): "" and absent are the same."""
+    w = rustfs_node
+    state = {**STATE, "serviceAccounts": [{**STATE["serviceAccounts"][0], "description": ""}]}
+    w.publish(state)
+    assert w.run() == 0
+    capsys.readouterr()
+    assert w.run() == 0
+    assert [e for e in _events(capsys) if e["event"] in ("drift", "change")] == []

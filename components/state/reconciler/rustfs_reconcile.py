@@ -492,7 +492,7 @@ class Run:
         if info.get("impliedPolicy") or not info.get("policy") or \
                 normalize_policy(info["policy"]) != normalize_policy(policy):
             update["newPolicy"] = policy
-        if info.get("description") != a["description"]:
+        if (info.get("description") or "") != (a["description"] or ""):  # RustFS omits an empty one
             update["newDescription"] = a["description"]
         if info.get("accountStatus") != "on":  # crates/policy/src/auth/credentials.rs ACCOUNT_ON
             update["newStatus"] = "on"
