@@ -416,11 +416,11 @@ _RESOURCES = {
     "aws:iam/role:Role": fake_delivery.check_policy_size("RolePolicySize", fake_delivery.TRUST_POLICY_MAX,
                                                          "assumeRolePolicy")(_role),
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": _service_linked_role,
-    "aws:iam/rolePolicy:RolePolicy": fake_delivery.check_policy_size(
+    "aws:iam/rolePolicy:RolePolicy": fake_delivery.check_inline_total(fake_delivery.check_policy_size(
         "PolicySize", fake_delivery.INLINE_ROLE_POLICY_MAX)(lambda f, n, i: (f"{i.get('role')}:{_autoname(n, i)}", {
-            "name": _autoname(n, i)})),
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": lambda f, n, i: (
-        f"{i.get('role')}-{_hex('rpa', n, length=20)}", {}),
+            "name": _autoname(n, i)}))),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": fake_delivery.check_attachment_count(lambda f, n, i: (
+        f"{i.get('role')}-{_hex('rpa', n, length=20)}", {})),
     "aws:iam/policy:Policy": fake_delivery.check_policy_size("PolicySize", fake_delivery.MANAGED_POLICY_MAX)(
         _named("iam", "policy/{name}", region=False, id_is="arn")),
     "aws:iam/instanceProfile:InstanceProfile": _named("iam", "instance-profile/{name}", region=False),

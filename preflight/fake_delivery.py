@@ -4,8 +4,8 @@ Sources: IAM API Reference CreateOpenIDConnectProvider (Url ``https://`` and at 
 or query; ClientIDList at most 100 audiences of 1-255 characters; ThumbprintList at most 5, each 40 hexadecimal
 characters; a second provider for the same URL in the account is ``EntityAlreadyExists``), IAM User Guide "IAM and
 AWS STS quotas" (a managed policy's document at most 6,144 characters; a role's inline policies together at most
-10,240, which the fake checks per document, a lower bound; a role's trust policy at most 2,048 by default;
-whitespace not counted).
+10,240, which the fake sums per role; at most 10 managed policies attached to a role; a role's trust policy at most
+2,048 by default; whitespace not counted).
 """
 
 from __future__ import annotations
@@ -52,6 +52,46 @@ def check_policy_size(kind: str, limit: int, key: str = "policy"):
             return handler(fake, name, inputs)
         return checked
     return wrap
+
+
+MAX_MANAGED_POLICIES_PER_ROLE = 10  # IAM quotas: "Managed policies attached to an IAM role", default 10 (max 20)
+
+
+def _per_role(fake) -> dict:
+    """Per role name, within one program run: inline policy sizes by policy, attached managed policy ARNs."""
+    return fake.account.__dict__.setdefault("_role_policies", {})
+
+
+def check_inline_total(handler):
+    """A role's inline policies together at most 10,240 characters (IAM quotas, "Role policy size"): a second
+    policy that tips the total over is refused like one large policy (LimitExceeded)."""
+    def checked(fake, name: str, inputs: dict):
+        role, size = inputs.get("role"), _size(inputs.get("policy"))
+        if isinstance(role, str) and not _unknown(role) and size is not None:
+            sizes = _per_role(fake).setdefault(role, {"inline": {}, "attached": set()})["inline"]
+            sizes[name] = size
+            total = sum(sizes.values())
+            if total > INLINE_ROLE_POLICY_MAX:
+                raise IamApiError(f"LimitExceeded: Maximum policy size of {INLINE_ROLE_POLICY_MAX} bytes exceeded "
+                                  f"for role {role} ({name!r} brings its inline policies to {total} characters "
+                                  "without whitespace)")
+        return handler(fake, name, inputs)
+    return checked
+
+
+def check_attachment_count(handler):
+    """At most 10 managed policies attached to one role (IAM quotas; adjustable to 20, which this project does
+    not assume): the eleventh AttachRolePolicy is LimitExceeded."""
+    def checked(fake, name: str, inputs: dict):
+        role, arn = inputs.get("role"), inputs.get("policyArn")
+        if isinstance(role, str) and not _unknown(role):
+            attached = _per_role(fake).setdefault(role, {"inline": {}, "attached": set()})["attached"]
+            attached.add(arn if isinstance(arn, str) and not _unknown(arn) else f"unknown:{name}")
+            if len(attached) > MAX_MANAGED_POLICIES_PER_ROLE:
+                raise IamApiError(f"LimitExceeded: Cannot exceed quota for PoliciesPerRole: "
+                                  f"{MAX_MANAGED_POLICIES_PER_ROLE} (role {role}, attachment {name!r})")
+        return handler(fake, name, inputs)
+    return checked
 
 
 def oidc_provider(fake, name: str, inputs: dict):
