@@ -597,10 +597,21 @@ def esc_audience(organization: str) -> str:
     return f"aws:{organization}"
 
 
+ESC_SUBJECT_ATTRIBUTES = ("currentEnvironment.name",)  # examples/esc/: the aws-login block's subjectAttributes
+
+
 def esc_subject(organization: str, stack: str) -> str:
-    """The subject of a token ESC mints for the environment ``<org>/rustfs-aws/<stack>`` (Pulumi Cloud docs, ESC
-    subject claims: ``pulumi:environments:org:<org>:env:<environment>``, the environment named with its project)."""
-    return f"pulumi:environments:org:{organization}:env:{ESC_PROJECT}/{stack}"
+    """The subject of a token ESC mints for the environment ``<org>/rustfs-aws/<stack>`` whose aws-login block sets
+    ``subjectAttributes: [currentEnvironment.name]`` (examples/esc/): ``pulumi:environments:pulumi.organization.login:
+    <org>:currentEnvironment.name:rustfs-aws/<stack>``. Not ESC's default subject
+    (``pulumi:environments:org:<org>:env:rustfs-aws/<stack>``): when Pulumi IaC opens the environment through a stack's
+    ``environment:`` list - how this project uses it - the default subject is the literal
+    ``pulumi:environments:org:<org>:env:<yaml>`` for every environment of the organization, which a trust naming the
+    environment refuses and a trust naming ``<yaml>`` would grant to any of them (Pulumi Cloud docs, "Configuring OIDC
+    for AWS", Pulumi ESC: https://www.pulumi.com/docs/esc/guides/configuring-oidc/aws/; pulumi/pulumi#14509).
+    ``currentEnvironment.name`` is the environment that defines the login, however it is opened."""
+    return (f"pulumi:environments:pulumi.organization.login:{organization}:"
+            f"currentEnvironment.name:{ESC_PROJECT}/{stack}")
 
 
 def oidc_trust(*, provider_arn: str, repository: str, subject: str, esc: tuple[str, str, str] | None = None) -> dict:

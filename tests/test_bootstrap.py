@@ -230,6 +230,26 @@ def test_documents_fit_iams_size_quotas_and_the_fake_refuses_one_that_does_not(f
     assert len(p.split(big)) == 2
 
 
+def test_the_fake_refuses_an_eleventh_managed_policy_and_inline_policies_over_10240_together():
+    """IAM quotas: 10 managed policies attached to a role (default), 10,240 characters of inline policies per role
+    summed over its policies (each of these is under the limit alone)."""
+    fake = FakeAws("us-east-1")
+    attach = fake_delivery.check_attachment_count(lambda f, n, i: (n, {}))
+    for i in range(fake_delivery.MAX_MANAGED_POLICIES_PER_ROLE):
+        attach(fake, f"a{i}", {"role": "r", "policyArn": f"arn:aws:iam::123456789012:policy/p{i}"})
+    attach(fake, "again", {"role": "r", "policyArn": "arn:aws:iam::123456789012:policy/p0"})  # the same policy
+    attach(fake, "other-role", {"role": "r2", "policyArn": "arn:aws:iam::123456789012:policy/p10"})
+    with pytest.raises(fake_delivery.IamApiError, match="PoliciesPerRole: 10"):
+        attach(fake, "a10", {"role": "r", "policyArn": "arn:aws:iam::123456789012:policy/p10"})
+    inline = fake_delivery.check_inline_total(lambda f, n, i: (n, {}))
+    half = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::" + "b" * 5_400}]})
+    inline(fake, "one", {"role": "r", "policy": half})
+    inline(fake, "one", {"role": "r", "policy": half})  # the same policy again (an update) counts once
+    with pytest.raises(fake_delivery.IamApiError, match="Maximum policy size of 10240"):
+        inline(fake, "two", {"role": "r", "policy": half})
+
+
 # ---- the program ----------------------------------------------------------------------------------------------
 
 ROLE, POLICY = "aws:iam/role:Role", "aws:iam/policy:Policy"
@@ -357,7 +377,8 @@ def test_with_an_esc_organization_each_deploy_role_also_trusts_its_own_esc_envir
         [statement] = esc
         assert statement["Condition"] == {"StringEquals": {
             "api.pulumi.com/oidc:aud": "aws:acme",
-            "api.pulumi.com/oidc:sub": f"pulumi:environments:org:acme:env:rustfs-aws/{stack}"}}
+            "api.pulumi.com/oidc:sub":
+                f"pulumi:environments:pulumi.organization.login:acme:currentEnvironment.name:rustfs-aws/{stack}"}}
         assert unexplained(json.loads(role.inputs["assumeRolePolicy"]), "trust") == []
 
 
@@ -368,6 +389,10 @@ def test_the_esc_example_logs_in_as_prods_deploy_role_and_its_config_is_valid_fo
     oidc = values["aws"]["login"]["fn::open::aws-login"]["oidc"]
     assert oidc["roleArn"].endswith(":role/rustfs-deploy-prod") and oidc["sessionName"]
     assert oidc["duration"] == "1h"  # within the deploy role's MaxSessionDuration (3,600 s)
+    # The trust names the subject these attributes produce (Pulumi IaC's default subject is env:<yaml>).
+    assert tuple(oidc["subjectAttributes"]) == p.ESC_SUBJECT_ATTRIBUTES
+    assert p.esc_subject("acme", "prod") == ("pulumi:environments:pulumi.organization.login:acme:"
+                                             + ":".join(f"{a}:rustfs-aws/prod" for a in oidc["subjectAttributes"]))
     env = values["environmentVariables"]
     assert env == {"AWS_ACCESS_KEY_ID": "${aws.login.accessKeyId}",
                    "AWS_SECRET_ACCESS_KEY": "${aws.login.secretAccessKey}",
