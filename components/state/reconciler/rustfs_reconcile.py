@@ -14,6 +14,9 @@ the service accounts' keys are read from their Secrets Manager secrets. The S3 s
 side (RustFS's ``/rustfs/admin/v3`` routes: plain JSON bodies, rustfs/src/admin/utils.rs
 ``read_compatible_admin_body`` decrypts only the ``/minio/admin`` compatibility prefix) is signed by botocore's
 S3SigV4Auth with the root credentials, as the bootstrap reads them (components/cluster/bootstrap/node-bootstrap).
+Rejected: minio-py's MinioAdmin. It is not in the AL2023 repository (this script runs on GPG-checked distribution
+packages only, no PyPI on the nodes), and it speaks the /minio/admin/v3 compatibility prefix with madmin-encrypted
+bodies: another code path of RustFS than the plain /rustfs/admin/v3 one (tests/rustfs_admin_stub.py replays that one).
 
 Python 3.9 and the distribution's python3-boto3 (AL2023); stdlib otherwise. Exit 0: converged, nothing to do, or
 another node holds the lease; 1: some item failed (the others were still applied); 2: unusable input.
