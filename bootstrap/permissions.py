@@ -165,7 +165,10 @@ GRANTS: dict[str, Grant] = {
         "iam:CreateInstanceProfile DeleteInstanceProfile GetInstanceProfile AddRoleToInstanceProfile "
         "RemoveRoleFromInstanceProfile TagInstanceProfile UntagInstanceProfile", read="iam:GetInstanceProfile"),
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": g(read="iam:GetRole", extra="slr-derived"),
-    "aws:iam/user:User": g("iam:CreateUser DeleteUser GetUser TagUser UntagUser ListAccessKeys", read="iam:GetUser"),
+    # iam:CreateUser only under the stack's boundary (deploy_policy): an unbounded user with an inline policy and an
+    # access key would be a way around every ceiling here.
+    "aws:iam/user:User": g("iam:DeleteUser GetUser TagUser UntagUser ListAccessKeys", read="iam:GetUser",
+                           extra="bounded-users"),
     "aws:iam/userPolicy:UserPolicy": g("iam:PutUserPolicy GetUserPolicy DeleteUserPolicy ListUserPolicies",
                                        read="iam:GetUserPolicy"),
     "aws:iam/accessKey:AccessKey": g("iam:CreateAccessKey DeleteAccessKey ListAccessKeys", read="iam:ListAccessKeys"),
@@ -468,6 +471,12 @@ def deploy_policy(facts: StackFacts, *, partition: str, account: str) -> dict:
         statements.append({"Sid": "CreateRolesOnlyUnderTheStacksBoundary", "Effect": "Allow",
                            "Action": ["iam:CreateRole", "iam:PutRolePermissionsBoundary"], "Resource": iam_role,
                            "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}}})
+    if "bounded-users" in extras:
+        boundary = f"arn:{partition}:iam::{account}:policy/{facts.name}-permissions-boundary"
+        statements.append({"Sid": "CreateUsersOnlyUnderTheStacksBoundary", "Effect": "Allow",
+                           "Action": ["iam:CreateUser", "iam:PutUserPermissionsBoundary"],
+                           "Resource": f"arn:{partition}:iam::{account}:user/rustfs/{facts.name}-*",
+                           "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}}})
     if "pass-role" in extras and facts.passed_to:
         statements.append({"Sid": "PassTheStacksRolesToTheirServices", "Effect": "Allow", "Action": "iam:PassRole",
                            "Resource": iam_role,
@@ -516,8 +525,9 @@ def deploy_boundary(facts: StackFacts, *, partition: str, account: str) -> dict:
                     "sts:GetFederationToken"], "Resource": "*"},
         {"Sid": "NoBoundaryRemoval", "Effect": "Deny",
          "Action": ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"], "Resource": "*"},
-        {"Sid": "NoRoleOutsideTheStacksBoundary", "Effect": "Deny",
-         "Action": ["iam:CreateRole", "iam:PutRolePermissionsBoundary"], "Resource": "*",
+        {"Sid": "NoRoleOrUserOutsideTheStacksBoundary", "Effect": "Deny",
+         "Action": ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:CreateUser",
+                    "iam:PutUserPermissionsBoundary"], "Resource": "*",
          "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": boundary}}},
         {"Sid": "NoConsoleLogins", "Effect": "Deny",
          "Action": ["iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:CreateVirtualMFADevice"],

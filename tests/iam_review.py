@@ -81,7 +81,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     # ARNs, service names, kms:ViaService); tests/test_bootstrap.py evaluates what each role may and may not do.
     **{("identity", sid, "PERMISSIONS_MANAGEMENT_ACTIONS"): "delivery: scoped permissions management of the stack"
        for sid in ("ActionsWithoutResourceLevelPermissions", "AttachOnlyTheStacksManagedPolicies",
-                   "CreateRolesOnlyUnderTheStacksBoundary", "CreateTheServiceLinkedRolesTheStackUses",
+                   "CreateRolesOnlyUnderTheStacksBoundary", "CreateUsersOnlyUnderTheStacksBoundary",
+                   "CreateTheServiceLinkedRolesTheStackUses",
                    "ManageIamOfTheStack", "ManageKmsOfTheStack", "ManageS3OfTheStack", "ManageSnsOfTheStack",
                    "PassTheStacksRolesToTheirServices", "UseTheStacksKeysThroughEc2AndSecretsManager")},
     ("identity", "ManageIamOfTheStack", "PRIVILEGE_ESCALATION"):

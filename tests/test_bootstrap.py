@@ -181,6 +181,24 @@ def test_what_the_dev_deploy_role_may_do(facts, why, request_, allowed):
     assert verdict.allowed is allowed, (why, verdict)
 
 
+PROD_BOUNDARY = f"{IAM}:policy/rustfs-prod-permissions-boundary"
+
+
+@pytest.mark.parametrize(("request_", "allowed"), [
+    (_request("iam:CreateUser", f"{IAM}:user/rustfs/rustfs-prod-tier", **{"iam:PermissionsBoundary": PROD_BOUNDARY}),
+     True),
+    # Unbounded, an inline policy and an access key would make it an administrator.
+    (_request("iam:CreateUser", f"{IAM}:user/rustfs/rustfs-prod-tier"), False),
+    (_request("iam:CreateUser", f"{IAM}:user/rustfs/rustfs-prod-tier", **{"iam:PermissionsBoundary": DEV_BOUNDARY}),
+     False),
+    (_request("iam:DeleteUserPermissionsBoundary", f"{IAM}:user/rustfs/rustfs-prod-tier"), False),
+    (_request("iam:PutUserPolicy", f"{IAM}:user/rustfs/rustfs-prod-tier"), True),
+])
+def test_the_prod_deploy_role_creates_its_tier_user_only_under_the_stacks_boundary(facts, request_, allowed):
+    identity, boundary = _deploy(facts, "prod")
+    assert evaluate(request_, identity, boundary).allowed is allowed, request_
+
+
 def test_prod_owns_the_accounts_session_preferences_and_the_config_recorder(facts):
     identity, boundary = _deploy(facts, "prod")
     for request_ in (_request("ssm:UpdateDocument", f"arn:aws:ssm:us-east-1:{ACCOUNT}:document/"
