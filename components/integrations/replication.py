@@ -8,14 +8,15 @@ S3 User Guide, "Enabling Amazon S3 server access logging"). The replication conf
 source bucket and is put through the stack's own provider: PutBucketReplication goes to the source bucket's Region.
 
 The rule (documents.py ``replication_rule``): every object (V2 schema with an empty prefix filter, which delete
-marker replication needs), delete markers replicated (a delete in RustFS hides the object in the replica too; the
-versions stay, and S3 never replicates a versioned delete), SSE-KMS objects selected and re-encrypted with the
-replica Region's key (S3 replicates no SSE-KMS object without ``SseKmsEncryptedObjects``, and every tier object is
-one), optional S3 Replication Time Control, which S3 accepts only with replication metrics (both with 15 minutes,
-the only value it takes). The role S3 assumes may read the source's versions and write replicas of these two buckets,
-use the source key to decrypt and the replica key to encrypt, each only through S3 in its Region and only with that
-bucket's encryption context (Amazon S3 User Guide, "Setting up permissions for live replication", "Replicating
-encrypted objects").
+marker replication needs), delete markers replicated (only a delete made in the tier bucket without a version ID
+makes one: RustFS deletes a tiered object by its version ID, tier_sweeper.rs, and S3 never replicates a versioned
+delete, so the replica keeps every object RustFS ever tiered; README), SSE-KMS objects selected and re-encrypted
+with the replica Region's key (S3 replicates no SSE-KMS object without ``SseKmsEncryptedObjects``, and every tier
+object is one), optional S3 Replication Time Control, which S3 accepts only with replication metrics (both with 15
+minutes, the only value it takes). The role S3 assumes may read the source's versions and write replicas of these
+two buckets, use the source key to decrypt and the replica key to encrypt, each only through S3 in its Region and
+only with that bucket's encryption context (Amazon S3 User Guide, "Setting up permissions for live replication",
+"Replicating encrypted objects").
 
 Rejected: replicating the RustFS data volumes or site replication between stacks: the former is the snapshots' job
 (cluster/snapshots.py, backup.copyRegion), the latter the DR issue's. RustFS's own bucket replication to another

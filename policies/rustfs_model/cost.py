@@ -1139,7 +1139,9 @@ def _add_tiering(bill: _Bill, resources, usage) -> None:
             bill.add("S3 Replication Time Control", None, f"{gb:.0f} GB x the RTC price per GB replicated")
         replica = sorted({d.get("storageClass") or "STANDARD" for d in destination})
         bill.add(f"S3 replica storage and requests ({', '.join(replica)})", None,
-                 f"the tier's data again (usage.tierStoredTiB) at the replica Region's {', '.join(replica)} prices, "
+                 f"at least the tier's data again (usage.tierStoredTiB; the replica also keeps what RustFS deleted "
+                 f"from the tier, versioned deletes are not replicated) at the replica Region's {', '.join(replica)} "
+                 "prices, "
                  f"and {objects:,.0f} replicated PUTs a month there: no S3 price of that Region is sourced")
     accelerated = [r for r in resources if r.get("type") == BUCKET_ACCELERATE and _inputs(r).get("status") == "Enabled"]
     if accelerated:
