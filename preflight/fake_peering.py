@@ -24,7 +24,8 @@ Refusals, each as AWS or the provider gives it:
   (InvalidRouteTableID.NotFound), the connection must be active and join that table's VPC.
 - security-group rules: the group must exist in the caller's Region (InvalidGroup.NotFound); a rule referencing a
   group of another Region is refused: inter-region peering does not support security-group references (VPC Peering
-  Guide, "Update your security groups to reference peer security groups": same Region only).
+  Guide, "Update your security groups to reference peer security groups": same Region only); at most 60 rules per
+  group and direction (RulesPerSecurityGroupLimitExceeded, VPC quotas).
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ ROUTE_TOKEN = "aws:ec2/route:Route"
 RULE_TOKENS = ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
                "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
 MAX_ACTIVE_PER_VPC = 50
+# VPC quotas, "Inbound or outbound rules per security group": 60 each way by default (IPv4 and IPv6 counted
+# apart; a rule naming a group or an AWS-managed gateway prefix list counts one). Adjustable, but a first deploy
+# meets the default: AuthorizeSecurityGroupIngress/Egress answers RulesPerSecurityGroupLimitExceeded.
+# https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups
+MAX_RULES_PER_DIRECTION = 60
 FAILED = "Failed due to incorrect VPC-ID, Account ID, or overlapping CIDR range"
 
 
@@ -59,7 +65,7 @@ def _state(fake) -> dict:
     """Shared by the per-Region fakes of one run (they share the account)."""
     holder = fake.account
     if not hasattr(holder, "_peering_state"):
-        holder._peering_state = {"vpcs": {}, "tables": {}, "groups": {}, "pcx": {}}
+        holder._peering_state = {"vpcs": {}, "tables": {}, "groups": {}, "pcx": {}, "rules": {}}
     return holder._peering_state
 
 
@@ -192,7 +198,7 @@ def with_peering_checks(resources: dict) -> dict:
                                       f"route table {table} ({where['vpc']})")
         return route_inner(fake, name, inputs)
 
-    def rule(inner):
+    def rule(inner, token):
         def handler(fake, name, inputs):
             groups = _state(fake)["groups"]
             own, ref = inputs.get("securityGroupId"), inputs.get("referencedSecurityGroupId")
@@ -203,9 +209,18 @@ def with_peering_checks(resources: dict) -> dict:
                 raise PeeringRejected(f"InvalidGroup.NotFound: rule {name!r}: references '{ref}' of "
                                       f"{groups[ref]['region']}: inter-region VPC peering does not support "
                                       "security-group references; name the peer's CIDRs")
+            if _known(own):
+                direction = "egress" if "Egress" in token else "ingress"
+                family = "ipv6" if inputs.get("cidrIpv6") else "ipv4"
+                rules = _state(fake).setdefault("rules", {}).setdefault((own, direction, family), set())
+                rules.add(name)
+                if len(rules) > MAX_RULES_PER_DIRECTION:
+                    raise PeeringRejected(f"RulesPerSecurityGroupLimitExceeded: rule {name!r}: security group "
+                                          f"'{own}' would have {len(rules)} {direction} {family} rules (quota "
+                                          f"{MAX_RULES_PER_DIRECTION} per direction)")
             return inner(fake, name, inputs)
         return handler
 
     return {**resources, VPC_TOKEN: vpc, RTB_TOKEN: route_table, SG_TOKEN: group, ROUTE_TOKEN: route,
-            **{t: rule(resources[t]) for t in RULE_TOKENS},
+            **{t: rule(resources[t], t) for t in RULE_TOKENS},
             PCX_TOKEN: peering_connection, ACCEPTER_TOKEN: accepter, OPTIONS_TOKEN: options}

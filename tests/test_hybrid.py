@@ -258,6 +258,21 @@ def test_a_four_byte_customer_asn_goes_in_bgp_asn_extended():
                                                                    "bgpAsn": "4200000001"})
 
 
+def test_the_fake_refuses_a_61st_rule_in_one_direction_of_a_security_group():
+    """VPC quotas: 60 inbound and 60 outbound rules per security group. 50 on-premises CIDRs and 10 client CIDRs
+    give the nodes' group 60 + 2 inbound rules (the load balancer's and the peers' groups)."""
+    clients = [f"10.{100 + i}.0.0/16" for i in range(10)]
+    with pytest.raises(Exception, match="RulesPerSecurityGroupLimitExceeded"):
+        run_stack("dev", {**hybrid(onPremCidrs=[f"172.{16 + i // 16}.{(i % 16) * 16}.0/20" for i in range(50)]),
+                          "rustfs-aws:cluster": {**_dev_cluster(), "clientCidrs": clients}})
+
+
+def _dev_cluster() -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]["rustfs-aws:cluster"]
+
+
 def test_hybrid_is_refused_in_eks_mode():
     with pytest.raises(ConfigError) as err:
         run_stack("eks", hybrid())
