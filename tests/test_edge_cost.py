@@ -96,6 +96,20 @@ def test_the_edge_stack_cost_and_its_price_per_tb_in_the_report():
     assert per_tb["parts"]["data out"] == 89.60 and per_tb["parts"]["requests"] == 11.02
     assert per_tb["parts"]["waf"] == 6.14 and per_tb["parts"]["origin load balancer"] == 0.82
     assert per_tb["parts"]["origin shield"] == 0.29
+    # The WAF log records in us-east-1 (prod logs CloudFront to S3, unpriced): 10.24M x 1,500 bytes = 15.36 GB x
+    # ($0.50/GB ingested + 365/30 months kept x $0.03/GB-month) = 15.36 x 0.865 = $13.29
+    assert per_tb["parts"]["logs"] == 13.29
     assert per_tb["usdPerTB"] == pytest.approx(sum(per_tb["parts"].values()), abs=0.02)
     assert any("per TB delivered" in line for line in human(cost))
     assert any("per TB delivered" in line for line in markdown(cost))
+
+
+def test_the_edge_log_groups_bill_their_traffic_on_the_cloudwatch_logs_line():
+    groups = [{"type": "aws:cloudwatch/logGroup:LogGroup", "name": n, "inputs": {"name": n, "retentionInDays": 30}}
+              for n in ("aws-waf-logs-rustfs-dev", "rustfs-dev-cloudfront-access")]
+    cost = monthly_cost([_dist("PriceClass_100"), *groups], "us-east-1",
+                        {"cloudfrontRequestsPerMonth": 1_000_000, "logsGBPerMonth": 5})
+    # One line for the product: the flat 5 GB (x $0.50 + 5 GB x 1 month x $0.03 = $2.65) plus the edge's traffic,
+    # 1M requests x (1,500 + 800) bytes = 2.3 GB x ($0.50 + 1 month x $0.03) = $1.219 -> $3.87
+    line = _item(cost, "CloudWatch Logs (")
+    assert line["what"] == "CloudWatch Logs (2 groups)" and line["monthlyUSD"] == 3.87

@@ -50,6 +50,12 @@ USAGE_DEFAULTS: dict = {
     "cloudfrontViewerShares": {"us": 0.6, "europe": 0.3, "asia": 0.05, "japan": 0.03, "south_america": 0.02},
     "cloudfrontCacheHitRatio": 0.9,
     "cloudfrontDefaultPathShare": 0.01,
+    # Bytes each request adds to the edge's log groups in us-east-1 (estimates; set them from a day of your logs): a
+    # WAF log record carries the request's headers, the web ACL's ARN and the three rule groups' results (the AWS WAF
+    # Developer Guide's log examples, "Log examples for web ACL traffic", run 1-2 KB); a CloudFront standard-log
+    # (v2) JSON record has the 31 fields of components/edge/documents.py STANDARD_LOG_FIELDS with their names.
+    "wafLogBytesPerRequest": 1_500,
+    "cloudfrontLogBytesPerRequest": 800,
     "s3StoredTiB": {},  # per storage class, e.g. {"STANDARD": 2, "GLACIER": 10}; buckets' data
     "replicationRegion": None,  # region that receives every write (site/bucket replication), or None
     # S3 requests per second through the load balancer (all nodes, health checks aside): X-Ray records the share of
@@ -182,8 +188,9 @@ class _Bill:
             self.add(f"{product} ({count})", amount, basis)
             return
         item, raw = self.items[index], self._raw[index]
-        total = int(item["what"][len(product) + 2:].split(")", 1)[0]) + count
-        item["what"] = f"{product} ({total})"
+        number, _, unit = item["what"][len(product) + 2:].split(")", 1)[0].partition(" ")  # "45 groups"
+        total = int(number) + count
+        item["what"] = f"{product} ({total}{' ' + unit if unit else ''})"
         if amount is None or raw is None:
             self._raw[index] = None
             item["monthlyUSD"] = 0.0
@@ -662,10 +669,24 @@ def _add_edge(bill: _Bill, resources, usage) -> None:
                  None if None in (line, shard, put) else lines / 1e6 * (line + put) + shards * shard * HOURS_PER_MONTH,
                  f"{lines:,.0f} log lines ({rate:.0%} sampled) x (${line} + ${put} PUT units)/million + {shards:.0f} "
                  f"shard(s) x ${shard}/h x {HOURS_PER_MONTH} h")
-    if any(r.get("type") == LOG_DELIVERY for r in resources):
+    if any(r.get("type") == LOG_DELIVERY for r in resources) and not _edge_log_groups(resources)[1]:
         bill.add("CloudWatch vended-log deliveries (CloudFront standard logs v2)", None,
-                 "CloudWatch's vended-log delivery rate is not in the price data (the delivered logs' storage is "
-                 "priced where they land: the logs bucket or the log groups)")
+                 "CloudWatch's vended-log delivery rate to S3 is not in the price data (the delivered logs' storage "
+                 "is priced where they land: the logs bucket)")
+    groups_gb = edge_log_gb_per_request(resources, usage) * req
+    if groups_gb:
+        ingest, store = bill.price("cloudwatch", "logs_ingested_gb", "us-east-1"), bill.price(
+            "cloudwatch", "logs_stored_gb_month", "us-east-1")
+        months = _edge_log_months(resources, usage)
+        waf, access = _edge_log_groups(resources)
+        what = "WAF and CloudFront" if access else "WAF"
+        # The groups are already counted on the line; their traffic-driven volume is added to it.
+        bill.add_to("CloudWatch Logs", 0, None if None in (ingest, store) else groups_gb * (ingest + months * store),
+                    f"the edge's {len(waf) + len(access)} groups in us-east-1 ({what} logs, delivered to CloudWatch "
+                    f"Logs at its ingestion rate): {req:,.0f} requests x "
+                    f"{edge_log_gb_per_request(resources, usage) * 1e9:,.0f} bytes (usage.wafLogBytesPerRequest"
+                    f"{', cloudfrontLogBytesPerRequest' if access else ''}) = {groups_gb:,.1f} GB x ${ingest}/GB + "
+                    f"kept {months:.1f} months x ${store}/GB-month")
     for acl in (r for r in resources if r.get("type") == WEB_ACL):
         rules = [r for r in _inputs(acl).get("rules") or [] if isinstance(r, dict)]
         groups = sum(1 for r in rules if (r.get("statement") or {}).get("managedRuleGroupStatement"))
@@ -681,10 +702,33 @@ def _add_edge(bill: _Bill, resources, usage) -> None:
                  f"{inspected:,.0f} requests (every CloudFront request) x ${per_million}/million")
 
 
+def _edge_log_groups(resources) -> tuple[list, list]:
+    """The edge's log groups: WAF's (aws-waf-logs-*) and CloudFront's standard logs when they go to CloudWatch
+    (components/edge/documents.py waf_log_group_name, access_log_group_name)."""
+    groups = [r for r in resources if r.get("type") == LOG_GROUP and isinstance(_inputs(r).get("name"), str)]
+    waf = [g for g in groups if _inputs(g)["name"].startswith("aws-waf-logs-")]
+    access = [g for g in groups if _inputs(g)["name"].endswith("-cloudfront-access")]
+    return waf, access
+
+
+def edge_log_gb_per_request(resources, usage) -> float:
+    """GB one CloudFront request adds to the edge's log groups (0 without a web ACL logging to one)."""
+    waf, access = _edge_log_groups(resources)
+    return ((usage["wafLogBytesPerRequest"] if waf else 0) + (usage["cloudfrontLogBytesPerRequest"] if access else 0)) \
+        / 1e9
+
+
+def _edge_log_months(resources, usage) -> float:
+    waf, access = _edge_log_groups(resources)
+    days = [_num(_inputs(g).get("retentionInDays")) for g in (*waf, *access)]
+    return max((d / 30 if d else usage["logsRetentionMonthsIfUnset"]) for d in days) if days else 0.0
+
+
 def edge_cost_per_tb(bill: _Bill, resources, usage) -> dict | None:
     """The marginal cost of one more TB delivered through the stack's first distribution at the usage's object size,
-    viewer shares and hit ratio: data out, requests, Origin Shield, WAF requests and the origin ALB's LCUs for the
-    misses (fixed monthly charges aside). None without a distribution."""
+    viewer shares and hit ratio: data out, requests, Origin Shield, WAF requests, the origin ALB's LCUs for the
+    misses and the WAF (and CloudWatch-bound CloudFront) log records in us-east-1, ingested and kept (fixed monthly
+    charges aside). None without a distribution."""
     dist = next((r for r in resources if r.get("type") == CLOUDFRONT), None)
     if dist is None:
         return None
@@ -700,10 +744,13 @@ def edge_cost_per_tb(bill: _Bill, resources, usage) -> dict | None:
         unit = bill.price("cloudfront", f"origin_shield_per_10k_{ORIGIN_SHIELD_ZONE.get(region)}", "us-east-1")
         shield += 0.0 if unit is None else requests * (1 - hit) * origin_shield_share(shares, price_class, region) \
             / 10_000 * unit
-    if None in (gb_rate, req_rate, waf, lcu):
+    ingest, store = bill.price("cloudwatch", "logs_ingested_gb", "us-east-1"), bill.price(
+        "cloudwatch", "logs_stored_gb_month", "us-east-1")
+    if None in (gb_rate, req_rate, waf, lcu, ingest, store):
         return None
+    logs = requests * edge_log_gb_per_request(resources, usage) * (ingest + _edge_log_months(resources, usage) * store)
     parts = {"data out": GB_PER_TB * gb_rate, "requests": requests / 10_000 * req_rate, "origin shield": shield,
-             "waf": requests / 1e6 * waf, "origin load balancer": GB_PER_TB * (1 - hit) * lcu}
+             "waf": requests / 1e6 * waf, "origin load balancer": GB_PER_TB * (1 - hit) * lcu, "logs": logs}
     return {"usdPerTB": _usd(sum(parts.values())), "parts": {k: _usd(v) for k, v in parts.items()},
             "priceClass": price_class, "requestsPerTB": round(requests),
             "basis": f"{price_class}, {requests:,.0f} requests per TB (usage.cloudfrontRequestsPerMonth / "
