@@ -282,6 +282,7 @@ def test_the_logs_key_is_a_us_east_1_key_of_its_own_purpose_administered_like_th
     assert not untagged, "every key of the stack carries its purpose and stack (IAM conditions, audits, tests)"
     key = _one(rec, "aws:kms/key:Key")
     assert _provider_region(rec, key) == "us-east-1" and key.inputs["enableKeyRotation"] is True
+    assert key.protect is True  # prod, like the stack's other keys
     assert key.inputs["tags"]["rustfs:key-purpose"] == "edge-logs" and key.inputs["tags"]["rustfs:stack"] == "prod"
     (alias,) = [a for a in rec.of_type("aws:kms/alias:Alias") if a.inputs["targetKeyId"] == key.outputs["keyId"]]
     assert alias.inputs["name"] == "alias/rustfs/prod/edge-logs"

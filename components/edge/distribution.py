@@ -130,6 +130,8 @@ class EdgeDistributionArgs:
     """The stack's permissions boundary (the real-time log role)."""
     key_admin_role_arn: str | None = None
     """``security.keyAdminRoleArn``: administers the logs key as it does the stack's keys (security/keys.py)."""
+    protect: bool | None = False
+    """Protect the logs key like the stack's other keys (prod): deleting it leaves the WAF logs unreadable."""
     rate_limit: int | None = 2_000
     """WAF: requests per client IP in 5 minutes."""
     blocked_countries: list[str] | None = field(default_factory=list)
@@ -209,7 +211,7 @@ class EdgeDistribution(pulumi.ComponentResource):
             f"{name}-logs-key", purpose=KEY_PURPOSE, description=f"{a.name}: the edge's logs in {GLOBAL_REGION}",
             alias=f"alias/rustfs/{a.stack}/{KEY_PURPOSE}", name=a.name, stack=a.stack, region=GLOBAL_REGION,
             account_id=a.account_id, partition=a.partition, provider=self.provider, parent=self, tags=a.tags,
-            alias_resource_name=f"{name}-logs-key-alias",
+            alias_resource_name=f"{name}-logs-key-alias", protect=a.protect,
             document=lambda account, partition: documents.edge_key_policy(
                 partition=partition, account_id=account, key_admin_role_arn=a.key_admin_role_arn,
                 log_group_arns=[f"arn:{partition}:logs:{GLOBAL_REGION}:{account}:log-group:{n}" for n in names]))
