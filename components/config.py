@@ -27,7 +27,7 @@ from rustfs_aws.edge.settings import EdgeConfig, parse_edge
 from rustfs_aws.eks.constants import IMAGE_DIGEST_PATTERN
 from rustfs_aws.hybrid.settings import HybridConfig, parse_hybrid
 from rustfs_aws.images.settings import ImagesConfig, parse_images
-from rustfs_aws.integrations.settings import IntegrationsConfig, parse_integrations
+from rustfs_aws.integrations.settings import IntegrationsConfig, check_against_state, parse_integrations
 from rustfs_aws.migration.settings import MigrationConfig, check_against_stack, parse_migration
 from rustfs_aws.network.subnets import MAX_AZS, plan_subnets
 from rustfs_aws.network.zones import ZONE_ID, zone_id_prefix
@@ -351,6 +351,7 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     images = parse_images(p, raw, platform=cluster.platform, ami_id=cluster.ami_id)
     rustfs = parse_state_config(p, raw, platform=cluster.platform)
     integrations = parse_integrations(p, raw, region=region, platform=cluster.platform, nodes=cluster.nodes)
+    check_against_state(p, integrations, rustfs.buckets)
     hybrid = parse_hybrid(p, raw, vpc_cidr=network.cidr, region=region, platform=cluster.platform)
     migration = parse_migration(p, raw, secret=f"{NAMESPACE}:migration" in (secret_keys or []),
                                 admin_cidrs=network.admin_cidrs)

@@ -119,6 +119,21 @@ def test_remote_targets_are_https_uniquely_named_and_need_no_tier():
     assert scheme.startswith("rustfs-aws:replication.remoteTargets[0].endpoint:") and "without scheme" in scheme
 
 
+
+def test_a_remote_target_of_a_declared_bucket_needs_its_versioning():
+    """RustFS refuses set-remote-target for an unversioned source (bucket_target_sys.rs validate_target)."""
+    target = {"name": "dr-site", "bucket": "orders", "endpoint": "rustfs.dr.example.com:9000",
+              "targetBucket": "orders-replica"}
+    raw = with_(BASE, "replication", remoteTargets=[target])
+    for bucket in ({"name": "orders"}, {"name": "orders", "versioning": "suspended"}):
+        [unversioned] = problems({**raw, "rustfs": {"buckets": [bucket]}})
+        assert unversioned.startswith("rustfs-aws:replication.remoteTargets[0].bucket:")
+        assert "versioning: enabled" in unversioned
+    for ok in ({"name": "orders", "versioning": "enabled"},
+               {"name": "orders", "versioning": "enabled", "objectLock": {"mode": "GOVERNANCE", "days": 1}},
+               {"name": "other"}):
+        assert cfg({**raw, "rustfs": {"buckets": [ok]}}).replication.remote_targets
+
 def test_sse_local_is_refused_with_rustfs_own_reason():
     [problem] = problems(with_(BASE, "encryption", sse="local"))
     assert problem.startswith("rustfs-aws:encryption.sse:") and "unsupported for more than one node" in problem

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 import uuid
 
 import pytest
@@ -96,6 +97,10 @@ class TierStub(RustfsStub):
             return 200, b""
         raise Reject("InvalidRequest", f"no such tier route: {method} {route}")
 
+    def versioned(self, bucket: str) -> bool:
+        with urllib.request.urlopen(f"{self.s3_endpoint}/{bucket}?versioning") as r:
+            return b"<Status>Enabled</Status>" in r.read()
+
     def _target(self, method, route, query, body):
         bucket = query.get("bucket", "")
         if not bucket:
@@ -119,6 +124,11 @@ class TierStub(RustfsStub):
                 raise Reject("InvalidRequest", f"{what} is required")
         if not (creds.get("accessKey") and creds.get("secretKey")):
             raise Reject("InvalidRequest", "credentials.accessKey is required")
+        if query.get("update") != "true" and not self.versioned(bucket):
+            # crates/ecstore/src/bucket/bucket_target_sys.rs validate_target: a replication target needs the source
+            # bucket versioned (BucketReplicationSourceNotVersioned -> InvalidRequest, handlers/replication.rs
+            # map_bucket_target_error); the remote's versioning is checked there too (not modelled: no remote here).
+            raise Reject("InvalidRequest", f"replication source bucket {bucket} is not versioned")
         listed = self.targets.setdefault(bucket, [])
         if query.get("update") == "true":
             [target] = [t for t in listed if t["arn"] == request.get("arn")] or [None]
@@ -287,3 +297,13 @@ def test_a_remote_target_waits_for_its_keys_then_is_set_once_and_its_keys_rotate
     _, rotated = w.calls_during(lambda: w.run())
     assert writes(rotated) == [("PUT", "set-remote-target")]
     assert w.stub.targets["orders"][0]["credentials"] == REMOTE_V2 and len(w.stub.targets["orders"]) == 1
+
+
+def test_a_remote_target_of_an_unversioned_bucket_is_refused_as_rustfs_refuses_it(tier_world):
+    """config.py refuses this for a declared bucket (integrations/settings.py check_against_state); a bucket outside
+    the ``rustfs`` section is RustFS's to check: the refusal is an error of the run, the target is not recorded."""
+    w = tier_world
+    publish(w, integrations(targets=[TARGET], sse=False), KEYS_V1, {"dr-site": REMOTE_V1},
+            buckets=({"name": "orders"},))
+    assert w.run() == 1
+    assert not w.stub.targets.get("orders") and "dr-site" not in w.ledger()["remoteTargets"]

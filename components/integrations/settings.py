@@ -310,3 +310,21 @@ def parse_integrations(p, raw: dict, *, region: str, platform: str, nodes: int) 
                       f"(this stack has {platform!r}): the reconciler that registers tiers and targets and the node "
                       "role that reaches KMS are the EC2 nodes'")
     return IntegrationsConfig(tiering=tiering, replication=replication, encryption=encryption)
+
+
+def check_against_state(p, integrations: IntegrationsConfig, buckets: list[dict]) -> None:
+    """A remote target's source bucket, when the ``rustfs`` section declares it, must be versioned: RustFS refuses a
+    replication target for an unversioned source (crates/ecstore/src/bucket/bucket_target_sys.rs ``validate_target``:
+    BucketReplicationSourceNotVersioned, InvalidRequest from set-remote-target), so the reconciler would fail it on
+    every run. A bucket the section does not declare is the operator's: RustFS checks it when the target is set."""
+    declared = {b["name"]: b for b in buckets}
+    for i, target in enumerate(integrations.replication.remote_targets):
+        b = declared.get(target.bucket)
+        if b is None:
+            continue
+        path = f"replication.remoteTargets[{i}].bucket"
+        if b.get("delete"):
+            p.add(path, target.bucket, "is declared with delete: true in rustfs.buckets: a replicated bucket stays")
+        elif b.get("versioning") != "enabled":
+            p.add(path, target.bucket, f"RustFS replicates only a versioned bucket: set versioning: enabled on "
+                  f"rustfs.buckets '{target.bucket}' (RustFS refuses the remote target otherwise)")
