@@ -19,9 +19,12 @@ DEPLOYED = ("dev", "prod")
 def facts(stack: str) -> dict:
     """Types, Regions, trusted services, attached managed policies and service-linked roles of one stack."""
     sys.path.insert(0, str(ROOT))
+    from preflight.fake_stack_refs import StackOutputs
     from preflight.runner import run_stack
 
-    return facts_of(run_stack(stack))
+    # A DR secondary's stack reference is served as preflight serves it: its primary previewed in its own process.
+    return facts_of(run_stack(stack, stack_outputs=StackOutputs(project_dir=ROOT, project="rustfs-aws",
+                                                                run_local=True)))
 
 
 def facts_of(recording) -> dict:

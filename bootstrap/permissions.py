@@ -298,6 +298,15 @@ GRANTS: dict[str, Grant] = {
         "dynamodb:CreateTable DeleteTable DescribeTable UpdateTable TagResource UntagResource ListTagsOfResource "
         "DescribeContinuousBackups UpdateContinuousBackups DescribeTimeToLive UpdateTimeToLive",
         read="dynamodb:DescribeTable DescribeContinuousBackups DescribeTimeToLive ListTagsOfResource"),
+    # --- DR link (components/dr/link.py): requested in the secondary's Region, accepted in the primary's -----------
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": g(
+        f"ec2:CreateVpcPeeringConnection DeleteVpcPeeringConnection ModifyVpcPeeringConnectionOptions {_EC2_TAGS}",
+        read="ec2:DescribeVpcPeeringConnections"),
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": g(
+        f"ec2:AcceptVpcPeeringConnection ModifyVpcPeeringConnectionOptions {_EC2_TAGS}",
+        read="ec2:DescribeVpcPeeringConnections"),
+    "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions": g(
+        "ec2:ModifyVpcPeeringConnectionOptions", read="ec2:DescribeVpcPeeringConnections"),
     # --- hybrid (components/hybrid/) --------------------------------------------------------------------------------
     "aws:ec2/vpnGateway:VpnGateway": g(f"ec2:CreateVpnGateway DeleteVpnGateway AttachVpnGateway DetachVpnGateway "
                                        f"{_EC2_TAGS}", read="ec2:DescribeVpnGateways"),

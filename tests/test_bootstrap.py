@@ -69,6 +69,23 @@ def test_every_type_the_program_declares_has_its_actions(recordings):
         p.grants(["aws:lambda/function:Function"])
 
 
+def test_a_dr_secondarys_deploy_role_derives_and_works_in_both_regions():
+    """derive.py dr: the secondary's recording (its stack reference served by a preflight run of prod) has actions
+    for every type, fits IAM's quotas, and reaches the accepter side in the primary's Region."""
+    dr = p.StackFacts.from_json("dr", derive.facts("dr"))
+    assert dr.regions == ["us-east-1", "us-west-2"]
+    parts = p.split(p.deploy_policy(dr, **KW))
+    assert all(len(p.compact(d)) <= fake_delivery.MANAGED_POLICY_MAX for d in parts)
+    identity, boundary = _identity(parts), p.deploy_boundary(dr, **KW)
+    for action, region in (("ec2:CreateVpcPeeringConnection", "us-west-2"), ("ec2:AcceptVpcPeeringConnection",
+                                                                            "us-east-1"),
+                           ("ec2:ModifyVpcPeeringConnectionOptions", "us-east-1")):
+        request_ = _request(action, f"arn:aws:ec2:{region}:{ACCOUNT}:vpc-peering-connection/pcx-1", region)
+        assert evaluate(request_, identity, boundary).allowed, action
+    assert not evaluate(_request("ec2:AcceptVpcPeeringConnection", f"arn:aws:ec2:eu-west-1:{ACCOUNT}:"
+                                 "vpc-peering-connection/pcx-1", "eu-west-1"), identity, boundary).allowed
+
+
 def test_every_action_is_an_iam_action_and_the_anywhere_ones_have_no_resource_level_permissions():
     from policy_sentry.querying.actions import get_action_data, get_actions_that_support_wildcard_arns_only
 
