@@ -84,6 +84,9 @@ class RustfsStub:
         if signer.signature(signer.string_to_sign(request, canonical), request) != m[5]:
             raise Reject("SignatureDoesNotMatch", "the request signature does not match")
 
+    def check_s3(self, method: str, url, body: bytes) -> None:
+        """An S3 request RustFS refuses before moto would see it (a subclass adds its checks); default: none."""
+
     def bucket_exists(self, bucket: str) -> bool:
         try:
             urllib.request.urlopen(urllib.request.Request(f"{self.s3_endpoint}/{bucket}", method="HEAD"))
@@ -232,6 +235,10 @@ class RustfsStub:
                 if url.path == "/health/ready":
                     return self._reply(200 if stub.ready else 503, b"")
                 if not url.path.startswith(ADMIN):
+                    try:
+                        stub.check_s3(self.command, url, body)  # what RustFS refuses before its S3 storage layer
+                    except Reject as e:
+                        return self._error(e)
                     return self._proxy(body)
                 query = dict(urllib.parse.parse_qsl(url.query))
                 host = self.headers.get("Host")
@@ -239,10 +246,13 @@ class RustfsStub:
                     stub.check_signature(self.command, f"http://{host}{self.path}", dict(self.headers), body)
                     status, data = stub.admin(self.command, url.path[len(ADMIN):], query, body)
                 except Reject as e:
-                    data = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{e.code}</Code>"
-                            f"<Message>{e.message}</Message></Error>").encode()
-                    return self._reply(STATUS[e.code], data, "application/xml")
+                    return self._error(e)
                 self._reply(status, data)
+
+            def _error(self, e: Reject):
+                data = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{e.code}</Code>"
+                        f"<Message>{e.message}</Message></Error>").encode()
+                return self._reply(STATUS[e.code], data, "application/xml")
 
             def _proxy(self, body: bytes):
                 stub.s3_calls.append((self.command, self.path))

@@ -134,6 +134,16 @@ def test_a_remote_target_of_a_declared_bucket_needs_its_versioning():
                {"name": "other"}):
         assert cfg({**raw, "rustfs": {"buckets": [ok]}}).replication.remote_targets
 
+
+def test_a_transition_names_the_tier_the_stack_registers():
+    """RustFS refuses a lifecycle transition to a tier it does not know (validate_transition_tier)."""
+    bucket = {"name": "orders", "lifecycle": [{"id": "cold", "transitionDays": 60, "transitionTier": "S3TIER"}]}
+    assert cfg({**ON, "rustfs": {"buckets": [bucket]}}).tiering.tier_name == "S3TIER"
+    [off] = problems({**BASE, "rustfs": {"buckets": [bucket]}})
+    assert off.startswith("rustfs-aws:rustfs.buckets[0].lifecycle[0].transitionTier:") and "tiering.enabled" in off
+    [other] = problems({**with_(ON, "tiering", tierName="COLD"), "rustfs": {"buckets": [bucket]}})
+    assert other.startswith("rustfs-aws:rustfs.buckets[0].lifecycle[0].transitionTier:") and "COLD" in other
+
 def test_sse_local_is_refused_with_rustfs_own_reason():
     [problem] = problems(with_(BASE, "encryption", sse="local"))
     assert problem.startswith("rustfs-aws:encryption.sse:") and "unsupported for more than one node" in problem

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -96,6 +97,15 @@ class TierStub(RustfsStub):
                                     "secretKey": creds["secretKey"]}
             return 200, b""
         raise Reject("InvalidRequest", f"no such tier route: {method} {route}")
+
+    def check_s3(self, method: str, url, body: bytes) -> None:
+        """rustfs/src/app/bucket_usecase.rs execute_put_bucket_lifecycle_configuration: validate_transition_tier
+        (crates/ecstore/src/bucket/lifecycle/bucket_lifecycle_ops.rs) refuses a transition, current or noncurrent, to
+        a storage class no tier of RustFS is named (InvalidArgument, ERR_INVALID_STORAGECLASS)."""
+        if method == "PUT" and "lifecycle" in urllib.parse.parse_qs(url.query, keep_blank_values=True):
+            for name in re.findall(r"<StorageClass>([^<]*)</StorageClass>", body.decode()):
+                if name and name not in self.tiers:
+                    raise Reject("InvalidArgument", f"invalid storage class {name}: no such tier")
 
     def versioned(self, bucket: str) -> bool:
         with urllib.request.urlopen(f"{self.s3_endpoint}/{bucket}?versioning") as r:
@@ -307,3 +317,19 @@ def test_a_remote_target_of_an_unversioned_bucket_is_refused_as_rustfs_refuses_i
             buckets=({"name": "orders"},))
     assert w.run() == 1
     assert not w.stub.targets.get("orders") and "dr-site" not in w.ledger()["remoteTargets"]
+
+
+def test_a_transition_to_a_tier_rustfs_does_not_know_is_refused_as_rustfs_refuses_it(tier_world):
+    """Without the tier's keys the tier is not added, so the bucket's transition to it fails (validate_transition_tier);
+    config.py refuses a transitionTier the stack does not declare (integrations/settings.py check_against_state)."""
+    w = tier_world
+    rule = {"id": "to-s3", "transitionDays": 30, "transitionTier": "S3TIER"}
+    publish(w, integrations(sse=False), None, buckets=({"name": "orders", "versioning": "enabled",
+                                                         "lifecycle": [rule]},))
+    assert w.run() == 1
+    assert not w.stub.tiers
+    publish(w, integrations(sse=False), KEYS_V1, buckets=({"name": "orders", "versioning": "enabled",
+                                                            "lifecycle": [rule]},))
+    assert w.run() == 0
+    [config] = w.client("s3").get_bucket_lifecycle_configuration(Bucket="orders")["Rules"]
+    assert config["Transitions"] == [{"Days": 30, "StorageClass": "S3TIER"}]

@@ -316,7 +316,21 @@ def check_against_state(p, integrations: IntegrationsConfig, buckets: list[dict]
     """A remote target's source bucket, when the ``rustfs`` section declares it, must be versioned: RustFS refuses a
     replication target for an unversioned source (crates/ecstore/src/bucket/bucket_target_sys.rs ``validate_target``:
     BucketReplicationSourceNotVersioned, InvalidRequest from set-remote-target), so the reconciler would fail it on
-    every run. A bucket the section does not declare is the operator's: RustFS checks it when the target is set."""
+    every run. A bucket the section does not declare is the operator's: RustFS checks it when the target is set.
+
+    A lifecycle rule's ``transitionTier`` must be the tier this stack registers (``tiering.tierName`` with
+    ``tiering.enabled``): RustFS refuses a transition to a storage class no tier of it is named
+    (crates/ecstore/src/bucket/lifecycle/bucket_lifecycle_ops.rs ``validate_transition_tier``), so the bucket's whole
+    lifecycle would fail on every run."""
+    tier = integrations.tiering.tier_name if integrations.tiering.enabled else None
+    for bi, b in enumerate(buckets):
+        for ri, rule in enumerate(b.get("lifecycle") or []):
+            name = rule.get("transitionTier")
+            if name and name != tier:
+                p.add(f"rustfs.buckets[{bi}].lifecycle[{ri}].transitionTier", name,
+                      f"the tier this stack registers ({tier} from tiering.tierName)" if tier else
+                      "a tier this stack registers: set tiering.enabled (RustFS refuses a transition to a tier it "
+                      "does not know)")
     declared = {b["name"]: b for b in buckets}
     for i, target in enumerate(integrations.replication.remote_targets):
         b = declared.get(target.bucket)
