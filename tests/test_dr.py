@@ -190,6 +190,15 @@ def test_overlapping_cidrs_are_a_configuration_error_naming_both(prod_outputs, t
     assert "vpcCidr output (10.60.128.0/17) of organization/rustfs-aws/prod" in message
 
 
+def test_an_on_prem_cidr_overlapping_the_primarys_vpc_names_both(prod_outputs):
+    with pytest.raises(ConfigError) as err:
+        run_dr(prod_outputs, {"rustfs-aws:hybrid": {"onPremCidrs": ["10.0.0.0/16", "10.50.4.0/24"], "vpn": {
+            "customerGatewayIp": "100.20.30.40", "bgpAsn": 65010}}})
+    [line] = [x for x in str(err.value).splitlines() if "hybrid.onPremCidrs" in x]
+    assert "rustfs-aws:hybrid.onPremCidrs[1]: got '10.50.4.0/24'" in line
+    assert "vpcCidr output (10.50.0.0/16) of organization/rustfs-aws/prod" in line
+
+
 def test_missing_primary_outputs_name_them(prod_outputs, tmp_path):
     with pytest.raises(ConfigError) as err:
         run_dr(outputs_with(prod_outputs, tmp_path, privateRouteTableIds=None, replicationCredentialsSecretArn=None))

@@ -78,6 +78,7 @@ class SecondaryFacts:
     account_id: str
     domain: str  # cluster.domain
     sse: bool  # encryption.sse: aws
+    on_prem_cidrs: tuple[str, ...] = ()  # hybrid.onPremCidrs of this stack
 
 
 def _problem(key: str, value, why: str) -> str:
@@ -100,6 +101,13 @@ def check_primary(values: dict, facts: SecondaryFacts) -> list[str]:
                                 f"({values['vpcCidr']}) of {ref}: VPC peering refuses overlapping CIDR blocks (VPC "
                                 "Peering Guide, 'VPC peering limitations') and the routes would be ambiguous; choose "
                                 "a network.cidr outside it"))
+        for i, cidr in enumerate(facts.on_prem_cidrs):
+            if peer.overlaps(ipaddress.IPv4Network(cidr)):
+                # The peering route and the VGW's propagated on-premises routes would claim the same addresses.
+                out.append(_problem(f"hybrid.onPremCidrs[{i}]", cidr, f"overlaps the primary's vpcCidr output "
+                                    f"({values['vpcCidr']}) of {ref}: the route to the primary through the peering "
+                                    "connection and the on-premises routes would be ambiguous; keep on-premises "
+                                    "networks outside the primary's VPC"))
     except ValueError:
         out.append(_problem("dr.primaryStack", ref, f"its vpcCidr output {values['vpcCidr']!r} is not an IPv4 CIDR"))
     if values["region"] == facts.region:

@@ -43,7 +43,8 @@ def read_primary(cfg, stack) -> DrPrimary | None:
         return None
     facts = SecondaryFacts(reference=cfg.dr.primary_stack, network_cidr=cfg.network.cidr, region=cfg.region,
                            account_id=stack.account_id, domain=cfg.cluster.domain,
-                           sse=cfg.integrations.encryption.sse == "aws")
+                           sse=cfg.integrations.encryption.sse == "aws",
+                           on_prem_cidrs=tuple(cfg.hybrid.on_prem_cidrs) if cfg.hybrid else ())
     primary = PrimaryStack(cfg.name, facts)
     local = local_endpoint_url(cfg)
     state = pulumi.Output.all(
