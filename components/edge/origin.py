@@ -21,7 +21,10 @@ first VPC origin, which admits only this account's distributions ("Restrict acce
 group configuration: options 1 and 2). Its subnets are /27s of its own (settings.edge_subnets), holding nothing but
 the load balancer and CloudFront's VPC-origin interfaces ("at least one available IPv4 address in your private
 subnet"); their route table has only the VPC's local route. That is what the edge buckets' RustFS policy names as
-the source (documents.edge_bucket_policy): the ALB talks to the nodes from its own addresses.
+the source (documents.edge_bucket_policy): the ALB talks to the nodes from its own addresses. The VPC itself must
+have an internet gateway attached before CloudFront creates the VPC origin ("Restrict access with VPC origins",
+prerequisites), though no edge traffic uses it: the stack's VPC always has one (network.natGateways none is refused),
+and ``endpoint_arn`` makes the VPC origin wait for it.
 
 Headers: the ALB removes X-Forwarded-For (``routing.http.xff_header_processing.mode`` remove; ELB User Guide,
 "X-Forwarded headers"), drops invalid header fields and keeps CloudFront's Host, the origin domain name, which is a
