@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 from reconciler_world import CLUSTER, STATE
 
@@ -75,3 +80,33 @@ def test_an_empty_description_is_no_drift_on_the_next_run(rustfs_node, capsys):
     capsys.readouterr()
     assert w.run() == 0
     assert [e for e in _events(capsys) if e["event"] in ("drift", "change")] == []
+
+
+def _self_signed(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    key, cert = tmp_path / f"{name}.key", tmp_path / f"{name}.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-days", "1", "-subj", f"/CN={name}", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True)
+    return key, cert
+
+
+def test_a_certificate_the_nodes_ca_does_not_verify_is_an_error_not_a_wait(rustfs_node, capsys, tmp_path):
+    """TLS to the node failing verification stays failed (a wrong CA, a name the certificate lacks): exit 1 and an
+    error line, so the unit shows failed, unlike the boot race above."""
+    w = rustfs_node
+    w.publish(STATE)
+    key, cert = _self_signed(tmp_path, "node")
+    _, other_ca = _self_signed(tmp_path, "other-ca")
+    server = HTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        argv = ["--parameter", parameter_name(CLUSTER), "--boot-env", w.boot_env, "--aws-endpoint", w.aws,
+                "--endpoint", f"https://127.0.0.1:{server.server_address[1]}", "--ca", str(other_ca)]
+        assert reconciler.main(argv) == 1
+    finally:
+        server.shutdown()
+    events = _events(capsys)
+    assert [(e["event"], e.get("kind")) for e in events] == [("error", "tls")]

@@ -39,7 +39,7 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, SSLError
 from botocore.httpsession import URLLib3Session
 
 KIND, SCHEMA = "rustfs-aws/state", 1
@@ -745,6 +745,9 @@ def main(argv: list | None = None, clock=time.time) -> int:
     try:  # first boot: RustFS not listening yet (connection refused) is not ready either
         ready = URLLib3Session(verify=verify, timeout=CALL_TIMEOUT).send(
             AWSRequest("GET", f"{endpoint}/health/ready").prepare()).status_code
+    except SSLError as e:  # a certificate this node's CA does not verify is no boot race: it stays
+        log("error", kind="tls", error=str(e))
+        return 1
     except BotoCoreError as e:
         ready = type(e).__name__
     if ready != 200:
