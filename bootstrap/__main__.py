@@ -20,7 +20,8 @@ prod). Config keys: ``repository`` (``owner/repo``), ``stacks`` (the main progra
 facts come from ``bootstrap/managed.json``), ``oidcProvider`` (``create`` or an ARN), ``maxSessionSeconds`` (3,600),
 ``tags`` (``Owner``, ``CostCenter``), ``escOrganization`` (optional: the Pulumi organization whose ESC environments
 ``<org>/rustfs-aws/<stack>`` may also assume each stack's deploy role, through Pulumi Cloud's OIDC provider
-``https://api.pulumi.com/oidc``; examples/esc/).
+``https://api.pulumi.com/oidc``; examples/esc/), ``escOidcProvider`` (``create`` or the ARN of the account's provider
+for that URL, which IAM also holds once per account).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ NAMESPACE = "rustfs-aws-bootstrap"
 _REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")  # GitHub owner/name rules
 _STACK = re.compile(r"^[a-z][a-z0-9-]{0,19}$")  # the main program's stack names (components/config.py)
 _OIDC_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
+_ESC_OIDC_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:oidc-provider/api\.pulumi\.com/oidc$")
 _RESERVED_STACKS = {"deploy", "preview"}  # rustfs-deploy-* and rustfs-preview are the delivery's own names
 
 
@@ -84,6 +86,10 @@ def read_config(cfg: pulumi.Config, known: dict) -> dict:
     esc = cfg.get("escOrganization")
     if esc is not None and not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", esc):
         problems.append(f"{NAMESPACE}:escOrganization: got {esc!r}; expected a Pulumi organization name")
+    esc_provider = cfg.get("escOidcProvider") or "create"
+    if esc_provider != "create" and not _ESC_OIDC_ARN.match(esc_provider):
+        problems.append(f"{NAMESPACE}:escOidcProvider: got {esc_provider!r}; expected create or the ARN of the "
+                        "account's provider for api.pulumi.com/oidc")
     tags = cfg.get_object("tags") or {}
     for key in ("Owner", "CostCenter"):
         if not isinstance(tags, dict) or not tags.get(key):
@@ -92,6 +98,7 @@ def read_config(cfg: pulumi.Config, known: dict) -> dict:
     if problems:
         raise BootstrapConfigError(problems)
     return {"repository": repository, "stacks": stacks, "provider": provider, "session": session, "esc": esc,
+            "esc_provider": esc_provider,
             "tags": {"Project": "rustfs-aws", "Environment": "prod", **tags}}
 
 
@@ -116,7 +123,11 @@ def main() -> None:
     else:
         provider_arn = pulumi.Output.from_input(settings["provider"])
     esc_arn = None
-    if settings["esc"]:
+    if settings["esc"] and settings["esc_provider"] != "create":
+        # One provider per URL and account (e.g. made by `pulumi env setup aws`): reuse it; its audiences must
+        # include aws:<org> (aws iam add-client-id-to-open-id-connect-provider).
+        esc_arn = pulumi.Output.from_input(settings["esc_provider"])
+    elif settings["esc"]:
         esc_arn = aws.iam.OpenIdConnectProvider(
             "pulumi-esc", url=f"https://{p.ESC_OIDC_HOST}", client_id_lists=[p.esc_audience(settings["esc"])],
             tags=_tags(tags, "pulumi-esc")).arn

@@ -346,6 +346,8 @@ def test_an_account_holds_one_provider_per_url_and_a_second_bootstrap_reuses_it(
     ("stacks", json.dumps(["dev", "staging"]), "'staging' is not in bootstrap/managed.json"),
     ("stacks", json.dumps(["deploy"]), "not deploy or preview"),
     ("oidcProvider", "arn:aws:iam::123456789012:oidc-provider/example.com", "rustfs-aws-bootstrap:oidcProvider"),
+    ("escOidcProvider", "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+     "rustfs-aws-bootstrap:escOidcProvider"),
 ])
 def test_invalid_bootstrap_settings_name_the_key(key, value, message):
     with pytest.raises(Exception) as err:
@@ -415,6 +417,28 @@ def test_with_an_esc_organization_each_deploy_role_also_trusts_its_own_esc_envir
             "api.pulumi.com/oidc:sub":
                 f"pulumi:environments:pulumi.organization.login:acme:currentEnvironment.name:rustfs-aws/{stack}"}}
         assert unexplained(json.loads(role.inputs["assumeRolePolicy"]), "trust") == []
+
+
+def test_an_account_holds_one_esc_provider_and_a_second_bootstrap_reuses_it():
+    account = FakeAccount(ACCOUNT, trust_existing=True)
+    esc = {"rustfs-aws-bootstrap:escOrganization": "acme"}
+    run_stack("bootstrap", esc, project_dir=BOOTSTRAP, fake=FakeAws("us-east-1", account=account))
+    from preflight.runner import run_settings
+    from preflight.stackfiles import read_stack
+
+    other = read_stack(BOOTSTRAP, "bootstrap")
+    other.stack = "second"
+    other.config.update({**esc, "rustfs-aws-bootstrap:oidcProvider":
+                         f"{IAM}:oidc-provider/token.actions.githubusercontent.com"})
+    with pytest.raises(fake_delivery.IamApiError, match="EntityAlreadyExists: Provider with url https://api.pulumi"):
+        run_settings(other, project_dir=BOOTSTRAP, fake=FakeAws("us-east-1", account=account))
+    reuse = f"{IAM}:oidc-provider/api.pulumi.com/oidc"
+    other.config["rustfs-aws-bootstrap:escOidcProvider"] = reuse
+    recording = run_settings(other, project_dir=BOOTSTRAP, fake=FakeAws("us-east-1", account=account))
+    assert recording.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    trusted = {s["Principal"]["Federated"] for r in recording.of_type(ROLE)
+               for s in json.loads(r.inputs["assumeRolePolicy"])["Statement"]}
+    assert reuse in trusted
 
 
 def test_the_esc_example_logs_in_as_prods_deploy_role_and_its_config_is_valid_for_prod():
