@@ -84,6 +84,16 @@ class TierStub(RustfsStub):
                 raise Reject("TierNameAlreadyExist", "tier name already exists")
             if not (s3.get("accessKey") and s3.get("secretKey")):
                 raise Reject("InvalidRequest", "insufficient parameters for S3 backend authentication")
+            # tier.rs add without ?force: WarmBackendS3::in_use lists the tier bucket under the prefix (delimiter /,
+            # one key); a backend already holding objects is ERR_TIER_BACKEND_IN_USE (409), a missing bucket
+            # ERR_TIER_BUCKET_NOT_FOUND. Here the tier bucket is moto's (the endpoint is S3's, not this stub).
+            if not self.bucket_exists(s3.get("bucket", "")):
+                raise Reject("XRustFSAdminTierBucketNotFound", "remote tier bucket not found")
+            listing = (f"{self.s3_endpoint}/{s3['bucket']}?list-type=2&max-keys=1&delimiter=/"
+                       f"&prefix={s3.get('prefix', '')}")
+            with urllib.request.urlopen(listing) as r:
+                if b"<Key>" in (text := r.read()) or b"<CommonPrefixes>" in text:
+                    raise Reject("XRustFSAdminTierBackendInUse", "Specified remote tier is already in use")
             self.tiers[name] = s3
             return 200, b""
         m = re.fullmatch(r"tier/([^/]+)", route)
@@ -161,8 +171,11 @@ def tier_world(request, monkeypatch):
     monkeypatch.setattr(reconciler_world, "RustfsStub", TierStub)
     for code in ("TierNameNotUppercase", "TierNameAlreadyExist", "TierNotFound"):
         monkeypatch.setitem(rustfs_admin_stub.STATUS, code, 400)
+    monkeypatch.setitem(rustfs_admin_stub.STATUS, "XRustFSAdminTierBackendInUse", 409)
+    monkeypatch.setitem(rustfs_admin_stub.STATUS, "XRustFSAdminTierBucketNotFound", 400)
     w = request.getfixturevalue("rustfs_node")
-    w.client("s3").create_bucket(Bucket="orders", CreateBucketConfiguration={"LocationConstraint": REGION})
+    for bucket in ("orders", TIER_BUCKET):  # the tier bucket stands for the stack's S3 one (TierStorage)
+        w.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     return w
 
 
@@ -333,3 +346,15 @@ def test_a_transition_to_a_tier_rustfs_does_not_know_is_refused_as_rustfs_refuse
     assert w.run() == 0
     [config] = w.client("s3").get_bucket_lifecycle_configuration(Bucket="orders")["Rules"]
     assert config["Transitions"] == [{"Days": 30, "StorageClass": "S3TIER"}]
+
+
+def test_a_tier_bucket_already_holding_objects_is_not_added_and_never_forced(tier_world):
+    """A rebuilt cluster meeting the (protected) tier bucket of the old one: RustFS refuses the add without ?force
+    (tier.rs ERR_TIER_BACKEND_IN_USE); the reconciler reports it every run and never forces (README: a person
+    decides, the old objects belong to the old cluster's metadata)."""
+    w = tier_world
+    w.client("s3").put_object(Bucket=TIER_BUCKET, Key="rustfs/old-cluster-object", Body=b"x")
+    publish(w, integrations(sse=False), KEYS_V1)
+    assert w.run() == 1
+    assert not w.stub.tiers
+    assert not [c for c in w.stub.admin_calls if "force" in c[1]]
