@@ -10,7 +10,7 @@ import pytest
 from test_config import BASE
 
 from rustfs_aws.config import ConfigError, parse
-from rustfs_aws.state.state import desired_body, install_document, script_text
+from rustfs_aws.state.state import desired_body, document_content, install_document, script_text
 from rustfs_model import rustfs_state
 
 POLICY = {"Version": "2012-10-17", "Statement": [
@@ -166,7 +166,8 @@ def test_a_state_too_large_for_an_ssm_parameter_is_refused():
 
 def test_the_install_document_embeds_the_reconciler_byte_for_byte_and_fits_ssm():
     doc = install_document("rustfs-t")
-    content = json.dumps(doc, indent=2)
+    content = document_content("rustfs-t")  # what the stack sends as the Document's content
+    assert json.loads(content) == doc
     assert len(content.encode()) < 64 * 1024  # SSM's document size limit (the fake enforces it too)
     script = "\n".join(doc["mainSteps"][0]["inputs"]["runCommand"])
     start = script.index("<<'RUSTFS_RECONCILER_EOF'\n") + len("<<'RUSTFS_RECONCILER_EOF'\n")

@@ -233,6 +233,13 @@ def install_document(cluster_id: str) -> dict:
     }
 
 
+def document_content(cluster_id: str) -> str:
+    """The document's content, compact: SSM counts every byte of it, the runtime parameters included, against 64 KB
+    (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreateDocument.html, ``Content``), and
+    indentation spent a sixth of that on the embedded reconciler's lines."""
+    return json.dumps(install_document(cluster_id), separators=(",", ":"))
+
+
 def table_key_policy(*, account_id: str, partition: str, region: str, key_admin_role_arn: str | None) -> dict:
     """The state table's key: administered like the stack's other keys (security/key_policies.py); with a key-admin
     role the account uses it only through DynamoDB. DynamoDB itself may read the key's metadata (AWS DynamoDB
@@ -392,7 +399,7 @@ class RustfsState(pulumi.ComponentResource):
         document_name = f"{cluster}-state"
         self.document = aws.ssm.Document(
             f"{name}-install", name=document_name, document_type="Command", document_format="JSON",
-            content=json.dumps(install_document(cluster), indent=2), target_type="/AWS::EC2::Instance",
+            content=document_content(cluster), target_type="/AWS::EC2::Instance",
             tags=resource_tags(tags, document_name, stack, cluster_tag), opts=child)
         self.association = aws.ssm.Association(
             f"{name}-apply", association_name=f"{cluster}-state", name=self.document.name,
