@@ -17,7 +17,9 @@
 Rejected: long-lived access keys in GitHub secrets (they do not expire, and leak with any workflow log or fork
 mistake), and trusting ``repo:<owner>/<repo>:*`` (any branch, tag or pull request of the repository could deploy
 prod). Config keys: ``repository`` (``owner/repo``), ``stacks`` (the main program's stacks the workflow deploys; their
-facts come from ``bootstrap/managed.json``), ``oidcProvider`` (``create`` or an ARN), ``maxSessionSeconds`` (3,600),
+facts come from ``bootstrap/managed.json``), ``oidcProvider`` (``create`` or an ARN), ``maxSessionSeconds``
+(10,800: the `up` job's credentials must outlast its 180-minute timeout; a first prod deploy with the edge
+waits up to 45 minutes for the VPC origin alone),
 ``tags`` (``Owner``, ``CostCenter``), ``escOrganization`` (optional: the Pulumi organization whose ESC environments
 ``<org>/rustfs-aws/<stack>`` may also assume each stack's deploy role, through Pulumi Cloud's OIDC provider
 ``https://api.pulumi.com/oidc``; examples/esc/), ``escOidcProvider`` (``create`` or the ARN of the account's provider
@@ -37,6 +39,7 @@ import pulumi_aws as aws
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import permissions as p  # noqa: E402 (this program's own module, next to it)
 
+DEFAULT_SESSION_SECONDS = 10_800
 NAMESPACE = "rustfs-aws-bootstrap"
 _REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")  # GitHub owner/name rules
 _STACK = re.compile(r"^[a-z][a-z0-9-]{0,19}$")  # the main program's stack names (components/config.py)
@@ -80,7 +83,7 @@ def read_config(cfg: pulumi.Config, known: dict) -> dict:
     if provider != "create" and not _OIDC_ARN.match(provider):
         problems.append(f"{NAMESPACE}:oidcProvider: got {provider!r}; expected create or the ARN of the account's "
                         "provider for token.actions.githubusercontent.com")
-    session = cfg.get_int("maxSessionSeconds") or 3_600
+    session = cfg.get_int("maxSessionSeconds") or DEFAULT_SESSION_SECONDS
     if not 3_600 <= session <= 43_200:  # IAM CreateRole MaxSessionDuration
         problems.append(f"{NAMESPACE}:maxSessionSeconds: got {session}; allowed 3600-43200")
     esc = cfg.get("escOrganization")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,9 @@ import permissions as p  # noqa: E402
 ACCOUNT, PARTITION, REPO = "123456789012", "aws", "acme/rustfs-aws"
 KW = {"partition": PARTITION, "account": ACCOUNT}
 DEPLOYED = list(derive.DEPLOYED)
+# bootstrap/__main__.py is the program itself (it declares resources when imported): read its default as text.
+DEFAULT_SESSION_SECONDS = int(re.search(r"^DEFAULT_SESSION_SECONDS = ([0-9_]+)$",
+                                        (BOOTSTRAP / "__main__.py").read_text(), re.M).group(1))
 
 
 @pytest.fixture(scope="module")
@@ -321,7 +325,7 @@ def test_each_role_carries_its_own_boundary_and_its_derived_policies(bootstrap, 
             if name.startswith("rustfs-deploy-") else p.split(p.preview_policy(list(facts.values()),
                                                                                 partition=PARTITION))
         assert documents == expected
-        assert role.inputs["maxSessionDuration"] == 3600
+        assert role.inputs["maxSessionDuration"] == DEFAULT_SESSION_SECONDS == 10_800  # the up job's 180 minutes
 
 
 def test_an_account_holds_one_provider_per_url_and_a_second_bootstrap_reuses_it():
@@ -447,7 +451,8 @@ def test_the_esc_example_logs_in_as_prods_deploy_role_and_its_config_is_valid_fo
     values = yaml.safe_load(ESC_EXAMPLE.read_text())["values"]
     oidc = values["aws"]["login"]["fn::open::aws-login"]["oidc"]
     assert oidc["roleArn"].endswith(":role/rustfs-deploy-prod") and oidc["sessionName"]
-    assert oidc["duration"] == "1h"  # within the deploy role's MaxSessionDuration (3,600 s)
+    hours = int(oidc["duration"].removesuffix("h"))
+    assert 3_600 < hours * 3_600 <= DEFAULT_SESSION_SECONDS  # over an hour, within the role's MaxSessionDuration
     # The trust names the subject these attributes produce (Pulumi IaC's default subject is env:<yaml>).
     assert tuple(oidc["subjectAttributes"]) == p.ESC_SUBJECT_ATTRIBUTES
     assert p.esc_subject("acme", "prod") == ("pulumi:environments:pulumi.organization.login:acme:"

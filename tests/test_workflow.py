@@ -315,7 +315,7 @@ def test_every_job_has_a_timeout_and_least_privilege_permissions():
     wf = load()
     assert wf["permissions"] == {}
     for name, job in wf["jobs"].items():
-        assert 0 < job["timeout-minutes"] <= 60, name
+        assert 0 < job["timeout-minutes"] <= (180 if name == "up" else 60), name
         perms = job["permissions"]
         assert isinstance(perms, dict) and perms.get("contents", "read") == "read", name
         writes = {scope for scope, level in perms.items() if level == "write"}
@@ -326,6 +326,17 @@ def test_every_job_has_a_timeout_and_least_privilege_permissions():
                 "gh api" in s["run"] and "/comments" in s["run"] for s in run_steps(job)):
             needed.add("pull-requests")
         assert writes == needed, name
+
+
+def test_aws_credentials_outlast_the_job_and_fit_the_roles_maximum_session():
+    """configure-aws-credentials asks for 1 hour unless told (its action.yml); AssumeRoleWithWebIdentity refuses a
+    duration over the role's MaxSessionDuration, which bootstrap/ sets."""
+    bootstrap_main = (ROOT / "bootstrap" / "__main__.py").read_text()
+    role_maximum = int(re.search(r"^DEFAULT_SESSION_SECONDS = ([0-9_]+)$", bootstrap_main, re.M).group(1))
+    for name, job in load()["jobs"].items():
+        for step in uses_steps(job, "aws-actions/configure-aws-credentials"):
+            seconds = int(step["with"].get("role-duration-seconds", 3600))
+            assert job["timeout-minutes"] * 60 <= seconds <= role_maximum, name
 
 
 def test_up_runs_per_stack_one_at_a_time_in_its_environment():
