@@ -41,6 +41,8 @@ EC2 tags (no conditional writes).
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -144,7 +146,9 @@ python3 -c 'import boto3, botocore' >/dev/null
 mkdir -p "$(dirname "$script")" "$state_dir"
 tmp="$(mktemp)"
 trap 'rm -f "$tmp"' EXIT
-cat > "$tmp" <<'RUSTFS_RECONCILER_EOF'
+# It travels gzip-compressed in base64 (the document's 64 KB would not hold it as text); python3 is on every node.
+python3 -c 'import base64, gzip, sys; sys.stdout.buffer.write(gzip.decompress(base64.b64decode(sys.stdin.read())))' \
+  > "$tmp" <<'RUSTFS_RECONCILER_EOF'
 @@SCRIPT@@
 RUSTFS_RECONCILER_EOF
 @@SHA256_CHECK@@
@@ -205,7 +209,13 @@ def install_script() -> str:
                           "@@SCRIPT_PATH@@": SCRIPT_PATH, "@@PACKAGE@@": PACKAGE, "@@SERVICE@@": SERVICE,
                           "@@TIMER@@": TIMER, "@@RUN_TIMEOUT@@": str(RUN_TIMEOUT_SECONDS)}.items():
         text = text.replace(marker, value)
-    return text.replace("@@SCRIPT@@", script_text().rstrip("\n"))
+    return text.replace("@@SCRIPT@@", packed_script())
+
+
+def packed_script() -> str:
+    """The reconciler as the document carries it: gzip (no timestamp, so the document is the same on every run)
+    in base64 lines of 76 characters."""
+    return base64.encodebytes(gzip.compress(script_text().encode(), mtime=0)).decode().rstrip("\n")
 
 
 def install_document(cluster_id: str) -> dict:
