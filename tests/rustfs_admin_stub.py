@@ -40,10 +40,10 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policies"))
-from rustfs_model.rustfs_state import builtin_policies, policy_problems  # noqa: E402
+from rustfs_model.rustfs_state import bucket_policy_problems, builtin_policies, policy_problems  # noqa: E402
 
-STATUS = {"InvalidArgument": 400, "InvalidRequest": 400, "NoSuchResource": 404, "NoSuchBucket": 404,
-          "AccessDenied": 403, "SignatureDoesNotMatch": 403}
+STATUS = {"InvalidArgument": 400, "InvalidRequest": 400, "MalformedPolicy": 400, "NoSuchResource": 404,
+          "NoSuchBucket": 404, "AccessDenied": 403, "SignatureDoesNotMatch": 403}
 _SA_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 ADMIN = "/rustfs/admin/v3/"
 
@@ -85,7 +85,20 @@ class RustfsStub:
             raise Reject("SignatureDoesNotMatch", "the request signature does not match")
 
     def check_s3(self, method: str, url, body: bytes) -> None:
-        """An S3 request RustFS refuses before moto would see it (a subclass adds its checks); default: none."""
+        """An S3 request RustFS refuses before moto would see it (a subclass adds its checks); default: a bucket
+        policy RustFS's PutBucketPolicy would refuse (rustfs/src/app/bucket_usecase.rs ``execute_put_bucket_policy``:
+        BucketPolicy parse and ``is_valid``; moto stores any JSON), or one naming another bucket (S3's rule)."""
+        if method == "PUT" and "policy" in urllib.parse.parse_qs(url.query, keep_blank_values=True):
+            try:
+                problems = bucket_policy_problems(json.loads(body), url.path.strip("/").split("/")[0])
+            except ValueError as e:
+                raise Reject("InvalidArgument", f"parse policy failed {e}") from None
+            if problems:
+                raise Reject("MalformedPolicy", "; ".join(problems))
+
+    def answer_s3(self, method: str, url, body: bytes) -> tuple[int, bytes] | None:
+        """An S3 request served here, not by moto (a subclass's: what moto stores unlike RustFS); default: none."""
+        return None
 
     def bucket_exists(self, bucket: str) -> bool:
         try:
@@ -237,8 +250,11 @@ class RustfsStub:
                 if not url.path.startswith(ADMIN):
                     try:
                         stub.check_s3(self.command, url, body)  # what RustFS refuses before its S3 storage layer
+                        answer = stub.answer_s3(self.command, url, body)
                     except Reject as e:
                         return self._error(e)
+                    if answer is not None:
+                        return self._reply(*answer, "application/xml")
                     return self._proxy(body)
                 query = dict(urllib.parse.parse_qsl(url.query))
                 host = self.headers.get("Host")

@@ -13,6 +13,11 @@ What RustFS accepts (rustfs/rustfs 1.0.0-rc.3):
   ``execute_create_bucket_inner``) or later on a versioned bucket (``put_object_lock_configuration`` in
   rustfs/src/storage/ecfs.rs refuses "Object Lock configuration cannot be enabled on existing buckets" only while
   versioning is off); a default retention is GOVERNANCE or COMPLIANCE with Days or Years.
+- Bucket policy (``policy``; ``deletePolicy: true`` removes the one the reconciler put): what PutBucketPolicy
+  accepts (rustfs/src/storage/ecfs.rs ``put_bucket_policy`` -> rustfs/src/app/bucket_usecase.rs
+  ``execute_put_bucket_policy``: crates/policy/src/policy/policy.rs ``BucketPolicy`` and statement.rs
+  ``BPStatement``), plus S3's rules that every action is an s3 one and every resource this bucket
+  (``bucket_policy_problems``).
 - Quota: hard quotas in bytes through the admin API (rustfs/src/admin/handlers/quota.rs: ``quota_type`` must be
   HARD).
 - Policies: ``Policy::parse_config`` (crates/policy/src/policy/policy.rs, statement.rs, action.rs, resource.rs):
@@ -67,7 +72,14 @@ LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
 VERSIONING = ("enabled", "suspended")
 MAX_LIFECYCLE_RULES = 1_000  # S3 PutBucketLifecycleConfiguration
 MAX_DAYS = 36_500
-BUCKET_KEYS = {"name", "versioning", "objectLock", "quotaGiB", "lifecycle", "delete"}
+BUCKET_KEYS = {"name", "versioning", "objectLock", "quotaGiB", "lifecycle", "delete", "policy", "deletePolicy"}
+# A bucket policy (S3 PutBucketPolicy): RustFS's BucketPolicy and BPStatement (crates/policy/src/policy/policy.rs,
+# statement.rs, principal.rs; both deny_unknown_fields). Its id key is "Id", not the IAM policy's "ID".
+BUCKET_POLICY_KEYS = {"Id", "Version", "Statement"}
+BUCKET_STATEMENT_KEYS = STATEMENT_KEYS | {"Principal"}
+# S3: a bucket policy is at most 20 KB (S3 User Guide, "Bucket policies for Amazon S3"); the SSM parameter's 8 KB
+# bound (ADVANCED_BYTES) is the tighter one here anyway.
+MAX_BUCKET_POLICY_BYTES = 20 * 1024
 RULE_KEYS = {"id", "prefix", "enabled", "expirationDays", "noncurrentExpirationDays", "abortIncompleteMultipartDays",
              "transitionDays", "transitionTier"}
 # A RustFS remote tier's name as a lifecycle transition's storage class (tier.rs add: upper case, never STANDARD/RRS).
@@ -181,6 +193,84 @@ def grants_admin(document) -> list[str]:
                     and action_family(a) in ("AdminAction", "StsAction")]
     return out
 
+
+
+def _principal_problem(principal) -> str | None:
+    """crates/policy/src/policy/principal.rs: ``"*"`` or an object of ``AWS`` and/or ``Service`` (a string or a list
+    of strings, deny_unknown_fields), at least one of them not empty (``Principal is empty``)."""
+    if principal == "*":
+        return None
+    if not isinstance(principal, dict) or not principal or set(principal) - {"AWS", "Service"}:
+        return "'*' or an object of AWS and/or Service"
+    for key, value in principal.items():
+        values = _as_list(value)
+        if not values or not all(isinstance(v, str) and v for v in values):
+            return f"{key}: a string or a list of strings"
+    return None
+
+
+def bucket_policy_problems(document, bucket: str) -> list[str]:
+    """What RustFS's PutBucketPolicy (rustfs/src/app/bucket_usecase.rs ``execute_put_bucket_policy``, called by
+    rustfs/src/storage/ecfs.rs ``put_bucket_policy``) would refuse in this bucket policy: ``serde_json`` into
+    ``BucketPolicy`` (Id/Version/Statement, deny_unknown_fields; InvalidArgument "parse policy failed"), then
+    ``is_valid`` (MalformedPolicy): Version empty or 2012-10-17, and per BPStatement (deny_unknown_fields) a valid
+    Effect, a non-empty Principal, Action xor NotAction, no kms action or resource (KmsUnsupportedInBucketPolicy),
+    Resource xor NotResource and required. The actions are action.rs's names. Two rules are S3's (PutBucketPolicy
+    MalformedPolicy), which RustFS does not check but which make a statement dead in RustFS too: the actions are
+    s3 ones (a bucket policy is evaluated for the bucket's S3 requests only), and every resource is this bucket
+    (``arn:aws:s3:::<bucket>`` or ``arn:aws:s3:::<bucket>/<key pattern>``; statement.rs ``build_resource`` builds
+    the resource from the request's bucket, so another bucket's never matches)."""
+    if not isinstance(document, dict):
+        return ["expected a bucket policy object (Version, Statement)"]
+    out = [f"{k}: unknown key; a bucket policy takes Id, Version and Statement (Id, not ID)"
+           for k in sorted(set(document) - BUCKET_POLICY_KEYS)]
+    if len(canonical(document).encode()) > MAX_BUCKET_POLICY_BYTES:
+        out.append(f"Statement: the policy is over {MAX_BUCKET_POLICY_BYTES // 1024} KB (S3's bucket policy limit)")
+    if document.get("Version") != POLICY_VERSION:
+        out.append(f"Version: must be {POLICY_VERSION!r} (got {document.get('Version')!r})")
+    statements = document.get("Statement")
+    if not isinstance(statements, list) or not statements:
+        return [*out, "Statement: a non-empty list of statements (RustFS does not take a single object)"]
+    known = known_actions()
+    arn, key_prefix = f"{_S3_RESOURCE}{bucket}", f"{_S3_RESOURCE}{bucket}/"
+    for i, st in enumerate(statements):
+        where = f"Statement[{i}]"
+        if not isinstance(st, dict):
+            out.append(f"{where}: expected an object")
+            continue
+        out += [f"{where}.{k}: unknown key; allowed: {', '.join(sorted(BUCKET_STATEMENT_KEYS))}"
+                for k in sorted(set(st) - BUCKET_STATEMENT_KEYS)]
+        if st.get("Effect") not in ("Allow", "Deny"):
+            out.append(f"{where}.Effect: Allow or Deny (got {st.get('Effect')!r})")
+        if "Sid" in st and not isinstance(st["Sid"], str):
+            out.append(f"{where}.Sid: a string")
+        if "Principal" not in st:
+            out.append(f"{where}.Principal: required in a bucket policy ('*' for anonymous requests, or "
+                       "{AWS: [...]})")
+        else:
+            problem = _principal_problem(st["Principal"])
+            if problem:
+                out.append(f"{where}.Principal: {problem} (got {st['Principal']!r})")
+        if ("Action" in st) == ("NotAction" in st):
+            out.append(f"{where}: exactly one of Action and NotAction")
+        actions = [a for key in ("Action", "NotAction") for a in _as_list(st.get(key, []))]
+        bad = [a for a in actions if not isinstance(a, str) or a not in known]
+        if bad:
+            out.append(f"{where}: actions RustFS does not know {bad} (exact names only, such as s3:GetObject, "
+                       "s3:*; RustFS has no partial wildcards like s3:Get*)")
+        other = sorted({a for a in actions if isinstance(a, str) and a in known and action_family(a) != "S3Action"})
+        if other:
+            out.append(f"{where}: {other} are not s3 actions: a bucket policy holds s3 actions only (kms ones: "
+                       "KmsUnsupportedInBucketPolicy)")
+        if ("Resource" in st) == ("NotResource" in st):
+            out.append(f"{where}: exactly one of Resource and NotResource")
+        for r in (r for key in ("Resource", "NotResource") for r in _as_list(st.get(key, []))):
+            if not isinstance(r, str) or not (r == arn or r.startswith(key_prefix)):
+                out.append(f"{where}.Resource: {r!r} is not this bucket: {arn} or {key_prefix}<key pattern>")
+        if "Condition" in st and not (isinstance(st["Condition"], dict) and all(
+                isinstance(v, dict) for v in st["Condition"].values())):
+            out.append(f"{where}.Condition: expected an object of operator -> {{key: value}}")
+    return out
 
 # --- the stack config's ``rustfs`` section, as plain data ------------------------------------------------------
 
@@ -325,7 +415,35 @@ def _bucket(c: _Collect, path: str, b: dict) -> dict:
     rules = _lifecycle(c, b.get("lifecycle"), f"{path}.lifecycle")
     if rules is not None:
         out["lifecycle"] = rules
+    policy = _bucket_policy(c, path, b, name)
+    if policy is not None:
+        out["policy"] = policy
+    if c.flag(b, "deletePolicy", path, False):
+        if "policy" in b:
+            c.add(f"{path}.deletePolicy", True, "either policy (the bucket policy to apply) or deletePolicy: true "
+                  "(remove the one this reconciler applied), not both")
+        out["deletePolicy"] = True
     return out
+
+
+def _bucket_policy(c: _Collect, path: str, b: dict, name) -> dict | None:
+    """``policy``: the bucket's policy (an object or its JSON). Unset: a policy on the bucket is left as it is."""
+    if "policy" not in b:
+        return None
+    document = b["policy"]
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError as e:
+            c.add(f"{path}.policy", document, f"JSON of a bucket policy ({e})")
+            return None
+    if not isinstance(document, dict):
+        c.add(f"{path}.policy", document, "a bucket policy object (Version, Statement with Principal) or its JSON; "
+              "to remove the policy this reconciler applied, deletePolicy: true")
+        return None
+    for problem in bucket_policy_problems(document, name if isinstance(name, str) else ""):
+        c.add(f"{path}.policy", problem.split(":")[0], f"RustFS or S3 would refuse it: {problem}")
+    return document
 
 
 def _policy(c: _Collect, path: str, p: dict) -> dict:

@@ -46,8 +46,9 @@ KIND, SCHEMA = "rustfs-aws/state", 1
 ADMIN = "/rustfs/admin/v3"
 CALL_TIMEOUT = 30
 KINDS = ("buckets", "policies", "serviceAccounts")
-# What the ledger records beyond KINDS: the tiers and remote targets this reconciler registered (never deleted).
-LEDGER_KINDS = (*KINDS, "tiers", "remoteTargets", "siteReplication")
+# What the ledger records beyond KINDS: the tiers and remote targets this reconciler registered (never deleted), and
+# the bucket policies it wrote (bucket -> {"sha256": the normalized policy it put}; it deletes only that one).
+LEDGER_KINDS = (*KINDS, "tiers", "remoteTargets", "siteReplication", "bucketPolicies")
 
 
 class Unusable(Exception):
@@ -89,7 +90,8 @@ def _sorted_strings(value) -> list:
 
 def normalize_policy(doc) -> dict:
     """A policy as RustFS stores it, for comparison: lists sorted, ``*`` as ``s3:*`` (crates/policy action.rs),
-    empty Sid and ID dropped, condition values as sorted string lists."""
+    empty Sid and ID (a bucket policy's Id) dropped, condition values as sorted string lists; a bucket policy's
+    Principal ``"*"`` as ``{"AWS": ["*"]}`` (crates/policy/src/policy/principal.rs reads both as the same set)."""
     if isinstance(doc, str):
         doc = json.loads(doc)
     statements = []
@@ -103,6 +105,9 @@ def normalize_policy(doc) -> dict:
                 out[key] = _sorted_strings(st[key])
         if st.get("Sid"):
             out["Sid"] = st["Sid"]
+        if st.get("Principal"):
+            p = st["Principal"]
+            out["Principal"] = {"AWS": ["*"]} if p == "*" else {k: _sorted_strings(v) for k, v in p.items() if v}
         if st.get("Condition"):
             out["Condition"] = {op: {k: _sorted_strings(v) for k, v in (kv or {}).items()}
                                 for op, kv in st["Condition"].items()}
@@ -112,6 +117,10 @@ def normalize_policy(doc) -> dict:
     if doc.get("ID"):
         norm["ID"] = doc["ID"]
     return norm
+
+
+def policy_digest(doc) -> str:
+    return hashlib.sha256(canonical(normalize_policy(doc)).encode()).hexdigest()
 
 
 # --- the lease and the ledger ------------------------------------------------------------------------------
@@ -293,6 +302,7 @@ class Run:
         self._object_lock(b, exists)
         self._lifecycle(b, exists)
         self._quota(b, exists)
+        self._bucket_policy(b, exists)
 
     def _delete_bucket(self, name: str, exists: bool) -> None:
         if not exists:
@@ -309,6 +319,7 @@ class Run:
         self.write(f"delete bucket {name}", self.s3.delete_bucket, Bucket=name)
         if not self.check:
             self.lease.forget("buckets", name)
+            self.lease.forget("bucketPolicies", name)  # went with the bucket
 
     def _versioning(self, b: dict, exists: bool) -> None:
         want = b.get("versioning")
@@ -415,6 +426,47 @@ class Run:
                        body={"quota": want, "quota_type": "HARD"})
         else:
             self.write(f"bucket {b['name']} quota removed", self.admin.call, "DELETE", route)
+
+    def _stored_policy(self, bucket: str):
+        try:
+            return json.loads(self.s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "NoSuchBucketPolicy":
+                return None
+            raise
+
+    def _bucket_policy(self, b: dict, exists: bool) -> None:
+        """S3 Get/Put/DeleteBucketPolicy (rustfs/src/storage/ecfs.rs ``put_bucket_policy`` and friends, in
+        rustfs/src/app/bucket_usecase.rs: ``execute_get_bucket_policy`` answers the JSON as it was put, or
+        NoSuchBucketPolicy; ``execute_put_bucket_policy`` parses it into BucketPolicy, see rustfs_state.py
+        ``bucket_policy_problems``). ``policy``: put when the stored one differs, compared normalized; the ledger
+        records the digest of what was put. ``deletePolicy: true``: deleted only when the stored policy is the one
+        the ledger says this reconciler put; a policy put by anyone else stays. Neither key: never read."""
+        name, want = b["name"], b.get("policy")
+        if want is None and not b.get("deletePolicy"):
+            return
+        have = self._stored_policy(name) if exists else None
+        mine = self.lease.ledger["bucketPolicies"].get(name, {}).get("sha256")
+        if want is None:  # deletePolicy
+            if have is None:
+                if mine and not self.check:
+                    self.lease.forget("bucketPolicies", name)
+            elif mine != policy_digest(have):
+                self.refuse("bucket policy", name, "deletePolicy: true, but the policy on the bucket is not one this "
+                            "reconciler put: left in place")
+            else:
+                self.write(f"bucket {name} policy removed", self.s3.delete_bucket_policy, Bucket=name)
+                if not self.check:
+                    self.lease.forget("bucketPolicies", name)
+            return
+        digest = policy_digest(want)
+        if have is not None and policy_digest(have) == digest:
+            return
+        if have is not None:
+            self.drifted(f"bucket {name} policy", have, want)
+        self.write(f"bucket {name} policy", self.s3.put_bucket_policy, Bucket=name, Policy=canonical(want))
+        if not self.check:
+            self.lease.record("bucketPolicies", name, {"sha256": digest})
 
     # -- policies (rustfs/src/admin/handlers/policies.rs)
 
