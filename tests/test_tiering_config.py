@@ -117,6 +117,13 @@ def test_remote_targets_are_https_uniquely_named_and_need_no_tier():
     assert twice.startswith("rustfs-aws:replication.remoteTargets:") and "once" in twice
     [scheme] = problems(with_(BASE, "replication", remoteTargets=[{**target, "endpoint": "https://x:9000"}]))
     assert scheme.startswith("rustfs-aws:replication.remoteTargets[0].endpoint:") and "without scheme" in scheme
+    t = r.remote_targets[0]  # its bucket-replication rule: delete markers and existing objects, kept unless delete
+    assert (t.delete_markers, t.existing_objects, t.delete) == (True, True, False)
+    t = cfg(with_(BASE, "replication", remoteTargets=[{**target, "deleteMarkers": False, "existingObjects": False,
+                                                         "delete": True}])).replication.remote_targets[0]
+    assert (t.delete_markers, t.existing_objects, t.delete) == (False, False, True)
+    [flag] = problems(with_(BASE, "replication", remoteTargets=[{**target, "delete": "yes"}]))
+    assert flag.startswith("rustfs-aws:replication.remoteTargets[0].delete:")
 
 
 

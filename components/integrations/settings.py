@@ -97,6 +97,11 @@ class RemoteTarget:
     target_bucket: str
     region: str = ""
     secure: bool = True
+    # The bucket's replication rule for this target (S3 PutBucketReplication, written by the reconciler): delete
+    # markers and objects older than the rule replicated too; ``delete`` removes the rule (never mere omission).
+    delete_markers: bool = True
+    existing_objects: bool = True
+    delete: bool = False
 
 
 @dataclass(frozen=True)
@@ -238,7 +243,8 @@ def _remote_targets(p, r: dict) -> tuple[RemoteTarget, ...]:
         if not isinstance(item, dict):
             p.add(path, item, "expected {name, bucket, endpoint, targetBucket, region?, secure?}")
             continue
-        p.unknown_keys(item, path, {"name", "bucket", "endpoint", "targetBucket", "region", "secure"})
+        p.unknown_keys(item, path, {"name", "bucket", "endpoint", "targetBucket", "region", "secure", "deleteMarkers",
+                                    "existingObjects", "delete"})
         target = RemoteTarget(
             name=p.string(item, "name", f"{path}.name", pattern=" name of lowercase letters, digits and -, at most 31",
                           check=lambda v: bool(_TARGET_NAME.match(v))),
@@ -249,7 +255,10 @@ def _remote_targets(p, r: dict) -> tuple[RemoteTarget, ...]:
             target_bucket=p.string(item, "targetBucket", f"{path}.targetBucket", pattern=" bucket name",
                                    check=lambda v: bool(_BUCKET.match(v))),
             region=p.string(item, "region", f"{path}.region", "", " region name") if item.get("region") else "",
-            secure=p.boolean(item, "secure", f"{path}.secure", True))
+            secure=p.boolean(item, "secure", f"{path}.secure", True),
+            delete_markers=p.boolean(item, "deleteMarkers", f"{path}.deleteMarkers", True),
+            existing_objects=p.boolean(item, "existingObjects", f"{path}.existingObjects", True),
+            delete=p.boolean(item, "delete", f"{path}.delete", False))
         if not target.secure:
             p.add(f"{path}.secure", False, "replication sends the objects and the remote's keys: only over HTTPS")
         out.append(target)

@@ -51,7 +51,8 @@ def state_entries(i, *, region: str, tier_bucket: str | None, tier_secret_arn: s
         "tiers": [tier_definition(i.tiering, region=region, bucket=tier_bucket, secret_arn=tier_secret_arn)]
         if tier_secret_arn else [],
         "remoteTargets": [{"name": t.name, "bucket": t.bucket, "endpoint": t.endpoint, "targetBucket": t.target_bucket,
-                           "region": t.region, "secure": t.secure, "credentialsSecretArn": target_secret_arns[t.name]}
+                           "region": t.region, "secure": t.secure, "credentialsSecretArn": target_secret_arns[t.name],
+                           "deleteMarkers": t.delete_markers, "existingObjects": t.existing_objects, "delete": t.delete}
                           for t in i.replication.remote_targets],
         "encryption": ({"sse": "aws", "keyArn": key_arn, "defaultBuckets": i.encryption.default_buckets,
                         "bucketEncryption": default_bucket_encryption(key_arn)} if key_arn else {"sse": "off"}),

@@ -59,6 +59,10 @@ class LeaseLost(Exception):
     """Another node holds the lease now: stop before the next write."""
 
 
+# Buckets whose replication config this reconciler wrote (it rewrites or removes only those).
+LEDGER_KINDS = (*LEDGER_KINDS, "bucketReplication")
+
+
 def log(event: str, **fields) -> None:
     """One JSON line on stderr: the journal, shipped by the node collector to the node's log group."""
     print(json.dumps({"event": event, **fields}, sort_keys=True, default=str), file=sys.stderr, flush=True)
@@ -615,6 +619,8 @@ class Run:
         """rustfs/src/admin/handlers/replication.rs: PUT set-remote-target?bucket= (RemoteTargetRequest, static keys
         only) answers the target's ARN; with update=true&creds=true and the arn it replaces the credentials."""
         def one(t: dict) -> None:
+            if t.get("delete"):  # its rule goes (replication); RustFS drops the target with the bucket's last rule
+                return
             name, keys = t["name"], self._keys(t["credentialsSecretArn"])
             if keys is None:
                 self.refuse("remote target", name, "its secret has no value yet: put the remote's keys in it")
@@ -638,6 +644,60 @@ class Run:
                            body={**body, "arn": match[0]["arn"]})
 
         self.each("remote target", wanted, one)
+
+    def replication(self, targets: list) -> None:
+        """Each target's rule in its bucket's replication config (S3 PutBucketReplication; rustfs/src/app/
+        bucket_usecase.rs execute_put_bucket_replication, crates/replication/src/config.rs): Role empty, the
+        destination the target's ARN, unique priorities; refused unless versioning is on and every ARN is a target of
+        the bucket. A config this reconciler did not write is left alone; its own is removed only when every target
+        of the bucket is ``delete: true`` (DeleteBucketReplication also drops the targets it names)."""
+        by_bucket: dict = {}
+        for t in targets:
+            by_bucket.setdefault(t["bucket"], []).append(t)
+        for bucket, ts in sorted(by_bucket.items()):
+            self.guarded("bucket replication", bucket, self._replication, bucket, sorted(ts, key=lambda t: t["name"]))
+
+    @staticmethod
+    def _repl(config) -> tuple:
+        on = lambda r, k: (r.get(k) or {}).get("Status") or "Disabled"  # noqa: E731
+        return (config.get("Role") or "", sorted((r.get("ID"), r.get("Priority") or 0, r.get("Status"),
+                (r.get("Filter") or {}).get("Prefix", r.get("Prefix", "")), on(r, "DeleteMarkerReplication"),
+                on(r, "ExistingObjectReplication"), r["Destination"]["Bucket"]) for r in config.get("Rules", [])))
+
+    def _replication(self, bucket: str, targets: list) -> None:
+        arns = {(x.get("endpoint"), x.get("targetbucket")): x.get("arn") for x in
+                self.admin.json("GET", "list-remote-targets", {"bucket": bucket, "type": "replication"}) or []}
+        on = lambda v: "Enabled" if v else "Disabled"  # noqa: E731
+        live = [t for t in targets if not t.get("delete") and (t["endpoint"], t["targetBucket"]) in arns]
+        want = {"Role": "", "Rules": [{
+            "ID": f"rustfs-aws-{t['name']}", "Priority": i + 1, "Status": "Enabled", "Filter": {"Prefix": ""},
+            "DeleteMarkerReplication": {"Status": on(t.get("deleteMarkers", True))},
+            "ExistingObjectReplication": {"Status": on(t.get("existingObjects", True))},
+            "Destination": {"Bucket": arns[(t["endpoint"], t["targetBucket"])]}} for i, t in enumerate(live)]}
+        try:
+            have = self.s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ReplicationConfigurationNotFoundError":
+                raise
+            have = None
+        mine = bucket in self.lease.ledger["bucketReplication"]
+        if have and not mine:
+            self.refuse("bucket replication", bucket, "holds a replication config this reconciler did not write: "
+                        "left in place (delete it to hand the bucket over)")
+        elif not live:
+            if have and all(t.get("delete") for t in targets):
+                self.write(f"bucket {bucket} replication removed", self.s3.delete_bucket_replication, Bucket=bucket)
+                if not self.check:
+                    self.lease.forget("bucketReplication", bucket)
+                    for t in targets:
+                        self.lease.forget("remoteTargets", t["name"])
+        elif not have or self._repl(have) != self._repl(want):
+            if have:
+                self.drifted(f"bucket {bucket} replication", self._repl(have), self._repl(want))
+            self.write(f"bucket {bucket} replication ({len(live)} rules)", self.s3.put_bucket_replication,
+                       Bucket=bucket, ReplicationConfiguration=want)
+            if not mine and not self.check:
+                self.lease.record("bucketReplication", bucket)
 
     def encryption(self, spec: dict, buckets: list) -> None:
         """With ``encryption.defaultBuckets``: SSE-KMS with the stack's key as every declared bucket's default
@@ -675,6 +735,7 @@ class Run:
         self.each("bucket", keep["buckets"], self.bucket)
         self.guarded("encryption", None, self.encryption, doc.get("encryption", {}), keep["buckets"])
         self.guarded("remote targets", None, self.remote_targets, doc.get("remoteTargets", []))
+        self.guarded("bucket replication", None, self.replication, doc.get("remoteTargets", []))
         self.guarded("policies", None, self.policies, keep["policies"])
         self.guarded("service accounts", None, self.service_accounts, keep["serviceAccounts"], documents)
         self.guarded("service accounts", None, self.service_accounts, gone["serviceAccounts"], documents)
