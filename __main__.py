@@ -24,7 +24,7 @@ from rustfs_aws.cluster.bootstrap.render import NodeTelemetry
 from rustfs_aws.config import load
 from rustfs_aws.dr.primary import primary_exports
 from rustfs_aws.dr.wiring import build_link, read_primary, with_site_replication
-from rustfs_aws.edge.wiring import build_edge
+from rustfs_aws.edge.wiring import build_edge, state_buckets
 from rustfs_aws.images import (
     NodeImagePipeline,
     NodeImagePipelineArgs,
@@ -294,7 +294,7 @@ else:
         from rustfs_aws.state import RustfsState, RustfsStateArgs
 
         rustfs_state = RustfsState(f"{cfg.name}-state", stack.args(
-            RustfsStateArgs, secrets_key_arn=keys.arns["secrets"], buckets=cfg.rustfs.buckets,
+            RustfsStateArgs, secrets_key_arn=keys.arns["secrets"], buckets=state_buckets(cfg),
             policies=[*cfg.rustfs.policies, *([migration_state[0]] if migration_state else [])],
             service_accounts=[*cfg.rustfs.service_accounts, *([migration_state[1]] if migration_state else [])],
             reconcile_minutes=cfg.rustfs.reconcile_minutes, release_version=obs_cfg.collector.release_version,

@@ -24,6 +24,7 @@ from rustfs_aws.cluster.dns import endpoint_name
 from rustfs_aws.cluster.user_data_size import user_data_problem
 from rustfs_aws.dr.settings import DrConfig, parse_dr
 from rustfs_aws.edge.settings import EdgeConfig, parse_edge
+from rustfs_aws.edge.settings import check_against_state as check_edge_against_state
 from rustfs_aws.eks.constants import IMAGE_DIGEST_PATTERN
 from rustfs_aws.hybrid.settings import HybridConfig, parse_hybrid
 from rustfs_aws.images.settings import ImagesConfig, parse_images
@@ -360,6 +361,7 @@ def parse(raw: dict, *, stack: str, region: str, project: str = NAMESPACE,
     edge = parse_edge(p, raw, region=region, platform=cluster.platform, console=cluster.console,
                       endpoint=endpoint_name(cluster.domain), vpc_cidr=network.cidr, az_count=network.az_count,
                       az_ids=network.az_ids)
+    check_edge_against_state(p, edge, rustfs, vpc_cidr=network.cidr, az_count=network.az_count)
     dr = parse_dr(p, raw, project=project, stack=stack, platform=cluster.platform, rustfs_declared=rustfs.declared)
     p.raise_if_any()
     return StackConfig(project=project, stack=stack, region=region, environment=env, tags=tags,

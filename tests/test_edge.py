@@ -12,14 +12,19 @@ import ipaddress
 import json
 from fnmatch import fnmatchcase
 from functools import cache
+from pathlib import Path
 
 import pytest
 import yaml
 from user_data import decode_user_data, env_file
 
+import rustfs_aws.state.reconciler.rustfs_reconcile as reconciler
 from preflight.analysis import policy_config_for, run_policies
 from preflight.runner import run_stack
+from rustfs_aws.config import ConfigError
 from rustfs_aws.edge.documents import MANAGED_RULE_GROUPS, RATE_RULE
+from rustfs_aws.state.state import parameter_name
+from rustfs_model import rustfs_state
 from rustfs_model.rustfs_state import known_actions
 
 # A 2048-bit RSA public key in PEM (CloudFront takes RSA 2048 for signed URLs); its value is irrelevant offline.
@@ -46,9 +51,22 @@ GLOBAL_TYPES = (DIST, VPC_ORIGIN, CACHE, ORP, RHP, ACL, ACL_LOGGING, SOURCE, DES
                 "aws:cloudfront/realtimeLogConfig:RealtimeLogConfig", "aws:kinesis/stream:Stream")
 
 
+def with_edge(stack: str = "prod", edge: dict = EDGE) -> dict:
+    """The overrides of ``stack`` with an edge: its ``rustfs`` section (prod has one) then declares the edge
+    buckets too, as config requires (the reconciler applies their bucket policies: edge/settings.py
+    ``check_against_state``)."""
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / f"Pulumi.{stack}.yaml").read_text())["config"]
+    state = config.get("rustfs-aws:rustfs")
+    if not state:
+        return {"rustfs-aws:edge": edge}
+    names = [b if isinstance(b, str) else b["name"] for b in edge["buckets"]]
+    return {"rustfs-aws:edge": edge, "rustfs-aws:rustfs": {**state, "buckets": [
+        *state.get("buckets", []), *({"name": n} for n in names)]}}
+
+
 @cache
 def prod():
-    return run_stack("prod", overrides={"rustfs-aws:edge": EDGE})
+    return run_stack("prod", overrides=with_edge())
 
 
 @cache
@@ -290,7 +308,7 @@ def test_the_logs_key_is_a_us_east_1_key_of_its_own_purpose_administered_like_th
     assert set(sids) == {"AccountAdministersKeyThroughIam", "CloudWatchLogsEncryptsEdgeLogGroups"}
     assert sids["CloudWatchLogsEncryptsEdgeLogGroups"]["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
     admin = "arn:aws:iam::123456789012:role/KeyAdmin"
-    rec = run_stack("prod", overrides={"rustfs-aws:edge": EDGE, "rustfs-aws:security": {"keyAdminRoleArn": admin}})
+    rec = run_stack("prod", overrides={**with_edge(), "rustfs-aws:security": {"keyAdminRoleArn": admin}})
     sids = {st["Sid"]: st for st in json.loads(_one(rec, "aws:kms/key:Key").inputs["policy"])["Statement"]}
     assert "AccountAdministersKeyThroughIam" not in sids and sids["KeyAdministratorRole"]["Principal"] == {
         "AWS": admin}
@@ -404,3 +422,38 @@ def test_the_diagram_draws_viewers_through_cloudfront_waf_and_the_vpc_origin_int
     assert f"vo1 -->|HTTPS 443| {alb}" in lines and f"clients -->|S3 API| {nlb}" in lines
     assert not [line for line in lines if line.startswith("cf1") and nlb in line]  # CloudFront never to the NLB
     assert [r["ok"] for r in parse_with_mermaid([text])] == [True]
+
+
+def test_with_the_state_section_the_reconciler_applies_the_edge_policies_from_the_published_state():
+    """prod declares a ``rustfs`` section: the edge buckets' policies are in the desired state the reconciler
+    applies (the same documents as the ``edgeBucketPolicies`` output, valid RustFS bucket policies), the other
+    buckets carry none, and the parameter stays within its SSM tier (Standard 4 KB, Advanced 8 KB)."""
+    rec = prod()
+    name = parameter_name("rustfs-prod")
+    [param] = [p for p in rec.of_type("aws:ssm/parameter:Parameter") if p.inputs["name"] == name]
+    text = param.inputs["insecureValue"]
+    doc = reconciler.load_document(text)
+    buckets = {b["name"]: b for b in doc["buckets"]}
+    outputs = {b: json.loads(p) for b, p in rec.outputs["edgeBucketPolicies"].items()}
+    assert sorted(outputs) == ["public-assets", "reports"] and "policy" not in buckets["orders"]
+    for name, policy in outputs.items():
+        assert buckets[name]["policy"] == policy and rustfs_state.bucket_policy_problems(policy, name) == []
+    size = len(text.encode())
+    assert size <= rustfs_state.ADVANCED_BYTES and param.inputs["tier"] == rustfs_state.parameter_tier(text), size
+
+
+def test_an_edge_bucket_the_state_section_does_not_declare_is_refused_naming_both_keys():
+    with pytest.raises(ConfigError) as err:
+        run_stack("prod", overrides={"rustfs-aws:edge": EDGE})
+    assert ("edge.buckets[0].name: got 'public-assets'; with a rustfs section the reconciler applies the edge's "
+            "bucket policy, so the bucket must be declared in rustfs.buckets too (declared there: orders)"
+            ) in str(err.value)
+    overrides = with_edge()
+    state = overrides["rustfs-aws:rustfs"]
+    own = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                                                   "Resource": "arn:aws:s3:::reports/*"}]}
+    state["buckets"] = [*state["buckets"][:-1], {"name": "reports", "policy": own}]
+    with pytest.raises(ConfigError) as err:
+        run_stack("prod", overrides=overrides)
+    assert "rustfs.buckets[2].policy: got 'set'; edge.buckets[1] serves reports and the reconciler applies the " \
+           "edge's bucket policy" in str(err.value)

@@ -30,6 +30,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
+from rustfs_model import rustfs_state
 from rustfs_model.rustfs_state import bucket_name_problem
 
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
@@ -310,3 +311,55 @@ def parse_edge(p, raw: dict, *, region: str, platform: str, console: bool, endpo
                       minimum_protocol_version=protocol, ttl=_ttl(p, e), public_keys=tuple(keys),
                       logging_destination=destination, realtime_logs=_realtime(p, e), waf=_waf(p, e),
                       vpc_origin_security_group_id=sg)
+
+
+def with_edge_policies(buckets: list[dict], edge: EdgeConfig, source_cidrs: list[str]) -> list[dict]:
+    """``rustfs.buckets`` with each (kept) edge bucket carrying the edge's bucket policy (documents.py)."""
+    from rustfs_aws.edge.documents import edge_bucket_policy  # pure; imported here, as config imports this module
+
+    served = {b.name for b in edge.buckets}
+    return [{**b, "policy": edge_bucket_policy(b["name"], source_cidrs)}
+            if b.get("name") in served and not b.get("delete") else b for b in buckets]
+
+
+def check_against_state(p, edge: EdgeConfig | None, state, *, vpc_cidr: str, az_count: int) -> None:
+    """With a ``rustfs`` section (``state.declared``) the reconciler applies each edge bucket's RustFS bucket policy
+    (components/edge/wiring.py ``state_buckets``), so every edge bucket must be one of ``rustfs.buckets``: declared
+    (not added behind the operator's back: the reconciler would create it and list it as its own), not being
+    deleted, and without a ``policy`` or ``deletePolicy`` of its own (the edge's policy is the bucket's whole
+    policy: a second one would replace it on every other run). Without the section nothing is checked: the policies
+    stay the stack output ``edgeBucketPolicies`` that the operator applies (README, "The edge")."""
+    if edge is None or not state.declared:
+        return
+    declared = {b.get("name"): (j, b) for j, b in enumerate(state.buckets)}
+    for i, bucket in enumerate(edge.buckets):
+        found = declared.get(bucket.name)
+        if found is None:
+            p.add(f"edge.buckets[{i}].name", bucket.name, "with a rustfs section the reconciler applies the edge's "
+                  "bucket policy, so the bucket must be declared in rustfs.buckets too (declared there: "
+                  f"{', '.join(sorted(str(n) for n in declared)) or 'none'}); add - name: {bucket.name}")
+            continue
+        j, b = found
+        if b.get("delete"):
+            p.add(f"rustfs.buckets[{j}].delete", True, f"edge.buckets[{i}] serves {bucket.name}: remove it from "
+                  "edge.buckets before deleting the bucket")
+        for key in ("policy", "deletePolicy"):
+            if key in b:
+                p.add(f"rustfs.buckets[{j}].{key}", "set", f"edge.buckets[{i}] serves {bucket.name} and the "
+                      "reconciler applies the edge's bucket policy to it (the edge's anonymous read from the origin "
+                      f"subnets): remove {key} here")
+    try:
+        cidrs = edge_subnets(vpc_cidr, az_count)
+    except ValueError:  # reported with the network
+        return
+    # The policies travel in the desired-state parameter: its size without the cluster's names and secret ARNs is
+    # already a lower bound; the exact check (with the longest ARNs) is RustfsState's, before any resource too.
+    size = len(rustfs_state.document_text(rustfs_state.document({
+        "buckets": with_edge_policies(state.buckets, edge, cidrs), "policies": state.policies,
+        "serviceAccounts": state.service_accounts})).encode())
+    if size > rustfs_state.ADVANCED_BYTES:
+        p.add("edge.buckets", f"{len(edge.buckets)} buckets", "with a rustfs section each edge bucket's policy goes "
+              f"into the desired-state SSM parameter, which would hold at least {size:,} bytes of "
+              f"rustfs.buckets/policies/serviceAccounts, over SSM's {rustfs_state.ADVANCED_BYTES:,}: serve fewer "
+              "buckets through the edge, or drop the rustfs section and "
+              "apply the edgeBucketPolicies output by hand (README, The edge)")

@@ -6,9 +6,14 @@ RustFS must route path-style, and that RustFS's trusted proxy is off. ``allow_to
 origin once the nodes' security group exists. Rejected: the same lines inline in ``__main__.py`` (the composition
 root would grow by every condition of the feature, and the tests could not build the edge without the program).
 
-The buckets' RustFS policies are a stack output (``edgeBucketPolicies``, bucket -> policy JSON), applied by the
-operator: the state reconciler (components/state/) declares buckets, canned policies and service accounts but no
-bucket policies yet (policies/rustfs_model/rustfs_state.py ``BUCKET_KEYS``). README, "The edge", has the command.
+The buckets' RustFS bucket policies (documents.py ``edge_bucket_policy``: anonymous s3:GetObject from the origin
+subnets only). With a ``rustfs`` section (``cfg.rustfs.declared``) they are part of the published desired state:
+``state_buckets`` sets each edge bucket's ``policy`` in ``rustfs.buckets`` (config refuses an edge bucket the
+section does not declare, deletes, or gives a policy of its own: edge/settings.py ``check_against_state``), and the
+state reconciler puts it with S3 PutBucketPolicy, converges it from drift and records it in its ledger
+(components/state/reconciler/rustfs_reconcile.py ``_bucket_policy``). Without the section there is no reconciler
+to apply them and the operator does (README, "The edge", has the command). Either way the stack exports them
+(``edgeBucketPolicies``, bucket -> policy JSON), for review and for that manual step.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import pulumi
 from rustfs_aws.edge.distribution import EdgeBucketArgs, EdgeDistribution, EdgeDistributionArgs
 from rustfs_aws.edge.documents import edge_bucket_policy
 from rustfs_aws.edge.origin import EdgeOrigin, EdgeOriginArgs
-from rustfs_aws.edge.settings import edge_subnets
+from rustfs_aws.edge.settings import edge_subnets, with_edge_policies
 
 
 @dataclass
@@ -41,6 +46,14 @@ def bucket_policies(cfg) -> dict[str, str]:
     e = cfg.edge
     cidrs = edge_subnets(cfg.network.cidr, cfg.network.az_count)
     return {b.name: json.dumps(edge_bucket_policy(b.name, cidrs), sort_keys=True) for b in e.buckets}
+
+
+def state_buckets(cfg) -> list[dict]:
+    """``rustfs.buckets`` as the desired state publishes them: with an edge and a ``rustfs`` section, each edge
+    bucket (declared there: config checks it) carries the edge's bucket policy; otherwise unchanged (pure)."""
+    if cfg.edge is None or not cfg.rustfs.declared:
+        return list(cfg.rustfs.buckets)
+    return with_edge_policies(cfg.rustfs.buckets, cfg.edge, edge_subnets(cfg.network.cidr, cfg.network.az_count))
 
 
 def build_edge(cfg, stack, *, network, audit, iam) -> Edge:

@@ -6,8 +6,9 @@ at a time: the one holding the lease, a DynamoDB item written only under a condi
 OR expires < :now OR holder = :me``, DynamoDB Developer Guide, "Condition expressions"). A holder renews it
 before every write and stops when a renewal fails; a holder that dies stops renewing, and after ``leaseSeconds``
 the next node's timer takes over. The same item keeps the ledger, the names this reconciler created: it deletes
-only what the ledger lists *and* the desired state marks ``delete: true``; every ledger write is conditioned on
-still holding the lease. Anything the desired state does not name is never read or written.
+only what the ledger lists *and* the desired state marks ``delete: true`` (a bucket policy: ``deletePolicy: true``,
+and only if it is still the very policy the ledger says it put); every ledger write is conditioned on still holding
+the lease. Anything the desired state does not name is never read or written.
 
 The desired state is the SSM parameter the program publishes (policies/rustfs_model/rustfs_state.py): no secrets,
 the service accounts' keys are read from their Secrets Manager secrets. The S3 side goes through boto3; the admin
@@ -118,8 +119,8 @@ def normalize_policy(doc) -> dict:
         statements.append(out)
     norm = {"Version": doc.get("Version") or "2012-10-17",
             "Statement": sorted(statements, key=canonical)}
-    if doc.get("ID"):
-        norm["ID"] = doc["ID"]
+    if doc.get("ID") or doc.get("Id"):
+        norm["ID"] = doc.get("ID") or doc["Id"]
     return norm
 
 
