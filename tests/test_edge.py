@@ -457,3 +457,8 @@ def test_an_edge_bucket_the_state_section_does_not_declare_is_refused_naming_bot
         run_stack("prod", overrides=overrides)
     assert "rustfs.buckets[2].policy: got 'set'; edge.buckets[1] serves reports and the reconciler applies the " \
            "edge's bucket policy" in str(err.value)
+    state["buckets"] = [*state["buckets"][:-1], {"name": "reports", "delete": True}]
+    with pytest.raises(ConfigError) as err:
+        run_stack("prod", overrides=overrides)
+    assert "rustfs.buckets[2].delete: got true; edge.buckets[1] serves reports: remove it from edge.buckets before " \
+           "deleting the bucket" in str(err.value)
