@@ -349,7 +349,8 @@ else:
         load_balancer_arn_suffix=load_balancer.arn_suffix,
         s3_target_group_arn_suffix=load_balancer.s3_target_group_arn_suffix,
         emails=cfg.observability.alarm_emails, thresholds=cfg.observability.alarms,
-        telemetry=cfg.observability.collector.enabled), opts=opts)
+        telemetry=cfg.observability.collector.enabled,
+        state_reconcile_minutes=cfg.rustfs.reconcile_minutes if rustfs_state else None), opts=opts)
     if cfg.observability.dashboard:
         thresholds = cfg.observability.alarms
         ClusterDashboard(f"{cfg.name}-dashboard", stack.args(

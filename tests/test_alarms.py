@@ -30,6 +30,8 @@ from rustfs_aws.observability.alarms import (
     CERTIFICATE_METRIC,
     NODE_NAMESPACE,
     REPORT_WINDOW_SECONDS,
+    STATE_ERRORS_METRIC,
+    STATE_REPORT_METRIC,
     quorum_alarm_threshold,
     tolerated_node_losses,
     topic_policy,
@@ -48,10 +50,14 @@ NODES = {"dev": 4, "prod": 6}  # Pulumi.<stack>.yaml
 DRIVES = {"dev": 2, "prod": 16}  # cluster.drivesPerNode there
 
 
+STATE = {"dev": 0, "prod": 2}  # prod declares rustfs: (and tiering, encryption): the state reconciler's two alarms
+
+
 def _alarm_count(name: str) -> int:
     """Per node: not in service, status check, RustFS not reporting and one per drive; cluster: unhealthy hosts,
-    write quorum, drives offline, capacity, 5xx rate, latency; certificates: expiring, not reported."""
-    return NODES[name] * (3 + DRIVES[name]) + 6 + 2
+    write quorum, drives offline, capacity, 5xx rate, latency; certificates: expiring, not reported; with the state
+    component: reconciler errors, reconciler not reporting."""
+    return NODES[name] * (3 + DRIVES[name]) + 6 + 2 + STATE[name]
 
 
 def _layout(nodes: int, drives: int, azs: int = 3):
@@ -274,6 +280,38 @@ def test_the_nodes_publish_exactly_the_metric_the_alarms_watch_and_may_do_so(sta
     assert NODE_NAMESPACE in ([allowed] if isinstance(allowed, str) else allowed)
 
 
+def test_the_state_alarms_watch_what_the_reconciler_publishes(stack, monkeypatch):
+    """Names, namespace and dimension as reconciler/rustfs_reconcile.py put_metrics sends them for the published
+    state; errors in two intervals running; silence for at least 30 minutes (three intervals) breaches."""
+    import rustfs_aws.state.reconciler.rustfs_reconcile as reconciler
+
+    name, recording = stack
+    errors, silent = _alarms(recording, STATE_ERRORS_METRIC), _alarms(recording, STATE_REPORT_METRIC)
+    assert len(errors) == len(silent) == STATE[name] // 2
+    if not STATE[name]:
+        return
+    [state] = [json.loads(p.inputs["insecureValue"]) for p in recording.of_type("aws:ssm/parameter:Parameter")
+               if p.inputs["name"].endswith("/state/desired")]
+    sent = []
+    cloudwatch = type("CW", (), {"put_metric_data": lambda self, **kw: sent.append(kw)})()
+    run = reconciler.Run(None, None, None, None, "us-east-1")
+    reconciler.put_metrics(cloudwatch, state, run, True)
+    [call] = sent
+    published = {m["MetricName"]: m["Dimensions"] for m in call["MetricData"]}
+    minutes = int(recording.one("aws:ssm/association:Association", f"rustfs-{name}-state-apply").inputs[
+        "parameters"]["IntervalMinutes"])
+    for alarm, periods, missing in ((errors[0], 2, "notBreaching"),
+                                    (silent[0], max(3, math.ceil(30 / minutes)), "breaching")):
+        i = alarm.inputs
+        assert i["namespace"] == call["Namespace"] and i["metricName"] in published
+        assert [{"Name": k, "Value": v} for k, v in i["dimensions"].items()] == published[i["metricName"]]
+        assert (i["period"], i["evaluationPeriods"], i["datapointsToAlarm"], i["treatMissingData"]) == (
+            minutes * 60, periods, periods, missing)
+        assert i["period"] * i["evaluationPeriods"] <= 86_400  # PutMetricAlarm: at most a day below hourly periods
+    assert silent[0].inputs["statistic"] == "SampleCount" and silent[0].inputs["comparisonOperator"] == \
+        "LessThanThreshold" and silent[0].inputs["threshold"] == 1
+
+
 def test_no_subscription_without_configured_emails(stack):
     _, recording = stack
     assert recording.of_type(SUBSCRIPTION) == []
@@ -485,6 +523,8 @@ def test_every_stack_metric_an_alarm_reads_is_emitted_with_a_dimension_set_the_c
             assert m["dimensions"][telemetry.CLUSTER_DIMENSION] == f"rustfs-{name}"
             if m["metricName"] in telemetry.HOST_METRICS:
                 assert dims == set(telemetry.HOST_METRICS[m["metricName"]]), alarm.inputs["name"]
+            elif m["metricName"] in (STATE_ERRORS_METRIC, STATE_REPORT_METRIC):  # the state reconciler's own
+                assert dims == {telemetry.CLUSTER_DIMENSION}  # (test_the_state_alarms_watch_what_...)
             else:
                 entry = catalogue()[m["metricName"]]  # RustFS's own, at the pinned release
                 assert entry["emitted"], m["metricName"]
@@ -673,4 +713,5 @@ def test_every_alarm_has_a_runbook_line_in_the_readme(stack):
         assert len(matching) == 1, (alarm, matching)
         means, look = patterns[matching[0]]
         assert len(means) > 30 and len(look) > 15, alarm
-    assert len(patterns) == len({p.pattern for p in patterns}) == 14  # with a DR secondary's backlog alarm
+    # with a DR secondary's backlog alarm and the state reconciler's two
+    assert len(patterns) == len({p.pattern for p in patterns}) == 16

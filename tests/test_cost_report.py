@@ -107,10 +107,14 @@ def cost_by_hand(recording, usage: dict, erasure: float) -> dict[str, float]:
         "logs_stored_gb_month"]
     alarms = len(recording.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
     # components/observability/alarms.py: per node group not in service, status check, RustFS not reporting and
-    # one per drive; six for the cluster, two for the node certificates
+    # one per drive; six for the cluster, two for the node certificates; with the state component (prod declares
+    # rustfs:) the reconciler's errors and not-reporting alarms, one metric each. By hand: dev 4 x (3 + 2) + 6 + 2
+    # = 28 alarms, 31 metrics = $3.10; prod 6 x (3 + 16) + 6 + 2 + 2 = 124 alarms, 127 metrics = $12.70 a month.
     nodes = len(_inputs(recording, "aws:autoscaling/group:Group"))
     drives = len(_inputs(recording, "aws:ebs/volume:Volume")) // nodes
-    assert alarms == nodes * (3 + drives) + 6 + 2
+    state = 2 if any(d["name"].endswith("-state") for d in _inputs(recording, "aws:ssm/document:Document")) else 0
+    assert alarms == nodes * (3 + drives) + 6 + 2 + state
+    assert (recording.settings.stack, alarms) in (("dev", 28), ("prod", 124))
     # ... billed per metric: the certificate not-reported, capacity and 5xx-rate alarms' metric math retrieve two each
     lines["CloudWatch alarms"] = (alarms + 3) * p["cloudwatch"]["alarm_standard_month"]
     extras = p["cloudwatch_alarms_dashboards"]

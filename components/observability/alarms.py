@@ -49,6 +49,12 @@ collector ships, telemetry.py; names from policies/rustfs_model/data/rustfs_metr
   headers; a PUT's includes its upload) over the threshold in three 5-minute periods running. Mean, not p99: the
   EMF exporter writes a histogram as a statistic set (count, sum, min, max), from which CloudWatch computes no
   percentiles (GetMetricStatistics API reference); the collector turns it into deltas (telemetry.py).
+- *state reconciler errors* / *state reconciler not reporting* (with the state component, components/state: its
+  reconciler's metrics ``StateErrors`` and ``StateReconcilerActed``, reconciler/rustfs_reconcile.py ``put_metrics``,
+  in ``RustFS/<stack>`` with ``ClusterId``): a run that acted reported errors in two timer intervals running (one
+  failed run, e.g. a boot race, passes by itself); no run of any node reported for ``STATE_SILENT_MINUTES`` (at least
+  three intervals), missing data breaching: the timer, the SSM parameter, the node role or every node's RustFS is
+  gone. It fires on a fresh deploy until the first node has booted and during a planned full stop.
 - *cluster degraded* (composite, ``telemetry.degraded_alarm_name``): any of write quorum at risk, unhealthy hosts,
   drives offline, API 5xx error rate, or a node not in service. The patching window runs only while it is OK.
   Its children are the alarms that mean "the cluster is short of a node or failing requests", not planning or
@@ -96,6 +102,11 @@ CAPACITY_USABLE_METRIC = "rustfs_cluster_capacity_usable_total_bytes"
 REQUESTS_METRIC = "rustfs_http_server_requests_total"
 FAILURES_METRIC = "rustfs_http_server_failures_total"
 DURATION_METRIC = "rustfs_http_server_request_duration_seconds"
+# The state reconciler's metrics (components/state/reconciler/rustfs_reconcile.py put_metrics): errors of a run that
+# acted; 1 (acted) or 0 (another node held the lease) from every run past RustFS's readiness.
+STATE_ERRORS_METRIC = "StateErrors"
+STATE_REPORT_METRIC = "StateReconcilerActed"
+STATE_SILENT_MINUTES = 30  # past a peer's 20-minute boot (README, Start-up bounds), so a node replacement is quiet
 # PutCompositeAlarm (API reference; botocore's model: AlarmRule at most 10,240 characters): at most 100 alarms in
 # one rule.
 MAX_COMPOSITE_CHILDREN = 100
@@ -210,6 +221,9 @@ class ClusterAlarmsArgs:
     # Without it nothing would: those alarms (missing data breaching) would page, and hold the composite - and
     # with it the patching window - in ALARM for ever. The AWS-metric alarms stay.
     telemetry: bool = True
+    # The state reconciler's timer interval (rustfs.reconcileMinutes) when the stack has the state component; None:
+    # no reconciler, no state alarms.
+    state_reconcile_minutes: int | None = None
 
 
 class ClusterAlarms(pulumi.ComponentResource):
@@ -250,6 +264,8 @@ class ClusterAlarms(pulumi.ComponentResource):
         if args.telemetry:
             self._rustfs_alarms()
         self._certificate_alarms()
+        if args.state_reconcile_minutes:
+            self._state_alarms(args.state_reconcile_minutes)
         self._degraded_alarm()
         self.topic_arn: pulumi.Output[str] = self.topic.arn
         self.alarm_names: list[pulumi.Output[str]] = [a.name for a in self.alarms]
@@ -371,6 +387,34 @@ class ClusterAlarms(pulumi.ComponentResource):
             # The expression has a value whenever the load balancer reports; without that (no target group
             # data: the cluster is gone or stopped) nothing is expected of the nodes.
             treat_missing_data="notBreaching")
+
+    def _state_alarms(self, minutes: int) -> None:
+        """The state reconciler (components/state): its errors, and its silence."""
+        metric = {"namespace": t.metric_namespace(self._args.stack), "period": minutes * 60,
+                  "dimensions": {t.CLUSTER_DIMENSION: self._args.name}}
+        self._alarm(
+            "state-reconciler-errors",
+            f"RustFS cluster {self._args.name}: the state reconciler (rustfs-state.timer, every {minutes} minutes) "
+            "reported errors in two runs running: a bucket, policy, account, tier, remote target or replication "
+            "config of the desired state is not applied, or was refused (something it did not create, a delete it "
+            "must not do). journalctl -u rustfs-state on the nodes (or the node log group): the 'error' and "
+            "'refused' lines name the item; README, RustFS state as code.",
+            metric_name=STATE_ERRORS_METRIC, statistic="Maximum", **metric, evaluation_periods=2,
+            datapoints_to_alarm=2, threshold=1, comparison_operator="GreaterThanOrEqualToThreshold",
+            # No data: no run acted; the not-reporting alarm below owns that.
+            treat_missing_data="notBreaching")
+        periods = max(3, -(-STATE_SILENT_MINUTES // minutes))
+        self._alarm(
+            "state-reconciler-not-reporting",
+            f"RustFS cluster {self._args.name}: no node's state reconciler reported for {periods * minutes} minutes "
+            f"({periods} runs of rustfs-state.timer): the desired state is applied by nobody. On a node: "
+            "systemctl list-timers rustfs-state.timer, journalctl -u rustfs-state ('unusable', 'startup' and "
+            "'lease' errors, 'not ready' skips), the state association's last execution. Expected on a fresh deploy "
+            "until a node has booted and during a planned full stop.",
+            metric_name=STATE_REPORT_METRIC, statistic="SampleCount", **metric, evaluation_periods=periods,
+            datapoints_to_alarm=periods, threshold=1, comparison_operator="LessThanThreshold",
+            # Silence is the failure this alarm is for.
+            treat_missing_data="breaching")
 
     def _node_rustfs_alarms(self, short: str, mount_paths: list[str]) -> None:
         """The node's RustFS reporting, and each of its drives' filesystem."""
