@@ -1306,6 +1306,16 @@ one(_DX, "no-allowed-prefixes", [_DX_GW, _dx_association(None)], True)
 one(_DX, "gateway-without-association", [_DX_GW], True)
 one(_DX, "prefixes-unknown-in-preview", [_DX_GW, _dx_association(UNKNOWN_VALUE)], False)
 
+_TGW = "rustfs-ec2transitgateway-transitgateway-disallow-implicit-attachments"
+TRANSIT_GATEWAY = "aws:ec2transitgateway/transitGateway:TransitGateway"
+_TGW_EXPLICIT = {"amazonSideAsn": 64512, "autoAcceptSharedAttachments": "disable",
+                 "defaultRouteTableAssociation": "disable", "defaultRouteTablePropagation": "disable"}
+pair(_TGW, [Spec(TRANSIT_GATEWAY, "tgw", {**_TGW_EXPLICIT, "autoAcceptSharedAttachments": "enable"})],
+     [Spec(TRANSIT_GATEWAY, "tgw", _TGW_EXPLICIT)], label="auto-accept")
+one(_TGW, "api-defaults-one-route-table", [Spec(TRANSIT_GATEWAY, "tgw", {"amazonSideAsn": 64512})], True)
+one(_TGW, "propagation-left-on", [Spec(TRANSIT_GATEWAY, "tgw", {
+    **_TGW_EXPLICIT, "defaultRouteTablePropagation": "enable"})], True)
+
 _OIDC = "rustfs-iam-oidcprovider-require-sts-audience"
 _GITHUB = "https://token.actions.githubusercontent.com"
 pair(_OIDC, [Spec(OIDC_PROVIDER, "github", {"url": _GITHUB, "clientIdLists": ["sts.amazonaws.com", "api://other"]})],

@@ -6,6 +6,9 @@ the OpenID Connect providers and roles a CI system deploys through.
 - Customer gateways: a public VPN ends at a static, internet-routable address (CreateCustomerGateway); an address
   in a private or documentation range is a typo that leaves the tunnels down, and the ASN must not be one AWS
   reserves in the Region.
+- Transit gateways (the alternative to the stack's virtual private gateway when a team brings one): no shared
+  attachment is accepted by itself, and no attachment lands in a default route table that every other attachment
+  propagates into (CreateTransitGateway enables both default route table options unless told).
 - Direct Connect gateway associations advertise explicit prefixes: without ``allowedPrefixes`` AWS advertises the
   VPC's CIDRs as they change, and a 0.0.0.0/0 prefix makes the VPC the on-premises network's default route.
 - OIDC providers for GitHub Actions accept only the audience STS asks for (``sts.amazonaws.com``, the
@@ -30,6 +33,7 @@ from ._kit import Res, aws, is_unknown, known_str, resource_policy, stack_policy
 
 VPN_CONNECTION = aws("ec2", "VpnConnection")
 CUSTOMER_GATEWAY = aws("ec2", "CustomerGateway")
+TRANSIT_GATEWAY = aws("ec2transitgateway", "TransitGateway")
 DX_GATEWAY = aws("directconnect", "Gateway")
 DX_ASSOCIATION = aws("directconnect", "GatewayAssociation")
 OIDC_PROVIDER = aws("iam", "OpenIdConnectProvider")
@@ -96,6 +100,31 @@ customer_gateway = resource_policy(
                                       "description": "private-IP VPNs over Direct Connect (OutsideIpAddressType "
                                                      "PrivateIpv4) end at private addresses"}},
     remediation="Use the static public address of the device's outside interface (README, Hybrid).")
+
+
+def _check_transit_gateway(res: Res, cfg: dict, report) -> None:
+    # CreateTransitGateway's defaults: AutoAcceptSharedAttachments disable, DefaultRouteTableAssociation and
+    # DefaultRouteTablePropagation enable (EC2 API Reference, TransitGatewayRequestOptions).
+    if res.get("autoAcceptSharedAttachments") == "enable":
+        report(f"Transit gateway '{res.name}' accepts shared attachments automatically: any account it is shared "
+               "with (RAM) attaches a VPC to the storage network without review.")
+    flat = [key for key in ("defaultRouteTableAssociation", "defaultRouteTablePropagation")
+            if res.get(key) in (None, "enable")]
+    if flat:
+        report(f"Transit gateway '{res.name}' leaves {' and '.join(flat)} enabled (the API's default): every "
+               "attachment joins one route table and learns every other's routes, so a new VPC or VPN reaches the "
+               "cluster's subnets without a route anyone wrote for it.")
+
+
+transit_gateway = resource_policy(
+    "rustfs-ec2transitgateway-transitgateway-disallow-implicit-attachments",
+    "A transit gateway joining the storage network accepts no shared attachment by itself and puts attachments in "
+    "no default route table: each attachment is accepted and routed on purpose.",
+    severity=Severity.MEDIUM, types=[TRANSIT_GATEWAY], check=_check_transit_gateway,
+    checks=["CKV_AWS_331", "EC2.23"], topics=["network"],
+    remediation="aws.ec2transitgateway.TransitGateway(auto_accept_shared_attachments='disable', "
+    "default_route_table_association='disable', default_route_table_propagation='disable') and explicit "
+    "RouteTable, RouteTableAssociation and RouteTablePropagation per attachment.")
 
 
 def _check_dx(resources: list[Res], cfg: dict, report) -> None:
@@ -202,4 +231,4 @@ oidc_trust = resource_policy(
     remediation="Condition: {StringEquals: {'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', "
     "'token.actions.githubusercontent.com:sub': 'repo:<owner>/<repo>:environment:<stack>'}}.")
 
-POLICIES = [vpn_tunnel_options, customer_gateway, dx_gateway, oidc_provider, oidc_trust]
+POLICIES = [vpn_tunnel_options, customer_gateway, transit_gateway, dx_gateway, oidc_provider, oidc_trust]
