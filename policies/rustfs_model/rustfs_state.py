@@ -132,25 +132,24 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def policy_problems(document) -> list[str]:
-    """What ``Policy::parse_config`` (and AddCannedPolicy) would refuse in this document, each naming the field."""
-    if not isinstance(document, dict):
-        return ["expected an IAM-style policy object (Version, Statement)"]
-    out = [f"{k}: unknown key; RustFS takes ID, Version and Statement" for k in sorted(set(document) - {
-        "ID", "Version", "Statement"})]
+def _statements(document: dict, statement_keys: set[str], out: list[str]):
+    """What a canned policy and a bucket policy check alike (Policy and BucketPolicy ``is_valid``): the Version, a
+    non-empty Statement list, and per statement its keys, Effect, Action xor NotAction and known action names.
+    Appends those problems to ``out`` and yields ``(where, statement, actions)`` for the checks of each kind."""
     if document.get("Version") != POLICY_VERSION:
         out.append(f"Version: must be {POLICY_VERSION!r} (got {document.get('Version')!r})")
     statements = document.get("Statement")
     if not isinstance(statements, list) or not statements:
-        return [*out, "Statement: a non-empty list of statements (RustFS does not take a single object)"]
+        out.append("Statement: a non-empty list of statements (RustFS does not take a single object)")
+        return
     known = known_actions()
     for i, st in enumerate(statements):
         where = f"Statement[{i}]"
         if not isinstance(st, dict):
             out.append(f"{where}: expected an object")
             continue
-        out += [f"{where}.{k}: unknown key; allowed: {', '.join(sorted(STATEMENT_KEYS))}"
-                for k in sorted(set(st) - STATEMENT_KEYS)]
+        out += [f"{where}.{k}: unknown key; allowed: {', '.join(sorted(statement_keys))}"
+                for k in sorted(set(st) - statement_keys)]
         if st.get("Effect") not in ("Allow", "Deny"):
             out.append(f"{where}.Effect: Allow or Deny (got {st.get('Effect')!r})")
         if ("Action" in st) == ("NotAction" in st):
@@ -160,6 +159,16 @@ def policy_problems(document) -> list[str]:
         if bad:
             out.append(f"{where}: actions RustFS does not know {bad} (exact names only, such as s3:GetObject, "
                        "s3:*; RustFS has no partial wildcards like s3:Get*)")
+        yield where, st, actions
+
+
+def policy_problems(document) -> list[str]:
+    """What ``Policy::parse_config`` (and AddCannedPolicy) would refuse in this document, each naming the field."""
+    if not isinstance(document, dict):
+        return ["expected an IAM-style policy object (Version, Statement)"]
+    out = [f"{k}: unknown key; RustFS takes ID, Version and Statement" for k in sorted(set(document) - {
+        "ID", "Version", "Statement"})]
+    for where, st, _actions in _statements(document, STATEMENT_KEYS, out):
         families = {action_family(a) for a in _as_list(st.get("Action", [])) if isinstance(a, str)}
         if len(families) > 1:
             out.append(f"{where}.Action: mixes action families {sorted(f for f in families if f)} (RustFS: "
@@ -226,22 +235,9 @@ def bucket_policy_problems(document, bucket: str) -> list[str]:
            for k in sorted(set(document) - BUCKET_POLICY_KEYS)]
     if len(canonical(document).encode()) > MAX_BUCKET_POLICY_BYTES:
         out.append(f"Statement: the policy is over {MAX_BUCKET_POLICY_BYTES // 1024} KB (S3's bucket policy limit)")
-    if document.get("Version") != POLICY_VERSION:
-        out.append(f"Version: must be {POLICY_VERSION!r} (got {document.get('Version')!r})")
-    statements = document.get("Statement")
-    if not isinstance(statements, list) or not statements:
-        return [*out, "Statement: a non-empty list of statements (RustFS does not take a single object)"]
     known = known_actions()
     arn, key_prefix = f"{_S3_RESOURCE}{bucket}", f"{_S3_RESOURCE}{bucket}/"
-    for i, st in enumerate(statements):
-        where = f"Statement[{i}]"
-        if not isinstance(st, dict):
-            out.append(f"{where}: expected an object")
-            continue
-        out += [f"{where}.{k}: unknown key; allowed: {', '.join(sorted(BUCKET_STATEMENT_KEYS))}"
-                for k in sorted(set(st) - BUCKET_STATEMENT_KEYS)]
-        if st.get("Effect") not in ("Allow", "Deny"):
-            out.append(f"{where}.Effect: Allow or Deny (got {st.get('Effect')!r})")
+    for where, st, actions in _statements(document, BUCKET_STATEMENT_KEYS, out):
         if "Sid" in st and not isinstance(st["Sid"], str):
             out.append(f"{where}.Sid: a string")
         if "Principal" not in st:
@@ -251,13 +247,6 @@ def bucket_policy_problems(document, bucket: str) -> list[str]:
             problem = _principal_problem(st["Principal"])
             if problem:
                 out.append(f"{where}.Principal: {problem} (got {st['Principal']!r})")
-        if ("Action" in st) == ("NotAction" in st):
-            out.append(f"{where}: exactly one of Action and NotAction")
-        actions = [a for key in ("Action", "NotAction") for a in _as_list(st.get(key, []))]
-        bad = [a for a in actions if not isinstance(a, str) or a not in known]
-        if bad:
-            out.append(f"{where}: actions RustFS does not know {bad} (exact names only, such as s3:GetObject, "
-                       "s3:*; RustFS has no partial wildcards like s3:Get*)")
         other = sorted({a for a in actions if isinstance(a, str) and a in known and action_family(a) != "S3Action"})
         if other:
             out.append(f"{where}: {other} are not s3 actions: a bucket policy holds s3 actions only (kms ones: "
