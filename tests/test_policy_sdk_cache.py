@@ -77,3 +77,25 @@ def test_one_pack_process_judges_each_version_of_a_resource_by_its_own_propertie
             assert diags_for(pack.analyze(resource(LOG_GROUP, "app", {"kmsKeyId": KEY_ARN})), LOG_KMS) == []
             assert diags_for(pack.analyze(resource(LOG_GROUP, "app", {"kmsKeyId": secret(KEY_ARN)})), LOG_KMS) == []
             assert len(diags_for(pack.analyze(resource(LOG_GROUP, "app", {"retentionInDays": 365})), LOG_KMS)) == 1
+
+
+VPC, FLOW_LOG = "aws:ec2/vpc:Vpc", "aws:ec2/flowLog:FlowLog"
+SG, INSTANCE = "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/instance:Instance"
+FLOW, SG_USED = "rustfs-ec2-vpc-require-flow-logs", "rustfs-ec2-securitygroup-require-attachment"
+
+
+def test_a_stack_policy_still_sees_its_types_dependencies_among_resources_it_does_not_read():
+    """AnalyzeStack hands each policy only its types (_sdk_cache.filter_stack_requests): the links between them
+    survive, and a policy that reads every type still sees the users of a group."""
+    vpc = resource(VPC, "main", {"cidrBlock": "10.0.0.0/16"})
+    noise = [resource(LOG_GROUP, f"noise-{i}", {"kmsKeyId": KEY_ARN}) for i in range(3)]
+    flow = resource(FLOW_LOG, "main-flow", {"vpcId": "vpc-0abc", "trafficType": "ALL"},
+                    dependencies=[noise[0].urn, vpc.urn], property_dependencies={"vpcId": [vpc.urn]})
+    group = resource(SG, "nodes", {"vpcId": "vpc-0abc"})
+    node = resource(INSTANCE, "node", {"vpcSecurityGroupIds": ["sg-0abc"]}, dependencies=[group.urn])
+    with running_pack() as pack:
+        diags = pack.analyze_stack([noise[1], vpc, noise[0], flow, group, noise[2], node])
+        assert diags_for(diags, FLOW) == [] and diags_for(diags, SG_USED) == []
+        diags = pack.analyze_stack([noise[1], vpc, noise[0], group, noise[2]])
+        assert [d["urn"] for d in diags_for(diags, FLOW)] == [vpc.urn]
+        assert [d["urn"] for d in diags_for(diags, SG_USED)] == [group.urn]

@@ -209,12 +209,18 @@ REGISTRY: dict[str, dict[str, Any]] = {}
 
 
 def _register(name: str, types: Iterable[str], severity: Severity, checks: Sequence[str],
-              topics: Sequence[str], description: str, stack: bool) -> None:
+              topics: Sequence[str], description: str, stack: bool, reads_every_type: bool = False) -> None:
     if name in REGISTRY:
         raise ValueError(f"duplicate policy name {name}")
     REGISTRY[name] = {"types": list(types), "severity": severity.value, "checks": list(checks),
                       "topics": list(topics), "description": description, "stack": stack,
-                      "level": default_level(severity).value}
+                      "level": default_level(severity).value, "readsEveryType": reads_every_type}
+
+
+def stack_policy_types() -> dict[str, frozenset[str] | None]:
+    """Stack policy -> the resource types its check reads (None: every type), for _sdk_cache's request filter."""
+    return {name: None if meta["readsEveryType"] else frozenset(meta["types"])
+            for name, meta in REGISTRY.items() if meta["stack"]}
 
 
 ResourceCheck = Callable[[Res, dict[str, Any], Report], None]
@@ -256,7 +262,7 @@ def stack_policy(name: str, description: str, *, severity: Severity, types: Iter
         check(resources, effective_config(config, args.get_config()),
               lambda message, urn=None: report_violation(message, urn))
 
-    _register(name, type_set, severity, checks, topics, description, stack=True)
+    _register(name, type_set, severity, checks, topics, description, stack=True, reads_every_type=reads_every_type)
     return StackValidationPolicy(
         name=name, description=description, validate=validate, enforcement_level=default_level(severity),
         config_schema=_schema(config), severity=severity, framework=_framework(checks),
