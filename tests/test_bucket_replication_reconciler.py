@@ -62,6 +62,34 @@ class ReplicationStub(TierStub):
             raise Reject("InvalidBucketState", "A replication configuration is present on this bucket, bucket wide "
                                                "versioning cannot be suspended.")
 
+    def _admin(self, method, route, query, body):
+        if route == "remove-remote-target":
+            return self._remove_target(method, query)
+        return super()._admin(method, route, query, body)
+
+    def _remove_target(self, method, query):
+        """admin/handlers/replication.rs RemoveRemoteTargetHandler (DELETE, bucket and arn required, 204) and
+        crates/ecstore/src/bucket/bucket_target_sys.rs ``remove_target``: refused while a rule of the bucket's
+        replication config uses the ARN (BucketRemoteRemoveDisallowed), or when no target has it
+        (BucketRemoteTargetNotFound); both InvalidRequest (``map_bucket_target_error``)."""
+        bucket, arn = query.get("bucket", ""), query.get("arn", "")
+        if method != "DELETE":
+            raise Reject("InvalidRequest", f"no such route: {method} remove-remote-target")
+        if not bucket:
+            raise Reject("InvalidRequest", "bucket is required")
+        if not arn:
+            raise Reject("InvalidRequest", "arn is required")
+        if not self.bucket_exists(bucket):
+            raise Reject("NoSuchBucket", f"bucket not found: {bucket}")
+        if bucket in self.replication and arn in self._arns(_plain(self.replication[bucket])):
+            raise Reject("InvalidRequest", f"remote target removal is disallowed for bucket {bucket}: in use by "
+                                           "its replication config")
+        listed = self.targets.get(bucket, [])
+        if arn not in {t["arn"] for t in listed}:
+            raise Reject("InvalidRequest", f"remote target not found for bucket {bucket}")
+        self.targets[bucket] = [t for t in listed if t["arn"] != arn]
+        return 204, b""
+
     def answer_s3(self, method, url, body):
         if "replication" not in urllib.parse.parse_qs(url.query, keep_blank_values=True):
             return None
@@ -229,8 +257,12 @@ def test_a_rule_goes_only_with_delete_true_and_the_last_one_takes_the_config(wor
     assert w.run() == 0
     gone = TARGET.__class__(**{**OTHER.__dict__, "delete": True})
     publish(w, integrations(targets=[TARGET, gone], sse=False), KEYS_V1, {"dr-site": REMOTE_V1, "archive": REMOTE_V3})
-    assert w.run() == 0
+    s3, admin = w.calls_during(lambda: w.run())
     assert [r["ID"] for r in rules(w)] == ["rustfs-aws-dr-site"]
+    # PutBucketReplication leaves the target registered: removed after its rule (RustFS refuses it before)
+    assert [t["targetbucket"] for t in w.stub.targets["orders"]] == ["orders-replica"]
+    assert [c[0] for c in writes(admin)] == ["DELETE"] and "remove-remote-target" in writes(admin)[0][1]
+    assert "archive" not in w.ledger()["remoteTargets"] and w.metric("StateErrors")[-1] == 0
     publish(w, integrations(targets=[TARGET.__class__(**{**TARGET.__dict__, "delete": True}), gone], sse=False),
             KEYS_V1, {"dr-site": REMOTE_V1, "archive": REMOTE_V3})
     assert w.run() == 0

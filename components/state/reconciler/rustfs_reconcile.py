@@ -665,6 +665,17 @@ class Run:
                 (r.get("Filter") or {}).get("Prefix", r.get("Prefix", "")), on(r, "DeleteMarkerReplication"),
                 on(r, "ExistingObjectReplication"), r["Destination"]["Bucket"]) for r in config.get("Rules", [])))
 
+    @staticmethod
+    def _rule_arns(config) -> set:
+        """The ARNs a config names (crates/replication/src/config.rs ``replication_target_arns``: the Role when set,
+        else each enabled rule's Destination.Bucket)."""
+        if not config:
+            return set()
+        if (config.get("Role") or "").strip():
+            return {config["Role"].strip()}
+        return {r["Destination"]["Bucket"].strip() for r in config.get("Rules", [])
+                if r.get("Status") != "Disabled" and r["Destination"]["Bucket"].strip()}
+
     def _replication(self, bucket: str, targets: list) -> None:
         arns = {(x.get("endpoint"), x.get("targetbucket")): x.get("arn") for x in
                 self.admin.json("GET", "list-remote-targets", {"bucket": bucket, "type": "replication"}) or []}
@@ -685,13 +696,20 @@ class Run:
         if have and not mine:
             self.refuse("bucket replication", bucket, "holds a replication config this reconciler did not write: "
                         "left in place (delete it to hand the bucket over)")
-        elif not live:
+            return
+        named = set()  # the ARNs the config names once this step is done
+        if not live:
             if have and all(t.get("delete") for t in targets):
                 self.write(f"bucket {bucket} replication removed", self.s3.delete_bucket_replication, Bucket=bucket)
+                gone = self._rule_arns(have)  # DeleteBucketReplication drops these targets itself
                 if not self.check:
                     self.lease.forget("bucketReplication", bucket)
                     for t in targets:
-                        self.lease.forget("remoteTargets", t["name"])
+                        if arns.get((t["endpoint"], t["targetBucket"])) in gone:
+                            self.lease.forget("remoteTargets", t["name"])
+                arns = {k: v for k, v in arns.items() if v not in gone}
+            else:
+                named = self._rule_arns(have)
         elif not have or self._repl(have) != self._repl(want):
             if have:
                 self.drifted(f"bucket {bucket} replication", self._repl(have), self._repl(want))
@@ -699,6 +717,22 @@ class Run:
                        Bucket=bucket, ReplicationConfiguration=want)
             if not mine and not self.check:
                 self.lease.record("bucketReplication", bucket)
+            named = self._rule_arns(want)
+        else:
+            named = self._rule_arns(have)
+        # A delete: true target whose rule is gone: PutBucketReplication leaves the target registered (only
+        # DeleteBucketReplication drops the ones it names), so remove it - after its rule, as RustFS refuses to
+        # remove a target a rule still uses (crates/ecstore/src/bucket/bucket_target_sys.rs remove_target:
+        # BucketRemoteRemoveDisallowed; DELETE remove-remote-target?bucket=&arn=, admin/handlers/replication.rs).
+        # Only one this reconciler registered (its ledger); another's stays.
+        for t in targets:
+            arn = arns.get((t["endpoint"], t["targetBucket"]))
+            if not t.get("delete") or not arn or arn in named or t["name"] not in self.lease.ledger["remoteTargets"]:
+                continue
+            self.write(f"remote target {t['name']} removed", self.admin.call, "DELETE", "remove-remote-target",
+                       {"bucket": bucket, "arn": arn})
+            if not self.check:
+                self.lease.forget("remoteTargets", t["name"])
 
     def encryption(self, spec: dict, buckets: list) -> None:
         """With ``encryption.defaultBuckets``: SSE-KMS with the stack's key as every declared bucket's default
