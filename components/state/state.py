@@ -277,13 +277,15 @@ def table_key_policy(*, account_id: str, partition: str, region: str, key_admin_
 def node_statements(*, cluster_id: str, region: str, table_arn: str, key_arn: str, secret_arns: list[str]) -> list:
     """What the reconciler calls with the node role, beyond reading its parameter (NodeAccessInputs.parameter_arns)
     and PutMetricData in the stack's namespace (already the node's): the cluster's lease item, the table key through
-    DynamoDB, the service accounts' secrets."""
+    DynamoDB, the service accounts' secrets. DynamoDB uses a table's customer managed key on behalf of the caller
+    and first reads its metadata as the caller (DescribeKey), as the key policy statement the AWS KMS Developer
+    Guide gives for DynamoDB tables allows ("How Amazon DynamoDB uses AWS KMS", kms:ViaService dynamodb)."""
     out = [
         {"Sid": "StateLeaseItem", "Effect": "Allow",
          "Action": "dynamodb:UpdateItem", "Resource": table_arn,
          "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [cluster_id]}}},
         {"Sid": "StateTableKeyThroughDynamoDb", "Effect": "Allow",
-         "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": key_arn,
+         "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": key_arn,
          "Condition": {"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}}},
     ]
     if secret_arns:
