@@ -87,14 +87,31 @@ class RustfsStub:
     def check_s3(self, method: str, url, body: bytes) -> None:
         """An S3 request RustFS refuses before moto would see it (a subclass adds its checks); default: a bucket
         policy RustFS's PutBucketPolicy would refuse (rustfs/src/app/bucket_usecase.rs ``execute_put_bucket_policy``:
-        BucketPolicy parse and ``is_valid``; moto stores any JSON), or one naming another bucket (S3's rule)."""
+        BucketPolicy parse and ``is_valid``; moto stores any JSON), or one naming another bucket (S3's rule); then
+        an Allow to ``Principal: "*"`` while the bucket's public access block has BlockPublicPolicy on (AccessDenied,
+        "Access Denied"; no public access block, RustFS's default, or the flag off: allowed)."""
         if method == "PUT" and "policy" in urllib.parse.parse_qs(url.query, keep_blank_values=True):
+            bucket = url.path.strip("/").split("/")[0]
             try:
-                problems = bucket_policy_problems(json.loads(body), url.path.strip("/").split("/")[0])
+                policy = json.loads(body)
+                problems = bucket_policy_problems(policy, bucket)
             except ValueError as e:
                 raise Reject("InvalidArgument", f"parse policy failed {e}") from None
             if problems:
                 raise Reject("MalformedPolicy", "; ".join(problems))
+            anyone = lambda p: p == "*" or isinstance(p, dict) and "*" in (  # noqa: E731 (principal.rs is_match)
+                p.get("AWS") if isinstance(p.get("AWS"), list) else [p.get("AWS")])
+            if any(st.get("Effect") == "Allow" and anyone(st.get("Principal")) for st in policy.get("Statement", [])) \
+                    and self.blocks_public_policy(bucket):
+                raise Reject("AccessDenied", "Access Denied")
+
+    def blocks_public_policy(self, bucket: str) -> bool:
+        """The bucket's public access block (moto's) has BlockPublicPolicy on."""
+        try:
+            with urllib.request.urlopen(f"{self.s3_endpoint}/{bucket}?publicAccessBlock") as r:
+                return b"<BlockPublicPolicy>true</BlockPublicPolicy>" in r.read().replace(b"True", b"true")
+        except urllib.error.HTTPError:
+            return False
 
     def answer_s3(self, method: str, url, body: bytes) -> tuple[int, bytes] | None:
         """An S3 request served here, not by moto (a subclass's: what moto stores unlike RustFS); default: none."""

@@ -105,6 +105,24 @@ def test_a_policy_it_did_not_put_is_never_deleted(rustfs_node, capsys):
     assert stored(rustfs_node, "public-assets") == foreign
 
 
+def test_block_public_policy_on_the_bucket_is_reported_by_name_and_nothing_recorded(rustfs_node, capsys):
+    """RustFS refuses an Allow to Principal "*" under BlockPublicPolicy (execute_put_bucket_policy: AccessDenied,
+    root credentials included); a bucket has no public access block unless someone put one (then: allowed)."""
+    rustfs_node.client("s3").create_bucket(Bucket="public-assets",
+                                           CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    rustfs_node.client("s3").put_public_access_block(Bucket="public-assets", PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": False})
+    rustfs_node.publish(STATE)
+    journal(capsys)
+    assert rustfs_node.run() == 1
+    refused = [x for x in journal(capsys) if x["event"] == "refused"]
+    assert [x["name"] for x in refused] == ["public-assets"] and "BlockPublicPolicy" in refused[0]["reason"]
+    assert stored(rustfs_node, "public-assets") is None and not rustfs_node.ledger()["bucketPolicies"]
+    rustfs_node.client("s3").delete_public_access_block(Bucket="public-assets")
+    assert rustfs_node.run() == 0 and stored(rustfs_node, "public-assets") == EDGE
+
+
 def test_deletepolicy_removes_the_one_it_put_and_then_writes_nothing(rustfs_node):
     rustfs_node.publish(STATE)
     assert rustfs_node.run() == 0

@@ -469,7 +469,17 @@ class Run:
             return
         if have is not None:
             self.drifted(f"bucket {name} policy", have, want)
-        self.write(f"bucket {name} policy", self.s3.put_bucket_policy, Bucket=name, Policy=canonical(want))
+        try:
+            self.write(f"bucket {name} policy", self.s3.put_bucket_policy, Bucket=name, Policy=canonical(want))
+        except ClientError as e:
+            # execute_put_bucket_policy: an Allow to Principal "*" under the bucket's public access block with
+            # BlockPublicPolicy on is AccessDenied, even for the root credentials (no block, RustFS's default: allowed)
+            if e.response["Error"]["Code"] != "AccessDenied":
+                raise
+            self.refuse("bucket policy", name, "PutBucketPolicy: AccessDenied - with a Principal \"*\" statement "
+                        "that is the bucket's public access block with BlockPublicPolicy on: turn it off (s3api "
+                        "put-public-access-block, or delete-public-access-block), see README, The edge")
+            return
         if not self.check:
             self.lease.record("bucketPolicies", name, {"sha256": digest})
 
