@@ -52,8 +52,7 @@ collector ships, telemetry.py; names from policies/rustfs_model/data/rustfs_metr
 - *state reconciler errors* / *state reconciler not reporting* (with the state component, components/state: its
   reconciler's metrics ``StateErrors`` and ``StateReconcilerActed``, reconciler/rustfs_reconcile.py ``put_metrics``,
   in ``RustFS/<stack>`` with ``ClusterId``): a run that acted reported errors in two timer intervals running (one
-  failed run, e.g. a boot race, passes by itself; an interval without a run keeps the state, missing data
-  ignored); no run of any node reported for ``STATE_SILENT_MINUTES`` (at least
+  failed run, e.g. a boot race, passes by itself); no run of any node reported for ``STATE_SILENT_MINUTES`` (at least
   three intervals), missing data breaching: the timer, the SSM parameter, the node role or every node's RustFS is
   gone. It fires on a fresh deploy until the first node has booted and during a planned full stop.
 - *cluster degraded* (composite, ``telemetry.degraded_alarm_name``): any of write quorum at risk, unhealthy hosts,
@@ -402,14 +401,8 @@ class ClusterAlarms(pulumi.ComponentResource):
             "'refused' lines name the item; README, RustFS state as code.",
             metric_name=STATE_ERRORS_METRIC, statistic="Maximum", **metric, evaluation_periods=2,
             datapoints_to_alarm=2, threshold=1, comparison_operator="GreaterThanOrEqualToThreshold",
-            # Only the lease holder sends StateErrors, once a run; its timer (OnUnitActiveSec=interval,
-            # RandomizedDelaySec=60, components/state/state.py) runs a little less often than once a period, so a
-            # period now and then has no point. notBreaching would count that one as good and take a lasting error
-            # to OK and back to ALARM every hour or so, both notified; ignore keeps the state and evaluates the points
-            # there are (CloudWatch User Guide, "Configuring how CloudWatch alarms treat missing data",
-            # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html). No data at
-            # all (no run acts): the not-reporting alarm below owns that.
-            treat_missing_data="ignore")
+            # No data: no run acted; the not-reporting alarm below owns that.
+            treat_missing_data="notBreaching")
         periods = max(3, -(-STATE_SILENT_MINUTES // minutes))
         self._alarm(
             "state-reconciler-not-reporting",
