@@ -19,6 +19,16 @@ SHELLCHECK = shutil.which("shellcheck") or str(Path("venv/bin/shellcheck").resol
 _REFERENCE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
+# rpm -q as the install steps use it (components/install_steps.py), over the package list a fake dnf writes to
+# $FAKE_RPMDB; every call is logged to $FAKE_LOG.
+FAKE_RPM = r"""#!/bin/bash
+echo "rpm $*" >> "$FAKE_LOG"
+[ "$1" = -q ] && [ $# = 2 ] || { echo "fake rpm: unexpected $*" >&2; exit 64; }
+grep -qxF "$2" "$FAKE_RPMDB" 2>/dev/null && { echo "$2"; exit 0; }
+echo "package $2 is not installed"; exit 1
+"""
+
+
 class InvalidParameters(Exception):
     """SendCommand refuses a parameter value outside the document's allowedValues / allowedPattern."""
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import boto3
 import pytest
 from dev_node import recording, world
-from ssm_scripts import rendered
+from ssm_scripts import FAKE_RPM, rendered
 
 from rustfs_aws.observability import collector as c
 
@@ -49,13 +49,6 @@ mv "$FAKE_RPMDB.new" "$FAKE_RPMDB"
 mkdir -p "$RUSTFS_AGENT_DIR/bin" "$RUSTFS_AGENT_DIR/etc"
 cp "$FAKE_CTL_SOURCE" "$RUSTFS_AGENT_DIR/bin/amazon-cloudwatch-agent-ctl"
 chmod 0755 "$RUSTFS_AGENT_DIR/bin/amazon-cloudwatch-agent-ctl"
-"""
-
-FAKE_RPM = r"""#!/bin/bash
-echo "rpm $*" >> "$FAKE_LOG"
-[ "$1" = -q ] && [ $# = 2 ] || { echo "fake rpm: unexpected $*" >&2; exit 64; }
-grep -qxF "$2" "$FAKE_RPMDB" 2>/dev/null && { echo "$2"; exit 0; }
-echo "package $2 is not installed"; exit 1
 """
 
 FAKE_SYSTEMCTL = r"""#!/bin/bash

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ssm_scripts import rendered
+from ssm_scripts import FAKE_RPM, rendered
 
 from rustfs_aws.state import state
 
@@ -21,12 +21,6 @@ echo "dnf $*" >> "$FAKE_LOG"
 [ "$1" = install ] && [ "$2" = -y ] && [[ "$3" == --releasever=2023.* ]] && [ $# = 4 ] || {
     echo "fake dnf: unexpected $*" >&2; exit 64; }
 echo "$4" >> "$FAKE_RPMDB"
-"""
-FAKE_RPM = r"""#!/bin/bash
-echo "rpm $*" >> "$FAKE_LOG"
-[ "$1" = -q ] && [ $# = 2 ] || { echo "fake rpm: unexpected $*" >&2; exit 64; }
-grep -qxF "$2" "$FAKE_RPMDB" 2>/dev/null && { echo "$2"; exit 0; }
-echo "package $2 is not installed"; exit 1
 """
 FAKE_SYSTEMCTL = r"""#!/bin/bash
 echo "systemctl $*" >> "$FAKE_LOG"
