@@ -99,3 +99,15 @@ def test_a_stack_policy_still_sees_its_types_dependencies_among_resources_it_doe
         diags = pack.analyze_stack([noise[1], vpc, noise[0], group, noise[2]])
         assert [d["urn"] for d in diags_for(diags, FLOW)] == [vpc.urn]
         assert [d["urn"] for d in diags_for(diags, SG_USED)] == [group.urn]
+
+
+def test_the_pinned_sdk_still_has_the_shape_both_speed_ups_need(monkeypatch):
+    """If an SDK upgrade renames what _sdk_cache wraps, the pack stays correct but slow: this fails instead."""
+    from pulumi_policy import policy as sdk
+
+    monkeypatch.setattr(sdk._PolicyAnalyzerServicer, "AnalyzeStack", sdk._PolicyAnalyzerServicer.AnalyzeStack)
+    assert _sdk_cache.filter_stack_requests({}) is True
+    assert getattr(sdk._PolicyAnalyzerServicer.AnalyzeStack, "filters_by_type", False)
+    assert _sdk_cache.filter_stack_requests({}) is False  # never wrapped twice
+    # The attribute the filter swaps per policy on its copy of the servicer (policy.py: self.__policies).
+    assert "_PolicyAnalyzerServicer__policies" in sdk._PolicyAnalyzerServicer.__init__.__code__.co_names
