@@ -47,9 +47,10 @@ KIND, SCHEMA = "rustfs-aws/state", 1
 ADMIN = "/rustfs/admin/v3"
 CALL_TIMEOUT = 30
 KINDS = ("buckets", "policies", "serviceAccounts")
-# What the ledger records beyond KINDS: the tiers and remote targets this reconciler registered (never deleted), and
-# the bucket policies it wrote (bucket -> {"sha256": the normalized policy it put}; it deletes only that one).
-LEDGER_KINDS = (*KINDS, "tiers", "remoteTargets", "siteReplication", "bucketPolicies")
+# What the ledger records beyond KINDS: the tiers and remote targets this reconciler registered (never deleted), the
+# bucket policies it wrote (bucket -> {"sha256": the normalized policy it put}; it deletes only that one) and the
+# buckets whose replication config it wrote (it rewrites or removes only those).
+LEDGER_KINDS = (*KINDS, "tiers", "remoteTargets", "siteReplication", "bucketPolicies", "bucketReplication")
 
 
 class Unusable(Exception):
@@ -60,8 +61,15 @@ class LeaseLost(Exception):
     """Another node holds the lease now: stop before the next write."""
 
 
-# Buckets whose replication config this reconciler wrote (it rewrites or removes only those).
-LEDGER_KINDS = (*LEDGER_KINDS, "bucketReplication")
+def or_none(missing: str, call, **kwargs):
+    """``call(**kwargs)``'s answer, or None when it fails with ``missing``, the error code that says there is none
+    (NoSuchBucketPolicy, NoSuchLifecycleConfiguration, ResourceNotFoundException, ...)."""
+    try:
+        return call(**kwargs)
+    except ClientError as e:
+        if e.response["Error"]["Code"] == missing:
+            return None
+        raise
 
 
 def log(event: str, **fields) -> None:
@@ -343,13 +351,9 @@ class Run:
             return
         retention = {"Mode": lock["mode"], **({"Days": lock["days"]} if "days" in lock else {"Years": lock["years"]})}
         want = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": retention}}
-        have = None
-        if exists:
-            try:
-                have = self.s3.get_object_lock_configuration(Bucket=b["name"])["ObjectLockConfiguration"]
-            except ClientError as e:
-                if e.response["Error"]["Code"] != "ObjectLockConfigurationNotFoundError":
-                    raise
+        answer = or_none("ObjectLockConfigurationNotFoundError", self.s3.get_object_lock_configuration,
+                         Bucket=b["name"]) if exists else None
+        have = answer["ObjectLockConfiguration"] if answer else None
         if self._retention(have) != self._retention(want):
             if exists:
                 self.drifted(f"bucket {b['name']} object lock", have, want)
@@ -394,13 +398,9 @@ class Run:
         if "lifecycle" not in b:
             return
         want = self._comparable([self._rule(r) for r in b["lifecycle"]])
-        have = []
-        if exists:
-            try:
-                have = self._comparable(self.s3.get_bucket_lifecycle_configuration(Bucket=b["name"])["Rules"])
-            except ClientError as e:
-                if e.response["Error"]["Code"] != "NoSuchLifecycleConfiguration":
-                    raise
+        answer = or_none("NoSuchLifecycleConfiguration", self.s3.get_bucket_lifecycle_configuration,
+                         Bucket=b["name"]) if exists else None
+        have = self._comparable(answer["Rules"]) if answer else []
         if have == want:
             return
         if exists:
@@ -433,12 +433,8 @@ class Run:
             self.write(f"bucket {b['name']} quota removed", self.admin.call, "DELETE", route)
 
     def _stored_policy(self, bucket: str):
-        try:
-            return json.loads(self.s3.get_bucket_policy(Bucket=bucket)["Policy"])
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "NoSuchBucketPolicy":
-                return None
-            raise
+        answer = or_none("NoSuchBucketPolicy", self.s3.get_bucket_policy, Bucket=bucket)
+        return json.loads(answer["Policy"]) if answer else None
 
     def _bucket_policy(self, b: dict, exists: bool) -> None:
         """S3 Get/Put/DeleteBucketPolicy (rustfs/src/storage/ecfs.rs ``put_bucket_policy`` and friends, in
@@ -582,12 +578,8 @@ class Run:
 
     def _keys(self, secret_arn: str) -> dict | None:
         """``{"accessKey", "secretKey"}`` from a secret; None when it has no value yet (ResourceNotFound)."""
-        try:
-            return json.loads(self.secrets.get_secret_value(SecretId=secret_arn)["SecretString"])
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ResourceNotFoundException":
-                return None
-            raise
+        answer = or_none("ResourceNotFoundException", self.secrets.get_secret_value, SecretId=secret_arn)
+        return json.loads(answer["SecretString"]) if answer else None
 
     def tiers(self, wanted: list) -> None:
         """rustfs/src/admin/handlers/tier.rs: GET tier lists TierConfig JSON (secret key REDACTED, access key kept);
@@ -696,12 +688,8 @@ class Run:
             "DeleteMarkerReplication": {"Status": on(t.get("deleteMarkers", True))},
             "ExistingObjectReplication": {"Status": on(t.get("existingObjects", True))},
             "Destination": {"Bucket": arns[(t["endpoint"], t["targetBucket"])]}} for i, t in enumerate(live)]}
-        try:
-            have = self.s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "ReplicationConfigurationNotFoundError":
-                raise
-            have = None
+        answer = or_none("ReplicationConfigurationNotFoundError", self.s3.get_bucket_replication, Bucket=bucket)
+        have = answer["ReplicationConfiguration"] if answer else None
         mine = bucket in self.lease.ledger["bucketReplication"]
         if have and not mine:
             self.refuse("bucket replication", bucket, "holds a replication config this reconciler did not write: "
@@ -752,12 +740,9 @@ class Run:
         want = spec["bucketEncryption"]
 
         def one(b: dict) -> None:
-            try:
-                have = self.s3.get_bucket_encryption(Bucket=b["name"])["ServerSideEncryptionConfiguration"]
-            except ClientError as e:
-                if e.response["Error"]["Code"] != "ServerSideEncryptionConfigurationNotFoundError":
-                    raise
-                have = None
+            answer = or_none("ServerSideEncryptionConfigurationNotFoundError", self.s3.get_bucket_encryption,
+                             Bucket=b["name"])
+            have = answer["ServerSideEncryptionConfiguration"] if answer else None
             rules = [{"ApplyServerSideEncryptionByDefault": r.get("ApplyServerSideEncryptionByDefault")}
                      for r in (have or {}).get("Rules", [])]
             if rules == want["Rules"]:
